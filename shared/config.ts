@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads, parsed once. A missing or malformed setting
+ * stops start-up with a message naming it, instead of failing on first use.
+ */
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+const positiveInt = z.coerce.number().int().positive();
+const url = z.url();
+
+const configSchema = z
+  .object({
+    /** Where Graph reaches this app from outside, e.g. https://contoso-pbxsync.azurewebsites.net */
+    PUBLIC_BASE_URL: url,
+
+    /** Multi-tenant Entra app that customers consent to. */
+    GRAPH_CLIENT_ID: z.string().min(1),
+    /** Key Vault reference in Azure; plain text only locally. */
+    GRAPH_CLIENT_SECRET: z.string().min(1),
+    GRAPH_BASE_URL: url.default('https://graph.microsoft.com/v1.0'),
+    /** Token endpoint host; login.microsoftonline.com in Azure, the simulator locally. */
+    GRAPH_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
+    /** Requested subscription lifetime; Graph may grant less, and we keep what it grants. */
+    SUBSCRIPTION_MAX_MINUTES: positiveInt.default(10080),
+    /** Max page size asked of calendarView/delta. */
+    DELTA_PAGE_SIZE: positiveInt.max(1000).default(100),
+
+    /** Table Storage: a connection string (Azurite locally) or an endpoint reached with the managed identity. */
+    TABLES_CONNECTION_STRING: z.string().min(1).optional(),
+    TABLES_ENDPOINT: url.optional(),
+    TABLE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter')
+      .default('pbxsync'),
+
+    /** `servicebus` in Azure; `in-process` only in the local host, where one process runs everything. */
+    QUEUE_MODE: z.enum(['servicebus', 'in-process']).default('servicebus'),
+    /** Same setting name the Service Bus trigger reads, so sender and trigger agree. */
+    ServiceBusConnection__fullyQualifiedNamespace: z.string().min(1).optional(),
+    /** A burst of notifications for one user within this many seconds becomes one sync. */
+    SYNC_COALESCE_SECONDS: z.coerce.number().min(0).max(60).default(2),
+
+    /** Key Vault for run-time secrets; absent locally, where secrets stay in memory. */
+    KEY_VAULT_URL: url.optional(),
+    /** Client id of the user-assigned managed identity (Azure only). */
+    AZURE_CLIENT_ID: z.string().min(1).optional(),
+
+    /** PBX delivery. */
+    PBX_TIMEOUT_MS: positiveInt.default(10000),
+    PBX_ALLOW_INSECURE_LOOPBACK: bool.default(false),
+  })
+  .superRefine((value, ctx) => {
+    if (!value.TABLES_CONNECTION_STRING && !value.TABLES_ENDPOINT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TABLES_ENDPOINT'],
+        message: 'set TABLES_ENDPOINT (Azure) or TABLES_CONNECTION_STRING (local)',
+      });
+    }
+    if (value.QUEUE_MODE === 'servicebus' && !value.ServiceBusConnection__fullyQualifiedNamespace) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ServiceBusConnection__fullyQualifiedNamespace'],
+        message: 'required when QUEUE_MODE is servicebus',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses settings (process.env by default). Error messages name the setting but never echo its value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(settings)';
+      const missing = issue.code === 'invalid_type' && env[name] === undefined;
+      return `${name}: ${missing ? 'missing' : issue.message}`;
+    }),
+  );
+}

@@ -1,0 +1,48 @@
+import type { CallHandling } from '../domain/absence';
+
+/**
+ * The webhook payloads the PBX receives (schema version 1). The envelope
+ * follows Standard Webhooks' suggested shape: `type`, `timestamp`, `data`.
+ */
+export const PBX_SCHEMA_VERSION = 1;
+
+export interface PbxAbsence {
+  id: string;
+  /** Grows with every change of this absence; a PBX drops anything older than what it has. */
+  version: number;
+  start: string;
+  end: string;
+  reason: { code: string; name: string };
+  callHandling: CallHandling;
+  seriesId?: string;
+  subject?: string;
+}
+
+interface Envelope<Type extends string, Data> {
+  type: Type;
+  schemaVersion: typeof PBX_SCHEMA_VERSION;
+  /** When the change was detected (UTC ISO 8601). */
+  timestamp: string;
+  integrationId: string;
+  data: Data;
+}
+
+export interface PbxUser {
+  id: string;
+  email: string;
+}
+
+export type AbsenceUpserted = Envelope<'absence.upserted', { user: PbxUser; absence: PbxAbsence }>;
+export type AbsenceDeleted = Envelope<
+  'absence.deleted',
+  { user: PbxUser; absence: { id: string; version: number; seriesId?: string } }
+>;
+export type PbxEvent = AbsenceUpserted | AbsenceDeleted;
+
+/** A message on the `deliveries` queue: one webhook to send, already versioned. */
+export interface DeliveryRequest {
+  /** Stable across retries; becomes the `webhook-id` header. */
+  webhookId: string;
+  integrationId: string;
+  event: PbxEvent;
+}

@@ -1,0 +1,44 @@
+import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord, Versioned } from './records';
+
+/** The ports the services use; Table Storage implements them (see tableRepositories.ts). */
+export interface IntegrationRepository {
+  get(id: string): Promise<Versioned<IntegrationRecord> | undefined>;
+  list(): Promise<IntegrationRecord[]>;
+  /** Fails with ConcurrencyError when the row already exists. */
+  create(record: IntegrationRecord): Promise<void>;
+  /** With an etag: only if unchanged since it was read (else ConcurrencyError). */
+  update(record: IntegrationRecord, etag?: string): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface UserRepository {
+  get(integrationId: string, userId: string): Promise<Versioned<UserRecord> | undefined>;
+  listByIntegration(integrationId: string): Promise<UserRecord[]>;
+  upsert(record: UserRecord): Promise<void>;
+  update(record: UserRecord, etag?: string): Promise<void>;
+  delete(integrationId: string, userId: string): Promise<void>;
+}
+
+export interface SubscriptionRepository {
+  get(subscriptionId: string): Promise<SubscriptionRecord | undefined>;
+  list(): Promise<SubscriptionRecord[]>;
+  upsert(record: SubscriptionRecord): Promise<void>;
+  delete(subscriptionId: string): Promise<void>;
+}
+
+export interface AbsenceRepository {
+  /** Every row of one user, tombstones included. */
+  listForUser(integrationId: string, userId: string): Promise<AbsenceRecord[]>;
+  upsertMany(records: AbsenceRecord[]): Promise<void>;
+  deleteMany(integrationId: string, userId: string, absenceIds: string[]): Promise<void>;
+  deleteAllForUser(integrationId: string, userId: string): Promise<void>;
+  /** Rows whose end lies before `endedBefore` (UTC ISO), across all users. */
+  listEndedBefore(endedBefore: string): Promise<AbsenceRecord[]>;
+}
+
+export interface Repositories {
+  integrations: IntegrationRepository;
+  users: UserRepository;
+  subscriptions: SubscriptionRepository;
+  absences: AbsenceRepository;
+}
