@@ -1,9 +1,12 @@
-/** Tests are TypeScript run through ts-jest; type errors are caught by `npm run typecheck:test`, so ts-jest only transpiles (much faster on 2 cores). */
+/** ts-jest only transpiles (isolatedModules); `npm run lint` type-checks the tests with tsc, which is much faster on 2 cores. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.test.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
   testTimeout: 30000,
   maxWorkers: 2,
+  /** One in-memory Azurite for the run; tests read TEST_TABLES_CONNECTION_STRING. */
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
 };

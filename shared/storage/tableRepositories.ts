@@ -1,0 +1,248 @@
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import {
+  absenceFromEntity,
+  absencePartition,
+  absenceRowKey,
+  absenceToEntity,
+  canonicalUtc,
+} from './absenceEntity';
+import {
+  INTEGRATION_PARTITION,
+  integrationFromEntity,
+  integrationKey,
+  integrationToEntity,
+} from './integrationEntity';
+import { ConcurrencyError } from './records';
+import type {
+  AbsenceRepository,
+  IntegrationRepository,
+  Repositories,
+  SubscriptionRepository,
+  UserRepository,
+} from './repositories';
+import { subscriptionFromEntity, subscriptionKey, subscriptionToEntity } from './subscriptionEntity';
+import { createTableClients, type TableConnection } from './tableClients';
+import { ignoringNotFound, statusOf } from './tableErrors';
+import { userFromEntity, userKey, userPartition, userToEntity } from './userEntity';
+
+type Row = TableEntityResult<Record<string, unknown>>;
+type Entity = { partitionKey: string; rowKey: string } & Record<string, unknown>;
+
+/** Table Storage takes at most 100 operations and 4 MiB per transaction, all in one partition. */
+const TRANSACTION_MAX_ACTIONS = 100;
+const TRANSACTION_MAX_BYTES = 3 * 1024 * 1024;
+
+async function getRow(
+  table: TableClient,
+  key: { partitionKey: string; rowKey: string },
+): Promise<Row | undefined> {
+  try {
+    return await table.getEntity<Record<string, unknown>>(key.partitionKey, key.rowKey);
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function listRows(table: TableClient, filter?: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const query = filter === undefined ? {} : { queryOptions: { filter } };
+  for await (const row of table.listEntities<Record<string, unknown>>(query)) rows.push(row);
+  return rows;
+}
+
+async function insertRow(table: TableClient, entity: Entity, what: string): Promise<void> {
+  try {
+    await table.createEntity(entity);
+  } catch (error) {
+    if (statusOf(error) === 409) throw new ConcurrencyError(what);
+    throw error;
+  }
+}
+
+/** Replace, not merge: properties the record no longer has must leave the row too. */
+async function replaceRow(table: TableClient, entity: Entity, what: string, etag?: string): Promise<void> {
+  if (etag === undefined) {
+    await table.upsertEntity(entity, 'Replace');
+    return;
+  }
+  try {
+    await table.updateEntity(entity, 'Replace', { etag });
+  } catch (error) {
+    // 404: deleted since it was read, which is a concurrent change as well.
+    const status = statusOf(error);
+    if (status === 412 || status === 404) throw new ConcurrencyError(what);
+    throw error;
+  }
+}
+
+function roughBytes(entity: Entity): number {
+  return JSON.stringify(entity).length * 2;
+}
+
+/** Splits one partition's actions into transactions within the service's limits. */
+function* transactions(actions: TransactionAction[]): Generator<TransactionAction[]> {
+  let batch: TransactionAction[] = [];
+  let bytes = 0;
+  for (const action of actions) {
+    const size = roughBytes(action[1] as Entity);
+    if (
+      batch.length === TRANSACTION_MAX_ACTIONS ||
+      (batch.length > 0 && bytes + size > TRANSACTION_MAX_BYTES)
+    ) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(action);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function deleteInTransactions(
+  table: TableClient,
+  partitionKey: string,
+  rowKeys: string[],
+): Promise<void> {
+  const actions: TransactionAction[] = [...new Set(rowKeys)].map((rowKey) => [
+    'delete',
+    { partitionKey, rowKey },
+  ]);
+  for (const batch of transactions(actions)) {
+    try {
+      await table.submitTransaction(batch);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      // One row already gone fails the whole transaction; delete the rest one by one.
+      for (const [, entity] of batch) {
+        await ignoringNotFound(() => table.deleteEntity(entity.partitionKey, entity.rowKey));
+      }
+    }
+  }
+}
+
+function integrationRepository(table: TableClient): IntegrationRepository {
+  const what = (id: string) => `integration ${id}`;
+  return {
+    async get(id) {
+      const row = await getRow(table, integrationKey(id));
+      return row && integrationFromEntity(row);
+    },
+    async list() {
+      const rows = await listRows(table, odata`PartitionKey eq ${INTEGRATION_PARTITION}`);
+      return rows.map((row) => integrationFromEntity(row).value);
+    },
+    async create(record) {
+      await insertRow(table, integrationToEntity(record), what(record.id));
+    },
+    async update(record, etag) {
+      await replaceRow(table, integrationToEntity(record), what(record.id), etag);
+    },
+    async delete(id) {
+      const key = integrationKey(id);
+      await ignoringNotFound(() => table.deleteEntity(key.partitionKey, key.rowKey));
+    },
+  };
+}
+
+function userRepository(table: TableClient): UserRepository {
+  const what = (integrationId: string, userId: string) => `user ${userId} of integration ${integrationId}`;
+  return {
+    async get(integrationId, userId) {
+      const row = await getRow(table, userKey(integrationId, userId));
+      return row && userFromEntity(row);
+    },
+    async listByIntegration(integrationId) {
+      const rows = await listRows(table, odata`PartitionKey eq ${userPartition(integrationId)}`);
+      return rows.map((row) => userFromEntity(row).value);
+    },
+    async upsert(record) {
+      await replaceRow(table, userToEntity(record), what(record.integrationId, record.id));
+    },
+    async update(record, etag) {
+      await replaceRow(table, userToEntity(record), what(record.integrationId, record.id), etag);
+    },
+    async delete(integrationId, userId) {
+      const key = userKey(integrationId, userId);
+      await ignoringNotFound(() => table.deleteEntity(key.partitionKey, key.rowKey));
+    },
+  };
+}
+
+function subscriptionRepository(table: TableClient): SubscriptionRepository {
+  return {
+    async get(subscriptionId) {
+      const row = await getRow(table, subscriptionKey(subscriptionId));
+      return row && subscriptionFromEntity(row);
+    },
+    async list() {
+      return (await listRows(table)).map(subscriptionFromEntity);
+    },
+    async upsert(record) {
+      await table.upsertEntity(subscriptionToEntity(record), 'Replace');
+    },
+    async delete(subscriptionId) {
+      const key = subscriptionKey(subscriptionId);
+      await ignoringNotFound(() => table.deleteEntity(key.partitionKey, key.rowKey));
+    },
+  };
+}
+
+function absenceRepository(table: TableClient): AbsenceRepository {
+  return {
+    async listForUser(integrationId, userId) {
+      const rows = await listRows(table, odata`PartitionKey eq ${absencePartition(integrationId, userId)}`);
+      return rows.map(absenceFromEntity);
+    },
+    async upsertMany(records) {
+      // A transaction may name a row once; for repeated ids the last record wins.
+      const byPartition = new Map<string, Map<string, Entity>>();
+      for (const record of records) {
+        const entity = absenceToEntity(record);
+        const partition = byPartition.get(entity.partitionKey) ?? new Map<string, Entity>();
+        partition.set(entity.rowKey, entity);
+        byPartition.set(entity.partitionKey, partition);
+      }
+      for (const partition of byPartition.values()) {
+        const actions: TransactionAction[] = [...partition.values()].map((entity) => [
+          'upsert',
+          entity,
+          'Replace',
+        ]);
+        for (const batch of transactions(actions)) await table.submitTransaction(batch);
+      }
+    },
+    async deleteMany(integrationId, userId, absenceIds) {
+      await deleteInTransactions(
+        table,
+        absencePartition(integrationId, userId),
+        absenceIds.map(absenceRowKey),
+      );
+    },
+    async deleteAllForUser(integrationId, userId) {
+      const partitionKey = absencePartition(integrationId, userId);
+      const rowKeys: string[] = [];
+      const rows = table.listEntities({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey'] },
+      });
+      for await (const row of rows) rowKeys.push(row.rowKey ?? '');
+      await deleteInTransactions(table, partitionKey, rowKeys);
+    },
+    async listEndedBefore(endedBefore) {
+      const limit = canonicalUtc(endedBefore, 'endedBefore');
+      return (await listRows(table, odata`endUtc lt ${limit}`)).map(absenceFromEntity);
+    },
+  };
+}
+
+/** Table Storage behind the repository ports; creates the four tables when missing. */
+export async function createTableRepositories(connection: TableConnection): Promise<Repositories> {
+  const tables = await createTableClients(connection);
+  return {
+    integrations: integrationRepository(tables.Integrations),
+    users: userRepository(tables.Users),
+    subscriptions: subscriptionRepository(tables.Subscriptions),
+    absences: absenceRepository(tables.Absences),
+  };
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { checkEntitySize, definedProperties } from './propertyLimits';
+import type { UserRecord, UserSyncStatus } from './records';
+import { parseStoredJson, parseStoredRow } from './storedRow';
+import { decodeKeyPart, encodeKeyPart } from './tableKeys';
+
+const SYNC_STATUSES: { [Status in UserSyncStatus]: Status } = {
+  neverSynced: 'neverSynced',
+  ok: 'ok',
+  error: 'error',
+};
+
+/** A failure text is diagnostics; a long stack trace must not make recording the failure fail too. */
+const LAST_ERROR_MAX_CHARS = 8000;
+
+const userRowSchema = z.object({
+  partitionKey: z.string().min(1),
+  rowKey: z.string().min(1),
+  etag: z.string().min(1),
+  email: z.string(),
+  displayName: z.string().optional(),
+  timeZone: z.string(),
+  deltaLink: z.string().optional(),
+  window: z.string().optional(),
+  rulesVersion: z.number().int().optional(),
+  subscriptionId: z.string().optional(),
+  status: z.enum(SYNC_STATUSES),
+  lastSyncAt: z.string().optional(),
+  lastError: z.string().optional(),
+  createdAt: z.string(),
+});
+
+const windowSchema = z.object({ start: z.string().min(1), end: z.string().min(1) });
+
+export function userPartition(integrationId: string): string {
+  return encodeKeyPart(integrationId, 'integration id');
+}
+
+export function userKey(integrationId: string, userId: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: userPartition(integrationId), rowKey: encodeKeyPart(userId, 'user id') };
+}
+
+export function userToEntity(record: UserRecord) {
+  const entity = {
+    ...userKey(record.integrationId, record.id),
+    ...definedProperties({
+      email: record.email,
+      displayName: record.displayName,
+      timeZone: record.timeZone,
+      // Kept whole in one property: Graph wants the link back unchanged, so it is never split.
+      deltaLink: record.deltaLink,
+      window: record.window && JSON.stringify({ start: record.window.start, end: record.window.end }),
+      rulesVersion: record.rulesVersion,
+      subscriptionId: record.subscriptionId,
+      status: record.status,
+      lastSyncAt: record.lastSyncAt,
+      lastError: record.lastError?.slice(0, LAST_ERROR_MAX_CHARS),
+      createdAt: record.createdAt,
+    }),
+  };
+  checkEntitySize(`user ${record.id} of integration ${record.integrationId}`, entity);
+  return entity;
+}
+
+export function userFromEntity(row: Readonly<Record<string, unknown>>): { value: UserRecord; etag: string } {
+  const names = [row.partitionKey, row.rowKey].map((key) =>
+    typeof key === 'string' ? decodeKeyPart(key) : '?',
+  );
+  const what = `user ${names[1]} of integration ${names[0]}`;
+  const { partitionKey, rowKey, etag, window, ...fields } = parseStoredRow(userRowSchema, row, what);
+  const value: UserRecord = {
+    integrationId: decodeKeyPart(partitionKey),
+    id: decodeKeyPart(rowKey),
+    ...fields,
+  };
+  if (window !== undefined) value.window = parseStoredJson(windowSchema, window, what, 'window');
+  return { value, etag };
+}
