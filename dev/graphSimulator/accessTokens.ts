@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { Directory } from './directory';
+import { json, type SimRequest, type SimResponse } from './exchange';
+
+/**
+ * The client-credentials token endpoint (`/{tenant}/oauth2/v2.0/token`) and
+ * the bearer check every Graph route does.
+ *
+ * Consent: revoking it is modelled as the tenant removing the app's service
+ * principal, which is what removing the enterprise app does. Entra then
+ * refuses new tokens with `invalid_client` / AADSTS7000229, while tokens
+ * already issued keep working until they expire, because Graph validates the
+ * signed token itself and does not call back to Entra.
+ *
+ * Token lifetimes run on real time, not the simulator clock: token caches in
+ * clients (MSAL, our own) count in real time, and a clock moved days ahead
+ * must not leave them holding tokens the simulator calls expired.
+ */
+const TOKEN_LIFETIME_SECONDS = 3599;
+
+interface IssuedToken {
+  tenantId: string;
+  expiresAtMs: number;
+}
+
+export type BearerCheck = { ok: true; tenantId: string } | { ok: false; response: SimResponse };
+
+export interface AccessTokens {
+  handleTokenRequest(tenantId: string, request: SimRequest): SimResponse;
+  verifyBearer(request: SimRequest): BearerCheck;
+}
+
+function entraError(status: number, error: string, code: number, description: string): SimResponse {
+  const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
+  return json(status, {
+    error,
+    error_description: `AADSTS${code}: ${description} Trace ID: ${randomBytes(8).toString('hex')} Timestamp: ${timestamp}Z`,
+    error_codes: [code],
+    timestamp: `${timestamp}Z`,
+  });
+}
+
+function graphAuthError(message: string): BearerCheck {
+  return {
+    ok: false,
+    response: json(
+      401,
+      { error: { code: 'InvalidAuthenticationToken', message } },
+      {
+        'WWW-Authenticate':
+          'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
+      },
+    ),
+  };
+}
+
+export function createAccessTokens(directory: Directory): AccessTokens {
+  const issued = new Map<string, IssuedToken>();
+
+  return {
+    handleTokenRequest(tenantId, request) {
+      const form = new URLSearchParams(request.bodyText);
+      const tenant = directory.tenant(tenantId);
+      if (!tenant) {
+        return entraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
+      }
+      if (form.get('grant_type') !== 'client_credentials') {
+        return entraError(
+          400,
+          'unsupported_grant_type',
+          70003,
+          'The app requested an unsupported grant type.',
+        );
+      }
+      if (form.get('client_id') !== tenant.clientId) {
+        return entraError(
+          400,
+          'unauthorized_client',
+          700016,
+          `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory '${tenantId}'.`,
+        );
+      }
+      if (!tenant.consentGranted) {
+        return entraError(
+          400,
+          'invalid_client',
+          7000229,
+          `The client application ${tenant.clientId} is missing service principal in the tenant ${tenantId}.`,
+        );
+      }
+      if (form.get('client_secret') !== tenant.clientSecret) {
+        return entraError(
+          401,
+          'invalid_client',
+          7000215,
+          'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+        );
+      }
+      const scope = form.get('scope') ?? '';
+      if (!scope.endsWith('/.default')) {
+        return entraError(
+          400,
+          'invalid_scope',
+          1002012,
+          `The provided value for scope ${scope} is not valid.`,
+        );
+      }
+      const accessToken = `sim.${randomBytes(24).toString('base64url')}`;
+      issued.set(accessToken, { tenantId, expiresAtMs: Date.now() + TOKEN_LIFETIME_SECONDS * 1000 });
+      return json(200, {
+        token_type: 'Bearer',
+        expires_in: TOKEN_LIFETIME_SECONDS,
+        ext_expires_in: TOKEN_LIFETIME_SECONDS,
+        access_token: accessToken,
+      });
+    },
+
+    verifyBearer(request) {
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match?.[1]) return graphAuthError('Access token is empty.');
+      const token = issued.get(match[1]);
+      if (!token) return graphAuthError('IDX14100: JWT is not well formed.');
+      if (token.expiresAtMs <= Date.now()) {
+        issued.delete(match[1]);
+        return graphAuthError('Lifetime validation failed, the token is expired.');
+      }
+      return { ok: true, tenantId: token.tenantId };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { CalendarViewDelta } from './calendarViewDelta';
+import type { createEventRoutes } from './eventRoutes';
+import { graphError, type SimResponse } from './exchange';
+import type { GraphContext } from './graphContext';
+import type { Subscriptions } from './subscriptions';
+import { getMailboxSettings, getUser } from './userRoutes';
+
+/** Which handler answers a Graph path (below `/v1.0`). Segment names match case-insensitively, as in Graph. */
+export interface GraphHandlers {
+  events: ReturnType<typeof createEventRoutes>;
+  delta: CalendarViewDelta;
+  subscriptions: Subscriptions;
+}
+
+type Handler = (context: GraphContext, params: string[]) => SimResponse | Promise<SimResponse>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const SEGMENT = '([^/]+)';
+
+export function createGraphRouter(handlers: GraphHandlers) {
+  const { events, delta, subscriptions } = handlers;
+  const routes: Route[] = [
+    { method: 'GET', pattern: new RegExp(`^/users/${SEGMENT}$`, 'i'), handler: (c, [u]) => getUser(c, u!) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/users/${SEGMENT}/mailboxSettings$`, 'i'),
+      handler: (c, [u]) => getMailboxSettings(c, u!),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events$`, 'i'),
+      handler: (c, [u]) => events.create(c, u!),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}$`, 'i'),
+      handler: (c, [u, e]) => events.get(c, u!, e!),
+    },
+    {
+      method: 'PATCH',
+      pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}$`, 'i'),
+      handler: (c, [u, e]) => events.update(c, u!, e!),
+    },
+    {
+      method: 'DELETE',
+      pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}$`, 'i'),
+      handler: (c, [u, e]) => events.remove(c, u!, e!),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?calendarView/delta(?:\\(\\))?$`, 'i'),
+      handler: (c, [u]) => delta.handle(c, u!),
+    },
+    { method: 'POST', pattern: /^\/subscriptions$/i, handler: (c) => subscriptions.create(c) },
+    { method: 'GET', pattern: /^\/subscriptions$/i, handler: (c) => subscriptions.list(c) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/subscriptions/${SEGMENT}$`, 'i'),
+      handler: (c, [id]) => subscriptions.get(c, id!),
+    },
+    {
+      method: 'PATCH',
+      pattern: new RegExp(`^/subscriptions/${SEGMENT}$`, 'i'),
+      handler: (c, [id]) => subscriptions.update(c, id!),
+    },
+    {
+      method: 'DELETE',
+      pattern: new RegExp(`^/subscriptions/${SEGMENT}$`, 'i'),
+      handler: (c, [id]) => subscriptions.remove(c, id!),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/subscriptions/${SEGMENT}/reauthorize$`, 'i'),
+      handler: (c, [id]) => subscriptions.reauthorize(c, id!),
+    },
+  ];
+
+  return async (context: GraphContext, graphPath: string): Promise<SimResponse> => {
+    const matching = routes
+      .map((route) => ({ route, match: route.pattern.exec(graphPath) }))
+      .filter((m) => m.match !== null);
+    if (matching.length === 0) {
+      const segment = graphPath.split('/').filter(Boolean).at(-1) ?? '';
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
+    }
+    const chosen = matching.find((m) => m.route.method === context.request.method);
+    if (!chosen?.match)
+      return graphError(405, 'BadRequest', 'The specified HTTP method is not allowed for the request.');
+    const params = chosen.match.slice(1).map((p) => decodeURIComponent(p ?? ''));
+    return chosen.route.handler(context, params);
+  };
+}

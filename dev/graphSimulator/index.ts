@@ -1,0 +1,156 @@
+import { createAccessTokens } from './accessTokens';
+import { createCalendarViewDelta } from './calendarViewDelta';
+import { createSimulatorClock, type SimulatorClock } from './clock';
+import { createDirectory, type SimUserInput } from './directory';
+import { eventCreateSchema, eventPatchSchema, type GraphEventInput } from './eventInput';
+import { foundJson, type GraphEvent, storedEventJson } from './eventJson';
+import { createEventRoutes } from './eventRoutes';
+import { createEventStore, type StoreResult } from './eventStore';
+import { createFaultInjector, type Faults } from './faults';
+import { createGraphRouter } from './graphRoutes';
+import { startHttpServer } from './httpServer';
+import { createNotificationSender, type NotificationDelivery } from './notificationSender';
+import { createPipeline } from './pipeline';
+import { createRequestLog, type RequestLog } from './requestLog';
+import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptions';
+
+export type {
+  Faults,
+  GraphEvent,
+  GraphEventInput,
+  GraphSubscription,
+  NotificationDelivery,
+  SimUserInput,
+  SimulatorClock,
+};
+
+/**
+ * A Microsoft Graph v1.0 stand-in for local runs, tests and benchmarks: token
+ * endpoint, users, events with recurring series, calendarView delta,
+ * subscriptions with validation handshake and notifications, `$batch`, and
+ * faults on demand. See README.md beside this file for how to point the Graph
+ * SDK at it.
+ */
+export interface GraphSimulatorOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Cap on the expiration granted to subscriptions; default 10080 (7 days). */
+  maxSubscriptionMinutes?: number;
+  /** Source of time; the simulator's `clock` moves relative to it. Default: real time. */
+  now?: () => Date;
+  /** Wait before each notification POST; default 0. */
+  notificationDelayMs?: number;
+}
+
+export interface GraphSimulator {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `${url}/v1.0`: Graph's service root. */
+  graphBaseUrl: string;
+  /** Token endpoint at `${authorityHost}/{tenantId}/oauth2/v2.0/token`. */
+  authorityHost: string;
+  clock: SimulatorClock;
+  addTenant(t: { id: string; clientId: string; clientSecret: string }): void;
+  /** Revoked: new tokens are refused (AADSTS7000229); tokens already issued work until they expire. */
+  setConsent(tenantId: string, granted: boolean): void;
+  addUser(tenantId: string, u: SimUserInput): void;
+  /** Same effect as POST /users/{id}/events, notifications included. Throws on invalid input. */
+  createEvent(userId: string, event: GraphEventInput): GraphEvent;
+  /** Same effect as PATCH /users/{id}/events/{eventId}; an occurrence id turns it into an exception. */
+  updateEvent(userId: string, eventId: string, patch: Partial<GraphEventInput>): GraphEvent;
+  /** Same effect as DELETE; an occurrence id deletes that occurrence only. */
+  deleteEvent(userId: string, eventId: string): void;
+  listSubscriptions(): GraphSubscription[];
+  /** As if Graph lost it: gone without any notification. */
+  deleteSubscriptionSilently(id: string): void;
+  sendLifecycleNotification(subscriptionId: string, event: LifecycleEvent): Promise<void>;
+  faults: Faults;
+  requests: RequestLog;
+  /** Every notification POST attempted so far (change and lifecycle), with the receiver's status. */
+  notifications(): NotificationDelivery[];
+  /** Resolves when every notification POST triggered so far has completed. */
+  flushNotifications(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function unwrap<T>(result: StoreResult<T>): T {
+  if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
+  return result.value;
+}
+
+export async function startGraphSimulator(options: GraphSimulatorOptions = {}): Promise<GraphSimulator> {
+  const clock = createSimulatorClock(options.now);
+  const now = () => clock.now();
+  const directory = createDirectory();
+  const tokens = createAccessTokens(directory);
+  const store = createEventStore(now);
+  const delta = createCalendarViewDelta(store);
+  const injector = createFaultInjector((userId) => delta.expireTokens(userId));
+  const sender = createNotificationSender(options.notificationDelayMs ?? 0);
+  const subscriptions = createSubscriptions({
+    directory,
+    now,
+    maxSubscriptionMinutes: options.maxSubscriptionMinutes ?? 10080,
+    sender,
+    shouldDropNotification: () => injector.shouldDropNotification(),
+  });
+  store.onChange((change) => subscriptions.notifyChange(change));
+  const requestLog = createRequestLog();
+  let graphBaseUrl = '';
+  const respond = createPipeline({
+    directory,
+    tokens,
+    faults: injector,
+    route: createGraphRouter({ events: createEventRoutes(store), delta, subscriptions }),
+    graphBaseUrl: () => graphBaseUrl,
+    log: (entry) => requestLog.add(entry),
+  });
+  const server = await startHttpServer(options.port ?? 0, respond);
+  graphBaseUrl = `${server.url}/v1.0`;
+
+  const userIdOf = (idOrUpn: string) => {
+    const user = directory.findUser(idOrUpn);
+    if (!user) throw new Error(`unknown user ${idOrUpn}`);
+    return user.id;
+  };
+
+  return {
+    url: server.url,
+    graphBaseUrl,
+    authorityHost: server.url,
+    clock,
+    addTenant: (t) => directory.addTenant(t),
+    setConsent: (tenantId, granted) => directory.setConsent(tenantId, granted),
+    addUser(tenantId, u) {
+      directory.addUser(tenantId, u);
+    },
+    createEvent(userId, event) {
+      const input = eventCreateSchema.parse(event);
+      return storedEventJson(unwrap(store.create(userIdOf(userId), input)), undefined);
+    },
+    updateEvent(userId, eventId, patch) {
+      const input = eventPatchSchema.parse(patch);
+      return foundJson(unwrap(store.update(userIdOf(userId), eventId, input)), undefined);
+    },
+    deleteEvent(userId, eventId) {
+      unwrap(store.remove(userIdOf(userId), eventId));
+    },
+    listSubscriptions: () => subscriptions.all(),
+    deleteSubscriptionSilently: (id) => subscriptions.forget(id),
+    sendLifecycleNotification: (id, event) => subscriptions.sendLifecycle(id, event),
+    faults: injector.faults,
+    requests: {
+      total: () => requestLog.total(),
+      count: (filter) => requestLog.count(filter),
+      reset: () => requestLog.reset(),
+      log: () => requestLog.log(),
+    },
+    notifications: () => sender.deliveries(),
+    flushNotifications: () => sender.flush(),
+    async stop() {
+      sender.stop();
+      await sender.flush();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { AccessTokens } from './accessTokens';
+import type { Directory } from './directory';
+import { graphError, type SimRequest, type SimResponse } from './exchange';
+import type { FaultInjector } from './faults';
+import type { createGraphRouter } from './graphRoutes';
+import { runBatch } from './jsonBatch';
+import type { LoggedRequest } from './requestLog';
+
+/**
+ * What happens to every request, whether it came over HTTP or inside a
+ * `$batch`: token endpoint, or Graph (auth, then faults, then the route),
+ * then the log.
+ */
+export interface PipelineParts {
+  directory: Directory;
+  tokens: AccessTokens;
+  faults: FaultInjector;
+  route: ReturnType<typeof createGraphRouter>;
+  graphBaseUrl: () => string;
+  log: (entry: LoggedRequest) => void;
+}
+
+const target = (request: SimRequest) => `${request.path}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
+
+const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/i;
+const GRAPH_PREFIX = '/v1.0';
+
+export function createPipeline(parts: PipelineParts) {
+  const respond = async (request: SimRequest, inBatch: boolean): Promise<SimResponse> => {
+    const tokenPath = TOKEN_PATH.exec(request.path);
+    if (tokenPath?.[1] && !inBatch) {
+      if (request.method !== 'POST') return graphError(405, 'BadRequest', 'Use POST.');
+      return parts.tokens.handleTokenRequest(decodeURIComponent(tokenPath[1]), request);
+    }
+    if (!request.path.toLowerCase().startsWith(`${GRAPH_PREFIX}/`)) {
+      return graphError(404, 'NotFound', `No such endpoint: ${request.path}`);
+    }
+    const bearer = parts.tokens.verifyBearer(request);
+    if (!bearer.ok) return bearer.response;
+    const fault = parts.faults.interceptRequest(target(request));
+    if (fault) return fault;
+    const graphPath = request.path.slice(GRAPH_PREFIX.length);
+    if (/^\/\$batch$/i.test(graphPath)) {
+      if (inBatch) return graphError(400, 'BadRequest', 'A batch cannot contain a batch.');
+      if (request.method !== 'POST') return graphError(405, 'BadRequest', 'Use POST.');
+      return runBatch(request, (item) => logged(item, true));
+    }
+    return parts.route(
+      { request, tenantId: bearer.tenantId, graphBaseUrl: parts.graphBaseUrl(), directory: parts.directory },
+      graphPath,
+    );
+  };
+
+  const logged = async (request: SimRequest, inBatch: boolean): Promise<SimResponse> => {
+    let response: SimResponse;
+    try {
+      response = await respond(request, inBatch);
+    } catch (error) {
+      // A simulator bug must show up as a Graph-shaped 500, not a hung socket.
+      response = graphError(
+        500,
+        'InternalServerError',
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+    parts.log({ method: request.method, path: target(request), status: response.status });
+    return response;
+  };
+
+  return (request: SimRequest) => logged(request, false);
+}
