@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CALL_HANDLING_VALUES } from '../absence';
 import { SHOW_AS_VALUES } from '../calendarEntry';
+import { categoryKey, foldText, wordsOf } from './textMatching';
 
 /**
  * An integration's rules: what a calendar entry means to the PBX. Stored as
@@ -37,7 +38,7 @@ export const ruleSettingsSchema = z.object({
   privateEvents: z.enum(PRIVATE_EVENT_MODES).default('skip'),
 });
 
-export const ruleSetSchema = z.object({
+const ruleSetShape = z.object({
   /** Which preset this rule set started from; informational. */
   preset: z.string().max(64).optional(),
   reasons: z.array(reasonSchema).min(1).max(200),
@@ -52,6 +53,129 @@ export const ruleSetSchema = z.object({
   categories: z.array(categoryRuleSchema).max(200).default([]),
   settings: ruleSettingsSchema.default({ syncDaysForward: 14, showSubjects: false, privateEvents: 'skip' }),
 });
+
+type Issue = { path: (string | number)[]; message: string };
+
+/** Rules listed later that can never win because an earlier one is the same once folded. */
+function duplicates<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  label: (item: T) => string,
+  path: (index: number) => (string | number)[],
+): Issue[] {
+  const firstAt = new Map<string, number>();
+  const issues: Issue[] = [];
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    const earlier = firstAt.get(key);
+    if (earlier === undefined) firstAt.set(key, index);
+    else issues.push({ path: path(index), message: `${label(item)} is the same as entry ${earlier}` });
+  });
+  return issues;
+}
+
+function unknownReasons(
+  rules: readonly { reasonCode: string }[],
+  known: ReadonlySet<string>,
+  path: (index: number) => (string | number)[],
+): Issue[] {
+  return rules.flatMap((rule, index) =>
+    known.has(rule.reasonCode)
+      ? []
+      : [{ path: path(index), message: `reason code "${rule.reasonCode}" is not in the reasons catalogue` }],
+  );
+}
+
+/** Trigger phrases are matched word by word, so one without a letter or digit is dead. */
+function unmatchable(
+  triggers: readonly { phrase: string }[],
+  path: (index: number) => (string | number)[],
+): Issue[] {
+  return triggers.flatMap((trigger, index) =>
+    wordsOf(trigger.phrase).length === 0
+      ? [
+          {
+            path: path(index),
+            message: `phrase "${trigger.phrase}" has no letters or digits, so it can never match`,
+          },
+        ]
+      : [],
+  );
+}
+
+/** Problems in a rule set that single fields cannot see; each names the path it concerns. */
+export function ruleSetIssues(rules: z.infer<typeof ruleSetShape>): Issue[] {
+  const known = new Set(rules.reasons.map((reason) => reason.code));
+  const availabilityIssues = SHOW_AS_VALUES.flatMap((showAs): Issue[] => {
+    const row = rules.availability[showAs];
+    const path = ['availability', showAs, 'reasonCode'];
+    if (row.reasonCode === undefined) {
+      return row.sync ? [{ path, message: `show as ${showAs} is synced, so it needs a reason code` }] : [];
+    }
+    return known.has(row.reasonCode)
+      ? []
+      : [{ path, message: `reason code "${row.reasonCode}" is not in the reasons catalogue` }];
+  });
+  return [
+    ...duplicates(
+      rules.reasons,
+      (reason) => reason.code,
+      (reason) => `reason code "${reason.code}"`,
+      (index) => ['reasons', index, 'code'],
+    ),
+    ...availabilityIssues,
+    ...unknownReasons(rules.prefixes, known, (index) => ['prefixes', index, 'reasonCode']),
+    ...unknownReasons(rules.triggers, known, (index) => ['triggers', index, 'reasonCode']),
+    ...unknownReasons(rules.categories, known, (index) => ['categories', index, 'reasonCode']),
+    ...duplicates(
+      rules.prefixes,
+      (rule) => foldText(rule.prefix),
+      (rule) => `prefix "${rule.prefix}" (ignoring case and Unicode form)`,
+      (index) => ['prefixes', index, 'prefix'],
+    ),
+    ...duplicates(
+      rules.triggers,
+      (rule) => wordsOf(rule.phrase).join(' '),
+      (rule) => `trigger "${rule.phrase}" (ignoring case, punctuation and Unicode form)`,
+      (index) => ['triggers', index, 'phrase'],
+    ),
+    ...unmatchable(rules.triggers, (index) => ['triggers', index, 'phrase']),
+    ...duplicates(
+      rules.categories,
+      (rule) => categoryKey(rule.category),
+      (rule) => `category "${rule.category}" (ignoring case and Unicode form)`,
+      (index) => ['categories', index, 'category'],
+    ),
+  ];
+}
+
+export const ruleSetSchema = ruleSetShape.superRefine((rules, ctx) => {
+  for (const issue of ruleSetIssues(rules)) {
+    ctx.addIssue({ code: 'custom', path: issue.path, message: `${issue.path.join('.')}: ${issue.message}` });
+  }
+});
+
+/**
+ * A user's own trigger phrases, kept with the user. They are checked against
+ * the integration's catalogue when saved (`userTriggerIssues`); a reason
+ * removed later makes the phrase inert rather than breaking the user's sync.
+ */
+export const userTriggersSchema = z.array(triggerRuleSchema).max(100);
+
+export function userTriggerIssues(triggers: z.infer<typeof userTriggersSchema>, rules: RuleSet): string[] {
+  const known = new Set(rules.reasons.map((reason) => reason.code));
+  const path = (index: number) => ['userTriggers', index];
+  return [
+    ...unknownReasons(triggers, known, (index) => [...path(index), 'reasonCode']),
+    ...unmatchable(triggers, (index) => [...path(index), 'phrase']),
+    ...duplicates(
+      triggers,
+      (rule) => wordsOf(rule.phrase).join(' '),
+      (rule) => `trigger "${rule.phrase}" (ignoring case, punctuation and Unicode form)`,
+      (index) => [...path(index), 'phrase'],
+    ),
+  ].map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
 
 export type RuleSet = z.infer<typeof ruleSetSchema>;
 export type RuleSetInput = z.input<typeof ruleSetSchema>;
