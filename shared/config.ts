@@ -17,7 +17,8 @@ const configSchema = z
     GRAPH_CLIENT_ID: z.string().min(1),
     /** Key Vault reference in Azure; plain text only locally. */
     GRAPH_CLIENT_SECRET: z.string().min(1),
-    GRAPH_BASE_URL: url.default('https://graph.microsoft.com/v1.0'),
+    /** Graph host without version (v1.0 is appended): graph.microsoft.com in Azure, the simulator locally. */
+    GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
     /** Token endpoint host; login.microsoftonline.com in Azure, the simulator locally. */
     GRAPH_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
     /** Requested subscription lifetime; Graph may grant less, and we keep what it grants. */

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InvocationContext, type ServiceBusQueueHandler, type TimerHandler } from '@azure/functions';
+import { type FunctionDefinition, registeredFunctions } from '../../functions/support/registry';
+import { loadConfig } from '../../shared/config';
+import { presetRuleSet } from '../../shared/domain/rules/presets';
+import { generateSigningSecret } from '../../shared/pbx/signing';
+import { createInProcessQueue, type InProcessQueue } from '../../shared/queue/inProcessQueue';
+import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
+import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
+import { consoleLogger, type Logger } from '../../shared/services/logger';
+import { addUser } from '../../shared/services/userProvisioning';
+import { startAzuriteTables } from '../azurite';
+import { type GraphSimulator, startGraphSimulator } from '../graphSimulator';
+import { type PbxSink, startPbxSink } from '../pbxSink';
+import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
+import { dispatchHttp } from './httpAdapter';
+
+export interface LocalHostOptions {
+  /** Functions HTTP port (7071 like `func start`); 0 picks a free one. */
+  port?: number;
+  simulatorPort?: number;
+  /** Reuse a running Azurite (tests); otherwise one is started in memory. */
+  tablesConnectionString?: string;
+  tablePrefix?: string;
+  /** Send webhooks here instead of the built-in PBX sink. */
+  pbxUrl?: string;
+  pbxSecret?: string;
+  coalesceSeconds?: number;
+  /** How often the timer functions run locally (their CRON schedules are Azure's business). */
+  timerIntervalMs?: number;
+  log?: (line: string) => void;
+  /** Every Graph request the service makes (benchmarks count them). */
+  onGraphRequest?: (method: string, url: string) => void;
+}
+
+export interface LocalHost {
+  url: string;
+  simulator: GraphSimulator;
+  sink: PbxSink | undefined;
+  queue: InProcessQueue;
+  runtime: Runtime;
+  pbxSecret: string;
+  /** Resolves once no queued work is left (scheduled syncs included). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on one machine: Azurite, the Graph simulator, the PBX sink,
+ * the in-process queues and the same function handlers the Azure host runs.
+ */
+export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+  const print = options.log ?? ((line: string) => console.log(line));
+  const stops: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    process.env.LOCAL_HOST = '1';
+    const definitions = await loadFunctions();
+
+    const tables = options.tablesConnectionString
+      ? { connectionString: options.tablesConnectionString }
+      : await startAzuriteTables();
+    if ('stop' in tables) stops.push(() => tables.stop());
+
+    const simulator = await startGraphSimulator({ port: options.simulatorPort ?? 0 });
+    stops.push(() => simulator.stop());
+    simulator.addTenant(DEMO_TENANT);
+    for (const user of DEMO_USERS)
+      simulator.addUser(DEMO_TENANT.id, { ...user, timeZone: 'Europe/Stockholm' });
+
+    const pbxSecret = options.pbxSecret ?? generateSigningSecret();
+    const sink = options.pbxUrl ? undefined : await startPbxSink({ secret: pbxSecret, log: print });
+    if (sink) stops.push(() => sink.stop());
+
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(options.port ?? 7071, '127.0.0.1', resolve));
+    stops.push(() => closeServer(server));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const config = loadConfig({
+      PUBLIC_BASE_URL: url,
+      GRAPH_CLIENT_ID: DEMO_TENANT.clientId,
+      GRAPH_CLIENT_SECRET: DEMO_TENANT.clientSecret,
+      GRAPH_BASE_URL: simulator.url,
+      GRAPH_AUTHORITY_HOST: simulator.authorityHost,
+      TABLES_CONNECTION_STRING: tables.connectionString,
+      TABLE_PREFIX: options.tablePrefix ?? 'local',
+      QUEUE_MODE: 'in-process',
+      SYNC_COALESCE_SECONDS: String(options.coalesceSeconds ?? 1),
+      PBX_ALLOW_INSECURE_LOOPBACK: 'true',
+    });
+    // One movable clock for Graph, the service and the queue, so tests can jump days ahead.
+    const now = () => simulator.clock.now();
+    const queue = createInProcessQueue({
+      now: () => now().getTime(),
+      scheduleNow: () => now().getTime(),
+      onHandlerError: (name, info, error) =>
+        print(
+          `  ! ${name} message ${info.messageId} failed (attempt ${info.deliveryCount}): ${errorText(error)}`,
+        ),
+    });
+    stops.push(() => queue.close());
+    const secrets = createMemorySecretStore();
+    const runtime = await createRuntime(config, {
+      queue,
+      secrets,
+      now,
+      ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),
+    });
+    useRuntime(runtime);
+
+    const logHandler =
+      (name: string) =>
+      (level: string, ...args: unknown[]) => {
+        if (level === 'information' || level === 'debug' || level === 'trace') return;
+        print(`  [${name}] ${level}: ${args.map(String).join(' ')}`);
+      };
+    server.on('request', (req, res) => {
+      const http = definitions.filter(
+        (d): d is Extract<FunctionDefinition, { kind: 'http' }> => d.kind === 'http',
+      );
+      dispatchHttp(http, req, res, url, logHandler).catch((error: unknown) => {
+        print(`  ! http dispatch failed: ${errorText(error)}`);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    wireQueues(definitions, queue, logHandler);
+    const timers = wireTimers(definitions, options.timerIntervalMs ?? 60_000, logHandler);
+    stops.push(() => timers.forEach(clearInterval));
+
+    await seedDemoIntegration(runtime, {
+      pbxUrl: options.pbxUrl ?? sink?.url ?? '',
+      pbxSecret,
+      log: consoleLogger('[seed]', print),
+    });
+    const settle = () => queue.idle({ includeScheduled: true, scheduledHorizonMs: 60_000 });
+    return { url, simulator, sink, queue, runtime, pbxSecret, settle, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * Loaded only after LOCAL_HOST is set, so the function files register with
+ * this host instead of trying to reach an Azure Functions host.
+ */
+async function loadFunctions(): Promise<readonly FunctionDefinition[]> {
+  require('../../functions/graphNotifications');
+  require('../../functions/graphLifecycle');
+  require('../../functions/syncUser');
+  require('../../functions/deliverWebhook');
+  return registeredFunctions();
+}
+
+function wireQueues(
+  definitions: readonly FunctionDefinition[],
+  queue: InProcessQueue,
+  logHandler: (name: string) => (level: string, ...args: unknown[]) => void,
+): void {
+  for (const definition of definitions) {
+    if (definition.kind !== 'serviceBusQueue') continue;
+    const options = definition.options;
+    if (!('queueName' in options)) continue;
+    const handler = options.handler as ServiceBusQueueHandler;
+    queue.subscribe(
+      options.queueName as 'sync' | 'deliveries',
+      async (body, info) => {
+        const context = new InvocationContext({
+          functionName: definition.name,
+          invocationId: randomUUID(),
+          logHandler: logHandler(definition.name),
+          // The names the Service Bus trigger uses, so the handler parses them as in Azure.
+          triggerMetadata: {
+            messageId: info.messageId,
+            deliveryCount: info.deliveryCount,
+            sessionId: info.sessionId,
+            enqueuedTimeUtc: info.enqueuedTime.toISOString(),
+            applicationProperties: info.applicationProperties,
+          },
+        });
+        await handler(body, context);
+      },
+      { sessions: options.isSessionsEnabled === true },
+    );
+  }
+}
+
+function wireTimers(
+  definitions: readonly FunctionDefinition[],
+  intervalMs: number,
+  logHandler: (name: string) => (level: string, ...args: unknown[]) => void,
+): NodeJS.Timeout[] {
+  return definitions.flatMap((definition) => {
+    if (definition.kind !== 'timer') return [];
+    const handler = definition.options.handler as TimerHandler;
+    const run = () => {
+      const context = new InvocationContext({
+        functionName: definition.name,
+        logHandler: logHandler(definition.name),
+      });
+      Promise.resolve(handler({ isPastDue: false, scheduleStatus: undefined } as never, context)).catch(
+        (error: unknown) => logHandler(definition.name)('error', errorText(error)),
+      );
+    };
+    const timer = setInterval(run, intervalMs);
+    timer.unref();
+    return [timer];
+  });
+}
+
+async function seedDemoIntegration(
+  runtime: Runtime,
+  demo: { pbxUrl: string; pbxSecret: string; log: Logger },
+): Promise<void> {
+  const now = new Date().toISOString();
+  const secretName = `pbx-${DEMO_INTEGRATION_ID}`;
+  await runtime.secrets.set(secretName, demo.pbxSecret);
+  const existing = await runtime.repos.integrations.get(DEMO_INTEGRATION_ID);
+  const record = {
+    id: DEMO_INTEGRATION_ID,
+    name: 'Contoso (demo)',
+    active: true,
+    tenantId: DEMO_TENANT.id,
+    consentState: 'granted' as const,
+    consentedAt: now,
+    pbxUrl: demo.pbxUrl,
+    pbxSecretName: secretName,
+    ruleSet: presetRuleSet('availability-default'),
+    rulesVersion: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (existing) await runtime.repos.integrations.update(record);
+  else await runtime.repos.integrations.create(record);
+  for (const user of DEMO_USERS) {
+    const result = await addUser(DEMO_INTEGRATION_ID, user.userPrincipalName, {
+      repos: runtime.repos,
+      graphFor: runtime.graphFor,
+      queue: runtime.queue,
+      now: runtime.now,
+      urls: runtime.urls,
+      subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
+      defaultTimeZone: 'Europe/Stockholm',
+      log: demo.log,
+    });
+    if (result.kind !== 'added') throw new Error(`demo user ${user.userPrincipalName}: ${result.reason}`);
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

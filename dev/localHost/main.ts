@@ -1,0 +1,54 @@
+import { DEMO_TENANT, DEMO_USERS } from './demoTenant';
+import { startLocalHost } from './index';
+
+/**
+ * `npm start`: the whole system on this machine. Settings that a PBX
+ * developer may want to change are read from the environment.
+ */
+async function main(): Promise<void> {
+  const host = await startLocalHost({
+    port: Number(process.env.LOCAL_PORT ?? 7071),
+    simulatorPort: Number(process.env.SIMULATOR_PORT ?? 7072),
+    ...(process.env.DEMO_PBX_URL ? { pbxUrl: process.env.DEMO_PBX_URL } : {}),
+    ...(process.env.DEMO_PBX_SECRET ? { pbxSecret: process.env.DEMO_PBX_SECRET } : {}),
+  });
+  const alice = DEMO_USERS[0];
+  const sim = host.simulator.url;
+  console.log(`
+pbx-calendar-sync is running locally.
+
+  Functions        ${host.url}/api/...   (graph/notifications, graph/lifecycle)
+  Graph simulator  ${sim}/v1.0
+  PBX webhooks     ${host.sink ? `${host.sink.url} (built-in sink; verified events are printed below)` : process.env.DEMO_PBX_URL}
+  PBX secret       ${host.sink ? '(generated for this run; set DEMO_PBX_SECRET to choose one)' : '(DEMO_PBX_SECRET)'}
+
+Try it: get a token for the demo tenant, then book a Busy hour for ${alice.mail}:
+
+  TOKEN=$(curl -s ${sim}/${DEMO_TENANT.id}/oauth2/v2.0/token \\
+    -d grant_type=client_credentials -d client_id=${DEMO_TENANT.clientId} \\
+    -d client_secret=${DEMO_TENANT.clientSecret} -d scope=https://graph.microsoft.com/.default \\
+    | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+
+  curl -s ${sim}/v1.0/users/${alice.mail}/events -H "Authorization: Bearer $TOKEN" \\
+    -H 'Content-Type: application/json' -d '{"subject":"Customer meeting","showAs":"busy",
+    "start":{"dateTime":"'$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00)'","timeZone":"UTC"},
+    "end":{"dateTime":"'$(date -u -d '+2 hour' +%Y-%m-%dT%H:00:00)'","timeZone":"UTC"}}'
+
+Within a few seconds the sink prints a verified absence.upserted for alice. Ctrl-C stops everything.
+`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    await host.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import {
+  app,
+  type HttpFunctionOptions,
+  type ServiceBusQueueFunctionOptions,
+  type TimerFunctionOptions,
+} from '@azure/functions';
+
+/**
+ * Every function registers through here. In Azure it goes straight to the
+ * Functions host; the local host (LOCAL_HOST=1) reads the same definitions and
+ * drives the same handlers over HTTP, its in-process queue and timers.
+ */
+export type FunctionDefinition =
+  | { kind: 'http'; name: string; options: HttpFunctionOptions }
+  | { kind: 'serviceBusQueue'; name: string; options: ServiceBusQueueFunctionOptions }
+  | { kind: 'timer'; name: string; options: TimerFunctionOptions };
+
+const definitions: FunctionDefinition[] = [];
+
+const inLocalHost = () => process.env.LOCAL_HOST === '1';
+
+export function registerHttp(name: string, options: HttpFunctionOptions): void {
+  definitions.push({ kind: 'http', name, options });
+  if (!inLocalHost()) app.http(name, options);
+}
+
+export function registerQueue(name: string, options: ServiceBusQueueFunctionOptions): void {
+  definitions.push({ kind: 'serviceBusQueue', name, options });
+  if (!inLocalHost()) app.serviceBusQueue(name, options);
+}
+
+export function registerTimer(name: string, options: TimerFunctionOptions): void {
+  definitions.push({ kind: 'timer', name, options });
+  if (!inLocalHost()) app.timer(name, options);
+}
+
+export function registeredFunctions(): readonly FunctionDefinition[] {
+  return definitions;
+}

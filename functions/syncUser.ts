@@ -1,0 +1,43 @@
+import type { InvocationContext } from '@azure/functions';
+import { receivedInfoFromTrigger } from '../shared/queue/serviceBusTriggerMetadata';
+import { getRuntime } from '../shared/runtime';
+import { syncRequestSchema } from '../shared/services/syncRequest';
+import { handleSyncRequest } from '../shared/services/userSync';
+import { invocationLogger } from './support/logger';
+import { registerQueue } from './support/registry';
+
+/**
+ * One user's sync. The queue is session-enabled with the user as session, so
+ * two syncs of one user never run at once and delta links cannot race. A
+ * message that does not parse is logged and dropped: retrying cannot fix it.
+ */
+export async function syncUser(message: unknown, context: InvocationContext): Promise<void> {
+  const log = invocationLogger(context);
+  const info = receivedInfoFromTrigger(context.triggerMetadata);
+  const parsed = syncRequestSchema.safeParse(message);
+  if (!parsed.success) {
+    log.error('unreadable sync message dropped', {
+      messageId: info.messageId,
+      issues: parsed.error.issues.length,
+    });
+    return;
+  }
+  const runtime = await getRuntime();
+  const outcome = await handleSyncRequest(parsed.data, {
+    repos: runtime.repos,
+    graphFor: runtime.graphFor,
+    graphBaseUrl: runtime.config.GRAPH_BASE_URL,
+    deltaPageSize: runtime.config.DELTA_PAGE_SIZE,
+    queue: runtime.queue,
+    now: runtime.now,
+    log,
+  });
+  if (outcome.kind === 'skipped') log.info('sync skipped', { userId: parsed.data.userId, why: outcome.why });
+}
+
+registerQueue('syncUser', {
+  queueName: 'sync',
+  connection: 'ServiceBusConnection',
+  isSessionsEnabled: true,
+  handler: syncUser,
+});

@@ -1,0 +1,56 @@
+import { GraphError } from '@microsoft/microsoft-graph-client';
+
+/** What a failed Graph call means to the caller; decided once here instead of at every call site. */
+export type GraphFailure =
+  | { kind: 'throttled'; status: number; retryAfterSeconds: number }
+  | { kind: 'notFound'; status: number; code: string }
+  | { kind: 'syncStateExpired'; status: number; code: string }
+  | { kind: 'accessDenied'; status: number; code: string }
+  | { kind: 'other'; status: number; code: string };
+
+/** Used when Graph throttles without saying for how long. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 30;
+
+export function classifyGraphStatus(
+  status: number,
+  code: string,
+  retryAfter: string | null | undefined,
+): GraphFailure {
+  if (status === 429 || status === 503) {
+    return { kind: 'throttled', status, retryAfterSeconds: parseRetryAfter(retryAfter) };
+  }
+  if (
+    status === 410 ||
+    code === 'syncStateNotFound' ||
+    code === 'resyncRequired' ||
+    code === 'syncStateInvalid'
+  ) {
+    return { kind: 'syncStateExpired', status, code };
+  }
+  if (status === 404) return { kind: 'notFound', status, code };
+  if (status === 401 || status === 403) return { kind: 'accessDenied', status, code };
+  return { kind: 'other', status, code };
+}
+
+export function classifyGraphError(error: unknown): GraphFailure | undefined {
+  if (!(error instanceof GraphError)) return undefined;
+  return classifyGraphStatus(error.statusCode, error.code ?? '', error.headers?.get('retry-after'));
+}
+
+/** Retry-After is seconds or an HTTP date; anything unreadable falls back to a safe default. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number {
+  if (!value) return DEFAULT_RETRY_AFTER_SECONDS;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(value);
+  if (Number.isFinite(date)) return Math.max(0, Math.ceil((date - now) / 1000));
+  return DEFAULT_RETRY_AFTER_SECONDS;
+}
+
+/** Thrown by the graph layer so services can reschedule instead of waiting inside a function. */
+export class GraphThrottledError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Graph throttled the request; retry after ${retryAfterSeconds} s`);
+    this.name = 'GraphThrottledError';
+  }
+}

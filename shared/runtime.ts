@@ -1,0 +1,124 @@
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { type Config, loadConfig } from './config';
+import { createGraphClient } from './graph/graphClient';
+import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
+import type { QueueSender } from './queue/queuePort';
+import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
+import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
+import type { SecretStore } from './secrets/secretStore';
+import { type SubscriptionCache, subscriptionCache } from './services/notificationIntake';
+import type { IntegrationRecord } from './storage/records';
+import type { Repositories } from './storage/repositories';
+import { createTableRepositories } from './storage/tableRepositories';
+
+/**
+ * The one composition root: every client is built here from config and handed
+ * to the services. The Azure entry points and the local host both use it; the
+ * local host only swaps the queue and the secret store for in-process ones.
+ */
+export interface Runtime {
+  config: Config;
+  repos: Repositories;
+  queue: QueueSender;
+  secrets: SecretStore;
+  graphFor(integration: Pick<IntegrationRecord, 'tenantId'>): Client;
+  now: () => Date;
+  subscriptionCache: SubscriptionCache;
+  urls: { notification: string; lifecycle: string; consentCallback: string };
+}
+
+export interface RuntimeOverrides {
+  queue?: QueueSender;
+  secrets?: SecretStore;
+  now?: () => Date;
+  /** Sees every Graph request (the benchmarks count them). */
+  onGraphRequest?: (method: string, url: string) => void;
+}
+
+export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  let azureCredential: TokenCredential | undefined;
+  const credential = () => {
+    azureCredential ??= new DefaultAzureCredential(
+      config.AZURE_CLIENT_ID ? { managedIdentityClientId: config.AZURE_CLIENT_ID } : {},
+    );
+    return azureCredential;
+  };
+  const repos = await createTableRepositories({
+    ...(config.TABLES_CONNECTION_STRING
+      ? { connectionString: config.TABLES_CONNECTION_STRING }
+      : { endpoint: config.TABLES_ENDPOINT, credential: credential() }),
+    tablePrefix: config.TABLE_PREFIX,
+  });
+  const queue = overrides.queue ?? serviceBusQueue(config, credential);
+  const secrets = overrides.secrets ?? keyVault(config, credential);
+  const tokens = tokenSourceFor(config);
+  const clients = new Map<string, Client>();
+  const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  return {
+    config,
+    repos,
+    queue,
+    secrets,
+    now: overrides.now ?? (() => new Date()),
+    subscriptionCache: subscriptionCache(30_000),
+    urls: {
+      notification: `${base}/api/graph/notifications`,
+      lifecycle: `${base}/api/graph/lifecycle`,
+      consentCallback: `${base}/api/consent/callback`,
+    },
+    graphFor(integration) {
+      const tenantId = integration.tenantId;
+      if (!tenantId) throw new Error('integration has no tenant yet (admin consent pending)');
+      let client = clients.get(tenantId);
+      if (!client) {
+        client = createGraphClient({
+          baseUrl: config.GRAPH_BASE_URL,
+          tenantId,
+          tokens,
+          ...(overrides.onGraphRequest ? { onRequest: overrides.onGraphRequest } : {}),
+        });
+        clients.set(tenantId, client);
+      }
+      return client;
+    },
+  };
+}
+
+/** MSAL (inside @azure/identity) accepts only https authorities; the simulator speaks plain http. */
+function tokenSourceFor(config: Config): TokenSource {
+  const options = {
+    clientId: config.GRAPH_CLIENT_ID,
+    clientSecret: config.GRAPH_CLIENT_SECRET,
+    authorityHost: config.GRAPH_AUTHORITY_HOST,
+  };
+  return config.GRAPH_AUTHORITY_HOST.startsWith('http://')
+    ? httpTokenSource(options)
+    : identityTokenSource(options);
+}
+
+function serviceBusQueue(config: Config, credential: () => TokenCredential): QueueSender {
+  const namespace = config.ServiceBusConnection__fullyQualifiedNamespace;
+  if (config.QUEUE_MODE !== 'servicebus' || !namespace) {
+    throw new Error('QUEUE_MODE=in-process needs the local host, which provides the queue');
+  }
+  return createServiceBusQueueSender(createServiceBusClient(namespace, credential()));
+}
+
+function keyVault(config: Config, credential: () => TokenCredential): SecretStore {
+  if (!config.KEY_VAULT_URL) throw new Error('KEY_VAULT_URL is required outside the local host');
+  return createKeyVaultSecretStore(createSecretClient(config.KEY_VAULT_URL, credential()));
+}
+
+let current: Promise<Runtime> | undefined;
+
+/** The Functions entry points call this; the first call builds the runtime from app settings. */
+export function getRuntime(): Promise<Runtime> {
+  current ??= createRuntime(loadConfig());
+  return current;
+}
+
+/** The local host and tests install a runtime they built themselves. */
+export function useRuntime(runtime: Runtime): void {
+  current = Promise.resolve(runtime);
+}

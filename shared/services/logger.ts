@@ -1,0 +1,21 @@
+/** The logging the services need; the Functions InvocationContext and console both fit. */
+export interface Logger {
+  info(message: string, properties?: Record<string, unknown>): void;
+  warn(message: string, properties?: Record<string, unknown>): void;
+  error(message: string, properties?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** Plain lines with a prefix; `write` lets the local host send them wherever its output goes. */
+export function consoleLogger(prefix: string, write?: (line: string) => void): Logger {
+  const line = (message: string, properties?: Record<string, unknown>) =>
+    properties && Object.keys(properties).length > 0
+      ? `${prefix} ${message} ${JSON.stringify(properties)}`
+      : `${prefix} ${message}`;
+  return {
+    info: (m, p) => (write ?? console.log)(line(m, p)),
+    warn: (m, p) => (write ?? console.warn)(line(m, p)),
+    error: (m, p) => (write ?? console.error)(line(m, p)),
+  };
+}

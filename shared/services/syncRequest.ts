@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { OutgoingMessage } from '../queue/queuePort';
+
+/** A message on the `sync` queue: "look at this user's calendar". Carries no calendar data. */
+export const syncRequestSchema = z.object({
+  integrationId: z.string().min(1).max(100),
+  userId: z.string().min(1).max(200),
+  cause: z.enum([
+    'notification',
+    'lifecycle',
+    'catchUp',
+    'resync',
+    'provisioned',
+    'throttled',
+    'rulesChanged',
+  ]),
+  requestedAt: z.string(),
+});
+export type SyncRequest = z.infer<typeof syncRequestSchema>;
+
+/** The session key: Service Bus hands one session to one receiver at a time, so a user's syncs never overlap. */
+export function syncSessionId(integrationId: string, userId: string): string {
+  return `${integrationId}:${userId}`;
+}
+
+/**
+ * One message per user per coalescing bucket. Every notification that arrives
+ * within a bucket maps to the same message id (duplicate detection drops the
+ * rest), and the message is scheduled for the end of the bucket so the single
+ * delta round it triggers sees every change of the burst.
+ */
+export function coalescedSyncMessage(
+  request: Omit<SyncRequest, 'requestedAt'>,
+  now: Date,
+  coalesceSeconds: number,
+): OutgoingMessage<SyncRequest> {
+  const bucketMs = Math.max(1, coalesceSeconds * 1000);
+  const bucketEnd = Math.ceil((now.getTime() + 1) / bucketMs) * bucketMs;
+  return {
+    body: { ...request, requestedAt: now.toISOString() },
+    messageId: `sync:${request.integrationId}:${request.userId}:${bucketEnd}`,
+    sessionId: syncSessionId(request.integrationId, request.userId),
+    ...(coalesceSeconds > 0 ? { scheduledEnqueueTime: new Date(bucketEnd) } : {}),
+    applicationProperties: { cause: request.cause },
+  };
+}
+
+/** An uncoalesced sync at a given time (throttling retries, resyncs). */
+export function syncMessageAt(
+  request: Omit<SyncRequest, 'requestedAt'>,
+  at: Date,
+  now: Date,
+): OutgoingMessage<SyncRequest> {
+  return {
+    body: { ...request, requestedAt: now.toISOString() },
+    messageId: `sync:${request.integrationId}:${request.userId}:${request.cause}:${at.getTime()}`,
+    sessionId: syncSessionId(request.integrationId, request.userId),
+    ...(at.getTime() > now.getTime() ? { scheduledEnqueueTime: at } : {}),
+    applicationProperties: { cause: request.cause },
+  };
+}

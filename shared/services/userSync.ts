@@ -1,0 +1,257 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { AbsenceDraft } from '../domain/absence';
+import { type AbsenceChanges, type DiffScope, diffAbsences } from '../domain/absenceDiff';
+import type { CalendarEntry } from '../domain/calendarEntry';
+import { evaluate } from '../domain/rules/evaluate';
+import { type SyncWindow, syncWindowFor, windowCovers } from '../domain/syncWindow';
+import { type DeltaRound, type DeltaStart, readCalendarDelta } from '../graph/calendarDelta';
+import { getEvent } from '../graph/events';
+import { classifyGraphError, GraphThrottledError } from '../graph/graphErrors';
+import { type GraphEvent, toCalendarEntry, withMasterProperties } from '../graph/graphEvent';
+import type { QueueSender } from '../queue/queuePort';
+import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
+import type { Repositories } from '../storage/repositories';
+import { deliveryMessage, deliveryRequestsFor } from './absenceEvents';
+import type { Logger } from './logger';
+import { type SyncRequest, syncMessageAt } from './syncRequest';
+
+export interface SyncDeps {
+  repos: Pick<Repositories, 'integrations' | 'users' | 'absences'>;
+  graphFor(integration: IntegrationRecord): Client;
+  graphBaseUrl: string;
+  deltaPageSize: number;
+  queue: QueueSender;
+  now: () => Date;
+  log: Logger;
+}
+
+export type SyncOutcome =
+  | { kind: 'synced'; round: 'fresh' | 'resumed'; upserted: number; deleted: number; pages: number }
+  | { kind: 'skipped'; why: string }
+  | { kind: 'rescheduled'; retryAt: string };
+
+/**
+ * Handles one message of the `sync` queue. A throttled sync is put back on the
+ * queue for the time Graph asked for instead of waiting inside the function.
+ */
+export async function handleSyncRequest(request: SyncRequest, deps: SyncDeps): Promise<SyncOutcome> {
+  try {
+    return await syncUser(request, deps);
+  } catch (error) {
+    if (!(error instanceof GraphThrottledError)) throw error;
+    const now = deps.now();
+    const at = new Date(now.getTime() + error.retryAfterSeconds * 1000);
+    await deps.queue.send('sync', [
+      syncMessageAt(
+        { integrationId: request.integrationId, userId: request.userId, cause: 'throttled' },
+        at,
+        now,
+      ),
+    ]);
+    deps.log.warn('sync throttled by Graph; rescheduled', {
+      userId: request.userId,
+      retryAt: at.toISOString(),
+    });
+    return { kind: 'rescheduled', retryAt: at.toISOString() };
+  }
+}
+
+/**
+ * One user's sync: a delta round to the end, occurrences filled from their
+ * series master, the rules applied, the result compared with what the PBX has
+ * been told, and only the differences queued as webhooks.
+ */
+export async function syncUser(request: SyncRequest, deps: SyncDeps): Promise<SyncOutcome> {
+  const integration = (await deps.repos.integrations.get(request.integrationId))?.value;
+  if (!integration) return { kind: 'skipped', why: 'integration not found' };
+  if (!integration.active) return { kind: 'skipped', why: 'integration inactive' };
+  if (integration.consentState !== 'granted' || !integration.tenantId) {
+    return { kind: 'skipped', why: 'integration has no granted consent' };
+  }
+  const stored = await deps.repos.users.get(request.integrationId, request.userId);
+  if (!stored) return { kind: 'skipped', why: 'user not found' };
+  const user = stored.value;
+  const now = deps.now();
+  const rules = integration.ruleSet;
+  const client = deps.graphFor(integration);
+
+  try {
+    const plan = planRound(user, integration, now);
+    const { round, fresh, window } = await runRound(client, user, plan, deps);
+    const entries = await entriesOf(client, user.id, round);
+    const drafts: AbsenceDraft[] = [];
+    for (const entry of entries.entries) {
+      const verdict = evaluate(entry, rules, { timeZone: user.timeZone, window });
+      if (verdict.outcome === 'absence') drafts.push(verdict.absence);
+    }
+    const scope: DiffScope = fresh
+      ? { kind: 'full' }
+      : { kind: 'partial', reportedEventIds: entries.reportedIds };
+    const known = await deps.repos.absences.listForUser(integration.id, user.id);
+    const changes = diffAbsences(known, drafts, scope, now.getTime());
+    await publish(integration, user, changes, now, deps);
+    await deps.repos.users.update(
+      {
+        ...user,
+        deltaLink: round.deltaLink,
+        window,
+        rulesVersion: integration.rulesVersion,
+        status: 'ok',
+        lastSyncAt: now.toISOString(),
+        lastError: undefined,
+      },
+      stored.etag,
+    );
+    deps.log.info('user synced', {
+      userId: user.id,
+      round: fresh ? 'fresh' : 'resumed',
+      pages: round.pages,
+      upserted: changes.upserted.length,
+      deleted: changes.deleted.length,
+    });
+    return {
+      kind: 'synced',
+      round: fresh ? 'fresh' : 'resumed',
+      upserted: changes.upserted.length,
+      deleted: changes.deleted.length,
+      pages: round.pages,
+    };
+  } catch (error) {
+    const failure = classifyGraphError(error);
+    if (failure?.kind === 'throttled') throw new GraphThrottledError(failure.retryAfterSeconds);
+    await recordError(user, error, deps).catch(() => undefined);
+    throw error;
+  }
+}
+
+type RoundPlan =
+  | { kind: 'resume'; deltaLink: string; window: SyncWindow }
+  | { kind: 'fresh'; window: SyncWindow };
+
+/** Resume from the stored link unless the window no longer covers today + days forward or the rules changed. */
+function planRound(user: UserRecord, integration: IntegrationRecord, now: Date): RoundPlan {
+  const days = integration.ruleSet.settings.syncDaysForward;
+  const resumable =
+    user.deltaLink &&
+    user.window &&
+    windowCovers(user.window, now, days) &&
+    user.rulesVersion === integration.rulesVersion;
+  return resumable && user.deltaLink && user.window
+    ? { kind: 'resume', deltaLink: user.deltaLink, window: user.window }
+    : { kind: 'fresh', window: syncWindowFor(now, days) };
+}
+
+/** An expired delta token costs a fresh round, never a failed sync; the diff keeps the PBX free of duplicates. */
+async function runRound(
+  client: Client,
+  user: UserRecord,
+  plan: RoundPlan,
+  deps: SyncDeps,
+): Promise<{ round: DeltaRound; fresh: boolean; window: SyncWindow }> {
+  const read = (start: DeltaStart) =>
+    readCalendarDelta(client, {
+      baseUrl: deps.graphBaseUrl,
+      userId: user.id,
+      start,
+      pageSize: deps.deltaPageSize,
+    });
+  if (plan.kind === 'fresh') {
+    return { round: await read({ kind: 'fresh', window: plan.window }), fresh: true, window: plan.window };
+  }
+  try {
+    return {
+      round: await read({ kind: 'resume', deltaLink: plan.deltaLink }),
+      fresh: false,
+      window: plan.window,
+    };
+  } catch (error) {
+    if (classifyGraphError(error)?.kind !== 'syncStateExpired') throw error;
+    deps.log.warn('delta token expired; starting a fresh round', { userId: user.id });
+    return { round: await read({ kind: 'fresh', window: plan.window }), fresh: true, window: plan.window };
+  }
+}
+
+/**
+ * Turns delta items into entries. Occurrences arrive with times only; their
+ * series master is fetched once per series (or taken from the round itself),
+ * and an occurrence whose series is gone counts as removed.
+ */
+async function entriesOf(
+  client: Client,
+  userId: string,
+  round: DeltaRound,
+): Promise<{ entries: CalendarEntry[]; reportedIds: Set<string> }> {
+  const reportedIds = new Set<string>();
+  const events: GraphEvent[] = [];
+  const masters = new Map<string, GraphEvent | undefined>();
+  for (const item of round.items) {
+    if (item.kind === 'removed') {
+      reportedIds.add(item.id);
+      continue;
+    }
+    reportedIds.add(item.event.id);
+    if (item.event.type === 'seriesMaster') masters.set(item.event.id, item.event);
+    else events.push(item.event);
+  }
+  const needMaster = (event: GraphEvent) => event.type === 'occurrence' && event.showAs === undefined;
+  const missing = new Set(
+    events
+      .filter(needMaster)
+      .flatMap((e) => (e.seriesMasterId && !masters.has(e.seriesMasterId) ? [e.seriesMasterId] : [])),
+  );
+  for (const masterId of missing) masters.set(masterId, await getEvent(client, userId, masterId));
+  const entries: CalendarEntry[] = [];
+  for (const event of events) {
+    let full: GraphEvent | undefined = event;
+    if (needMaster(event)) {
+      const master = event.seriesMasterId ? masters.get(event.seriesMasterId) : undefined;
+      full = master ? withMasterProperties(event, master) : undefined;
+    }
+    const entry = full ? toCalendarEntry(full) : undefined;
+    if (entry) entries.push(entry);
+  }
+  return { entries, reportedIds };
+}
+
+/** Webhooks are queued before the new state is saved: a crash in between repeats work, it never loses it. */
+async function publish(
+  integration: IntegrationRecord,
+  user: UserRecord,
+  changes: AbsenceChanges,
+  now: Date,
+  deps: SyncDeps,
+): Promise<void> {
+  if (changes.upserted.length === 0 && changes.deleted.length === 0) return;
+  const requests = deliveryRequestsFor(integration.id, { id: user.id, email: user.email }, changes, now);
+  await deps.queue.send('deliveries', requests.map(deliveryMessage));
+  const updatedAt = now.toISOString();
+  const rows: AbsenceRecord[] = [
+    ...changes.upserted.map((a) => ({
+      ...a,
+      integrationId: integration.id,
+      userId: user.id,
+      deleted: false,
+      updatedAt,
+    })),
+    ...changes.deleted.map((a) => ({
+      ...a,
+      integrationId: integration.id,
+      userId: user.id,
+      deleted: true,
+      updatedAt,
+    })),
+  ];
+  await deps.repos.absences.upsertMany(rows);
+}
+
+async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Promise<void> {
+  const failure = classifyGraphError(error);
+  const why = failure
+    ? `Graph ${failure.status} ${failure.kind}`
+    : error instanceof Error
+      ? error.name
+      : 'error';
+  const current = await deps.repos.users.get(user.integrationId, user.id);
+  if (!current) return;
+  await deps.repos.users.update({ ...current.value, status: 'error', lastError: why }, current.etag);
+}

@@ -1,0 +1,63 @@
+import { DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { type LocalHost, type LocalHostOptions, startLocalHost } from '../../dev/localHost/index';
+import { testTablesConnectionString, uniqueTablePrefix } from './tables';
+
+/** The whole local system on free ports, on fresh tables of the test run's Azurite, with its output captured. */
+export async function startTestHost(options: LocalHostOptions = {}): Promise<LocalHost & { logs: string[] }> {
+  const logs: string[] = [];
+  const host = await startLocalHost({
+    port: 0,
+    simulatorPort: 0,
+    tablesConnectionString: testTablesConnectionString(),
+    tablePrefix: uniqueTablePrefix(),
+    coalesceSeconds: 0.2,
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  return Object.assign(host, { logs });
+}
+
+/** Everything the system will do on its own for what has happened so far: notifications sent, queues drained. */
+export async function settle(host: LocalHost): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    await host.simulator.flushNotifications();
+    await host.settle();
+  }
+}
+
+/** A Graph client of our own for the test, speaking plain HTTP to the simulator like any Graph caller. */
+export async function graphAs(host: LocalHost) {
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: DEMO_TENANT.clientId,
+    client_secret: DEMO_TENANT.clientSecret,
+    scope: 'https://graph.microsoft.com/.default',
+  });
+  const tokenResponse = await fetch(`${host.simulator.authorityHost}/${DEMO_TENANT.id}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: form,
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${host.simulator.graphBaseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+  return { call };
+}
+
+export const ALICE = DEMO_USERS[0];
+
+/** An hour starting `hoursFromNow` from now, in Graph's dateTimeTimeZone shape. */
+export function hourFromNow(hoursFromNow: number) {
+  const start = new Date(Date.now() + hoursFromNow * 3_600_000);
+  start.setUTCMinutes(0, 0, 0);
+  const end = new Date(start.getTime() + 3_600_000);
+  const shape = (d: Date) => ({ dateTime: d.toISOString().replace('Z', ''), timeZone: 'UTC' });
+  return { start: shape(start), end: shape(end), startIso: start.toISOString(), endIso: end.toISOString() };
+}
