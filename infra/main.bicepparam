@@ -1,0 +1,27 @@
+// Parameters for `azd up`: every value comes from the azd environment of the
+// customer being deployed (`azd env set NAME value`, stored in
+// .azure/<env>/.env). azd itself sets AZURE_ENV_NAME, AZURE_LOCATION and
+// AZURE_PRINCIPAL_ID. Nothing customer-specific is committed here.
+using './main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'local')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'swedencentral')
+param resourceGroupName = readEnvironmentVariable('AZURE_RESOURCE_GROUP', '')
+param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
+
+// Required: the build stops with a message naming GRAPH_CLIENT_ID when it is not set.
+param graphClientId = readEnvironmentVariable('GRAPH_CLIENT_ID')
+// Optional: leave unset and run `az keyvault secret set` instead, so the secret
+// never sits in the azd .env file.
+param graphClientSecret = readEnvironmentVariable('GRAPH_CLIENT_SECRET', '')
+param graphBaseUrl = readEnvironmentVariable('GRAPH_BASE_URL', 'https://graph.microsoft.com')
+param subscriptionMaxMinutes = int(readEnvironmentVariable('SUBSCRIPTION_MAX_MINUTES', '10080'))
+param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', 'pbxsync')
+param pbxTimeoutMs = int(readEnvironmentVariable('PBX_TIMEOUT_MS', '10000'))
+
+param enableEntraAuth = bool(readEnvironmentVariable('ENABLE_ENTRA_AUTH', 'true'))
+param authClientId = readEnvironmentVariable('AUTH_CLIENT_ID', '')
+param authTenantId = readEnvironmentVariable('AUTH_TENANT_ID', '')
+
+param maximumInstanceCount = int(readEnvironmentVariable('MAXIMUM_INSTANCE_COUNT', '40'))

@@ -1,0 +1,85 @@
+// Key Vault for the Graph client secret (set by the operator) and the PBX
+// signing secrets (created by the app at run time). Access is by Azure RBAC
+// only; purge protection keeps a deleted secret recoverable for the
+// retention period, even from someone holding the app's identity.
+
+import { roleAssignmentType } from '../authorization/builtInRoles.bicep'
+
+@description('Vault name: 3-24 letters, digits and hyphens, globally unique.')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the resource.')
+param tags object = {}
+
+@description('Days a deleted vault or secret stays recoverable (cannot be changed after creation).')
+@minValue(7)
+@maxValue(90)
+param softDeleteRetentionInDays int = 90
+
+@description('Roles to grant on the vault.')
+param roleAssignments roleAssignmentType[] = []
+
+@description('Graph client secret to store as `graph-client-secret`; empty leaves the secret to the operator (az keyvault secret set).')
+@secure()
+param graphClientSecret string = ''
+
+var graphSecretName = 'graph-client-secret'
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: softDeleteRetentionInDays
+    enablePurgeProtection: true
+    enabledForDeployment: false
+    enabledForDiskEncryption: false
+    enabledForTemplateDeployment: false
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      // Flex Consumption without a virtual network reaches the vault over its public endpoint.
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphClientSecret)) {
+  parent: vault
+  name: graphSecretName
+  properties: {
+    value: graphClientSecret
+    contentType: 'Entra application client secret for Microsoft Graph'
+  }
+}
+
+resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for assignment in roleAssignments: {
+    name: guid(vault.id, assignment.principalId, assignment.roleDefinitionId)
+    scope: vault
+    properties: {
+      principalId: assignment.principalId
+      principalType: assignment.principalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.roleDefinitionId)
+      description: assignment.description
+    }
+  }
+]
+
+@description('Name of the vault.')
+output name string = vault.name
+
+@description('Vault URI with trailing slash, e.g. https://kv-contoso.vault.azure.net/')
+output vaultUri string = vault.properties.vaultUri
+
+@description('Name of the secret holding the Graph client secret (set here or by the operator).')
+output graphClientSecretName string = graphSecretName

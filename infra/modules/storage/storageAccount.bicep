@@ -1,0 +1,95 @@
+// Storage for the Functions host (blob leases and keys), the Flex Consumption
+// deployment package, and the app's tables. Shared keys are off: every caller
+// authenticates with Entra ID, so no connection string exists to leak.
+
+import { roleAssignmentType } from '../authorization/builtInRoles.bicep'
+
+@description('Storage account name: 3-24 lowercase letters and digits, globally unique.')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the resource.')
+param tags object = {}
+
+@description('Blob container that holds the deployment package.')
+param deploymentContainerName string
+
+@description('Replication; LRS is enough because the tables can be rebuilt from Graph by a resync.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS'])
+param skuName string = 'Standard_LRS'
+
+@description('Roles to grant on the storage account.')
+param roleAssignments roleAssignmentType[] = []
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: skuName }
+  properties: {
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      // Flex Consumption without a virtual network reaches storage over its public endpoint.
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: { enabled: true, days: 7 }
+  }
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource accountRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for assignment in roleAssignments: {
+    name: guid(account.id, assignment.principalId, assignment.roleDefinitionId)
+    scope: account
+    properties: {
+      principalId: assignment.principalId
+      principalType: assignment.principalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.roleDefinitionId)
+      description: assignment.description
+    }
+  }
+]
+
+@description('Name of the storage account.')
+output name string = account.name
+
+@description('Blob endpoint, with trailing slash.')
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+
+@description('Table endpoint, with trailing slash: the app\'s TABLES_ENDPOINT.')
+output tableEndpoint string = account.properties.primaryEndpoints.table
+
+@description('URL of the deployment package container.')
+output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer.name}'

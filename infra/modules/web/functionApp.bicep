@@ -1,0 +1,194 @@
+// The Function App on the Flex Consumption plan (FC1): Node 22, runs as the
+// user-assigned identity, deployment package pulled from blob storage with
+// that identity, secrets only as Key Vault references, and optional App
+// Service Authentication (Entra ID) in front of the admin routes.
+
+@description('Function App name; also the default host name prefix.')
+param name string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Azure region (must offer Flex Consumption).')
+param location string
+
+@description('Tags for the resources; the site also gets azd-service-name.')
+param tags object = {}
+
+@description('Name of the service in azure.yaml, so `azd deploy` finds this app.')
+param azdServiceName string = 'api'
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityResourceId string
+
+@description('Client id of that identity.')
+param identityClientId string
+
+@description('Storage account the Functions host keeps its leases and keys in.')
+param hostStorageAccountName string
+
+@description('URL of the blob container holding the deployment package.')
+param deploymentContainerUrl string
+
+@description('Most instances Flex may scale out to; caps Graph and PBX concurrency too.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory per instance in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('App settings (plain values and Key Vault references only; never keys or connection strings).')
+param appSettings object
+
+@description('Put App Service Authentication (Entra ID) in front of every route except Graph notifications and consent.')
+param enableEntraAuth bool
+
+@description('Client id of the Entra app registration that admins sign in to (App Service Authentication).')
+param authClientId string
+
+@description('Tenant whose users may sign in to the admin routes.')
+param authTenantId string
+
+@description('Routes Graph and consenting admins reach without an Entra session; each protects itself (clientState, signed state).')
+param unauthenticatedPaths string[] = [
+  '/api/graph/notifications'
+  '/api/graph/lifecycle'
+  '/api/consent'
+  '/api/consent/*'
+]
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': azdServiceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    // Key Vault references resolve with the user-assigned identity (there is no system identity).
+    keyVaultReferenceIdentity: identityResourceId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+}
+
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: union(appSettings, {
+    // Host storage by identity (Flex Consumption supports no other secret-free way).
+    AzureWebJobsStorage__accountName: hostStorageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
+  })
+}
+
+// Deployments go through azd with Entra ID; the legacy user/password endpoints stay closed.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableEntraAuth) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      // An API answers 401; a browser user signs in at /.auth/login/aad first.
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: unauthenticatedPaths
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: empty(authClientId) ? fail('authClientId is required when enableEntraAuth is true') : authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${authClientId}'
+            authClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+  }
+}
+
+@description('Name of the Function App.')
+output name string = site.name
+
+@description('Default host name, e.g. func-contoso-abc123.azurewebsites.net')
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,376 @@
+import { loadConfig } from '../../shared/config';
+import {
+  asObject,
+  flattenResources,
+  type Json,
+  loadCompiledTemplate,
+  type PlacedResource,
+  resolveParameter,
+} from './compiledTemplate';
+
+// Built-in role ids as documented by Azure (same in every subscription).
+const ROLE = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+};
+// Roles far broader than the app needs; none may appear anywhere.
+const BROAD_ROLES = {
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419',
+  keyVaultAdministrator: '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+};
+
+const source = loadCompiledTemplate();
+if (source.kind === 'unavailable') {
+  console.warn(`armTemplate.test.ts skipped: ${source.reason}`);
+}
+const describeTemplate = source.kind === 'compiled' ? describe : describe.skip;
+const root: Json = source.kind === 'compiled' ? source.template : { resources: {} };
+const resources = flattenResources(root);
+const templateText = JSON.stringify(root);
+
+function only(type: string, symbol?: string): PlacedResource {
+  const matches = resources.filter((r) => r.type === type && (symbol === undefined || r.symbol === symbol));
+  if (matches.length !== 1) throw new Error(`expected one ${type} ${symbol ?? ''}, found ${matches.length}`);
+  return matches[0]!;
+}
+
+function props(placed: PlacedResource): Json {
+  return asObject(placed.resource.properties, `${placed.type} properties`);
+}
+
+function moduleNamed(symbol: string): Json {
+  return only('Microsoft.Resources/deployments', symbol).resource;
+}
+
+function moduleParameter(symbol: string, name: string): unknown {
+  const parameters = asObject(
+    asObject(moduleNamed(symbol).properties, 'properties').parameters,
+    'parameters',
+  );
+  const entry = asObject(parameters[name], `${symbol}.${name}`);
+  return 'value' in entry ? entry.value : entry;
+}
+
+/** `[parameters('x')]` of the root template, resolved to its default. */
+function rootDefault(expression: unknown): unknown {
+  return resolveParameter(
+    { symbol: '', type: '', resource: {}, module: undefined, template: root },
+    expression,
+  );
+}
+
+/** Top-level arguments of the first `fn(...)` call in an ARM expression. */
+function callArguments(expression: string, fn: string): string[] {
+  const open = expression.indexOf(`${fn}(`);
+  if (open < 0) return [];
+  const args: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (const char of expression.slice(open + fn.length + 1)) {
+    if (char === "'") quoted = !quoted;
+    if (!quoted && char === '(') depth += 1;
+    if (!quoted && char === ')') {
+      if (depth === 0) break;
+      depth -= 1;
+    }
+    if (!quoted && depth === 0 && char === ',') {
+      args.push(current.trim());
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  return [...args, current.trim()];
+}
+
+/** Every app setting: those main passes in, plus the ones the module adds itself (ARM expressions as text). */
+function appSettings(): Map<string, string> {
+  const passed = asObject(moduleParameter('functionApp', 'appSettings'), 'appSettings');
+  const settings = new Map(Object.entries(passed).map(([name, value]) => [name, String(value)]));
+  const own = String(only('Microsoft.Web/sites/config', 'settings').resource.properties);
+  expect(own).toMatch(/^\[union\(parameters\('appSettings'\), createObject\(/);
+  const args = callArguments(own, 'createObject');
+  for (let i = 0; i + 1 < args.length; i += 2) settings.set(args[i]!.replace(/^'|'$/g, ''), args[i + 1]!);
+  return settings;
+}
+
+describeTemplate('compiled ARM template (infra/main.bicep)', () => {
+  it('contains no account keys, SAS or connection strings', () => {
+    expect(templateText).not.toMatch(/listKeys|listConnectionStrings|listAccountSas|listServiceSas/i);
+    expect(templateText).not.toMatch(/AccountKey=|SharedAccessKey|SharedAccessSignature/i);
+  });
+
+  it('grants no broad role anywhere', () => {
+    for (const [name, id] of Object.entries(BROAD_ROLES)) {
+      expect({ name, found: templateText.includes(id) }).toEqual({ name, found: false });
+    }
+  });
+
+  describe('Function App', () => {
+    // Looked up lazily: with the template unavailable the suite is skipped, not failed.
+    const site = () => only('Microsoft.Web/sites');
+    const plan = () => only('Microsoft.Web/serverfarms');
+
+    it('runs Node 22 on the Flex Consumption plan', () => {
+      expect(plan().resource.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+      const config = asObject(props(site()).functionAppConfig, 'functionAppConfig');
+      expect(config.runtime).toEqual({ name: 'node', version: '22' });
+      const storage = asObject(asObject(config.deployment, 'deployment').storage, 'deployment storage');
+      expect(storage.type).toBe('blobContainer');
+      expect(asObject(storage.authentication, 'authentication')).toEqual({
+        type: 'UserAssignedIdentity',
+        userAssignedIdentityResourceId: "[parameters('identityResourceId')]",
+      });
+      expect(asObject(config.scaleAndConcurrency, 'scale')).toHaveProperty('maximumInstanceCount');
+    });
+
+    it('is HTTPS only with TLS 1.2, FTP off and basic publishing credentials off', () => {
+      expect(props(site()).httpsOnly).toBe(true);
+      const siteConfig = asObject(props(site()).siteConfig, 'siteConfig');
+      expect(siteConfig.minTlsVersion).toBe('1.2');
+      expect(siteConfig.ftpsState).toBe('Disabled');
+      const policies = resources.filter(
+        (r) => r.type === 'Microsoft.Web/sites/basicPublishingCredentialsPolicies',
+      );
+      expect(policies.map((p) => p.resource.name).sort()).toEqual([
+        "[format('{0}/{1}', parameters('name'), 'ftp')]",
+        "[format('{0}/{1}', parameters('name'), 'scm')]",
+      ]);
+      for (const policy of policies) expect(props(policy).allow).toBe(false);
+    });
+
+    it('runs as the user-assigned identity and resolves Key Vault references with it', () => {
+      const identity = asObject(site().resource.identity, 'identity');
+      expect(identity.type).toBe('UserAssigned');
+      expect(Object.keys(asObject(identity.userAssignedIdentities, 'identities'))).toEqual([
+        "[format('{0}', parameters('identityResourceId'))]",
+      ]);
+      expect(props(site()).keyVaultReferenceIdentity).toBe("[parameters('identityResourceId')]");
+      expect(moduleParameter('functionApp', 'identityResourceId')).toBe(
+        "[reference('identity').outputs.resourceId.value]",
+      );
+      expect(only('Microsoft.ManagedIdentity/userAssignedIdentities').module).toBe(moduleNamed('identity'));
+    });
+
+    it('sets every setting the app reads, with identity-based connections', () => {
+      const settings = appSettings();
+      for (const name of [
+        'PUBLIC_BASE_URL',
+        'GRAPH_CLIENT_ID',
+        'GRAPH_CLIENT_SECRET',
+        'GRAPH_BASE_URL',
+        'GRAPH_AUTHORITY_HOST',
+        'SUBSCRIPTION_MAX_MINUTES',
+        'TABLES_ENDPOINT',
+        'TABLE_PREFIX',
+        'QUEUE_MODE',
+        'ServiceBusConnection__fullyQualifiedNamespace',
+        'ServiceBusConnection__credential',
+        'ServiceBusConnection__clientId',
+        'KEY_VAULT_URL',
+        'AZURE_CLIENT_ID',
+        'PBX_TIMEOUT_MS',
+        'PBX_ALLOW_INSECURE_LOOPBACK',
+        'AzureWebJobsStorage__accountName',
+        'AzureWebJobsStorage__credential',
+        'AzureWebJobsStorage__clientId',
+        'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+      ]) {
+        expect({ name, present: settings.has(name) }).toEqual({ name, present: true });
+      }
+      expect(settings.get('QUEUE_MODE')).toBe('servicebus');
+      expect(settings.get('PBX_ALLOW_INSECURE_LOOPBACK')).toBe('false');
+      expect(settings.get('ServiceBusConnection__credential')).toBe('managedidentity');
+      expect(settings.get('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
+      expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toContain('Authorization=AAD');
+      // Connection-string forms must not exist at all.
+      expect(settings.has('AzureWebJobsStorage')).toBe(false);
+      expect(settings.has('TABLES_CONNECTION_STRING')).toBe(false);
+      expect(settings.has('ServiceBusConnection')).toBe(false);
+    });
+
+    it('defaults Graph settings to what the app expects', () => {
+      const app = loadConfig({
+        PUBLIC_BASE_URL: 'https://app.example',
+        GRAPH_CLIENT_ID: 'id',
+        GRAPH_CLIENT_SECRET: 'x',
+        TABLES_ENDPOINT: 'https://st.table.core.windows.net/',
+        ServiceBusConnection__fullyQualifiedNamespace: 'sb.servicebus.windows.net',
+      });
+      const settings = appSettings();
+      expect(rootDefault(settings.get('GRAPH_BASE_URL'))).toBe(app.GRAPH_BASE_URL);
+      expect(rootDefault(settings.get('TABLE_PREFIX'))).toBe(app.TABLE_PREFIX);
+    });
+
+    it('passes every secret-like setting as a Key Vault reference', () => {
+      // The Application Insights connection string names the resource and its
+      // ingestion endpoint; with local auth off (checked below) it grants nothing.
+      const notSecret = new Set(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
+      const secretLike = [...appSettings()].filter(
+        ([name]) =>
+          /SECRET|PASSWORD|PWD|TOKEN|SAS|(^|_)KEY$|CONNECTION_?STRING/i.test(name) && !notSecret.has(name),
+      );
+      expect(secretLike.map(([name]) => name)).toContain('GRAPH_CLIENT_SECRET');
+      for (const [name, value] of secretLike) {
+        expect({ name, value }).toEqual({
+          name,
+          value: expect.stringContaining('@Microsoft.KeyVault(SecretUri='),
+        });
+      }
+      const insights = only('Microsoft.Insights/components');
+      expect(props(insights).DisableLocalAuth).toBe(true);
+    });
+  });
+
+  it('turns on Entra ID authentication by default, except for the Graph and consent routes', () => {
+    const auth = only('Microsoft.Web/sites/config', 'auth');
+    expect(auth.resource.condition).toBe("[parameters('enableEntraAuth')]");
+    expect(rootDefault(moduleParameter('functionApp', 'enableEntraAuth'))).toBe(true);
+    const validation = asObject(props(auth).globalValidation, 'globalValidation');
+    expect(validation.requireAuthentication).toBe(true);
+    expect(validation.unauthenticatedClientAction).toBe('Return401');
+    const excluded = resolveParameter(auth, validation.excludedPaths);
+    expect(excluded).toEqual(
+      expect.arrayContaining(['/api/graph/notifications', '/api/graph/lifecycle', '/api/consent/*']),
+    );
+    expect(excluded).not.toEqual(expect.arrayContaining([expect.stringMatching(/admin|console/)]));
+  });
+
+  it('keeps storage keyless, private and on TLS 1.2', () => {
+    const account = props(only('Microsoft.Storage/storageAccounts'));
+    expect(account).toMatchObject({
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+      minimumTlsVersion: 'TLS1_2',
+      supportsHttpsTrafficOnly: true,
+    });
+  });
+
+  describe('Service Bus', () => {
+    const namespace = () => only('Microsoft.ServiceBus/namespaces');
+    const queue = (name: string) => {
+      const placed = resources.find(
+        (r) =>
+          r.type === 'Microsoft.ServiceBus/namespaces/queues' &&
+          String(r.resource.name).includes(`'${name}'`),
+      );
+      if (!placed) throw new Error(`queue ${name} missing`);
+      return Object.fromEntries(
+        Object.entries(props(placed)).map(([k, v]) => [k, resolveParameter(placed, v)]),
+      );
+    };
+
+    it('is Standard with local auth off and TLS 1.2', () => {
+      expect(asObject(namespace().resource.sku, 'sku').name).toBe('Standard');
+      expect(props(namespace())).toMatchObject({ disableLocalAuth: true, minimumTlsVersion: '1.2' });
+    });
+
+    it('has a session queue `sync` with duplicate detection and dead-lettering', () => {
+      expect(queue('sync')).toMatchObject({
+        requiresSession: true,
+        requiresDuplicateDetection: true,
+        duplicateDetectionHistoryTimeWindow: 'PT10M',
+        lockDuration: expect.stringMatching(/^PT\d+M$/),
+        maxDeliveryCount: 10,
+        deadLetteringOnMessageExpiration: true,
+      });
+    });
+
+    it('has a `deliveries` queue with duplicate detection and dead-lettering', () => {
+      expect(queue('deliveries')).toMatchObject({
+        requiresDuplicateDetection: true,
+        duplicateDetectionHistoryTimeWindow: 'PT10M',
+        maxDeliveryCount: 10,
+        deadLetteringOnMessageExpiration: true,
+      });
+    });
+  });
+
+  it('keeps Key Vault on RBAC with soft delete and purge protection', () => {
+    expect(props(only('Microsoft.KeyVault/vaults'))).toMatchObject({
+      enableRbacAuthorization: true,
+      enablePurgeProtection: true,
+      enableSoftDelete: true,
+    });
+  });
+
+  describe('role assignments', () => {
+    const assignments = resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
+    const builtInRoles = () => asObject(asObject(root.variables, 'variables').builtInRoles, 'builtInRoles');
+
+    /** Role GUIDs main passes to a module's roleAssignments parameter. */
+    const rolesGrantedBy = (symbol: string): string[] =>
+      [
+        ...JSON.stringify(moduleParameter(symbol, 'roleAssignments')).matchAll(
+          /variables\('builtInRoles'\)\.(\w+)/g,
+        ),
+      ]
+        .map((match) => String(builtInRoles()[match[1]!]))
+        .sort();
+
+    it('uses the documented built-in role ids', () => {
+      for (const [name, id] of Object.entries(ROLE)) {
+        expect({ name, id: builtInRoles()[name] }).toEqual({ name, id });
+      }
+    });
+
+    it('are each scoped to one resource and named guid(scope, principal, role)', () => {
+      expect(assignments.length).toBeGreaterThanOrEqual(4);
+      for (const placed of assignments) {
+        expect(placed.module).toBeDefined();
+        const scope = String(placed.resource.scope);
+        expect(scope).toMatch(
+          /^\[resourceId\('Microsoft\.(Storage|ServiceBus|KeyVault|Insights)\/[A-Za-z]+'/,
+        );
+        expect(scope).not.toMatch(/subscription\(\)|resourceGroup\(\)/);
+        const inner = scope.slice(1, -1);
+        expect(placed.resource.name).toBe(
+          `[guid(${inner}, parameters('roleAssignments')[copyIndex()].principalId, parameters('roleAssignments')[copyIndex()].roleDefinitionId)]`,
+        );
+        expect(props(placed).roleDefinitionId).toBe(
+          "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('roleAssignments')[copyIndex()].roleDefinitionId)]",
+        );
+      }
+    });
+
+    it('grant each resource only the roles the app needs there', () => {
+      expect(rolesGrantedBy('storage')).toEqual(
+        [ROLE.storageTableDataContributor, ROLE.storageBlobDataOwner].sort(),
+      );
+      expect(rolesGrantedBy('serviceBus')).toEqual(
+        [ROLE.serviceBusDataSender, ROLE.serviceBusDataReceiver].sort(),
+      );
+      // Officer for the app; the same role for the operator when principalId is set.
+      expect(new Set(rolesGrantedBy('keyVault'))).toEqual(new Set([ROLE.keyVaultSecretsOfficer]));
+      expect(rolesGrantedBy('monitoring')).toEqual([ROLE.monitoringMetricsPublisher]);
+    });
+  });
+
+  it('outputs what the operator needs next', () => {
+    const outputs = asObject(root.outputs, 'outputs');
+    for (const name of [
+      'notificationUrl',
+      'lifecycleNotificationUrl',
+      'consentLinkBase',
+      'keyVaultName',
+      'functionAppName',
+      'AZURE_LOCATION',
+      'AZURE_TENANT_ID',
+    ]) {
+      expect({ name, present: name in outputs }).toEqual({ name, present: true });
+    }
+    const value = (name: string) => String(asObject(outputs[name], name).value);
+    expect(value('notificationUrl')).toContain('/api/graph/notifications');
+    expect(value('lifecycleNotificationUrl')).toContain('/api/graph/lifecycle');
+    expect(value('consentLinkBase')).toMatch(/^\[format\('\{0\}\/api\/consent\/', /);
+  });
+});
