@@ -31,6 +31,11 @@ export async function syncUser(message: unknown, context: InvocationContext): Pr
     queue: runtime.queue,
     now: runtime.now,
     log,
+    subscriptionUpkeep: {
+      repos: runtime.repos,
+      urls: runtime.urls,
+      subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
+    },
   });
   if (outcome.kind === 'skipped') log.info('sync skipped', { userId: parsed.data.userId, why: outcome.why });
 }

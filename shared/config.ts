@@ -23,6 +23,14 @@ const configSchema = z
     GRAPH_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
     /** Requested subscription lifetime; Graph may grant less, and we keep what it grants. */
     SUBSCRIPTION_MAX_MINUTES: positiveInt.default(10080),
+    /** Subscriptions expiring within this many minutes are renewed by the maintenance run. */
+    SUBSCRIPTION_RENEW_MARGIN_MINUTES: positiveInt.default(1440),
+    /** Graph allows 500 subscription writes per 20 s per app and tenant; one run stays below that. */
+    SUBSCRIPTION_CREATES_PER_RUN: positiveInt.max(450).default(400),
+    /** Users not synced for this long get a catch-up sync (notifications can be lost). */
+    CATCH_UP_MINUTES: positiveInt.default(60),
+    /** Absences are kept this many days after they ended. */
+    RETENTION_DAYS: positiveInt.default(30),
     /** Max page size asked of calendarView/delta. */
     DELTA_PAGE_SIZE: positiveInt.max(1000).default(100),
 

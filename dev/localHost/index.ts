@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvocationContext, type ServiceBusQueueHandler, type TimerHandler } from '@azure/functions';
+import { join } from 'node:path';
+import {
+  InvocationContext,
+  type ServiceBusQueueHandler,
+  type Timer,
+  type TimerHandler,
+} from '@azure/functions';
 import { type FunctionDefinition, registeredFunctions } from '../../functions/support/registry';
 import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
@@ -44,6 +51,8 @@ export interface LocalHost {
   pbxSecret: string;
   /** Resolves once no queued work is left (scheduled syncs included). */
   settle(): Promise<void>;
+  /** Runs a timer function now, as its schedule would. */
+  runTimer(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,7 +147,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       log: consoleLogger('[seed]', print),
     });
     const settle = () => queue.idle({ includeScheduled: true, scheduledHorizonMs: 60_000 });
-    return { url, simulator, sink, queue, runtime, pbxSecret, settle, stop: stopAll };
+    const runTimer = (name: string) => invokeTimer(definitions, name, logHandler);
+    return { url, simulator, sink, queue, runtime, pbxSecret, settle, runTimer, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -150,10 +160,11 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
  * this host instead of trying to reach an Azure Functions host.
  */
 async function loadFunctions(): Promise<readonly FunctionDefinition[]> {
-  require('../../functions/graphNotifications');
-  require('../../functions/graphLifecycle');
-  require('../../functions/syncUser');
-  require('../../functions/deliverWebhook');
+  // Every file directly in functions/ is one function, as the `main` glob tells the Azure host.
+  const folder = join(__dirname, '../../functions');
+  for (const file of readdirSync(folder).sort()) {
+    if (/\.(ts|js)$/.test(file) && !file.endsWith('.d.ts')) require(join(folder, file));
+  }
   return registeredFunctions();
 }
 
@@ -188,6 +199,28 @@ function wireQueues(
       { sessions: options.isSessionsEnabled === true },
     );
   }
+}
+
+async function invokeTimer(
+  definitions: readonly FunctionDefinition[],
+  name: string,
+  logHandler: (name: string) => (level: string, ...args: unknown[]) => void,
+): Promise<void> {
+  const definition = definitions.find((d) => d.kind === 'timer' && d.name === name);
+  if (definition?.kind !== 'timer') throw new Error(`no timer function named ${name}`);
+  const handler = definition.options.handler as TimerHandler;
+  const context = new InvocationContext({ functionName: name, logHandler: logHandler(name) });
+  await handler(pastDueTimer(false), context);
+}
+
+/** The timer object the Functions host passes; locally every run is on time. */
+function pastDueTimer(isPastDue: boolean): Timer {
+  const now = new Date().toISOString();
+  return {
+    isPastDue,
+    schedule: { adjustForDST: false },
+    scheduleStatus: { last: now, next: now, lastUpdated: now },
+  };
 }
 
 function wireTimers(

@@ -93,7 +93,7 @@ export async function acceptChangeNotifications(
       records.set(id, await lookup(id, deps));
     }),
   );
-  const users = new Map<string, { integrationId: string; userId: string }>();
+  const users = new Map<string, { integrationId: string; userId: string; lifecycleEvent?: LifecycleEvent }>();
   for (const notification of notifications) {
     const record = records.get(notification.subscriptionId);
     if (!record) {
@@ -105,9 +105,11 @@ export async function acceptChangeNotifications(
       continue;
     }
     result.accepted++;
-    users.set(`${record.integrationId}\n${record.userId}`, {
+    const lifecycleEvent = deps.cause === 'lifecycle' ? lifecycleEventOf(notification) : undefined;
+    users.set(`${record.integrationId}\n${record.userId}\n${lifecycleEvent ?? ''}`, {
       integrationId: record.integrationId,
       userId: record.userId,
+      ...(lifecycleEvent ? { lifecycleEvent } : {}),
     });
   }
   if (result.unknownSubscription + result.badClientState > 0) {
@@ -124,6 +126,14 @@ export async function acceptChangeNotifications(
   if (messages.length > 0) await deps.queue.send('sync', messages);
   result.queued = messages.length;
   return result;
+}
+
+type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
+
+/** An unknown lifecycle event still earns a catch-up sync; it just asks nothing of the subscription. */
+function lifecycleEventOf(notification: ChangeNotification): LifecycleEvent {
+  const event = notification.lifecycleEvent;
+  return event === 'reauthorizationRequired' || event === 'subscriptionRemoved' ? event : 'missed';
 }
 
 async function lookup(id: string, deps: IntakeDeps): Promise<SubscriptionRecord | null> {

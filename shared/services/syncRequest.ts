@@ -15,6 +15,8 @@ export const syncRequestSchema = z.object({
     'rulesChanged',
   ]),
   requestedAt: z.string(),
+  /** Set when a lifecycle notification asked for this sync; the subscription is seen to first. */
+  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
 });
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
 
@@ -38,7 +40,10 @@ export function coalescedSyncMessage(
   const bucketEnd = Math.ceil((now.getTime() + 1) / bucketMs) * bucketMs;
   return {
     body: { ...request, requestedAt: now.toISOString() },
-    messageId: `sync:${request.integrationId}:${request.userId}:${bucketEnd}`,
+    // Lifecycle events get ids of their own: a notification in the same bucket must not swallow a renewal.
+    messageId: `sync:${request.integrationId}:${request.userId}:${bucketEnd}${
+      request.lifecycleEvent ? `:${request.lifecycleEvent}` : ''
+    }`,
     sessionId: syncSessionId(request.integrationId, request.userId),
     ...(coalesceSeconds > 0 ? { scheduledEnqueueTime: new Date(bucketEnd) } : {}),
     applicationProperties: { cause: request.cause },

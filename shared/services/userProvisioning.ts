@@ -1,11 +1,12 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { classifyGraphError } from '../graph/graphErrors';
-import { createEventSubscription, deleteSubscription, newClientState } from '../graph/subscriptions';
+import { deleteSubscription } from '../graph/subscriptions';
 import { findUser } from '../graph/users';
 import type { QueueSender } from '../queue/queuePort';
 import type { IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import type { Logger } from './logger';
+import { subscribeUser } from './subscriptionKeeper';
 import { syncMessageAt } from './syncRequest';
 
 export interface ProvisioningDeps {
@@ -25,9 +26,7 @@ export type AddUserResult =
 
 /**
  * Adds a mailbox to an integration: resolves the address with Graph,
- * subscribes to its events and queues the first sync. The subscription
- * record is stored as soon as Graph confirms it, so a notification that
- * arrives right away already finds it.
+ * subscribes to its events and queues the first sync.
  */
 export async function addUser(
   integrationId: string,
@@ -54,39 +53,15 @@ export async function addUser(
     status: 'neverSynced',
     createdAt: now.toISOString(),
   };
-  const withSubscription = user.subscriptionId ? user : await subscribe(integration, user, client, deps);
+  const withSubscription = user.subscriptionId
+    ? user
+    : { ...user, subscriptionId: (await subscribeUser(integration, user, deps)).subscriptionId };
   await deps.repos.users.upsert(withSubscription);
   await deps.queue.send('sync', [
     syncMessageAt({ integrationId, userId: user.id, cause: 'provisioned' }, now, now),
   ]);
   deps.log.info('user added', { integrationId, userId: user.id });
   return { kind: 'added', user: withSubscription };
-}
-
-async function subscribe(
-  integration: IntegrationRecord,
-  user: UserRecord,
-  client: Client,
-  deps: ProvisioningDeps,
-): Promise<UserRecord> {
-  const clientState = newClientState();
-  const requested = new Date(deps.now().getTime() + deps.subscriptionMinutes * 60_000);
-  const granted = await createEventSubscription(client, {
-    userId: user.id,
-    notificationUrl: deps.urls.notification,
-    lifecycleNotificationUrl: deps.urls.lifecycle,
-    clientState,
-    expiresAt: requested,
-  });
-  await deps.repos.subscriptions.upsert({
-    subscriptionId: granted.id,
-    integrationId: integration.id,
-    userId: user.id,
-    clientState,
-    resource: granted.resource,
-    expiresAt: granted.expirationDateTime,
-  });
-  return { ...user, subscriptionId: granted.id };
 }
 
 /** Removes a user and everything about it: subscription (Graph and table), absences, the user row. */

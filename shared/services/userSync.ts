@@ -13,6 +13,7 @@ import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/re
 import type { Repositories } from '../storage/repositories';
 import { deliveryMessage, deliveryRequestsFor } from './absenceEvents';
 import type { Logger } from './logger';
+import { keepSubscription, type SubscriptionDeps } from './subscriptionKeeper';
 import { type SyncRequest, syncMessageAt } from './syncRequest';
 
 export interface SyncDeps {
@@ -23,6 +24,8 @@ export interface SyncDeps {
   queue: QueueSender;
   now: () => Date;
   log: Logger;
+  /** Needed to act on lifecycle events (renew or re-create the user's subscription). */
+  subscriptionUpkeep?: Omit<SubscriptionDeps, 'graphFor' | 'now' | 'log'>;
 }
 
 export type SyncOutcome =
@@ -67,6 +70,21 @@ export async function syncUser(request: SyncRequest, deps: SyncDeps): Promise<Sy
   if (!integration.active) return { kind: 'skipped', why: 'integration inactive' };
   if (integration.consentState !== 'granted' || !integration.tenantId) {
     return { kind: 'skipped', why: 'integration has no granted consent' };
+  }
+  if (request.lifecycleEvent && deps.subscriptionUpkeep) {
+    const before = await deps.repos.users.get(request.integrationId, request.userId);
+    if (!before) return { kind: 'skipped', why: 'user not found' };
+    const result = await keepSubscription(request.lifecycleEvent, integration, before.value, {
+      ...deps.subscriptionUpkeep,
+      graphFor: deps.graphFor,
+      now: deps.now,
+      log: deps.log,
+    });
+    deps.log.info('lifecycle event handled', {
+      userId: request.userId,
+      event: request.lifecycleEvent,
+      result,
+    });
   }
   const stored = await deps.repos.users.get(request.integrationId, request.userId);
   if (!stored) return { kind: 'skipped', why: 'user not found' };

@@ -1,0 +1,162 @@
+import { windowCovers } from '../domain/syncWindow';
+import { classifyGraphError } from '../graph/graphErrors';
+import type { QueueSender } from '../queue/queuePort';
+import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
+import type { Repositories } from '../storage/repositories';
+import { renewSubscriptions, replaceSubscription, type SubscriptionDeps } from './subscriptionKeeper';
+import { coalescedSyncMessage } from './syncRequest';
+
+export interface MaintenanceDeps extends SubscriptionDeps {
+  repos: Repositories;
+  queue: QueueSender;
+  renewMarginMinutes: number;
+  createsPerRun: number;
+  catchUpMinutes: number;
+  retentionDays: number;
+  coalesceSeconds: number;
+}
+
+export interface MaintenanceReport {
+  integrations: number;
+  skippedIntegrations: number;
+  renewed: number;
+  recreated: number;
+  /** Renewals or creations left for the next run (throttled, failed or over this run's budget). */
+  deferred: number;
+  catchUps: number;
+  purgedAbsences: number;
+  errors: string[];
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The timer's work: keep every subscription alive, re-create the lost ones,
+ * catch up users whose notifications may have been lost or whose window has
+ * to roll, and purge absences past retention. Every step is idempotent, so a
+ * run that dies halfway is simply finished by the next one.
+ */
+export async function runMaintenance(deps: MaintenanceDeps): Promise<MaintenanceReport> {
+  const report: MaintenanceReport = {
+    integrations: 0,
+    skippedIntegrations: 0,
+    renewed: 0,
+    recreated: 0,
+    deferred: 0,
+    catchUps: 0,
+    purgedAbsences: 0,
+    errors: [],
+  };
+  const subscriptions = new Map((await deps.repos.subscriptions.list()).map((s) => [s.subscriptionId, s]));
+  let createBudget = deps.createsPerRun;
+  for (const integration of await deps.repos.integrations.list()) {
+    if (!integration.active || integration.consentState !== 'granted' || !integration.tenantId) {
+      report.skippedIntegrations++;
+      continue;
+    }
+    report.integrations++;
+    try {
+      createBudget = await maintainIntegration(integration, subscriptions, createBudget, deps, report);
+    } catch (error) {
+      const failure = classifyGraphError(error);
+      const why = failure
+        ? `Graph ${failure.status} ${failure.kind}`
+        : error instanceof Error
+          ? error.message
+          : 'error';
+      report.errors.push(`${integration.id}: ${why}`);
+      deps.log.error('maintenance of an integration failed; the next run retries', {
+        integrationId: integration.id,
+        why,
+      });
+    }
+  }
+  report.purgedAbsences = await purgeExpiredAbsences(deps);
+  deps.log.info('maintenance done', { ...report, errors: report.errors.length });
+  return report;
+}
+
+async function maintainIntegration(
+  integration: IntegrationRecord,
+  subscriptions: ReadonlyMap<string, SubscriptionRecord>,
+  createBudget: number,
+  deps: MaintenanceDeps,
+  report: MaintenanceReport,
+): Promise<number> {
+  const now = deps.now();
+  const users = await deps.repos.users.listByIntegration(integration.id);
+  const subscriptionOf = (user: UserRecord) =>
+    user.subscriptionId ? subscriptions.get(user.subscriptionId) : undefined;
+  const alive = (s: SubscriptionRecord | undefined): s is SubscriptionRecord =>
+    s !== undefined && Date.parse(s.expiresAt) > now.getTime();
+
+  const renewBefore = now.getTime() + deps.renewMarginMinutes * MINUTE;
+  const due = users
+    .map(subscriptionOf)
+    .filter(alive)
+    .filter((s) => Date.parse(s.expiresAt) <= renewBefore);
+  const gone = new Set<string>();
+  for (const outcome of await renewSubscriptions(integration, due, deps)) {
+    if (outcome.kind === 'renewed') report.renewed++;
+    else if (outcome.kind === 'gone') gone.add(outcome.subscriptionId);
+    else report.deferred++;
+  }
+
+  const caughtUp = new Set<string>();
+  for (const user of users) {
+    const subscription = subscriptionOf(user);
+    if (alive(subscription) && !gone.has(subscription.subscriptionId)) continue;
+    if (createBudget <= 0) {
+      report.deferred++;
+      continue;
+    }
+    createBudget--;
+    await replaceSubscription(integration, user, deps);
+    report.recreated++;
+    // Changes made while no subscription existed were never notified.
+    caughtUp.add(user.id);
+  }
+
+  const staleBefore = now.getTime() - deps.catchUpMinutes * MINUTE;
+  const days = integration.ruleSet.settings.syncDaysForward;
+  const messages = users
+    .filter(
+      (user) =>
+        caughtUp.has(user.id) ||
+        !user.lastSyncAt ||
+        Date.parse(user.lastSyncAt) <= staleBefore ||
+        !user.window ||
+        !windowCovers(user.window, now, days) ||
+        user.rulesVersion !== integration.rulesVersion,
+    )
+    .map((user) =>
+      coalescedSyncMessage(
+        { integrationId: integration.id, userId: user.id, cause: 'catchUp' },
+        now,
+        deps.coalesceSeconds,
+      ),
+    );
+  if (messages.length > 0) await deps.queue.send('sync', messages);
+  report.catchUps += messages.length;
+  return createBudget;
+}
+
+/** Absences (and tombstones) whose end lies more than the retention period back. */
+async function purgeExpiredAbsences(deps: MaintenanceDeps): Promise<number> {
+  const cutoff = new Date(deps.now().getTime() - deps.retentionDays * 24 * 60 * MINUTE).toISOString();
+  const expired = await deps.repos.absences.listEndedBefore(cutoff);
+  const byUser = new Map<string, AbsenceRecord[]>();
+  for (const absence of expired) {
+    const key = `${absence.integrationId}\n${absence.userId}`;
+    byUser.set(key, [...(byUser.get(key) ?? []), absence]);
+  }
+  for (const rows of byUser.values()) {
+    const first = rows[0] as AbsenceRecord;
+    await deps.repos.absences.deleteMany(
+      first.integrationId,
+      first.userId,
+      rows.map((r) => r.id),
+    );
+  }
+  return expired.length;
+}

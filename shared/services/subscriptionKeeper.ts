@@ -1,0 +1,169 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { classifyGraphStatus } from '../graph/graphErrors';
+import { type BatchResponse, chunks, headerOf, MAX_BATCH_SIZE, sendBatch } from '../graph/jsonBatch';
+import { createEventSubscription, newClientState } from '../graph/subscriptions';
+import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
+import type { Repositories } from '../storage/repositories';
+import type { Logger } from './logger';
+
+export interface SubscriptionDeps {
+  repos: Pick<Repositories, 'users' | 'subscriptions'>;
+  graphFor(integration: IntegrationRecord): Client;
+  now: () => Date;
+  urls: { notification: string; lifecycle: string };
+  subscriptionMinutes: number;
+  log: Logger;
+}
+
+/**
+ * Subscribes a user's events. The clientState is a fresh secret per
+ * subscription. Graph may grant less time than asked: the record keeps what
+ * Graph returned. The record is stored before the user points at it, so a
+ * notification racing the creation already finds it.
+ */
+export async function subscribeUser(
+  integration: IntegrationRecord,
+  user: UserRecord,
+  deps: SubscriptionDeps,
+): Promise<SubscriptionRecord> {
+  const clientState = newClientState();
+  const granted = await createEventSubscription(deps.graphFor(integration), {
+    userId: user.id,
+    notificationUrl: deps.urls.notification,
+    lifecycleNotificationUrl: deps.urls.lifecycle,
+    clientState,
+    expiresAt: new Date(deps.now().getTime() + deps.subscriptionMinutes * 60_000),
+  });
+  const record: SubscriptionRecord = {
+    subscriptionId: granted.id,
+    integrationId: integration.id,
+    userId: user.id,
+    clientState,
+    resource: granted.resource,
+    expiresAt: granted.expirationDateTime,
+  };
+  await deps.repos.subscriptions.upsert(record);
+  return record;
+}
+
+/** Points the user at a new subscription and forgets the old one. */
+export async function replaceSubscription(
+  integration: IntegrationRecord,
+  user: UserRecord,
+  deps: SubscriptionDeps,
+): Promise<SubscriptionRecord> {
+  const record = await subscribeUser(integration, user, deps);
+  const current = await deps.repos.users.get(user.integrationId, user.id);
+  if (current)
+    await deps.repos.users.update({ ...current.value, subscriptionId: record.subscriptionId }, current.etag);
+  if (user.subscriptionId && user.subscriptionId !== record.subscriptionId) {
+    await deps.repos.subscriptions.delete(user.subscriptionId);
+  }
+  return record;
+}
+
+export type RenewalOutcome =
+  | { kind: 'renewed'; subscriptionId: string }
+  | { kind: 'gone'; subscriptionId: string }
+  | { kind: 'throttled'; subscriptionId: string; retryAfterSeconds: number }
+  | { kind: 'failed'; subscriptionId: string; status: number };
+
+/**
+ * Renews subscriptions 20 to a `$batch` call. PATCHing the expiration also
+ * reauthorizes. Each item is read on its own: 404 means Graph dropped the
+ * subscription (re-create it), 429/503 means try again on a later run.
+ */
+export async function renewSubscriptions(
+  integration: IntegrationRecord,
+  subscriptions: readonly SubscriptionRecord[],
+  deps: SubscriptionDeps,
+): Promise<RenewalOutcome[]> {
+  const client = deps.graphFor(integration);
+  const expiresAt = new Date(deps.now().getTime() + deps.subscriptionMinutes * 60_000).toISOString();
+  const outcomes: RenewalOutcome[] = [];
+  for (const group of chunks(subscriptions, MAX_BATCH_SIZE)) {
+    const responses = await sendBatch(
+      client,
+      group.map((s, index) => ({
+        id: String(index),
+        method: 'PATCH' as const,
+        url: `/subscriptions/${encodeURIComponent(s.subscriptionId)}`,
+        body: { expirationDateTime: expiresAt },
+      })),
+    );
+    for (const [index, subscription] of group.entries()) {
+      const response = responses[index] as BatchResponse;
+      outcomes.push(await applyRenewal(subscription, response, deps));
+    }
+  }
+  return outcomes;
+}
+
+async function applyRenewal(
+  subscription: SubscriptionRecord,
+  response: BatchResponse,
+  deps: SubscriptionDeps,
+): Promise<RenewalOutcome> {
+  const subscriptionId = subscription.subscriptionId;
+  if (response.status >= 200 && response.status < 300) {
+    const granted = grantedExpiration(response.body) ?? subscription.expiresAt;
+    await deps.repos.subscriptions.upsert({ ...subscription, expiresAt: granted });
+    return { kind: 'renewed', subscriptionId };
+  }
+  const failure = classifyGraphStatus(
+    response.status,
+    errorCode(response.body),
+    headerOf(response, 'retry-after'),
+  );
+  if (failure.kind === 'notFound') return { kind: 'gone', subscriptionId };
+  if (failure.kind === 'throttled')
+    return { kind: 'throttled', subscriptionId, retryAfterSeconds: failure.retryAfterSeconds };
+  return { kind: 'failed', subscriptionId, status: response.status };
+}
+
+function grantedExpiration(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>).expirationDateTime;
+  return typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : undefined;
+}
+
+function errorCode(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const error = (body as Record<string, unknown>).error;
+  if (typeof error !== 'object' || error === null) return '';
+  const code = (error as Record<string, unknown>).code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** Lifecycle notifications for one subscription can repeat every 15 minutes; one renewal per window is enough. */
+const RECENT_RENEWAL_MINUTES = 15;
+
+/**
+ * Acts on a lifecycle event for a user's subscription: renew (PATCH also
+ * reauthorizes) or re-create. A renewal done within the last minutes is not
+ * repeated, so a stream of reauthorizationRequired costs one call.
+ */
+export async function keepSubscription(
+  event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
+  integration: IntegrationRecord,
+  user: UserRecord,
+  deps: SubscriptionDeps,
+): Promise<'renewed' | 'recreated' | 'unchanged'> {
+  if (event === 'missed') return 'unchanged';
+  const current = user.subscriptionId ? await deps.repos.subscriptions.get(user.subscriptionId) : undefined;
+  if (event === 'subscriptionRemoved' || !current) {
+    await replaceSubscription(integration, user, deps);
+    return 'recreated';
+  }
+  const now = deps.now().getTime();
+  const renewedRecently =
+    Date.parse(current.expiresAt) - now > (deps.subscriptionMinutes - RECENT_RENEWAL_MINUTES) * 60_000;
+  if (renewedRecently) return 'unchanged';
+  const [outcome] = await renewSubscriptions(integration, [current], deps);
+  if (outcome?.kind === 'renewed') return 'renewed';
+  if (outcome?.kind === 'gone') {
+    await replaceSubscription(integration, user, deps);
+    return 'recreated';
+  }
+  throw new Error(`renewing the subscription failed (${outcome?.kind ?? 'no answer'})`);
+}
