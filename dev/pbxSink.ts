@@ -1,9 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { PbxAbsence, PbxEvent } from '../shared/pbx/pbxEvent';
+import type {
+  AbsenceDeleted,
+  AbsenceUpserted,
+  PbxAbsence,
+  PbxEvent,
+  UserSnapshot,
+} from '../shared/pbx/pbxEvent';
 import { pbxEventSchema } from '../shared/pbx/pbxEventSchema';
 import { isSigningSecret } from '../shared/pbx/signing';
+import { seededRandom } from './seededRandom';
 
 /**
  * A stand-in PBX for local runs and tests. It verifies every webhook with the
@@ -11,10 +18,10 @@ import { isSigningSecret } from '../shared/pbx/signing';
  * someone else's code), applies events the way a careful PBX would (by
  * version, ignoring redeliveries) and can be told to misbehave.
  */
-export interface VerifiedWebhook {
+export interface VerifiedWebhook<Event extends PbxEvent = AbsenceUpserted | AbsenceDeleted> {
   webhookId: string;
   timestamp: Date;
-  event: PbxEvent;
+  event: Event;
 }
 
 export type SinkAbsence = PbxAbsence & { userEmail: string };
@@ -40,14 +47,20 @@ export interface PbxSinkOptions extends SinkBehaviour {
 
 export interface PbxSink {
   url: string;
-  /** Verified, first-time webhooks in arrival order (redeliveries of a known id are not repeated). */
+  /** Verified, first-time absence webhooks in arrival order (redeliveries of a known id are not repeated). */
   readonly received: VerifiedWebhook[];
+  /** Verified, first-time `user.snapshot` webhooks in arrival order. */
+  readonly snapshots: VerifiedWebhook<UserSnapshot>[];
   /** Requests answered 401 (missing or wrong signature). */
   readonly rejected: number;
   /** Verified requests whose body is not a schema-1 event (answered 400). */
   readonly malformed: number;
   /** Redeliveries of an already applied webhook id (answered 204, not applied). */
   readonly duplicates: number;
+  /** Webhooks answered with an induced failure (`failFraction`). */
+  readonly failedOnPurpose: number;
+  /** Connections dropped unanswered while `down`. */
+  readonly dropped: number;
   /** Absences as this PBX now shows them, by absence id. */
   state(): Map<string, SinkAbsence>;
   /** Resolves as soon as the predicate holds after some webhook; rejects after `timeoutMs`. */
@@ -63,6 +76,7 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
   const verifier = new Webhook(options.secret);
   const log = options.log ?? (() => {});
   const received: VerifiedWebhook[] = [];
+  const snapshots: VerifiedWebhook<UserSnapshot>[] = [];
   const appliedIds = new Set<string>();
   const absences = new Map<string, SinkAbsence>();
   /** Highest version seen per absence, deletes included, so a late older upsert cannot resurrect it. */
@@ -73,6 +87,8 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
   let rejected = 0;
   let malformed = 0;
   let duplicates = 0;
+  let failedOnPurpose = 0;
+  let dropped = 0;
 
   function setBehaviour(next: SinkBehaviour): void {
     behaviour = { ...behaviour, ...next };
@@ -86,6 +102,10 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
   });
 
   function apply(event: PbxEvent): void {
+    if (event.type === 'user.snapshot') {
+      applySnapshot(event);
+      return;
+    }
     const { id, version } = event.data.absence;
     if (version <= (versions.get(id) ?? 0)) return;
     versions.set(id, version);
@@ -96,8 +116,32 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     }
   }
 
+  /**
+   * The documented reconciliation: each absence in the snapshot is applied
+   * like an upsert (by version); the user's absences missing from it are
+   * removed if older than the snapshot's version, and remembered as deleted at
+   * that version so a late, older webhook cannot bring them back.
+   */
+  function applySnapshot(event: UserSnapshot): void {
+    const { user, version, absences: listed } = event.data;
+    const listedIds = new Set(listed.map((absence) => absence.id));
+    for (const [id, held] of absences) {
+      if (held.userEmail !== user.email || listedIds.has(id)) continue;
+      if ((versions.get(id) ?? 0) < version) {
+        absences.delete(id);
+        versions.set(id, version);
+      }
+    }
+    for (const absence of listed) {
+      if (absence.version <= (versions.get(absence.id) ?? 0)) continue;
+      versions.set(absence.id, absence.version);
+      absences.set(absence.id, { ...absence, userEmail: user.email });
+    }
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (behaviour.down) {
+      dropped++;
       request.socket.destroy();
       return;
     }
@@ -140,6 +184,7 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     }
     if (behaviour.failFraction && dice() < behaviour.failFraction) {
       const failWith = behaviour.failWith ?? { status: 503 };
+      failedOnPurpose++;
       log(`⚡ failing ${webhookId} with ${failWith.status} on purpose`);
       const headers: Record<string, string> =
         failWith.retryAfterSeconds !== undefined ? { 'retry-after': String(failWith.retryAfterSeconds) } : {};
@@ -147,11 +192,10 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
       return;
     }
     appliedIds.add(webhookId);
-    received.push({
-      webhookId,
-      timestamp: new Date(Number(request.headers['webhook-timestamp']) * 1000),
-      event: parsed.data,
-    });
+    const timestamp = new Date(Number(request.headers['webhook-timestamp']) * 1000);
+    const event = parsed.data;
+    if (event.type === 'user.snapshot') snapshots.push({ webhookId, timestamp, event });
+    else received.push({ webhookId, timestamp, event });
     apply(parsed.data);
     log(describeEvent(parsed.data));
     response.writeHead(204).end();
@@ -176,6 +220,7 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
   const sink: PbxSink = {
     url: `http://127.0.0.1:${port}/webhooks`,
     received,
+    snapshots,
     get rejected() {
       return rejected;
     },
@@ -184,6 +229,12 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     },
     get duplicates() {
       return duplicates;
+    },
+    get failedOnPurpose() {
+      return failedOnPurpose;
+    },
+    get dropped() {
+      return dropped;
     },
     state: () => new Map([...absences].map(([id, absence]) => [id, { ...absence }])),
     waitFor(predicate, timeoutMs) {
@@ -219,10 +270,15 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
 
 /** One readable line per applied event, e.g. `✔ absence.upserted alice@… Lunch 12:00–13:00 (information) v2`. */
 export function describeEvent(event: PbxEvent): string {
-  const { user, absence } = event.data;
+  if (event.type === 'user.snapshot') {
+    const { user, absences: listed, version } = event.data;
+    return `⟳ user.snapshot ${user.email} ${listed.length} absence(s) v${version}`;
+  }
   if (event.type === 'absence.deleted') {
+    const { user, absence } = event.data;
     return `✖ absence.deleted ${user.email} ${absence.id} v${absence.version}`;
   }
+  const { user } = event.data;
   const { start, end, reason, subject, callHandling, version } = event.data.absence;
   const label = subject ? `${reason.name} “${subject}”` : reason.name;
   return `✔ absence.upserted ${user.email} ${label} ${timeRange(start, end)} (${callHandling}) v${version}`;
@@ -256,18 +312,6 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** mulberry32: tiny, deterministic, good enough for failure dice. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `node dist/dev/pbxSink.js`: a standalone sink for manual runs; secret from PBX_SINK_SECRET. */

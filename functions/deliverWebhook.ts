@@ -1,11 +1,17 @@
 import type { InvocationContext } from '@azure/functions';
 import { deliveryRequestSchema } from '../shared/pbx/pbxEventSchema';
+import { parseAllowedHosts } from '../shared/pbx/privateAddress';
+import { DEFAULT_RETRY_POLICY } from '../shared/pbx/retrySchedule';
 import { getRuntime } from '../shared/runtime';
 import { handleDelivery } from '../shared/services/webhookDelivery';
 import { invocationLogger } from './support/logger';
 import { registerQueue } from './support/registry';
 
-/** One signed webhook to the PBX per message; a failure throws, and the queue retries it. */
+/**
+ * One attempt of one signed webhook per message. The message completes
+ * whatever the PBX answered; a retry is a new message scheduled by the
+ * service. Only a failure to record or schedule throws (the queue redelivers).
+ */
 export async function deliverWebhookFunction(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   const parsed = deliveryRequestSchema.safeParse(message);
@@ -14,13 +20,21 @@ export async function deliverWebhookFunction(message: unknown, context: Invocati
     return;
   }
   const runtime = await getRuntime();
+  const { config } = runtime;
   await handleDelivery(parsed.data, {
     integrations: runtime.repos.integrations,
+    deliveries: runtime.repos.deliveries,
     secrets: runtime.secrets,
-    timeoutMs: runtime.config.PBX_TIMEOUT_MS,
-    allowInsecureLoopback: runtime.config.PBX_ALLOW_INSECURE_LOOPBACK,
+    queue: runtime.queue,
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, scheduleSeconds: config.PBX_RETRY_SCHEDULE_SECONDS },
+    target: {
+      timeoutMs: config.PBX_TIMEOUT_MS,
+      allowInsecureLoopback: config.PBX_ALLOW_INSECURE_LOOPBACK,
+      allowedPrivateHosts: parseAllowedHosts(config.PBX_ALLOWED_PRIVATE_HOSTS),
+    },
+    now: runtime.now,
     // Signatures carry wall-clock time: receivers reject timestamps far from their own clock.
-    now: () => new Date(),
+    signingNow: () => new Date(),
     log,
   });
 }

@@ -1,5 +1,6 @@
+import { lookup } from 'node:dns/promises';
 import type { DeliveryRequest } from './pbxEvent';
-import { checkPbxTarget } from './pbxTarget';
+import { checkPbxTarget, checkResolvedAddresses } from './pbxTarget';
 import { parseRetryAfter } from './retryAfter';
 import { signWebhook } from './signing';
 
@@ -26,6 +27,10 @@ export interface DeliveryTarget {
 export interface DeliveryOptions {
   timeoutMs: number;
   allowInsecureLoopback: boolean;
+  /** Host names or IP literals that may be private addresses (PBX_ALLOWED_PRIVATE_HOSTS). */
+  allowedPrivateHosts?: readonly string[];
+  /** Every address a host name resolves to; DNS by default, replaceable in tests. */
+  resolveHost?: (hostname: string) => Promise<string[]>;
   now?: () => Date;
   fetchImpl?: typeof fetch;
   /** How much of an error response to keep for the reason (default 4 KiB); the rest is discarded unread. */
@@ -43,8 +48,14 @@ export async function deliverWebhook(
   target: DeliveryTarget,
   options: DeliveryOptions,
 ): Promise<DeliveryOutcome> {
-  const check = checkPbxTarget(target.url, options.allowInsecureLoopback);
+  const policy = {
+    allowInsecureLoopback: options.allowInsecureLoopback,
+    allowedPrivateHosts: options.allowedPrivateHosts ?? [],
+  };
+  const check = checkPbxTarget(target.url, policy);
   if (check.kind === 'refused') return { kind: 'rejected', reason: check.reason };
+  const resolved = await resolveAndCheck(check.url, policy, options.resolveHost ?? resolveWithDns);
+  if (resolved) return resolved;
 
   const now = options.now ?? (() => new Date());
   const fetchImpl = options.fetchImpl ?? fetch;
@@ -79,6 +90,41 @@ export async function deliverWebhook(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Checked before every attempt, since DNS answers change. fetch resolves the
+ * name again, so a DNS server that changes its answer between the two lookups
+ * could still steer one request; PBX URLs are set by operators, and this check
+ * guards against mistakes and casual probing, not against a hostile DNS owner.
+ */
+async function resolveAndCheck(
+  url: URL,
+  policy: { allowInsecureLoopback: boolean; allowedPrivateHosts: readonly string[] },
+  resolveHost: (hostname: string) => Promise<string[]>,
+): Promise<DeliveryOutcome | undefined> {
+  if (!needsLookup(url, policy)) return undefined;
+  let addresses: string[];
+  try {
+    addresses = await resolveHost(url.hostname);
+  } catch (error) {
+    return { kind: 'retry', reason: `could not resolve ${url.hostname}: ${describeNetworkError(error)}` };
+  }
+  const check = checkResolvedAddresses(url, addresses, policy);
+  return check.kind === 'refused' ? { kind: 'rejected', reason: check.reason } : undefined;
+}
+
+/** IP literals, allowed names and local loopback need no lookup: a name whose private answer would be refused does. */
+function needsLookup(
+  url: URL,
+  policy: { allowInsecureLoopback: boolean; allowedPrivateHosts: readonly string[] },
+): boolean {
+  return checkResolvedAddresses(url, ['127.0.0.1'], policy).kind === 'refused';
+}
+
+async function resolveWithDns(hostname: string): Promise<string[]> {
+  const answers = await lookup(hostname, { all: true, verbatim: true });
+  return answers.map((answer) => answer.address);
 }
 
 function classifyFailure(response: Response, excerpt: string, now: Date): DeliveryOutcome {

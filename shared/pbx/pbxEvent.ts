@@ -3,6 +3,7 @@ import type { CallHandling } from '../domain/absence';
 /**
  * The webhook payloads the PBX receives (schema version 1). The envelope
  * follows Standard Webhooks' suggested shape: `type`, `timestamp`, `data`.
+ * docs/pbx-webhooks.md is the contract written out for PBX vendors.
  */
 export const PBX_SCHEMA_VERSION = 1;
 
@@ -37,7 +38,18 @@ export type AbsenceDeleted = Envelope<
   'absence.deleted',
   { user: PbxUser; absence: { id: string; version: number; seriesId?: string } }
 >;
-export type PbxEvent = AbsenceUpserted | AbsenceDeleted;
+/**
+ * Every live absence of one user. `version` is at least the version of
+ * everything the snapshot reflects: the PBX removes the user's absences that
+ * are missing from it and older than `version`, and keeps newer ones (changes
+ * made after the snapshot was taken).
+ */
+export type UserSnapshot = Envelope<
+  'user.snapshot',
+  { user: PbxUser; version: number; absences: PbxAbsence[] }
+>;
+export type PbxEvent = AbsenceUpserted | AbsenceDeleted | UserSnapshot;
+export type PbxEventType = PbxEvent['type'];
 
 /** A message on the `deliveries` queue: one webhook to send, already versioned. */
 export interface DeliveryRequest {
@@ -45,4 +57,13 @@ export interface DeliveryRequest {
   webhookId: string;
   integrationId: string;
   event: PbxEvent;
+  /** 1 for the first attempt (the default); each retry is a new scheduled message with the next number. */
+  attempt?: number;
+  /** How often an operator replayed this webhook (absent: never); keeps the retry message ids of each run apart. */
+  replay?: number;
+}
+
+/** The user a webhook is about, whatever its type. */
+export function userOf(event: PbxEvent): PbxUser {
+  return event.data.user;
 }

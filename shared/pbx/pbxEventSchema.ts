@@ -4,11 +4,38 @@ import { type DeliveryRequest, PBX_SCHEMA_VERSION, type PbxEvent } from './pbxEv
 
 /**
  * The webhook payload as a receiver checks it: the dev PBX sink uses it, and
- * it documents for PBX vendors exactly what schema version 1 promises.
+ * the JSON Schemas in docs/schemas are generated from it, so the documented
+ * contract and the code cannot drift apart.
  */
-const isoInstant = z.iso.datetime({ offset: true });
-const user = z.object({ id: z.string().min(1), email: z.string().min(1) });
-const version = z.number().int().positive();
+const isoInstant = z.iso.datetime({ offset: true }).describe('UTC instant, ISO 8601');
+const user = z
+  .object({
+    id: z.string().min(1).describe('Microsoft 365 user id (object id)'),
+    email: z.string().min(1).describe("The user's primary e-mail address"),
+  })
+  .describe('The user the event is about');
+const version = z
+  .number()
+  .int()
+  .positive()
+  .describe('Grows with every change; drop anything older than what you hold');
+const absenceId = z.string().min(1).describe('Stable id of the absence; never reused for another absence');
+const seriesId = z.string().describe('Shared by every absence of one recurring series');
+
+export const pbxAbsenceSchema = z.object({
+  id: absenceId,
+  version,
+  start: isoInstant,
+  end: isoInstant,
+  reason: z
+    .object({ code: z.string().describe('The PBX reason code'), name: z.string() })
+    .describe('Why the user is away'),
+  callHandling: z
+    .enum(CALL_HANDLING_VALUES)
+    .describe('information: show in the directory; diversion: divert calls to an absence message'),
+  seriesId: seriesId.optional(),
+  subject: z.string().optional().describe('Only when the rules allow subjects and the event is not private'),
+});
 
 const envelope = {
   schemaVersion: z.literal(PBX_SCHEMA_VERSION),
@@ -16,39 +43,53 @@ const envelope = {
   integrationId: z.string().min(1),
 };
 
+export const absenceUpsertedSchema = z.object({
+  type: z.literal('absence.upserted'),
+  ...envelope,
+  data: z.object({ user, absence: pbxAbsenceSchema }),
+});
+
+export const absenceDeletedSchema = z.object({
+  type: z.literal('absence.deleted'),
+  ...envelope,
+  data: z.object({
+    user,
+    absence: z.object({ id: absenceId, version, seriesId: seriesId.optional() }),
+  }),
+});
+
+export const userSnapshotSchema = z.object({
+  type: z.literal('user.snapshot'),
+  ...envelope,
+  data: z.object({
+    user,
+    version: version.describe(
+      'At least the version of everything this snapshot reflects: remove absences of this user that are missing here and older than this',
+    ),
+    absences: z.array(pbxAbsenceSchema).describe('Every live absence of the user'),
+  }),
+});
+
 export const pbxEventSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('absence.upserted'),
-    ...envelope,
-    data: z.object({
-      user,
-      absence: z.object({
-        id: z.string().min(1),
-        version,
-        start: isoInstant,
-        end: isoInstant,
-        reason: z.object({ code: z.string(), name: z.string() }),
-        callHandling: z.enum(CALL_HANDLING_VALUES),
-        seriesId: z.string().optional(),
-        subject: z.string().optional(),
-      }),
-    }),
-  }),
-  z.object({
-    type: z.literal('absence.deleted'),
-    ...envelope,
-    data: z.object({
-      user,
-      absence: z.object({ id: z.string().min(1), version, seriesId: z.string().optional() }),
-    }),
-  }),
+  absenceUpsertedSchema,
+  absenceDeletedSchema,
+  userSnapshotSchema,
 ]);
+
+/** One JSON Schema file per event type; see docs/schemas and test/pbx/jsonSchemas.test.ts. */
+export const PBX_EVENT_SCHEMAS = {
+  'absence.upserted': absenceUpsertedSchema,
+  'absence.deleted': absenceDeletedSchema,
+  'user.snapshot': userSnapshotSchema,
+} as const;
 
 /** A message on the `deliveries` queue, as the deliverWebhook function reads it. */
 export const deliveryRequestSchema = z.object({
-  webhookId: z.string().min(1),
+  webhookId: z.string().min(1).max(100),
   integrationId: z.string().min(1),
   event: pbxEventSchema,
+  attempt: z.number().int().positive().optional(),
+  replay: z.number().int().positive().optional(),
 });
 
 // Fail to compile if the schemas and the contract in pbxEvent.ts drift apart.

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Absence } from '../domain/absence';
-import type { AbsenceChanges } from '../domain/absenceDiff';
+import type { AbsenceChanges, KnownAbsence } from '../domain/absenceDiff';
 import { type DeliveryRequest, PBX_SCHEMA_VERSION, type PbxAbsence, type PbxUser } from '../pbx/pbxEvent';
 import type { OutgoingMessage } from '../queue/queuePort';
 
@@ -56,6 +57,54 @@ export function deliveryRequestsFor(
       }),
     ),
   ];
+}
+
+/**
+ * Every live absence of a user after `changes` are applied to `known` (the
+ * stored rows, tombstones included). The snapshot's version is at least every
+ * version it reflects, deletions included, and at least `minimumVersion`, so
+ * a PBX can tell what the snapshot supersedes (see docs/pbx-webhooks.md).
+ *
+ * Inside a sync (one at a time per user) `minimumVersion` is the clock, which
+ * also clears absences the PBX holds from before we knew the user. A snapshot
+ * on demand may run beside a sync whose webhooks are queued but whose rows
+ * are not saved yet; it passes 1, so those newer versions stay above it.
+ */
+export function snapshotRequest(
+  integrationId: string,
+  user: PbxUser,
+  known: readonly KnownAbsence[],
+  changes: AbsenceChanges,
+  now: Date,
+  minimumVersion: number,
+): DeliveryRequest {
+  const live = new Map<string, Absence>();
+  for (const row of known) if (!row.deleted) live.set(row.id, row);
+  for (const absence of changes.upserted) live.set(absence.id, absence);
+  for (const absence of changes.deleted) live.delete(absence.id);
+  const versions = [...known, ...changes.upserted, ...changes.deleted].map((absence) => absence.version);
+  const version = Math.max(minimumVersion, ...versions);
+  const absences = [...live.values()].sort(
+    (a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id),
+  );
+  return {
+    webhookId: `snap_${shortUserKey(user.id)}_${now.getTime()}`,
+    integrationId,
+    event: {
+      type: 'user.snapshot',
+      schemaVersion: PBX_SCHEMA_VERSION,
+      timestamp: now.toISOString(),
+      integrationId,
+      data: { user, version, absences: absences.map(pbxAbsence) },
+    },
+  };
+}
+
+/** Graph user ids are GUIDs; anything longer is hashed so the webhook id stays within queue limits. */
+function shortUserKey(userId: string): string {
+  return /^[A-Za-z0-9-]{1,40}$/.test(userId)
+    ? userId
+    : createHash('sha256').update(userId).digest('base64url').slice(0, 22);
 }
 
 /** The delivery queue deduplicates by webhook id: a rerun of the same sync cannot send a change twice. */

@@ -1,62 +1,215 @@
 import { type DeliveryOutcome, deliverWebhook } from '../pbx/deliverWebhook';
 import type { DeliveryRequest } from '../pbx/pbxEvent';
+import { readPbxSecret, signingSecretsAt } from '../pbx/pbxSecret';
+import { nextAttempt, type RetryPolicy } from '../pbx/retrySchedule';
+import type { OutgoingMessage, QueueSender } from '../queue/queuePort';
 import type { SecretStore } from '../secrets/secretStore';
-import type { IntegrationRepository } from '../storage/repositories';
+import type { DeliveryFailure, DeliveryLogRecord, IntegrationRecord } from '../storage/records';
+import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
 import type { Logger } from './logger';
+import { disablePbxEndpoint } from './pbxEndpoint';
 
 export interface DeliveryDeps {
-  integrations: Pick<IntegrationRepository, 'get'>;
+  integrations: Pick<IntegrationRepository, 'get' | 'update'>;
+  deliveries: Pick<DeliveryLogRepository, 'record'>;
   secrets: Pick<SecretStore, 'get'>;
-  timeoutMs: number;
-  allowInsecureLoopback: boolean;
+  queue: QueueSender;
+  retryPolicy: RetryPolicy;
+  target: { timeoutMs: number; allowInsecureLoopback: boolean; allowedPrivateHosts: readonly string[] };
+  /** The service clock: when the next attempt is due, log timestamps, the rotation window. */
   now: () => Date;
+  /** Signatures carry wall-clock time, since receivers compare it with their own clock. */
+  signingNow?: () => Date;
   log: Logger;
+  /** Tests only. */
+  fetchImpl?: typeof fetch;
+  resolveHost?: (hostname: string) => Promise<string[]>;
 }
 
-export type DeliveryResult = DeliveryOutcome | { kind: 'skipped'; why: string };
-
-/** Thrown for outcomes the queue should retry; the queue's delivery count bounds the attempts. */
-export class DeliveryRetryError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(`PBX delivery will be retried: ${reason}`);
-    this.name = 'DeliveryRetryError';
-  }
-}
+export type DeliveryResult =
+  | { kind: 'delivered'; status: number; attempt: number }
+  | { kind: 'retryScheduled'; nextAttempt: number; dueAt: string; reason: string; status?: number }
+  | { kind: 'failed'; failure: DeliveryFailure; reason: string; attempts: number; status?: number }
+  | { kind: 'skipped'; why: string };
 
 /**
- * Sends one webhook to the integration's PBX. Success and permanent refusals
- * complete the message; anything worth another try throws so the queue
- * redelivers it (same webhook id, fresh timestamp and signature).
+ * One attempt of one webhook. The message is always completed: a retry is a
+ * new message scheduled for the next slot of the retry schedule, carrying the
+ * attempt number, so the schedule is ours and not the queue's redelivery.
+ * Terminal failures are kept in the delivery log with the request, for replay.
+ * Throws only when recording a terminal failure or scheduling a retry fails;
+ * the queue then redelivers this very attempt, which is safe (same webhook id).
  */
 export async function handleDelivery(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryResult> {
+  const attempt = request.attempt ?? 1;
   const integration = (await deps.integrations.get(request.integrationId))?.value;
   if (!integration) return { kind: 'skipped', why: 'integration not found' };
-  const secret = await deps.secrets.get(integration.pbxSecretName);
-  if (!secret) throw new DeliveryRetryError('PBX signing secret is not available');
-  const outcome = await deliverWebhook(
-    request,
-    { url: integration.pbxUrl, secrets: secret.split(/\s+/).filter(Boolean) },
-    { timeoutMs: deps.timeoutMs, allowInsecureLoopback: deps.allowInsecureLoopback, now: deps.now },
-  );
+  if (integration.pbxEndpoint?.state === 'disabled') {
+    return fail(request, deps, attempt - 1, {
+      failure: 'endpointDisabled',
+      reason: `PBX endpoint disabled: ${integration.pbxEndpoint.reason}`,
+    });
+  }
+  const outcome = await attemptDelivery(request, integration, deps);
   const context = {
     integrationId: request.integrationId,
     webhookId: request.webhookId,
     type: request.event.type,
+    attempt,
   };
   switch (outcome.kind) {
     case 'delivered':
       deps.log.info('webhook delivered', { ...context, status: outcome.status });
-      return outcome;
+      await note(
+        deps,
+        entry(request, deps, { state: 'delivered', attempts: attempt, lastStatus: outcome.status }),
+      );
+      return { kind: 'delivered', status: outcome.status, attempt };
     case 'retry':
-      throw new DeliveryRetryError(outcome.reason, outcome.retryAfterSeconds);
-    case 'gone':
-      deps.log.warn('PBX answered 410 Gone; not retrying', context);
-      return outcome;
+      return retryLater(request, deps, attempt, outcome);
+    case 'gone': {
+      const reason = 'the PBX answered 410 Gone';
+      deps.log.warn('PBX answered 410 Gone; endpoint disabled', context);
+      await disablePbxEndpoint(request.integrationId, reason, deps);
+      return fail(request, deps, attempt, { failure: 'gone', reason, status: 410 });
+    }
     case 'rejected':
       deps.log.warn('PBX refused the webhook; not retrying', { ...context, reason: outcome.reason });
-      return outcome;
+      return fail(request, deps, attempt, {
+        failure: 'rejected',
+        reason: outcome.reason,
+        ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+      });
+  }
+}
+
+async function attemptDelivery(
+  request: DeliveryRequest,
+  integration: IntegrationRecord,
+  deps: DeliveryDeps,
+): Promise<DeliveryOutcome> {
+  const stored = await deps.secrets.get(integration.pbxSecretName);
+  // A missing or broken secret is an operator's fix away: keep retrying on the schedule meanwhile.
+  if (!stored) return { kind: 'retry', reason: 'PBX signing secret is not available' };
+  const secret = readPbxSecret(stored);
+  if (secret.kind === 'unreadable') return { kind: 'retry', reason: secret.why };
+  // The rotation window runs on the service clock; the signature's timestamp on the wall clock.
+  const secrets = signingSecretsAt(secret.secret, deps.now());
+  const { attempt: _attempt, replay: _replay, ...wire } = request;
+  return deliverWebhook(
+    wire,
+    { url: integration.pbxUrl, secrets },
+    {
+      timeoutMs: deps.target.timeoutMs,
+      allowInsecureLoopback: deps.target.allowInsecureLoopback,
+      allowedPrivateHosts: deps.target.allowedPrivateHosts,
+      now: deps.signingNow ?? (() => new Date()),
+      ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+      ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
+    },
+  );
+}
+
+async function retryLater(
+  request: DeliveryRequest,
+  deps: DeliveryDeps,
+  attempt: number,
+  outcome: Extract<DeliveryOutcome, { kind: 'retry' }>,
+): Promise<DeliveryResult> {
+  const decision = nextAttempt(deps.retryPolicy, attempt, outcome.retryAfterSeconds);
+  const status = outcome.status !== undefined ? { status: outcome.status } : {};
+  if (decision.kind === 'exhausted') {
+    deps.log.warn('webhook dead-lettered after the last attempt', {
+      integrationId: request.integrationId,
+      webhookId: request.webhookId,
+      attempts: attempt,
+      reason: outcome.reason,
+    });
+    return fail(request, deps, attempt, { failure: 'exhausted', reason: outcome.reason, ...status });
+  }
+  const dueAt = new Date(deps.now().getTime() + decision.delayMs);
+  await deps.queue.send('deliveries', [deliveryAttemptMessage(request, decision.attempt, dueAt)]);
+  await note(
+    deps,
+    entry(request, deps, {
+      state: 'pending',
+      attempts: attempt,
+      lastError: outcome.reason,
+      ...(outcome.status !== undefined ? { lastStatus: outcome.status } : {}),
+    }),
+  );
+  return {
+    kind: 'retryScheduled',
+    nextAttempt: decision.attempt,
+    dueAt: dueAt.toISOString(),
+    reason: outcome.reason,
+    ...status,
+  };
+}
+
+/** The queue message of attempt `attempt`; its id is stable, so a rerun of the same attempt cannot fork the chain. */
+export function deliveryAttemptMessage(
+  request: DeliveryRequest,
+  attempt: number,
+  dueAt: Date,
+): OutgoingMessage<DeliveryRequest> {
+  const run = request.replay ? `:replay:${request.replay}` : '';
+  return {
+    body: { ...request, attempt },
+    messageId: `${request.webhookId}${run}:attempt:${attempt}`,
+    scheduledEnqueueTime: dueAt,
+    applicationProperties: { type: request.event.type, integrationId: request.integrationId, attempt },
+  };
+}
+
+async function fail(
+  request: DeliveryRequest,
+  deps: DeliveryDeps,
+  attempts: number,
+  failure: { failure: DeliveryFailure; reason: string; status?: number },
+): Promise<DeliveryResult> {
+  const { attempt: _attempt, ...replayable } = request;
+  // Not best-effort: this row is the only copy of the webhook once the message completes.
+  await deps.deliveries.record(
+    entry(request, deps, {
+      state: 'failed',
+      failure: failure.failure,
+      attempts,
+      lastError: failure.reason,
+      ...(failure.status !== undefined ? { lastStatus: failure.status } : {}),
+      request: replayable,
+    }),
+  );
+  return {
+    kind: 'failed',
+    failure: failure.failure,
+    reason: failure.reason,
+    attempts,
+    ...(failure.status !== undefined ? { status: failure.status } : {}),
+  };
+}
+
+type EntryFields = Omit<DeliveryLogRecord, 'integrationId' | 'webhookId' | 'type' | 'userId' | 'updatedAt'>;
+
+function entry(request: DeliveryRequest, deps: DeliveryDeps, fields: EntryFields): DeliveryLogRecord {
+  return {
+    integrationId: request.integrationId,
+    webhookId: request.webhookId,
+    type: request.event.type,
+    userId: request.event.data.user.id,
+    updatedAt: deps.now().toISOString(),
+    ...fields,
+  };
+}
+
+/** The log of a delivered or pending webhook is for people; failing to write it must not resend the webhook. */
+async function note(deps: DeliveryDeps, record: DeliveryLogRecord): Promise<void> {
+  try {
+    await deps.deliveries.record(record);
+  } catch (error) {
+    deps.log.warn('could not update the delivery log', {
+      webhookId: record.webhookId,
+      error: error instanceof Error ? error.name : 'error',
+    });
   }
 }

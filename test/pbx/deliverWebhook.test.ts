@@ -193,7 +193,12 @@ describe('deliverWebhook', () => {
     expect(calls).toEqual([]);
 
     expect(
-      await deliverWebhook(request, target('https://pbx.example.com/hooks'), { ...options, fetchImpl }),
+      await deliverWebhook(request, target('https://pbx.example.com/hooks'), {
+        ...options,
+        fetchImpl,
+        // A public address, so the private-address check lets it pass without real DNS.
+        resolveHost: async () => ['93.184.216.34'],
+      }),
     ).toEqual({ kind: 'delivered', status: 204 });
     expect(String(calls[0])).toBe('https://pbx.example.com/hooks');
   });

@@ -1,4 +1,4 @@
-import type { AbsenceDeleted, AbsenceUpserted, DeliveryRequest, PbxEvent } from '../../shared/pbx/pbxEvent';
+import type { AbsenceDeleted, AbsenceUpserted, DeliveryRequest } from '../../shared/pbx/pbxEvent';
 
 export const ALICE = { id: 'user-alice', email: 'alice@contoso.example' };
 
@@ -38,7 +38,7 @@ export function deleted(absenceId: string, version: number): AbsenceDeleted {
 }
 
 export function deliveryOf(
-  event: PbxEvent,
+  event: AbsenceUpserted | AbsenceDeleted,
   webhookId = `wh-${event.data.absence.id}-v${event.data.absence.version}`,
 ): DeliveryRequest {
   return { webhookId, integrationId: event.integrationId, event };

@@ -1,0 +1,169 @@
+import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
+import { deliverySummary, replayFailedDeliveries } from '../../shared/services/deliveryLog';
+import { enablePbxEndpoint } from '../../shared/services/pbxEndpoint';
+import { handleDelivery } from '../../shared/services/webhookDelivery';
+import type { Repositories } from '../../shared/storage/repositories';
+import { createTestRepositories } from '../support/tables';
+import { capturingQueue, deliveryDeps, integrationFor, NOW, requestFor, startPbx } from './deliveryFixtures';
+
+let repos: Repositories;
+beforeAll(async () => {
+  repos = await createTestRepositories();
+});
+
+describe('delivery log, 410 and replay', () => {
+  it('counts, shows the latest errors, and replays failed webhooks once the endpoint is enabled again', async () => {
+    let answer = 204;
+    const pbx = await startPbx((response) => response.writeHead(answer).end(answer === 204 ? '' : 'nope'));
+    try {
+      const { record, secrets } = await integrationFor(repos, pbx.url);
+      const queue = capturingQueue();
+      const deps = deliveryDeps(repos, secrets, queue);
+      await handleDelivery(requestFor(record.id, 'abs_ok', 1), deps);
+      answer = 503;
+      await handleDelivery(requestFor(record.id, 'abs_retry', 1), deps);
+      answer = 410;
+      await handleDelivery(requestFor(record.id, 'abs_gone', 1), deps);
+      // The endpoint is disabled now: this one is not even attempted.
+      await handleDelivery(requestFor(record.id, 'abs_held', 1), deps);
+      expect(pbx.seen).toHaveLength(3);
+
+      const summary = await deliverySummary(record.id, repos);
+      expect(summary).toMatchObject({
+        endpoint: { state: 'disabled', reason: 'the PBX answered 410 Gone' },
+        counts: { delivered: 1, pending: 1, failed: 2 },
+        failedBy: { gone: 1, endpointDisabled: 1, exhausted: 0, rejected: 0 },
+      });
+      expect(summary?.lastErrors.map((e) => e.webhookId).sort()).toEqual([
+        'msg_abs_gone_1',
+        'msg_abs_held_1',
+        'msg_abs_retry_1',
+      ]);
+      expect(summary?.lastErrors.find((e) => e.webhookId === 'msg_abs_retry_1')).toMatchObject({
+        state: 'pending',
+        status: 503,
+        error: 'HTTP 503: nope',
+        attempts: 1,
+      });
+
+      const replayDeps = {
+        integrations: repos.integrations,
+        deliveries: repos.deliveries,
+        queue,
+        now: () => NOW,
+      };
+      expect(await replayFailedDeliveries(record.id, replayDeps)).toEqual({
+        kind: 'endpointDisabled',
+        reason: 'the PBX answered 410 Gone',
+      });
+      expect(
+        await enablePbxEndpoint(record.id, { integrations: repos.integrations, now: () => NOW }),
+      ).toEqual({
+        kind: 'enabled',
+        wasDisabled: true,
+      });
+
+      queue.sent.length = 0;
+      const replay = await replayFailedDeliveries(record.id, replayDeps, ['msg_abs_held_1', 'msg_unknown']);
+      expect(replay).toEqual({
+        kind: 'replayed',
+        webhookIds: ['msg_abs_held_1'],
+        notFailed: ['msg_unknown'],
+      });
+      expect(queue.sent.map((s) => s.message.messageId)).toEqual(['msg_abs_held_1:replay:1:attempt:1']);
+      expect(await repos.deliveries.get(record.id, 'msg_abs_held_1')).toMatchObject({
+        state: 'pending',
+        attempts: 0,
+      });
+
+      // The replayed message goes out with the same webhook id and is delivered.
+      answer = 204;
+      const replayed = queue.sent[0]?.message.body as DeliveryRequest;
+      expect(replayed.webhookId).toBe('msg_abs_held_1');
+      expect(await handleDelivery(replayed, deps)).toMatchObject({ kind: 'delivered', attempt: 1 });
+      expect(pbx.seen.at(-1)?.headers['webhook-id']).toBe('msg_abs_held_1');
+
+      const rest = await replayFailedDeliveries(record.id, replayDeps);
+      expect(rest).toMatchObject({ kind: 'replayed', webhookIds: ['msg_abs_gone_1'] });
+      expect((await deliverySummary(record.id, repos))?.counts).toEqual({
+        delivered: 2,
+        pending: 2,
+        failed: 0,
+      });
+    } finally {
+      await pbx.stop();
+    }
+  });
+
+  it('a retried replay gets message ids of its own, so the first run cannot swallow them', async () => {
+    const pbx = await startPbx((response) => response.writeHead(500).end());
+    try {
+      const { record, secrets } = await integrationFor(repos, pbx.url);
+      const queue = capturingQueue();
+      const deps = deliveryDeps(repos, secrets, queue);
+      await handleDelivery({ ...requestFor(record.id), replay: 2 }, deps);
+      expect(queue.sent[0]?.message.messageId).toBe('msg_abs_1_1:replay:2:attempt:2');
+    } finally {
+      await pbx.stop();
+    }
+  });
+
+  it('knows no unknown integration', async () => {
+    expect(await deliverySummary('nope', repos)).toBeUndefined();
+    expect(await enablePbxEndpoint('nope', { integrations: repos.integrations, now: () => NOW })).toEqual({
+      kind: 'notFound',
+    });
+  });
+});
+
+describe('delivery log storage', () => {
+  it('keeps a large snapshot request intact and prunes only old delivered rows', async () => {
+    const { record } = await integrationFor(repos, 'https://pbx.example.com/hooks');
+    const big = requestFor(record.id, 'abs_big', 1);
+    const base = {
+      integrationId: record.id,
+      type: 'absence.upserted' as const,
+      userId: 'user-1',
+      attempts: 1,
+    };
+    // Over one property's 32 Ki characters, so it is spread over several.
+    const subject = 'x'.repeat(40_000);
+    const request: DeliveryRequest =
+      big.event.type === 'absence.upserted'
+        ? {
+            ...big,
+            event: {
+              ...big.event,
+              data: { ...big.event.data, absence: { ...big.event.data.absence, subject } },
+            },
+          }
+        : big;
+    await repos.deliveries.record({
+      ...base,
+      webhookId: 'failed-big',
+      state: 'failed',
+      failure: 'exhausted',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      request,
+    });
+    await repos.deliveries.record({
+      ...base,
+      webhookId: 'old-delivered',
+      state: 'delivered',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+    });
+    await repos.deliveries.record({
+      ...base,
+      webhookId: 'new-delivered',
+      state: 'delivered',
+      updatedAt: '2026-11-24T00:00:00.000Z',
+    });
+
+    expect((await repos.deliveries.listFailed(record.id))[0]?.request).toEqual(request);
+    expect(await repos.deliveries.deleteDeliveredBefore('2026-11-10T00:00:00.000Z')).toBeGreaterThanOrEqual(
+      1,
+    );
+    const left = (await repos.deliveries.listForIntegration(record.id)).map((row) => row.webhookId).sort();
+    expect(left).toEqual(['failed-big', 'new-delivered']);
+  });
+});

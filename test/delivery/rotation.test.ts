@@ -1,0 +1,104 @@
+import { Webhook } from 'standardwebhooks';
+import { readPbxSecret } from '../../shared/pbx/pbxSecret';
+import { consoleLogger } from '../../shared/services/logger';
+import { rotatePbxSecret } from '../../shared/services/pbxSecretRotation';
+import { handleDelivery } from '../../shared/services/webhookDelivery';
+import type { Repositories } from '../../shared/storage/repositories';
+import { createTestRepositories } from '../support/tables';
+import {
+  capturingQueue,
+  deliveryDeps,
+  integrationFor,
+  NOW,
+  requestFor,
+  type SeenRequest,
+  startPbx,
+} from './deliveryFixtures';
+
+let repos: Repositories;
+beforeAll(async () => {
+  repos = await createTestRepositories();
+});
+
+function verifies(secret: string, seen: SeenRequest): boolean {
+  try {
+    new Webhook(secret).verify(seen.body, {
+      'webhook-id': String(seen.headers['webhook-id']),
+      'webhook-timestamp': String(seen.headers['webhook-timestamp']),
+      'webhook-signature': String(seen.headers['webhook-signature']),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('PBX secret rotation', () => {
+  it('during the window a PBX with only the old secret and one with only the new both verify', async () => {
+    const pbx = await startPbx((response) => response.writeHead(204).end());
+    try {
+      const { record, secret: oldSecret, secrets } = await integrationFor(repos, pbx.url);
+      const lines: string[] = [];
+      const rotated = await rotatePbxSecret(record.id, {
+        integrations: repos.integrations,
+        secrets,
+        now: () => NOW,
+        windowHours: 24,
+        log: consoleLogger('[test]', (line) => lines.push(line)),
+      });
+      if (rotated.kind !== 'rotated') throw new Error('not rotated');
+      const newSecret = rotated.secret;
+      expect(newSecret).not.toBe(oldSecret);
+      expect(rotated.previousValidUntil).toBe('2026-11-26T08:00:00.000Z');
+      // The log says that it happened, never what the secrets are.
+      expect(lines.join('\n')).not.toContain(newSecret.slice(6));
+      expect(lines.join('\n')).not.toContain(oldSecret.slice(6));
+
+      const inWindow = new Date('2026-11-26T07:59:00.000Z');
+      await handleDelivery(
+        requestFor(record.id, 'abs_in', 1),
+        deliveryDeps(repos, secrets, capturingQueue(), { now: () => inWindow }),
+      );
+      const during = pbx.seen[0]!;
+      expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+      expect(verifies(oldSecret, during)).toBe(true);
+      expect(verifies(newSecret, during)).toBe(true);
+
+      const afterWindow = new Date('2026-11-26T08:00:01.000Z');
+      await handleDelivery(
+        requestFor(record.id, 'abs_after', 1),
+        deliveryDeps(repos, secrets, capturingQueue(), { now: () => afterWindow }),
+      );
+      const after = pbx.seen[1]!;
+      expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+      expect(verifies(oldSecret, after)).toBe(false);
+      expect(verifies(newSecret, after)).toBe(true);
+    } finally {
+      await pbx.stop();
+    }
+  });
+
+  it('a second rotation keeps only the secret it replaces; an unknown integration is not found', async () => {
+    const { record, secret: first, secrets } = await integrationFor(repos, 'https://pbx.example.com/hooks');
+    const deps = {
+      integrations: repos.integrations,
+      secrets,
+      now: () => NOW,
+      windowHours: 24,
+      log: consoleLogger('', () => {}),
+    };
+    const second = await rotatePbxSecret(record.id, deps);
+    const third = await rotatePbxSecret(record.id, deps);
+    if (second.kind !== 'rotated' || third.kind !== 'rotated') throw new Error('not rotated');
+    const stored = readPbxSecret((await secrets.get(record.pbxSecretName)) ?? '');
+    expect(stored).toEqual({
+      kind: 'ok',
+      secret: {
+        current: third.secret,
+        previous: { secret: second.secret, until: '2026-11-26T08:00:00.000Z' },
+      },
+    });
+    expect(JSON.stringify(stored)).not.toContain(first);
+    expect(await rotatePbxSecret('no-such-integration', deps)).toEqual({ kind: 'notFound' });
+  });
+});
