@@ -13,6 +13,8 @@ export interface SimUserInput {
   displayName?: string;
   /** IANA zone of the mailbox; Europe/Stockholm when absent. */
   timeZone?: string;
+  /** mailboxSettings.userPurpose; `user` when absent. */
+  mailboxPurpose?: 'user' | 'shared' | 'room' | 'equipment';
 }
 
 export interface SimUser {
@@ -22,6 +24,7 @@ export interface SimUser {
   mail: string;
   displayName: string;
   timeZone: string;
+  mailboxPurpose: 'user' | 'shared' | 'room' | 'equipment';
 }
 
 export interface Directory {
@@ -56,6 +59,7 @@ export function createDirectory(): Directory {
         mail: u.mail ?? u.userPrincipalName,
         displayName: u.displayName ?? u.userPrincipalName.split('@')[0] ?? u.userPrincipalName,
         timeZone: u.timeZone ?? 'Europe/Stockholm',
+        mailboxPurpose: u.mailboxPurpose ?? 'user',
       };
       users.set(user.id.toLowerCase(), user);
       return user;

@@ -1,3 +1,4 @@
+import { seededRandom } from '../seededRandom';
 import { graphError, type SimResponse } from './exchange';
 
 /**
@@ -31,18 +32,6 @@ interface RequestFault {
   status: 429 | 503;
   retryAfterSeconds?: number;
   pathIncludes?: string;
-}
-
-/** mulberry32: tiny, seedable, good enough to pick which notifications to lose. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface FaultInjector {

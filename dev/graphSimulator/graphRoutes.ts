@@ -2,6 +2,7 @@ import type { CalendarViewDelta } from './calendarViewDelta';
 import type { createEventRoutes } from './eventRoutes';
 import { graphError, type SimResponse } from './exchange';
 import type { GraphContext } from './graphContext';
+import type { Groups } from './groups';
 import type { Subscriptions } from './subscriptions';
 import { getMailboxSettings, getUser } from './userRoutes';
 
@@ -10,6 +11,7 @@ export interface GraphHandlers {
   events: ReturnType<typeof createEventRoutes>;
   delta: CalendarViewDelta;
   subscriptions: Subscriptions;
+  groups: Groups;
 }
 
 type Handler = (context: GraphContext, params: string[]) => SimResponse | Promise<SimResponse>;
@@ -23,8 +25,13 @@ interface Route {
 const SEGMENT = '([^/]+)';
 
 export function createGraphRouter(handlers: GraphHandlers) {
-  const { events, delta, subscriptions } = handlers;
+  const { events, delta, subscriptions, groups } = handlers;
   const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/groups/${SEGMENT}/members$`, 'i'),
+      handler: (c, [g]) => groups.members(c, g!),
+    },
     { method: 'GET', pattern: new RegExp(`^/users/${SEGMENT}$`, 'i'), handler: (c, [u]) => getUser(c, u!) },
     {
       method: 'GET',

@@ -1,4 +1,5 @@
 import { createAccessTokens } from './accessTokens';
+import { type AdminConsentAnswer, createAdminConsent } from './adminConsent';
 import { createCalendarViewDelta } from './calendarViewDelta';
 import { createSimulatorClock, type SimulatorClock } from './clock';
 import { createDirectory, type SimUserInput } from './directory';
@@ -8,6 +9,7 @@ import { createEventRoutes } from './eventRoutes';
 import { createEventStore, type StoreResult } from './eventStore';
 import { createFaultInjector, type Faults } from './faults';
 import { createGraphRouter } from './graphRoutes';
+import { createGroups } from './groups';
 import { startHttpServer } from './httpServer';
 import { createNotificationSender, type NotificationDelivery } from './notificationSender';
 import { createPipeline } from './pipeline';
@@ -15,6 +17,7 @@ import { createRequestLog, type RequestLog } from './requestLog';
 import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptions';
 
 export type {
+  AdminConsentAnswer,
   Faults,
   GraphEvent,
   GraphEventInput,
@@ -53,7 +56,14 @@ export interface GraphSimulator {
   addTenant(t: { id: string; clientId: string; clientSecret: string }): void;
   /** Revoked: new tokens are refused (AADSTS7000229); tokens already issued work until they expire. */
   setConsent(tenantId: string, granted: boolean): void;
+  /**
+   * What the admin does on the consent screen behind `${authorityHost}/{tenant}/v2.0/adminconsent`:
+   * grant for a tenant (which also sets its consent), or an error Microsoft redirects back with.
+   */
+  answerAdminConsent(answer: AdminConsentAnswer): void;
   addUser(tenantId: string, u: SimUserInput): void;
+  /** Creates or replaces a security group with these direct members (user ids). */
+  setGroup(tenantId: string, group: { id: string; displayName?: string; memberIds: string[] }): void;
   /** Same effect as POST /users/{id}/events, notifications included. Throws on invalid input. */
   createEvent(userId: string, event: GraphEventInput): GraphEvent;
   /** Same effect as PATCH /users/{id}/events/{eventId}; an occurrence id turns it into an exception. */
@@ -83,6 +93,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const now = () => clock.now();
   const directory = createDirectory();
   const tokens = createAccessTokens(directory);
+  const adminConsent = createAdminConsent(directory);
   const store = createEventStore(now);
   const delta = createCalendarViewDelta(store);
   const injector = createFaultInjector((userId) => delta.expireTokens(userId));
@@ -96,12 +107,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   });
   store.onChange((change) => subscriptions.notifyChange(change));
   const requestLog = createRequestLog();
+  const groups = createGroups();
   let graphBaseUrl = '';
   const respond = createPipeline({
     directory,
     tokens,
+    adminConsent,
     faults: injector,
-    route: createGraphRouter({ events: createEventRoutes(store), delta, subscriptions }),
+    route: createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups }),
     graphBaseUrl: () => graphBaseUrl,
     log: (entry) => requestLog.add(entry),
   });
@@ -121,9 +134,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     clock,
     addTenant: (t) => directory.addTenant(t),
     setConsent: (tenantId, granted) => directory.setConsent(tenantId, granted),
+    answerAdminConsent: (answer) => adminConsent.answerWith(answer),
     addUser(tenantId, u) {
       directory.addUser(tenantId, u);
     },
+    setGroup: (tenantId, group) => groups.set(tenantId, group),
     createEvent(userId, event) {
       const input = eventCreateSchema.parse(event);
       return storedEventJson(unwrap(store.create(userIdOf(userId), input)), undefined);

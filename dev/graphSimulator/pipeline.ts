@@ -1,4 +1,5 @@
 import type { AccessTokens } from './accessTokens';
+import type { AdminConsent } from './adminConsent';
 import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
 import type { FaultInjector } from './faults';
@@ -14,6 +15,7 @@ import type { LoggedRequest } from './requestLog';
 export interface PipelineParts {
   directory: Directory;
   tokens: AccessTokens;
+  adminConsent: AdminConsent;
   faults: FaultInjector;
   route: ReturnType<typeof createGraphRouter>;
   graphBaseUrl: () => string;
@@ -23,6 +25,7 @@ export interface PipelineParts {
 const target = (request: SimRequest) => `${request.path}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
 
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/i;
+const ADMIN_CONSENT_PATH = /^\/[^/]+\/v2\.0\/adminconsent$/i;
 const GRAPH_PREFIX = '/v1.0';
 
 export function createPipeline(parts: PipelineParts) {
@@ -32,6 +35,7 @@ export function createPipeline(parts: PipelineParts) {
       if (request.method !== 'POST') return graphError(405, 'BadRequest', 'Use POST.');
       return parts.tokens.handleTokenRequest(decodeURIComponent(tokenPath[1]), request);
     }
+    if (ADMIN_CONSENT_PATH.test(request.path) && !inBatch) return parts.adminConsent.handle(request);
     if (!request.path.toLowerCase().startsWith(`${GRAPH_PREFIX}/`)) {
       return graphError(404, 'NotFound', `No such endpoint: ${request.path}`);
     }

@@ -31,5 +31,6 @@ export function getMailboxSettings(context: GraphContext, idOrUpn: string): SimR
   return json(200, {
     '@odata.context': `${context.graphBaseUrl}/$metadata#users('${owner.user.id}')/mailboxSettings`,
     timeZone: owner.user.timeZone,
+    userPurpose: owner.user.mailboxPurpose,
   });
 }

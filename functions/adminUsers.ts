@@ -1,0 +1,72 @@
+import type { HttpRequest, InvocationContext } from '@azure/functions';
+import { ROUTE } from '../shared/admin/routes';
+import { addUserSchema } from '../shared/admin/schemas';
+import { deleteUser, listUsers, requestUser, resyncUser } from '../shared/services/integrationAdmin';
+import { problem } from './support/httpBody';
+import { adminDeps, answer, byMethod, param, readBody } from './support/management';
+import { registerHttp } from './support/registry';
+
+/** An integration's mailboxes: list with status, add by address, remove, resync. Function keys required. */
+async function getUsers(request: HttpRequest, context: InvocationContext) {
+  const { deps } = await adminDeps(context);
+  return answer(await listUsers(param(request, 'id') ?? '', deps), 200, (users) => users);
+}
+
+async function postUser(request: HttpRequest, context: InvocationContext) {
+  const body = await readBody(request, addUserSchema);
+  if (!body.ok) return body.response;
+  const { deps } = await adminDeps(context);
+  const result = await requestUser(param(request, 'id') ?? '', body.value.email, deps);
+  switch (result.kind) {
+    case 'added':
+      return { status: 201, jsonBody: result.user };
+    case 'pending':
+      return {
+        status: 202,
+        jsonBody: { email: result.address, status: 'pendingConsent' },
+      };
+    case 'notFound':
+      return problem(404, result.reason);
+    case 'refused':
+      return problem(result.status, result.reason);
+  }
+}
+
+async function removeUser(request: HttpRequest, context: InvocationContext) {
+  const { deps } = await adminDeps(context);
+  return answer(
+    await deleteUser(param(request, 'id') ?? '', param(request, 'userId') ?? '', deps),
+    204,
+    () => undefined,
+  );
+}
+
+async function resync(request: HttpRequest, context: InvocationContext) {
+  const { deps } = await adminDeps(context);
+  return answer(
+    await resyncUser(param(request, 'id') ?? '', param(request, 'userId') ?? '', deps),
+    202,
+    () => ({ queued: 1 }),
+  );
+}
+
+registerHttp('manageUsers', {
+  methods: ['GET', 'POST'],
+  authLevel: 'function',
+  route: ROUTE.users,
+  handler: byMethod({ GET: getUsers, POST: postUser }),
+});
+
+registerHttp('manageUser', {
+  methods: ['DELETE'],
+  authLevel: 'function',
+  route: ROUTE.user,
+  handler: byMethod({ DELETE: removeUser }),
+});
+
+registerHttp('manageUserResync', {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: ROUTE.userResync,
+  handler: byMethod({ POST: resync }),
+});

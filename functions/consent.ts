@@ -1,0 +1,101 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getRuntime, provisioningDeps } from '../shared/runtime';
+import {
+  type ConsentDeps,
+  type ConsentOutcome,
+  completeConsent,
+  consentCallbackQuerySchema,
+  consentRedirect,
+} from '../shared/services/consent';
+import { consentPage, pageLanguage } from '../shared/services/consentPages';
+import { invocationLogger } from './support/logger';
+import { registerHttp } from './support/registry';
+
+/**
+ * The admin consent link and Microsoft's redirect back. Both are anonymous
+ * (the customer's admin has no key; App Service Authentication excludes
+ * /api/consent and /api/consent/*): the link only redirects, and the callback
+ * believes nothing before the signed state checks out.
+ */
+async function consentDeps(context: InvocationContext): Promise<ConsentDeps> {
+  const runtime = await getRuntime();
+  return {
+    ...provisioningDeps(runtime, invocationLogger(context)),
+    secrets: runtime.secrets,
+    consent: {
+      clientId: runtime.config.GRAPH_CLIENT_ID,
+      ...(runtime.config.GRAPH_SCOPED_CLIENT_ID
+        ? { scopedClientId: runtime.config.GRAPH_SCOPED_CLIENT_ID }
+        : {}),
+      authorityHost: runtime.config.CONSENT_AUTHORITY_HOST,
+      callbackUrl: runtime.urls.consentCallback,
+      linkMinutes: runtime.config.CONSENT_LINK_MINUTES,
+    },
+  };
+}
+
+function page(
+  request: HttpRequest,
+  outcome: ConsentOutcome | { kind: 'unknownIntegration' },
+): HttpResponseInit {
+  const { status, html } = consentPage(outcome, pageLanguage(request.headers.get('accept-language')));
+  return {
+    status,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Language': pageLanguage(request.headers.get('accept-language')),
+    },
+    body: html,
+  };
+}
+
+export async function consentLink(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const id = request.params.integrationId ?? '';
+  if (id.length === 0 || id.length > 100) return page(request, { kind: 'unknownIntegration' });
+  try {
+    const link = await consentRedirect(id, await consentDeps(context));
+    if (link.kind === 'unknownIntegration') return page(request, link);
+    if (link.kind === 'scopedModeUnavailable')
+      return page(request, { kind: 'failed', code: 'scoped_mode_not_deployed' });
+    return { status: 302, headers: { Location: link.location, 'Cache-Control': 'no-store' } };
+  } catch (error) {
+    context.error(`consent link failed: ${error instanceof Error ? error.name : 'error'}`);
+    return page(request, { kind: 'failed', code: 'service_error' });
+  }
+}
+
+export async function consentCallback(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const query = consentCallbackQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
+  if (!query.success) return page(request, { kind: 'invalidLink' });
+  try {
+    return page(request, await completeConsent(query.data, await consentDeps(context)));
+  } catch (error) {
+    context.error(`consent callback failed: ${error instanceof Error ? error.name : 'error'}`);
+    return page(request, { kind: 'failed', code: 'service_error' });
+  }
+}
+
+// Registered before the link: the local host matches in order, and Azure prefers the literal segment anyway.
+registerHttp('consentCallback', {
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: 'consent/callback',
+  handler: consentCallback,
+});
+
+registerHttp('consentLink', {
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: 'consent/{integrationId}',
+  handler: consentLink,
+});

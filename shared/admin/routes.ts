@@ -1,0 +1,184 @@
+import type { z } from 'zod';
+import { replayBodySchema } from '../services/deliveryRequests';
+import {
+  addUserSchema,
+  createIntegrationSchema,
+  explainSchema,
+  rulesInputSchema,
+  updateIntegrationSchema,
+} from './schemas';
+
+/**
+ * The management API, one row per route and method. The function files
+ * register these templates and the OpenAPI document is built from this list,
+ * and a test checks the registered functions against it.
+ *
+ * The prefix is `manage/`, not `admin/`: the Functions host reserves route
+ * templates starting with `admin` for its own admin API, whatever the route
+ * prefix, and refuses to load a function that claims one.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ManagementRoute {
+  method: HttpMethod;
+  /** Functions route template below /api; also the OpenAPI path (same `{param}` syntax). */
+  route: string;
+  summary: string;
+  body?: z.ZodType;
+  /** A body the route also accepts absent. */
+  bodyOptional?: boolean;
+  responses: Readonly<Record<number, string>>;
+}
+
+export const MANAGE = 'manage';
+export const ROUTE = {
+  openApi: `${MANAGE}/openapi.json`,
+  integrations: `${MANAGE}/integrations`,
+  integration: `${MANAGE}/integrations/{id}`,
+  rules: `${MANAGE}/integrations/{id}/rules`,
+  resync: `${MANAGE}/integrations/{id}/resync`,
+  explain: `${MANAGE}/integrations/{id}/explain`,
+  dashboard: `${MANAGE}/integrations/{id}/dashboard`,
+  users: `${MANAGE}/integrations/{id}/users`,
+  user: `${MANAGE}/integrations/{id}/users/{userId}`,
+  userResync: `${MANAGE}/integrations/{id}/users/{userId}/resync`,
+  // The delivery side's routes (functions/adminDeliveries.ts, functions/adminPbxSecret.ts).
+  deliveries: `${MANAGE}/integrations/{id}/deliveries`,
+  replay: `${MANAGE}/integrations/{id}/deliveries/replay`,
+  snapshot: `${MANAGE}/integrations/{id}/users/{userId}/snapshot`,
+  enablePbx: `${MANAGE}/integrations/{id}/pbx/enable`,
+  rotatePbxSecret: `${MANAGE}/integrations/{id}/pbx/secret/rotate`,
+} as const;
+
+const common = { 401: 'no or wrong function key' } as const;
+const withId = { ...common, 404: 'no such integration' } as const;
+
+export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
+  {
+    method: 'GET',
+    route: ROUTE.openApi,
+    summary: 'This document',
+    responses: { ...common, 200: 'OpenAPI 3.1' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.integrations,
+    summary: 'List integrations',
+    responses: { ...common, 200: 'the integrations' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.integrations,
+    summary: 'Create an integration; the response carries the PBX signing secret, once',
+    body: createIntegrationSchema,
+    responses: { ...common, 201: 'created', 400: 'malformed body', 409: 'the id is taken' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.integration,
+    summary: 'One integration with its consent link',
+    responses: { ...withId, 200: 'the integration' },
+  },
+  {
+    method: 'PATCH',
+    route: ROUTE.integration,
+    summary: 'Change name, active, PBX URL, consent mode or the followed security group',
+    body: updateIntegrationSchema,
+    responses: { ...withId, 200: 'the integration', 400: 'malformed body' },
+  },
+  {
+    method: 'DELETE',
+    route: ROUTE.integration,
+    summary: 'Delete an integration, its users, subscriptions, absences and PBX secret',
+    responses: { ...withId, 204: 'deleted' },
+  },
+  {
+    method: 'PUT',
+    route: ROUTE.rules,
+    summary:
+      'Replace the rule set (or pick a preset); every user is resynced and the PBX gets only the differences',
+    body: rulesInputSchema,
+    responses: { ...withId, 200: 'the integration', 400: 'malformed or inconsistent rules' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.resync,
+    summary: 'Resync every user of the integration',
+    responses: { ...withId, 202: 'queued' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.explain,
+    summary: 'Dry run: what the rules make of one Graph event (nothing stored or sent)',
+    body: explainSchema,
+    responses: { ...withId, 200: 'the evaluation', 400: 'malformed body or event' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.dashboard,
+    summary: 'Figures for one integration',
+    responses: { ...withId, 200: 'the figures' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.users,
+    summary: 'Users with status and last update',
+    responses: { ...withId, 200: 'the users' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.users,
+    summary: 'Add a mailbox by e-mail address (kept pending until consent)',
+    body: addUserSchema,
+    responses: {
+      ...withId,
+      201: 'added',
+      202: 'pending until the admin consents',
+      400: 'malformed body, unknown address or not a person\u2019s mailbox',
+    },
+  },
+  {
+    method: 'DELETE',
+    route: ROUTE.user,
+    summary: 'Remove a user: subscription, absences and row (the PBX gets absence.deleted for ongoing ones)',
+    responses: { ...withId, 204: 'removed' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.userResync,
+    summary: 'Resync one user',
+    responses: { ...withId, 202: 'queued' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.deliveries,
+    summary: 'Delivery log summary and the latest failures (query `errors`: 1 to 100)',
+    responses: { ...withId, 200: 'the summary', 400: 'bad query' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.replay,
+    summary: 'Queue failed webhooks again (all, or the listed webhook ids)',
+    body: replayBodySchema,
+    bodyOptional: true,
+    responses: { ...withId, 202: 'queued', 400: 'malformed body', 409: 'the PBX endpoint is disabled' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.snapshot,
+    summary: "Send the PBX a snapshot of one user's absences",
+    responses: { ...withId, 202: 'queued' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.enablePbx,
+    summary: 'Enable a PBX endpoint that was disabled after 410 Gone',
+    responses: { ...withId, 200: 'enabled' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.rotatePbxSecret,
+    summary: 'Rotate the PBX signing secret; the answer carries the new secret, once',
+    responses: { ...withId, 200: 'the new secret' },
+  },
+];

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { PRESET_NAMES } from '../domain/rules/presets';
+import { ruleSetSchema } from '../domain/rules/ruleSet';
+
+/**
+ * Request bodies of the management API. Each is strict (an unknown field is
+ * a typo the operator should hear about) and is also the source of the
+ * OpenAPI document's schemas, so documentation and validation cannot drift.
+ */
+export const integrationIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'lower-case letters, digits and hyphens, at most 50')
+  .refine((id) => id !== 'callback', 'callback is reserved by the consent route');
+
+export const consentModeSchema = z
+  .enum(['tenantWide', 'scoped'])
+  .describe(
+    'tenantWide: the consent grants calendar access to all mailboxes; scoped: the Exchange admin grants it on a group of mailboxes',
+  );
+
+const emailSchema = z.email().max(320);
+
+export const presetChoiceSchema = z.object({ preset: z.enum(PRESET_NAMES) }).strict();
+
+export const rulesInputSchema = z.union([presetChoiceSchema, ruleSetSchema]);
+
+export const createIntegrationSchema = z
+  .object({
+    id: integrationIdSchema,
+    name: z.string().trim().min(1).max(200),
+    pbxUrl: z.url().max(2000),
+    active: z.boolean().default(true),
+    consentMode: consentModeSchema.default('tenantWide'),
+    /** Known already (e.g. a second instance for the same customer): consent then must come from this tenant. */
+    tenantId: z.uuid().optional(),
+    rules: rulesInputSchema.optional(),
+    /** Mailboxes to add once the admin has consented. */
+    users: z.array(emailSchema).max(500).optional(),
+    /** Follow this Entra security group: its members become the users (needs GroupMember.Read.All). */
+    followGroupId: z.uuid().optional(),
+  })
+  .strict();
+
+export const updateIntegrationSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    active: z.boolean().optional(),
+    pbxUrl: z.url().max(2000).optional(),
+    consentMode: consentModeSchema.optional(),
+    /** null stops following; the users stay. */
+    followGroupId: z.uuid().nullable().optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, 'name at least one field to change');
+
+export const addUserSchema = z.object({ email: emailSchema }).strict();
+
+export const explainSchema = z
+  .object({
+    /** A Graph event as Graph returns it. Never stored, never logged. */
+    event: z.record(z.string(), z.unknown()),
+    /** Rules to try instead of the integration's own. */
+    rules: ruleSetSchema.optional(),
+    /** Mailbox time zone for all-day events; a user's or Europe/Stockholm otherwise. */
+    timeZone: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+export type CreateIntegration = z.infer<typeof createIntegrationSchema>;
+export type UpdateIntegration = z.infer<typeof updateIntegrationSchema>;
+export type RulesInput = z.infer<typeof rulesInputSchema>;

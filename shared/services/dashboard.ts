@@ -1,0 +1,127 @@
+import type { QueueName, QueueSender } from '../queue/queuePort';
+import type { IntegrationRecord } from '../storage/records';
+import type { Repositories } from '../storage/repositories';
+
+/**
+ * Delivery counts for the dashboard. A port, so the delivery side can plug
+ * in per-integration figures; the default reads what the queue itself can
+ * tell, which is deployment-wide (`scope` says which one it is).
+ */
+export interface DeliveryFigures {
+  pending: number;
+  deadLettered: number;
+  scope: 'integration' | 'deployment';
+}
+
+export interface DeliveryStats {
+  forIntegration(integrationId: string): Promise<DeliveryFigures | undefined>;
+}
+
+interface QueueWithStats {
+  stats(queue: QueueName): {
+    ready: number;
+    scheduled: number;
+    inFlight: number;
+    retrying: number;
+    deadLettered: number;
+  };
+}
+
+function hasStats(queue: QueueSender): queue is QueueSender & QueueWithStats {
+  return typeof (queue as Partial<QueueWithStats>).stats === 'function';
+}
+
+/** The in-process queue counts its messages; the Service Bus sender cannot, so no figures there. */
+export function queueDeliveryStats(queue: QueueSender): DeliveryStats {
+  return {
+    async forIntegration() {
+      if (!hasStats(queue)) return undefined;
+      const stats = queue.stats('deliveries');
+      return {
+        pending: stats.ready + stats.scheduled + stats.inFlight + stats.retrying,
+        deadLettered: stats.deadLettered,
+        scope: 'deployment',
+      };
+    },
+  };
+}
+
+export interface Dashboard {
+  integrationId: string;
+  active: boolean;
+  consentState: IntegrationRecord['consentState'];
+  consentMode: NonNullable<IntegrationRecord['consentMode']>;
+  consentError?: string;
+  consentRequiredSince?: string;
+  lastSyncAt?: string;
+  users: {
+    total: number;
+    updatedLastHour: number;
+    neverUpdated: number;
+    inError: number;
+    pendingConsent: number;
+  };
+  /** Mailboxes whose last sync was refused (scoped mode: outside the granted group). */
+  unreadableMailboxes: string[];
+  subscriptions: { expiringSoon: number; missing: number };
+  deliveries: DeliveryFigures | null;
+}
+
+export interface DashboardDeps {
+  repos: Pick<Repositories, 'integrations' | 'users' | 'subscriptions'>;
+  now: () => Date;
+  deliveryStats: DeliveryStats;
+  /** "Expiring soon" means within the renewal margin the maintenance run uses. */
+  expiringWithinMinutes: number;
+}
+
+const HOUR = 3_600_000;
+
+export async function dashboardFor(
+  integrationId: string,
+  deps: DashboardDeps,
+): Promise<Dashboard | undefined> {
+  const integration = (await deps.repos.integrations.get(integrationId))?.value;
+  if (!integration) return undefined;
+  const now = deps.now().getTime();
+  const users = await deps.repos.users.listByIntegration(integrationId);
+  const subscriptions = new Map(
+    (await deps.repos.subscriptions.list())
+      .filter((s) => s.integrationId === integrationId)
+      .map((s) => [s.subscriptionId, s]),
+  );
+  let expiringSoon = 0;
+  let missing = 0;
+  for (const user of users) {
+    const subscription = user.subscriptionId ? subscriptions.get(user.subscriptionId) : undefined;
+    const expires = subscription ? Date.parse(subscription.expiresAt) : Number.NaN;
+    if (!subscription || expires <= now) missing++;
+    else if (expires <= now + deps.expiringWithinMinutes * 60_000) expiringSoon++;
+  }
+  const lastSyncAt = users
+    .map((u) => u.lastSyncAt)
+    .filter((at): at is string => at !== undefined)
+    .sort()
+    .at(-1);
+  return {
+    integrationId,
+    active: integration.active,
+    consentState: integration.consentState,
+    consentMode: integration.consentMode ?? 'tenantWide',
+    ...(integration.consentError ? { consentError: integration.consentError } : {}),
+    ...(integration.consentRequiredSince ? { consentRequiredSince: integration.consentRequiredSince } : {}),
+    ...(lastSyncAt ? { lastSyncAt } : {}),
+    users: {
+      total: users.length,
+      updatedLastHour: users.filter((u) => u.lastSyncAt && Date.parse(u.lastSyncAt) > now - HOUR).length,
+      neverUpdated: users.filter((u) => !u.lastSyncAt).length,
+      inError: users.filter((u) => u.status === 'error').length,
+      pendingConsent: (integration.pendingUsers ?? []).filter((p) => !p.problem).length,
+    },
+    unreadableMailboxes: users
+      .filter((u) => u.status === 'error' && (u.lastError ?? '').includes('accessDenied'))
+      .map((u) => u.email),
+    subscriptions: { expiringSoon, missing },
+    deliveries: (await deps.deliveryStats.forIntegration(integrationId)) ?? null,
+  };
+}

@@ -1,0 +1,77 @@
+import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
+import { consentRedirect } from '../../shared/services/consent';
+import { createIntegration, updateIntegration } from '../../shared/services/integrationAdmin';
+import { silentLogger } from '../../shared/services/logger';
+import type { Repositories } from '../../shared/storage/repositories';
+import { createTestRepositories } from '../support/tables';
+
+/** The two consent modes use two apps: the scoped one asks for no calendar permission. */
+describe('consent modes', () => {
+  let repos: Repositories;
+  const secrets = createMemorySecretStore();
+  const now = () => new Date('2026-11-25T10:00:00Z');
+  const consent = {
+    clientId: 'tenant-wide-app',
+    scopedClientId: 'scoped-app',
+    authorityHost: 'https://login.microsoftonline.com',
+    callbackUrl: 'https://pbxsync.example/api/consent/callback',
+    linkMinutes: 60,
+  };
+  const admin = () => ({
+    repos,
+    secrets,
+    now,
+    queue: { send: async () => undefined },
+    graphFor: () => {
+      throw new Error('no Graph in this test');
+    },
+    urls: { notification: 'https://x/n', lifecycle: 'https://x/l' },
+    subscriptionMinutes: 60,
+    defaultTimeZone: 'Europe/Stockholm',
+    log: silentLogger,
+    publicBaseUrl: 'https://pbxsync.example',
+    allowInsecureLoopback: false,
+  });
+  const clientIdOf = (link: Awaited<ReturnType<typeof consentRedirect>>) =>
+    link.kind === 'redirect' ? new URL(link.location).searchParams.get('client_id') : link.kind;
+
+  beforeAll(async () => {
+    repos = await createTestRepositories();
+    for (const [id, consentMode] of [
+      ['wide', 'tenantWide'],
+      ['narrow', 'scoped'],
+    ] as const) {
+      const created = await createIntegration(
+        { id, name: id, pbxUrl: 'https://pbx.example/hook', active: true, consentMode },
+        admin(),
+      );
+      expect(created.kind).toBe('ok');
+    }
+  });
+
+  it('links each integration to the app of its mode', async () => {
+    expect(clientIdOf(await consentRedirect('wide', { repos, secrets, now, consent }))).toBe(
+      'tenant-wide-app',
+    );
+    expect(clientIdOf(await consentRedirect('narrow', { repos, secrets, now, consent }))).toBe('scoped-app');
+    const { scopedClientId: _, ...withoutScoped } = consent;
+    expect(clientIdOf(await consentRedirect('narrow', { repos, secrets, now, consent: withoutScoped }))).toBe(
+      'scopedModeUnavailable',
+    );
+  });
+
+  it('changing the mode of a connected integration asks for consent again', async () => {
+    const stored = await repos.integrations.get('wide');
+    await repos.integrations.update(
+      { ...stored!.value, consentState: 'granted', tenantId: '6f2b6a7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b' },
+      stored!.etag,
+    );
+    const same = await updateIntegration('wide', { consentMode: 'tenantWide' }, admin());
+    expect(same.kind === 'ok' && same.value.consentState).toBe('granted');
+    const changed = await updateIntegration('wide', { consentMode: 'scoped' }, admin());
+    expect(changed.kind === 'ok' && changed.value).toMatchObject({
+      consentState: 'pending',
+      consentMode: 'scoped',
+    });
+  });
+});
