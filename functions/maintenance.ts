@@ -1,5 +1,6 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { getRuntime } from '../shared/runtime';
+import { getRuntime, provisioningDeps } from '../shared/runtime';
+import { followGroup } from '../shared/services/groupFollowing';
 import { runMaintenance } from '../shared/services/maintenance';
 import { invocationLogger } from './support/logger';
 import { registerTimer } from './support/registry';
@@ -12,6 +13,7 @@ import { registerTimer } from './support/registry';
 export async function maintenance(_timer: Timer, context: InvocationContext): Promise<void> {
   const runtime = await getRuntime();
   const config = runtime.config;
+  const log = invocationLogger(context);
   const report = await runMaintenance({
     repos: runtime.repos,
     graphFor: runtime.graphFor,
@@ -24,7 +26,14 @@ export async function maintenance(_timer: Timer, context: InvocationContext): Pr
     catchUpMinutes: config.CATCH_UP_MINUTES,
     retentionDays: config.RETENTION_DAYS,
     coalesceSeconds: config.SYNC_COALESCE_SECONDS,
-    log: invocationLogger(context),
+    confirmTenantAccess: (integration) => runtime.confirmTenantAccess(integration),
+    followGroup: async (integration) => {
+      await followGroup(integration, {
+        ...provisioningDeps(runtime, log),
+        graphBaseUrl: config.GRAPH_BASE_URL,
+      });
+    },
+    log,
   });
   // A run where every integration failed is an error the host should record as a failed invocation.
   if (report.integrations > 0 && report.errors.length === report.integrations) {

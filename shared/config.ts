@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from './pbx/retrySchedule';
 
 /**
  * Every setting the service reads, parsed once. A missing or malformed setting
@@ -17,16 +18,39 @@ const configSchema = z
     GRAPH_CLIENT_ID: z.string().min(1),
     /** Key Vault reference in Azure; plain text only locally. */
     GRAPH_CLIENT_SECRET: z.string().min(1),
+    /**
+     * Second multi-tenant app for the scoped consent mode: it asks for no
+     * calendar permission (the Exchange admin grants one on a group of
+     * mailboxes instead). Both or neither; scoped integrations need them.
+     */
+    GRAPH_SCOPED_CLIENT_ID: z.string().min(1).optional(),
+    GRAPH_SCOPED_CLIENT_SECRET: z.string().min(1).optional(),
     /** Graph host without version (v1.0 is appended): graph.microsoft.com in Azure, the simulator locally. */
     GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
     /** Token endpoint host; login.microsoftonline.com in Azure, the simulator locally. */
     GRAPH_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
+    /** Where the admin consent link sends the Microsoft 365 admin; the simulator locally. */
+    CONSENT_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
+    /** How long a consent link's signed state stays valid after the admin opened the link. */
+    CONSENT_LINK_MINUTES: positiveInt.max(1440).default(60),
     /** Requested subscription lifetime; Graph may grant less, and we keep what it grants. */
     SUBSCRIPTION_MAX_MINUTES: positiveInt.default(10080),
     /** Subscriptions expiring within this many minutes are renewed by the maintenance run. */
     SUBSCRIPTION_RENEW_MARGIN_MINUTES: positiveInt.default(1440),
     /** Graph allows 500 subscription writes per 20 s per app and tenant; one run stays below that. */
     SUBSCRIPTION_CREATES_PER_RUN: positiveInt.max(450).default(400),
+    /** IANA zone for all-day entries when a mailbox's own zone cannot be read. */
+    DEFAULT_TIME_ZONE: z
+      .string()
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an IANA time zone such as Europe/Stockholm')
+      .default('Europe/Stockholm'),
     /** Users not synced for this long get a catch-up sync (notifications can be lost). */
     CATCH_UP_MINUTES: positiveInt.default(60),
     /** Absences are kept this many days after they ended. */
@@ -57,6 +81,20 @@ const configSchema = z
     /** PBX delivery. */
     PBX_TIMEOUT_MS: positiveInt.default(10000),
     PBX_ALLOW_INSECURE_LOOPBACK: bool.default(false),
+    /** Comma-separated host names or IP literals a PBX URL may use although they are private addresses. */
+    PBX_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
+    /** Pauses before each delivery attempt, in seconds; its length is the number of attempts. */
+    PBX_RETRY_SCHEDULE_SECONDS: z
+      .string()
+      .default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','))
+      .transform((text, ctx) => {
+        const schedule = parseRetrySchedule(text);
+        if (schedule) return schedule;
+        ctx.addIssue({ code: 'custom', message: 'comma-separated non-negative seconds (at most 50)' });
+        return z.NEVER;
+      }),
+    /** How long the previous PBX signing secret keeps signing after a rotation. */
+    PBX_SECRET_ROTATION_HOURS: z.coerce.number().min(0).max(720).default(24),
   })
   .superRefine((value, ctx) => {
     if (!value.TABLES_CONNECTION_STRING && !value.TABLES_ENDPOINT) {
@@ -64,6 +102,13 @@ const configSchema = z
         code: 'custom',
         path: ['TABLES_ENDPOINT'],
         message: 'set TABLES_ENDPOINT (Azure) or TABLES_CONNECTION_STRING (local)',
+      });
+    }
+    if ((value.GRAPH_SCOPED_CLIENT_ID === undefined) !== (value.GRAPH_SCOPED_CLIENT_SECRET === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GRAPH_SCOPED_CLIENT_SECRET'],
+        message: 'set GRAPH_SCOPED_CLIENT_ID and GRAPH_SCOPED_CLIENT_SECRET together',
       });
     }
     if (value.QUEUE_MODE === 'servicebus' && !value.ServiceBusConnection__fullyQualifiedNamespace) {

@@ -7,7 +7,9 @@ import type { QueueSender } from './queue/queuePort';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
 import type { SecretStore } from './secrets/secretStore';
+import type { Logger } from './services/logger';
 import { type SubscriptionCache, subscriptionCache } from './services/notificationIntake';
+import type { ProvisioningDeps } from './services/userProvisioning';
 import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
@@ -22,11 +24,16 @@ export interface Runtime {
   repos: Repositories;
   queue: QueueSender;
   secrets: SecretStore;
-  graphFor(integration: Pick<IntegrationRecord, 'tenantId'>): Client;
+  /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
+  graphFor(integration: GraphIdentity): Client;
+  /** Gets (or reuses) a token for the tenant; throws TenantAccessError when Entra ID refuses the app. */
+  confirmTenantAccess(integration: GraphIdentity): Promise<void>;
   now: () => Date;
   subscriptionCache: SubscriptionCache;
   urls: { notification: string; lifecycle: string; consentCallback: string };
 }
+
+export type GraphIdentity = Pick<IntegrationRecord, 'tenantId' | 'consentMode'>;
 
 export interface RuntimeOverrides {
   queue?: QueueSender;
@@ -52,7 +59,22 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   });
   const queue = overrides.queue ?? serviceBusQueue(config, credential);
   const secrets = overrides.secrets ?? keyVault(config, credential);
-  const tokens = tokenSourceFor(config);
+  const now = overrides.now ?? (() => new Date());
+  // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
+  const tokens = tokenSourceFor(config.GRAPH_CLIENT_ID, config.GRAPH_CLIENT_SECRET, config, () =>
+    now().getTime(),
+  );
+  const scopedTokens =
+    config.GRAPH_SCOPED_CLIENT_ID && config.GRAPH_SCOPED_CLIENT_SECRET
+      ? tokenSourceFor(config.GRAPH_SCOPED_CLIENT_ID, config.GRAPH_SCOPED_CLIENT_SECRET, config, () =>
+          now().getTime(),
+        )
+      : undefined;
+  const tokensFor = (integration: GraphIdentity): TokenSource => {
+    if (integration.consentMode !== 'scoped') return tokens;
+    if (!scopedTokens) throw new Error('scoped consent mode needs GRAPH_SCOPED_CLIENT_ID and its secret');
+    return scopedTokens;
+  };
   const clients = new Map<string, Client>();
   const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
   return {
@@ -60,7 +82,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     repos,
     queue,
     secrets,
-    now: overrides.now ?? (() => new Date()),
+    now,
     subscriptionCache: subscriptionCache(30_000),
     urls: {
       notification: `${base}/api/graph/notifications`,
@@ -70,30 +92,40 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     graphFor(integration) {
       const tenantId = integration.tenantId;
       if (!tenantId) throw new Error('integration has no tenant yet (admin consent pending)');
-      let client = clients.get(tenantId);
+      const key = `${integration.consentMode ?? 'tenantWide'}:${tenantId}`;
+      let client = clients.get(key);
       if (!client) {
         client = createGraphClient({
           baseUrl: config.GRAPH_BASE_URL,
           tenantId,
-          tokens,
+          tokens: tokensFor(integration),
           ...(overrides.onGraphRequest ? { onRequest: overrides.onGraphRequest } : {}),
         });
-        clients.set(tenantId, client);
+        clients.set(key, client);
       }
       return client;
+    },
+    async confirmTenantAccess(integration) {
+      if (!integration.tenantId) throw new Error('integration has no tenant yet (admin consent pending)');
+      await tokensFor(integration)(integration.tenantId);
     },
   };
 }
 
 /** MSAL (inside @azure/identity) accepts only https authorities; the simulator speaks plain http. */
-function tokenSourceFor(config: Config): TokenSource {
+function tokenSourceFor(
+  clientId: string,
+  clientSecret: string,
+  config: Config,
+  nowMs: () => number,
+): TokenSource {
   const options = {
-    clientId: config.GRAPH_CLIENT_ID,
-    clientSecret: config.GRAPH_CLIENT_SECRET,
+    clientId,
+    clientSecret,
     authorityHost: config.GRAPH_AUTHORITY_HOST,
   };
   return config.GRAPH_AUTHORITY_HOST.startsWith('http://')
-    ? httpTokenSource(options)
+    ? httpTokenSource({ ...options, now: nowMs })
     : identityTokenSource(options);
 }
 
@@ -121,4 +153,18 @@ export function getRuntime(): Promise<Runtime> {
 /** The local host and tests install a runtime they built themselves. */
 export function useRuntime(runtime: Runtime): void {
   current = Promise.resolve(runtime);
+}
+
+/** What the provisioning services need, as the runtime provides it; one place instead of every caller. */
+export function provisioningDeps(runtime: Runtime, log: Logger): ProvisioningDeps {
+  return {
+    repos: runtime.repos,
+    graphFor: runtime.graphFor,
+    queue: runtime.queue,
+    now: runtime.now,
+    urls: runtime.urls,
+    subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
+    defaultTimeZone: runtime.config.DEFAULT_TIME_ZONE,
+    log,
+  };
 }

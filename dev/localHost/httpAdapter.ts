@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HttpHandler, HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { FunctionDefinition } from '../../functions/support/registry';
@@ -19,6 +20,8 @@ export async function dispatchHttp(
   res: ServerResponse,
   baseUrl: string,
   logHandler: (functionName: string) => (level: string, ...args: unknown[]) => void,
+  /** Required, as by the Functions host, on routes whose authLevel is not `anonymous`. */
+  functionKey?: string,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', baseUrl);
   if (!url.pathname.startsWith('/api/')) return send(res, { status: 404, jsonBody: { error: 'not found' } });
@@ -31,6 +34,10 @@ export async function dispatchHttp(
     routeFound = true;
     const methods = definition.options.methods ?? ['GET', 'POST'];
     if (!methods.includes(method as (typeof methods)[number])) continue;
+    const authLevel = definition.options.authLevel ?? 'anonymous';
+    if (authLevel !== 'anonymous' && !presentsKey(req, url, functionKey)) {
+      return send(res, { status: 401 });
+    }
     const body = await readBody(req);
     if (body === undefined) return send(res, { status: 413, jsonBody: { error: 'body too large' } });
     const headers: Record<string, string> = {};
@@ -67,6 +74,16 @@ export async function dispatchHttp(
     status: routeFound ? 405 : 404,
     jsonBody: { error: routeFound ? 'method not allowed' : 'not found' },
   });
+}
+
+/** `x-functions-key` header or `code` query, as the Functions host accepts; compared in constant time. */
+function presentsKey(req: IncomingMessage, url: URL, functionKey: string | undefined): boolean {
+  if (!functionKey) return false;
+  const header = req.headers['x-functions-key'];
+  const given = (typeof header === 'string' ? header : undefined) ?? url.searchParams.get('code');
+  if (!given) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(functionKey));
 }
 
 async function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {

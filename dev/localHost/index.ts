@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,7 @@ import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import { generateSigningSecret } from '../../shared/pbx/signing';
 import { createInProcessQueue, type InProcessQueue } from '../../shared/queue/inProcessQueue';
-import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
+import { createRuntime, provisioningDeps, type Runtime, useRuntime } from '../../shared/runtime';
 import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
 import { consoleLogger, type Logger } from '../../shared/services/logger';
 import { addUser } from '../../shared/services/userProvisioning';
@@ -40,6 +40,10 @@ export interface LocalHostOptions {
   log?: (line: string) => void;
   /** Every Graph request the service makes (benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
+  /** More app settings (e.g. a compressed PBX_RETRY_SCHEDULE_SECONDS for tests); they win over the host's own. */
+  settings?: Record<string, string>;
+  /** Key for routes with authLevel `function` (admin API); LOCAL_FUNCTION_KEY or a fresh random one. */
+  functionKey?: string;
 }
 
 export interface LocalHost {
@@ -49,6 +53,8 @@ export interface LocalHost {
   queue: InProcessQueue;
   runtime: Runtime;
   pbxSecret: string;
+  /** Send as `x-functions-key` (or `?code=`) to routes whose authLevel is `function`. */
+  functionKey: string;
   /** Resolves once no queued work is left (scheduled syncs included). */
   settle(): Promise<void>;
   /** Runs a timer function now, as its schedule would. */
@@ -90,10 +96,16 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     stops.push(() => closeServer(server));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+    const functionKey =
+      options.functionKey ?? process.env.LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
     const config = loadConfig({
       PUBLIC_BASE_URL: url,
+      CONSENT_AUTHORITY_HOST: simulator.authorityHost,
       GRAPH_CLIENT_ID: DEMO_TENANT.clientId,
       GRAPH_CLIENT_SECRET: DEMO_TENANT.clientSecret,
+      // The simulator has one app per tenant; locally both consent modes use it.
+      GRAPH_SCOPED_CLIENT_ID: DEMO_TENANT.clientId,
+      GRAPH_SCOPED_CLIENT_SECRET: DEMO_TENANT.clientSecret,
       GRAPH_BASE_URL: simulator.url,
       GRAPH_AUTHORITY_HOST: simulator.authorityHost,
       TABLES_CONNECTION_STRING: tables.connectionString,
@@ -101,6 +113,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       QUEUE_MODE: 'in-process',
       SYNC_COALESCE_SECONDS: String(options.coalesceSeconds ?? 1),
       PBX_ALLOW_INSECURE_LOOPBACK: 'true',
+      ...options.settings,
     });
     // One movable clock for Graph, the service and the queue, so tests can jump days ahead.
     const now = () => simulator.clock.now();
@@ -132,7 +145,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       const http = definitions.filter(
         (d): d is Extract<FunctionDefinition, { kind: 'http' }> => d.kind === 'http',
       );
-      dispatchHttp(http, req, res, url, logHandler).catch((error: unknown) => {
+      dispatchHttp(http, req, res, url, logHandler, functionKey).catch((error: unknown) => {
         print(`  ! http dispatch failed: ${errorText(error)}`);
         if (!res.headersSent) res.writeHead(500).end();
       });
@@ -148,7 +161,18 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     });
     const settle = () => queue.idle({ includeScheduled: true, scheduledHorizonMs: 60_000 });
     const runTimer = (name: string) => invokeTimer(definitions, name, logHandler);
-    return { url, simulator, sink, queue, runtime, pbxSecret, settle, runTimer, stop: stopAll };
+    return {
+      url,
+      simulator,
+      sink,
+      queue,
+      runtime,
+      pbxSecret,
+      functionKey,
+      settle,
+      runTimer,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
@@ -272,14 +296,7 @@ async function seedDemoIntegration(
   else await runtime.repos.integrations.create(record);
   for (const user of DEMO_USERS) {
     const result = await addUser(DEMO_INTEGRATION_ID, user.userPrincipalName, {
-      repos: runtime.repos,
-      graphFor: runtime.graphFor,
-      queue: runtime.queue,
-      now: runtime.now,
-      urls: runtime.urls,
-      subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
-      defaultTimeZone: 'Europe/Stockholm',
-      log: demo.log,
+      ...provisioningDeps(runtime, demo.log),
     });
     if (result.kind !== 'added') throw new Error(`demo user ${user.userPrincipalName}: ${result.reason}`);
   }

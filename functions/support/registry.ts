@@ -19,7 +19,23 @@ const definitions: FunctionDefinition[] = [];
 
 const inLocalHost = () => process.env.LOCAL_HOST === '1';
 
+/**
+ * The Functions host keeps every route and function name starting with
+ * "admin" for its own admin API (such functions fail to load in Azure), so
+ * the operator API lives under /api/manage. Refusing here makes the local
+ * host and the tests fail the way Azure would.
+ */
+function assertNotReserved(name: string, route: string | undefined): void {
+  const reserved = /^admin/i;
+  if (reserved.test(name) || reserved.test((route ?? '').replace(/^\/+/, ''))) {
+    throw new Error(
+      `Function "${name}" (route "${route ?? name}"): Azure Functions reserves names and routes starting with "admin"; use "manage/..." for the operator API`,
+    );
+  }
+}
+
 export function registerHttp(name: string, options: HttpFunctionOptions): void {
+  assertNotReserved(name, options.route);
   definitions.push({ kind: 'http', name, options });
   if (!inLocalHost()) app.http(name, options);
 }

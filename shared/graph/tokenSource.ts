@@ -77,7 +77,12 @@ export function httpTokenSource(options: {
     if (response.status >= 500) throw new Error(`token endpoint answered ${response.status}`);
     if (!response.ok) {
       const parsed = tokenError.safeParse(json);
-      throw new TenantAccessError(tenantId, parsed.success ? parsed.data.error : `http ${response.status}`);
+      // The AADSTS code says why (AADSTS7000229: no service principal); the OAuth error alone does not.
+      const aadsts = parsed.success ? /AADSTS\d+/.exec(parsed.data.error_description ?? '')?.[0] : undefined;
+      throw new TenantAccessError(
+        tenantId,
+        aadsts ?? (parsed.success ? parsed.data.error : `http ${response.status}`),
+      );
     }
     const parsed = tokenResponse.parse(json);
     // Renew a minute early so a token never expires in flight.
@@ -91,7 +96,14 @@ function withSlash(url: string): string {
 }
 
 /** AADSTS codes that mean "this tenant has not (or no longer) granted the app". */
-const NO_ACCESS_CODES = ['AADSTS7000229', 'AADSTS65001', 'AADSTS700016', 'AADSTS90002', 'AADSTS50020'];
+const NO_ACCESS_CODES = [
+  'AADSTS7000229',
+  'AADSTS7000112',
+  'AADSTS65001',
+  'AADSTS700016',
+  'AADSTS90002',
+  'AADSTS50020',
+];
 
 function asTenantAccessError(tenantId: string, error: unknown): TenantAccessError | undefined {
   const message = error instanceof Error ? error.message : String(error);

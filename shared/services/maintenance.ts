@@ -1,8 +1,10 @@
 import { windowCovers } from '../domain/syncWindow';
 import { classifyGraphError } from '../graph/graphErrors';
+import { tenantRefusal } from '../graph/tenantAccess';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
+import { markConsentRequired } from './consent';
 import { renewSubscriptions, replaceSubscription, type SubscriptionDeps } from './subscriptionKeeper';
 import { coalescedSyncMessage } from './syncRequest';
 
@@ -14,6 +16,10 @@ export interface MaintenanceDeps extends SubscriptionDeps {
   catchUpMinutes: number;
   retentionDays: number;
   coalesceSeconds: number;
+  /** Asks Entra ID for (or reuses) the tenant's token first, so a revoked consent is noticed every run. */
+  confirmTenantAccess?: (integration: IntegrationRecord) => Promise<void>;
+  /** Brings the users of a group-following integration in step with the group. */
+  followGroup?: (integration: IntegrationRecord) => Promise<void>;
 }
 
 export interface MaintenanceReport {
@@ -25,6 +31,8 @@ export interface MaintenanceReport {
   deferred: number;
   catchUps: number;
   purgedAbsences: number;
+  /** Integrations found refused by their tenant in this run (now `consentRequired`). */
+  consentRequired: number;
   errors: string[];
 }
 
@@ -45,6 +53,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     deferred: 0,
     catchUps: 0,
     purgedAbsences: 0,
+    consentRequired: 0,
     errors: [],
   };
   const subscriptions = new Map((await deps.repos.subscriptions.list()).map((s) => [s.subscriptionId, s]));
@@ -56,8 +65,20 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     }
     report.integrations++;
     try {
+      await deps.confirmTenantAccess?.(integration);
+      if (integration.followGroupId && deps.followGroup) {
+        await deps.followGroup(integration);
+        // Members added just now have subscriptions the map read at the start does not know.
+        for (const s of await deps.repos.subscriptions.list()) subscriptions.set(s.subscriptionId, s);
+      }
       createBudget = await maintainIntegration(integration, subscriptions, createBudget, deps, report);
     } catch (error) {
+      const refusal = tenantRefusal(error);
+      if (refusal) {
+        // Not a failed run: the tenant said no, and asking again before a new consent is pointless.
+        if (await markConsentRequired(integration.id, refusal.code, deps)) report.consentRequired++;
+        continue;
+      }
       const failure = classifyGraphError(error);
       const why = failure
         ? `Graph ${failure.status} ${failure.kind}`

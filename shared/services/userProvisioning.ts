@@ -1,12 +1,15 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
+import { diffAbsences } from '../domain/absenceDiff';
 import { classifyGraphError } from '../graph/graphErrors';
+import { checkMailbox } from '../graph/mailboxes';
 import { deleteSubscription } from '../graph/subscriptions';
 import { findUser } from '../graph/users';
 import type { QueueSender } from '../queue/queuePort';
-import type { IntegrationRecord, UserRecord } from '../storage/records';
+import type { IntegrationRecord, PendingUser, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
+import { deliveryMessage, deliveryRequestsFor } from './absenceEvents';
 import type { Logger } from './logger';
-import { subscribeUser } from './subscriptionKeeper';
+import { replaceSubscription, subscribeUser } from './subscriptionKeeper';
 import { syncMessageAt } from './syncRequest';
 
 export interface ProvisioningDeps {
@@ -42,6 +45,17 @@ export async function addUser(
   const found = await findUser(client, address);
   if (!found)
     return { kind: 'refused', status: 400, reason: `no user with the address ${address} in the tenant` };
+  const mailbox = await checkMailbox(client, found.id);
+  if (mailbox.kind === 'noMailbox') {
+    return { kind: 'refused', status: 400, reason: `${address} has no Exchange Online mailbox` };
+  }
+  if (mailbox.kind === 'notAUserMailbox') {
+    return {
+      kind: 'refused',
+      status: 400,
+      reason: `${address} is a ${mailbox.purpose} mailbox, not a person's mailbox`,
+    };
+  }
   const now = deps.now();
   const existing = (await deps.repos.users.get(integrationId, found.id))?.value;
   const user: UserRecord = existing ?? {
@@ -49,7 +63,7 @@ export async function addUser(
     id: found.id,
     email: found.mail ?? found.userPrincipalName ?? address,
     ...(found.displayName ? { displayName: found.displayName } : {}),
-    timeZone: deps.defaultTimeZone,
+    timeZone: (mailbox.kind === 'userMailbox' ? mailbox.timeZone : undefined) ?? deps.defaultTimeZone,
     status: 'neverSynced',
     createdAt: now.toISOString(),
   };
@@ -64,15 +78,22 @@ export async function addUser(
   return { kind: 'added', user: withSubscription };
 }
 
-/** Removes a user and everything about it: subscription (Graph and table), absences, the user row. */
+/**
+ * Removes a user and everything about it: subscription (Graph and table),
+ * absences, the user row. Unless told otherwise, the PBX first gets
+ * `absence.deleted` for the user's absences that have not ended yet, so a
+ * removed user does not stay "away" in the PBX until they run out.
+ */
 export async function removeUser(
   integrationId: string,
   userId: string,
   deps: ProvisioningDeps,
+  options: { notifyPbx: boolean } = { notifyPbx: true },
 ): Promise<boolean> {
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
   const user = (await deps.repos.users.get(integrationId, userId))?.value;
   if (!integration || !user) return false;
+  if (options.notifyPbx) await withdrawAbsences(integration, user, deps);
   if (user.subscriptionId) {
     if (integration.tenantId && integration.consentState === 'granted') {
       try {
@@ -90,4 +111,85 @@ export async function removeUser(
   await deps.repos.absences.deleteAllForUser(integrationId, userId);
   await deps.repos.users.delete(integrationId, userId);
   return true;
+}
+
+async function withdrawAbsences(
+  integration: IntegrationRecord,
+  user: UserRecord,
+  deps: ProvisioningDeps,
+): Promise<void> {
+  const now = deps.now();
+  const known = await deps.repos.absences.listForUser(integration.id, user.id);
+  const ongoing = known.filter((absence) => !absence.deleted && Date.parse(absence.end) > now.getTime());
+  if (ongoing.length === 0) return;
+  const changes = diffAbsences(ongoing, [], { kind: 'full' }, now.getTime());
+  const requests = deliveryRequestsFor(integration.id, { id: user.id, email: user.email }, changes, now);
+  await deps.queue.send('deliveries', requests.map(deliveryMessage));
+}
+
+export interface ProvisioningReport {
+  /** Users whose subscription had to be created again. */
+  subscribed: number;
+  synced: number;
+  added: number;
+  /** Pending addresses Graph refused; they stay pending with the reason. */
+  refused: number;
+}
+
+/**
+ * After consent (first or renewed): every known user gets a live
+ * subscription and a sync, and the addresses asked for before consent are
+ * resolved and added. Each user is handled on its own, so one bad mailbox
+ * does not stop the others.
+ */
+export async function provisionIntegration(
+  integrationId: string,
+  deps: ProvisioningDeps,
+): Promise<ProvisioningReport> {
+  const report: ProvisioningReport = { subscribed: 0, synced: 0, added: 0, refused: 0 };
+  const integration = (await deps.repos.integrations.get(integrationId))?.value;
+  if (integration?.consentState !== 'granted' || !integration.tenantId) return report;
+  const now = deps.now();
+  for (const user of await deps.repos.users.listByIntegration(integrationId)) {
+    try {
+      const subscription = user.subscriptionId
+        ? await deps.repos.subscriptions.get(user.subscriptionId)
+        : undefined;
+      if (!subscription || Date.parse(subscription.expiresAt) <= now.getTime()) {
+        await replaceSubscription(integration, user, deps);
+        report.subscribed++;
+      }
+    } catch (error) {
+      // The maintenance run re-creates missing subscriptions; the sync below still runs.
+      deps.log.warn('could not subscribe a user after consent', {
+        userId: user.id,
+        status: classifyGraphError(error)?.status,
+      });
+    }
+    await deps.queue.send('sync', [
+      syncMessageAt({ integrationId, userId: user.id, cause: 'provisioned' }, now, now),
+    ]);
+    report.synced++;
+  }
+  const stillPending: PendingUser[] = [];
+  for (const pending of integration.pendingUsers ?? []) {
+    const result = await addUser(integrationId, pending.address, deps);
+    if (result.kind === 'added') report.added++;
+    else {
+      report.refused++;
+      stillPending.push({ address: pending.address, problem: result.reason });
+    }
+  }
+  if ((integration.pendingUsers ?? []).length > 0) {
+    const current = await deps.repos.integrations.get(integrationId);
+    if (current) {
+      const { pendingUsers: _, ...rest } = current.value;
+      await deps.repos.integrations.update(
+        stillPending.length > 0 ? { ...rest, pendingUsers: stillPending } : rest,
+        current.etag,
+      );
+    }
+  }
+  deps.log.info('integration provisioned', { integrationId, ...report });
+  return report;
 }

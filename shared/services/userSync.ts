@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AbsenceDraft } from '../domain/absence';
-import { type AbsenceChanges, type DiffScope, diffAbsences } from '../domain/absenceDiff';
+import { type AbsenceChanges, type DiffScope, diffAbsences, type KnownAbsence } from '../domain/absenceDiff';
 import type { CalendarEntry } from '../domain/calendarEntry';
 import { evaluate } from '../domain/rules/evaluate';
 import { type SyncWindow, syncWindowFor, windowCovers } from '../domain/syncWindow';
@@ -8,10 +8,12 @@ import { type DeltaRound, type DeltaStart, readCalendarDelta } from '../graph/ca
 import { getEvent } from '../graph/events';
 import { classifyGraphError, GraphThrottledError } from '../graph/graphErrors';
 import { type GraphEvent, toCalendarEntry, withMasterProperties } from '../graph/graphEvent';
+import { tenantRefusal } from '../graph/tenantAccess';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-import { deliveryMessage, deliveryRequestsFor } from './absenceEvents';
+import { deliveryMessage, deliveryRequestsFor, snapshotRequest } from './absenceEvents';
+import { markConsentRequired } from './consent';
 import type { Logger } from './logger';
 import { keepSubscription, type SubscriptionDeps } from './subscriptionKeeper';
 import { type SyncRequest, syncMessageAt } from './syncRequest';
@@ -41,6 +43,12 @@ export async function handleSyncRequest(request: SyncRequest, deps: SyncDeps): P
   try {
     return await syncUser(request, deps);
   } catch (error) {
+    const refusal = tenantRefusal(error);
+    if (refusal) {
+      // No retry: the message would only ask Entra ID again. Re-consent queues fresh syncs.
+      await markConsentRequired(request.integrationId, refusal.code, deps);
+      return { kind: 'skipped', why: 'the tenant refuses the app; consent required' };
+    }
     if (!(error instanceof GraphThrottledError)) throw error;
     const now = deps.now();
     const at = new Date(now.getTime() + error.retryAfterSeconds * 1000);
@@ -107,7 +115,8 @@ export async function syncUser(request: SyncRequest, deps: SyncDeps): Promise<Sy
       : { kind: 'partial', reportedEventIds: entries.reportedIds };
     const known = await deps.repos.absences.listForUser(integration.id, user.id);
     const changes = diffAbsences(known, drafts, scope, now.getTime());
-    await publish(integration, user, changes, now, deps);
+    // A fresh round saw the whole calendar: tell the PBX the whole picture too, so it can reconcile.
+    await publish(integration, user, changes, now, deps, fresh ? known : undefined);
     await deps.repos.users.update(
       {
         ...user,
@@ -137,7 +146,7 @@ export async function syncUser(request: SyncRequest, deps: SyncDeps): Promise<Sy
   } catch (error) {
     const failure = classifyGraphError(error);
     if (failure?.kind === 'throttled') throw new GraphThrottledError(failure.retryAfterSeconds);
-    await recordError(user, error, deps).catch(() => undefined);
+    if (!tenantRefusal(error)) await recordError(user, error, deps).catch(() => undefined);
     throw error;
   }
 }
@@ -238,10 +247,18 @@ async function publish(
   changes: AbsenceChanges,
   now: Date,
   deps: SyncDeps,
+  snapshotOf?: readonly KnownAbsence[],
 ): Promise<void> {
-  if (changes.upserted.length === 0 && changes.deleted.length === 0) return;
-  const requests = deliveryRequestsFor(integration.id, { id: user.id, email: user.email }, changes, now);
-  await deps.queue.send('deliveries', requests.map(deliveryMessage));
+  const pbxUser = { id: user.id, email: user.email };
+  const snapshot = snapshotOf
+    ? [snapshotRequest(integration.id, pbxUser, snapshotOf, changes, now, now.getTime())]
+    : [];
+  if (changes.upserted.length === 0 && changes.deleted.length === 0) {
+    if (snapshot.length > 0) await deps.queue.send('deliveries', snapshot.map(deliveryMessage));
+    return;
+  }
+  const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now);
+  await deps.queue.send('deliveries', [...requests, ...snapshot].map(deliveryMessage));
   const updatedAt = now.toISOString();
   const rows: AbsenceRecord[] = [
     ...changes.upserted.map((a) => ({

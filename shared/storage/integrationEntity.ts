@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ruleSetSchema } from '../domain/rules/ruleSet';
 import { checkEntitySize, definedProperties, joinLongText, splitLongText } from './propertyLimits';
-import type { ConsentState, IntegrationRecord } from './records';
+import type { ConsentMode, ConsentState, IntegrationRecord } from './records';
 import { parseStoredJson, parseStoredRow } from './storedRow';
 import { decodeKeyPart, encodeKeyPart } from './tableKeys';
 
@@ -14,6 +14,12 @@ const CONSENT_STATES: { [State in ConsentState]: State } = {
   consentRequired: 'consentRequired',
 };
 
+const CONSENT_MODES: { [Mode in ConsentMode]: Mode } = { tenantWide: 'tenantWide', scoped: 'scoped' };
+
+const pendingUsersSchema = z.array(
+  z.object({ address: z.string().min(1), problem: z.string().optional() }).strict(),
+);
+
 const integrationRowSchema = z.object({
   partitionKey: z.literal(INTEGRATION_PARTITION),
   rowKey: z.string().min(1),
@@ -23,8 +29,14 @@ const integrationRowSchema = z.object({
   tenantId: z.string().optional(),
   consentState: z.enum(CONSENT_STATES),
   consentedAt: z.string().optional(),
+  consentMode: z.enum(CONSENT_MODES).optional(),
+  consentError: z.string().optional(),
+  consentRequiredSince: z.string().optional(),
+  followGroupId: z.string().optional(),
   pbxUrl: z.string(),
   pbxSecretName: z.string(),
+  pbxEndpointDisabledReason: z.string().optional(),
+  pbxEndpointDisabledSince: z.string().optional(),
   rulesVersion: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -60,13 +72,26 @@ export function integrationToEntity(record: IntegrationRecord) {
       tenantId: record.tenantId,
       consentState: record.consentState,
       consentedAt: record.consentedAt,
+      consentMode: record.consentMode,
+      consentError: record.consentError,
+      consentRequiredSince: record.consentRequiredSince,
+      followGroupId: record.followGroupId,
       pbxUrl: record.pbxUrl,
       pbxSecretName: record.pbxSecretName,
+      ...(record.pbxEndpoint?.state === 'disabled'
+        ? {
+            pbxEndpointDisabledReason: record.pbxEndpoint.reason,
+            pbxEndpointDisabledSince: record.pbxEndpoint.since,
+          }
+        : {}),
       rulesVersion: record.rulesVersion,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     }),
     ...splitLongText('ruleSet', JSON.stringify(ruleSet)),
+    ...(record.pendingUsers && record.pendingUsers.length > 0
+      ? splitLongText('pendingUsers', JSON.stringify(pendingUsersSchema.parse(record.pendingUsers)))
+      : {}),
   };
   checkEntitySize(what, entity);
   return entity;
@@ -78,7 +103,38 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
 } {
   const rowKey = typeof row.rowKey === 'string' ? decodeKeyPart(row.rowKey) : '?';
   const what = `integration ${rowKey}`;
-  const { partitionKey: _, rowKey: key, etag, ...fields } = parseStoredRow(integrationRowSchema, row, what);
+  const {
+    partitionKey: _,
+    rowKey: key,
+    etag,
+    pbxEndpointDisabledReason,
+    pbxEndpointDisabledSince,
+    ...fields
+  } = parseStoredRow(integrationRowSchema, row, what);
+  const pbxEndpoint =
+    pbxEndpointDisabledSince !== undefined
+      ? {
+          pbxEndpoint: {
+            state: 'disabled' as const,
+            reason: pbxEndpointDisabledReason ?? '',
+            since: pbxEndpointDisabledSince,
+          },
+        }
+      : {};
   const ruleSet = parseStoredJson(ruleSetSchema, joinLongText('ruleSet', row), what, 'ruleSet');
-  return { value: { id: decodeKeyPart(key), ...fields, ruleSet }, etag };
+  const pendingText = joinLongText('pendingUsers', row);
+  const pendingUsers =
+    pendingText === undefined
+      ? undefined
+      : parseStoredJson(pendingUsersSchema, pendingText, what, 'pendingUsers');
+  return {
+    value: {
+      id: decodeKeyPart(key),
+      ...fields,
+      ...pbxEndpoint,
+      ruleSet,
+      ...(pendingUsers ? { pendingUsers } : {}),
+    },
+    etag,
+  };
 }

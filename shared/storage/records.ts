@@ -1,12 +1,27 @@
 import type { Absence } from '../domain/absence';
 import type { RuleSet } from '../domain/rules/ruleSet';
 import type { SyncWindow } from '../domain/syncWindow';
+import type { DeliveryRequest, PbxEventType } from '../pbx/pbxEvent';
 
 /**
  * What each table holds. Repositories return these together with the row's
  * ETag so a caller that read-modify-writes can detect a concurrent writer.
  */
 export type ConsentState = 'pending' | 'granted' | 'consentRequired';
+
+/**
+ * `tenantWide`: the admin consent grants calendar access to every mailbox.
+ * `scoped`: the consent grants no calendar permission; the Exchange admin
+ * grants a calendar role on a group of mailboxes (RBAC for Applications).
+ */
+export type ConsentMode = 'tenantWide' | 'scoped';
+
+/** An address an operator asked for before consent, resolved with Graph once consent is granted. */
+export interface PendingUser {
+  address: string;
+  /** Why resolving it failed after consent, for the operator. */
+  problem?: string;
+}
 
 export interface IntegrationRecord {
   id: string;
@@ -16,15 +31,28 @@ export interface IntegrationRecord {
   tenantId?: string;
   consentState: ConsentState;
   consentedAt?: string;
+  /** Absent on records written before modes existed: tenant-wide. */
+  consentMode?: ConsentMode;
+  /** Why consent is required again, or why the last consent attempt failed (no secrets, no subjects). */
+  consentError?: string;
+  /** Since when Graph or Entra ID refuses this tenant. */
+  consentRequiredSince?: string;
+  pendingUsers?: PendingUser[];
+  /** Entra security group whose members are this integration's users (kept in step by the maintenance run). */
+  followGroupId?: string;
   pbxUrl: string;
   /** Name of the PBX signing secret in the secret store; never the secret itself. */
   pbxSecretName: string;
+  /** Absent means active. Disabled when the PBX answered 410 Gone; deliveries are then recorded, not sent. */
+  pbxEndpoint?: PbxEndpointState;
   ruleSet: RuleSet;
   /** Grows with every rules change so users synced under older rules are resynced. */
   rulesVersion: number;
   createdAt: string;
   updatedAt: string;
 }
+
+export type PbxEndpointState = { state: 'active' } | { state: 'disabled'; reason: string; since: string };
 
 export type UserSyncStatus = 'neverSynced' | 'ok' | 'error';
 
@@ -64,6 +92,29 @@ export interface AbsenceRecord extends Absence {
   userId: string;
   deleted: boolean;
   updatedAt: string;
+}
+
+/** `pending`: an attempt failed and a retry is scheduled; `failed`: no more attempts (replayable). */
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+/** Why a delivery stopped: schedule used up, refused (other 4xx, redirect, bad URL), 410 Gone, endpoint disabled. */
+export type DeliveryFailure = 'exhausted' | 'rejected' | 'gone' | 'endpointDisabled';
+
+/** A row per webhook in the delivery log; the latest attempt wins. */
+export interface DeliveryLogRecord {
+  integrationId: string;
+  webhookId: string;
+  type: PbxEventType;
+  userId: string;
+  state: DeliveryState;
+  failure?: DeliveryFailure;
+  /** Attempts made so far (the last one included). */
+  attempts: number;
+  lastStatus?: number;
+  /** The PBX's answer or the network error, shortened; never a payload or a secret. */
+  lastError?: string;
+  updatedAt: string;
+  /** Kept while `failed`, so the webhook can be replayed as it was. */
+  request?: DeliveryRequest;
 }
 
 export interface Versioned<T> {

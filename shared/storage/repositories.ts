@@ -1,4 +1,11 @@
-import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord, Versioned } from './records';
+import type {
+  AbsenceRecord,
+  DeliveryLogRecord,
+  IntegrationRecord,
+  SubscriptionRecord,
+  UserRecord,
+  Versioned,
+} from './records';
 
 /** The ports the services use; Table Storage implements them (see tableRepositories.ts). */
 export interface IntegrationRepository {
@@ -36,9 +43,22 @@ export interface AbsenceRepository {
   listEndedBefore(endedBefore: string): Promise<AbsenceRecord[]>;
 }
 
+export interface DeliveryLogRepository {
+  /** Replaces the webhook's row: the latest attempt is what the log shows. */
+  record(entry: DeliveryLogRecord): Promise<void>;
+  get(integrationId: string, webhookId: string): Promise<DeliveryLogRecord | undefined>;
+  /** Every row of one integration, without the stored requests (cheap enough for counts). */
+  listForIntegration(integrationId: string): Promise<DeliveryLogRecord[]>;
+  /** Failed rows with their requests, for replay. */
+  listFailed(integrationId: string): Promise<DeliveryLogRecord[]>;
+  /** Removes delivered rows last updated before `before` (UTC ISO); returns how many. */
+  deleteDeliveredBefore(before: string): Promise<number>;
+}
+
 export interface Repositories {
   integrations: IntegrationRepository;
   users: UserRepository;
   subscriptions: SubscriptionRepository;
   absences: AbsenceRepository;
+  deliveries: DeliveryLogRepository;
 }

@@ -13,7 +13,7 @@ export interface TableConnection {
   allowInsecureConnection?: boolean;
 }
 
-export const TABLE_NAMES = ['Integrations', 'Users', 'Subscriptions', 'Absences'] as const;
+export const TABLE_NAMES = ['Integrations', 'Users', 'Subscriptions', 'Absences', 'Deliveries'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 export type TableClients = Record<TableName, TableClient>;
 

@@ -7,6 +7,12 @@ import {
   canonicalUtc,
 } from './absenceEntity';
 import {
+  DELIVERY_SUMMARY_COLUMNS,
+  deliveryFromEntity,
+  deliveryKey,
+  deliveryToEntity,
+} from './deliveryLogEntity';
+import {
   INTEGRATION_PARTITION,
   integrationFromEntity,
   integrationKey,
@@ -15,6 +21,7 @@ import {
 import { ConcurrencyError } from './records';
 import type {
   AbsenceRepository,
+  DeliveryLogRepository,
   IntegrationRepository,
   Repositories,
   SubscriptionRepository,
@@ -236,7 +243,58 @@ function absenceRepository(table: TableClient): AbsenceRepository {
   };
 }
 
-/** Table Storage behind the repository ports; creates the four tables when missing. */
+function deliveryLogRepository(table: TableClient): DeliveryLogRepository {
+  const partitionOf = (integrationId: string) => deliveryKey(integrationId, '-').partitionKey;
+  return {
+    async record(entry) {
+      await table.upsertEntity(deliveryToEntity(entry), 'Replace');
+    },
+    async get(integrationId, webhookId) {
+      const row = await getRow(table, deliveryKey(integrationId, webhookId));
+      return row && deliveryFromEntity(row);
+    },
+    async listForIntegration(integrationId) {
+      const rows = table.listEntities<Record<string, unknown>>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${partitionOf(integrationId)}`,
+          select: DELIVERY_SUMMARY_COLUMNS,
+        },
+      });
+      const records = [];
+      for await (const row of rows) records.push(deliveryFromEntity(row));
+      return records;
+    },
+    async listFailed(integrationId) {
+      const rows = await listRows(
+        table,
+        odata`PartitionKey eq ${partitionOf(integrationId)} and state eq ${'failed'}`,
+      );
+      return rows.map(deliveryFromEntity);
+    },
+    async deleteDeliveredBefore(before) {
+      const rows = table.listEntities({
+        queryOptions: {
+          filter: odata`state eq ${'delivered'} and updatedAt lt ${before}`,
+          select: ['PartitionKey', 'RowKey'],
+        },
+      });
+      const byPartition = new Map<string, string[]>();
+      for await (const row of rows) {
+        const keys = byPartition.get(row.partitionKey ?? '') ?? [];
+        keys.push(row.rowKey ?? '');
+        byPartition.set(row.partitionKey ?? '', keys);
+      }
+      let count = 0;
+      for (const [partitionKey, rowKeys] of byPartition) {
+        await deleteInTransactions(table, partitionKey, rowKeys);
+        count += rowKeys.length;
+      }
+      return count;
+    },
+  };
+}
+
+/** Table Storage behind the repository ports; creates the five tables when missing. */
 export async function createTableRepositories(connection: TableConnection): Promise<Repositories> {
   const tables = await createTableClients(connection);
   return {
@@ -244,5 +302,6 @@ export async function createTableRepositories(connection: TableConnection): Prom
     users: userRepository(tables.Users),
     subscriptions: subscriptionRepository(tables.Subscriptions),
     absences: absenceRepository(tables.Absences),
+    deliveries: deliveryLogRepository(tables.Deliveries),
   };
 }

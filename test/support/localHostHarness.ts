@@ -1,5 +1,8 @@
 import { DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { type LocalHost, type LocalHostOptions, startLocalHost } from '../../dev/localHost/index';
+import { provisioningDeps } from '../../shared/runtime';
+import { silentLogger } from '../../shared/services/logger';
+import { addUser } from '../../shared/services/userProvisioning';
 import { testTablesConnectionString, uniqueTablePrefix } from './tables';
 
 /** The whole local system on free ports, on fresh tables of the test run's Azurite, with its output captured. */
@@ -61,3 +64,26 @@ export function hourFromNow(hoursFromNow: number) {
   const shape = (d: Date) => ({ dateTime: d.toISOString().replace('Z', ''), timeZone: 'UTC' });
   return { start: shape(start), end: shape(end), startIso: start.toISOString(), endIso: end.toISOString() };
 }
+
+/** More mailboxes for the demo integration: in the simulator's tenant, then added through the service. */
+export async function addDemoUsers(host: LocalHost, count: number, offset = 0): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = offset; i < offset + count; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const address = `user${i}@contoso.example`;
+    host.simulator.addUser(DEMO_TENANT.id, {
+      id,
+      userPrincipalName: address,
+      mail: address,
+      displayName: `User ${i}`,
+    });
+    const result = await addUser('demo', address, {
+      ...provisioningDeps(host.runtime, silentLogger),
+    });
+    if (result.kind !== 'added') throw new Error(result.reason);
+    ids.push(id);
+  }
+  return ids;
+}
+
+export { seededRandom } from '../../dev/seededRandom';

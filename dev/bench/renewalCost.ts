@@ -1,0 +1,138 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../shared/config';
+import { presetRuleSet } from '../../shared/domain/rules/presets';
+import { createInProcessQueue } from '../../shared/queue/inProcessQueue';
+import { createRuntime } from '../../shared/runtime';
+import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
+import { silentLogger } from '../../shared/services/logger';
+import { runMaintenance } from '../../shared/services/maintenance';
+import { subscribeUser } from '../../shared/services/subscriptionKeeper';
+import type { IntegrationRecord, UserRecord } from '../../shared/storage/records';
+import { startGraphSimulator } from '../graphSimulator';
+import { DEMO_TENANT } from '../localHost/demoTenant';
+
+export interface RenewalCost {
+  subscriptions: number;
+  graphRequests: number;
+  lowerBound: number;
+  renewed: number;
+}
+
+/**
+ * Graph requests one maintenance run spends to renew N subscriptions that are
+ * all due. The lower bound is one $batch call per 20 subscriptions.
+ */
+export async function measureRenewalCost(
+  count: number,
+  tablesConnectionString: string,
+): Promise<RenewalCost> {
+  const simulator = await startGraphSimulator({ port: 0 });
+  // Graph's validation handshake needs a notification endpoint; nothing else reaches it here.
+  const receiver = createServer((req, res) => {
+    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
+    res.writeHead(token ? 200 : 202, { 'content-type': 'text/plain' }).end(token ?? '');
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  let graphRequests = 0;
+  const queue = createInProcessQueue();
+  try {
+    simulator.addTenant(DEMO_TENANT);
+    const runtime = await createRuntime(
+      loadConfig({
+        PUBLIC_BASE_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+        GRAPH_CLIENT_ID: DEMO_TENANT.clientId,
+        GRAPH_CLIENT_SECRET: DEMO_TENANT.clientSecret,
+        GRAPH_BASE_URL: simulator.url,
+        GRAPH_AUTHORITY_HOST: simulator.authorityHost,
+        TABLES_CONNECTION_STRING: tablesConnectionString,
+        TABLE_PREFIX: `bench${Date.now().toString(36)}`,
+        QUEUE_MODE: 'in-process',
+      }),
+      {
+        // No subscriber: the catch-up syncs the run queues are not part of the renewal cost.
+        queue,
+        secrets: createMemorySecretStore(),
+        now: () => simulator.clock.now(),
+        onGraphRequest: () => {
+          graphRequests++;
+        },
+      },
+    );
+    const integration: IntegrationRecord = {
+      id: 'bench',
+      name: 'Renewal benchmark',
+      active: true,
+      tenantId: DEMO_TENANT.id,
+      consentState: 'granted',
+      pbxUrl: 'https://pbx.invalid/webhooks',
+      pbxSecretName: 'pbx-bench',
+      ruleSet: presetRuleSet('availability-default'),
+      rulesVersion: 1,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    };
+    await runtime.repos.integrations.create(integration);
+    const deps = {
+      repos: runtime.repos,
+      graphFor: runtime.graphFor,
+      now: runtime.now,
+      urls: runtime.urls,
+      subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
+      log: silentLogger,
+    };
+    await inParallel(count, 16, async (i) => {
+      const id = `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
+      simulator.addUser(DEMO_TENANT.id, { id, userPrincipalName: `bench${i}@contoso.example` });
+      const user: UserRecord = {
+        integrationId: integration.id,
+        id,
+        email: `bench${i}@contoso.example`,
+        timeZone: 'Europe/Stockholm',
+        status: 'ok',
+        lastSyncAt: runtime.now().toISOString(),
+        createdAt: runtime.now().toISOString(),
+      };
+      const subscription = await subscribeUser(integration, user, deps);
+      await runtime.repos.users.upsert({ ...user, subscriptionId: subscription.subscriptionId });
+    });
+    const config = runtime.config;
+    simulator.clock.advance(
+      (config.SUBSCRIPTION_MAX_MINUTES - config.SUBSCRIPTION_RENEW_MARGIN_MINUTES + 1) * 60_000,
+    );
+    graphRequests = 0;
+    const report = await runMaintenance({
+      ...deps,
+      queue: runtime.queue,
+      renewMarginMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
+      createsPerRun: config.SUBSCRIPTION_CREATES_PER_RUN,
+      catchUpMinutes: config.CATCH_UP_MINUTES,
+      retentionDays: config.RETENTION_DAYS,
+      coalesceSeconds: config.SYNC_COALESCE_SECONDS,
+    });
+    return {
+      subscriptions: count,
+      graphRequests,
+      lowerBound: Math.ceil(count / 20),
+      renewed: report.renewed,
+    };
+  } finally {
+    queue.close();
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await simulator.stop();
+  }
+}
+
+async function inParallel(
+  count: number,
+  width: number,
+  work: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}

@@ -1,0 +1,122 @@
+import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
+import { provisioningDeps } from '../../shared/runtime';
+import { silentLogger } from '../../shared/services/logger';
+import { removeUser } from '../../shared/services/userProvisioning';
+import type { AbsenceRecord } from '../../shared/storage/records';
+import { addDemoUsers, settle, startTestHost } from '../support/localHostHarness';
+
+const MINUTE = 60_000;
+
+/** The maintenance timer against the simulator: renewal cost, lost subscriptions, retention. */
+describe('maintenance run', () => {
+  let host: Awaited<ReturnType<typeof startTestHost>>;
+
+  beforeAll(async () => {
+    host = await startTestHost();
+    await addDemoUsers(host, 42);
+    await settle(host);
+  });
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('renews every subscription due, 20 per $batch, and re-creates one Graph lost, catching its user up', async () => {
+    const config = host.runtime.config;
+    const users = await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID);
+    expect(users).toHaveLength(45);
+    const lost = users[7]!;
+    host.simulator.deleteSubscriptionSilently(lost.subscriptionId!);
+
+    // Move Graph's clock (and ours, they share it) to just inside the renewal margin of every subscription.
+    host.simulator.clock.advance(
+      (config.SUBSCRIPTION_MAX_MINUTES - config.SUBSCRIPTION_RENEW_MARGIN_MINUTES + 1) * MINUTE,
+    );
+    host.simulator.requests.reset();
+    await host.runTimer('maintenance');
+
+    const batches = host.simulator.requests.count({ method: 'POST', pathIncludes: '$batch' });
+    expect(batches).toBe(Math.ceil(users.length / 20));
+    expect(
+      host.simulator.requests.count({ method: 'POST', pathIncludes: '/subscriptions' }),
+    ).toBeGreaterThanOrEqual(1);
+
+    const now = host.runtime.now().getTime();
+    const live = new Map(host.simulator.listSubscriptions().map((s) => [s.id, s]));
+    const after = await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID);
+    for (const user of after) {
+      const record = await host.runtime.repos.subscriptions.get(user.subscriptionId!);
+      expect(live.has(user.subscriptionId!)).toBe(true);
+      // Renewed (or re-created) for the full lifetime from the moved clock.
+      expect(Date.parse(record!.expiresAt)).toBeGreaterThan(
+        now + (config.SUBSCRIPTION_MAX_MINUTES - 5) * MINUTE,
+      );
+    }
+    const replaced = after.find((u) => u.id === lost.id)!;
+    expect(replaced.subscriptionId).not.toBe(lost.subscriptionId);
+    expect(await host.runtime.repos.subscriptions.get(lost.subscriptionId!)).toBeUndefined();
+
+    // The clock moved days ahead, so every user's window rolls: each gets a catch-up sync.
+    await settle(host);
+    const caughtUp = await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, lost.id);
+    expect(Date.parse(caughtUp!.value.lastSyncAt!)).toBeGreaterThanOrEqual(now);
+  });
+
+  it('purges absences 30 days after they ended and keeps younger ones', async () => {
+    const now = host.runtime.now().getTime();
+    const user = (await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID))[0]!;
+    const absence = (id: string, endedDaysAgo: number): AbsenceRecord => ({
+      id,
+      eventId: `event-${id}`,
+      integrationId: DEMO_INTEGRATION_ID,
+      userId: user.id,
+      start: new Date(now - (endedDaysAgo * 24 + 1) * 60 * MINUTE).toISOString(),
+      end: new Date(now - endedDaysAgo * 24 * 60 * MINUTE).toISOString(),
+      reason: { code: 'busy', name: 'Busy' },
+      callHandling: 'information',
+      version: 1,
+      deleted: false,
+      updatedAt: new Date(now).toISOString(),
+    });
+    await host.runtime.repos.absences.upsertMany([absence('old', 31), absence('young', 29)]);
+    await host.runTimer('maintenance');
+    const ids = (await host.runtime.repos.absences.listForUser(DEMO_INTEGRATION_ID, user.id)).map(
+      (a) => a.id,
+    );
+    expect(ids).toContain('young');
+    expect(ids).not.toContain('old');
+  });
+
+  it('a removed user leaves no rows and no subscription behind', async () => {
+    const users = await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID);
+    // Not the user of the purge test above, whose young absence stays on purpose.
+    const user = users[1]!;
+    const now = host.runtime.now();
+    await host.runtime.repos.absences.upsertMany([
+      {
+        id: 'kept-until-removal',
+        eventId: 'event-x',
+        integrationId: DEMO_INTEGRATION_ID,
+        userId: user.id,
+        start: now.toISOString(),
+        end: new Date(now.getTime() + 60 * MINUTE).toISOString(),
+        reason: { code: 'busy', name: 'Busy' },
+        callHandling: 'information',
+        version: 1,
+        deleted: false,
+        updatedAt: now.toISOString(),
+      },
+    ]);
+    expect(await host.runtime.repos.absences.listForUser(DEMO_INTEGRATION_ID, user.id)).toHaveLength(1);
+    const removed = await removeUser(DEMO_INTEGRATION_ID, user.id, {
+      ...provisioningDeps(host.runtime, silentLogger),
+    });
+    expect(removed).toBe(true);
+    expect(await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, user.id)).toBeUndefined();
+    expect(await host.runtime.repos.subscriptions.get(user.subscriptionId!)).toBeUndefined();
+    expect((await host.runtime.repos.subscriptions.list()).filter((s) => s.userId === user.id)).toHaveLength(
+      0,
+    );
+    expect(await host.runtime.repos.absences.listForUser(DEMO_INTEGRATION_ID, user.id)).toHaveLength(0);
+    expect(host.simulator.listSubscriptions().map((s) => s.id)).not.toContain(user.subscriptionId);
+  });
+});
