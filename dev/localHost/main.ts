@@ -17,9 +17,9 @@ async function main(): Promise<void> {
   console.log(`
 pbx-calendar-sync is running locally.
 
-  Functions        ${host.url}/api/...   (graph/notifications, graph/lifecycle, consent, admin)
+  Functions        ${host.url}/api/...   (graph/notifications, graph/lifecycle, consent, manage)
   Admin API key    ${host.functionKey}   (x-functions-key header; set LOCAL_FUNCTION_KEY to choose one)
-  Admin API        ${host.url}/api/admin/openapi.json
+  Management API   ${host.url}/api/manage/openapi.json
   Graph simulator  ${sim}/v1.0
   PBX webhooks     ${host.sink ? `${host.sink.url} (built-in sink; verified events are printed below)` : process.env.DEMO_PBX_URL}
   PBX secret       ${host.sink ? '(generated for this run; set DEMO_PBX_SECRET to choose one)' : '(DEMO_PBX_SECRET)'}

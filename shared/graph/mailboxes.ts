@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { classifyGraphError } from './graphErrors';
+import { ianaTimeZone } from './windowsTimeZones';
 
 /** Exchange's own words for what a mailbox is for; only people's mailboxes have absences worth telling a PBX. */
 const mailboxSettingsSchema = z.object({
@@ -35,15 +36,6 @@ export async function checkMailbox(client: Client, userId: string): Promise<Mail
   if (!parsed.success) return { kind: 'unknown' };
   const purpose = parsed.data.userPurpose ?? 'user';
   if (purpose !== 'user' && purpose !== 'linked') return { kind: 'notAUserMailbox', purpose };
-  const zone = parsed.data.timeZone ?? undefined;
-  return { kind: 'userMailbox', ...(zone && isIanaZone(zone) ? { timeZone: zone } : {}) };
-}
-
-function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  const zone = parsed.data.timeZone ? ianaTimeZone(parsed.data.timeZone) : undefined;
+  return { kind: 'userMailbox', ...(zone ? { timeZone: zone } : {}) };
 }
