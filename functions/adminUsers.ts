@@ -1,7 +1,14 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { ROUTE } from '../shared/admin/routes';
-import { addUserSchema } from '../shared/admin/schemas';
-import { deleteUser, listUsers, requestUser, resyncUser } from '../shared/services/integrationAdmin';
+import { addUserSchema, userTriggersBodySchema } from '../shared/admin/schemas';
+import {
+  deleteUser,
+  listUsers,
+  requestUser,
+  resyncUser,
+  setUserTriggers,
+  userView,
+} from '../shared/services/integrationAdmin';
 import { problem } from './support/httpBody';
 import { adminDeps, answer, byMethod, param, readBody } from './support/management';
 import { registerHttp } from './support/registry';
@@ -50,6 +57,19 @@ async function resync(request: HttpRequest, context: InvocationContext) {
   );
 }
 
+async function putTriggers(request: HttpRequest, context: InvocationContext) {
+  const body = await readBody(request, userTriggersBodySchema);
+  if (!body.ok) return body.response;
+  const { deps } = await adminDeps(context);
+  const result = await setUserTriggers(
+    param(request, 'id') ?? '',
+    param(request, 'userId') ?? '',
+    body.value.triggers,
+    deps,
+  );
+  return answer(result, 200, (user) => ({ ...userView(user), triggers: user.triggers ?? [] }));
+}
+
 registerHttp('manageUsers', {
   methods: ['GET', 'POST'],
   authLevel: 'function',
@@ -69,4 +89,11 @@ registerHttp('manageUserResync', {
   authLevel: 'function',
   route: ROUTE.userResync,
   handler: byMethod({ POST: resync }),
+});
+
+registerHttp('manageUserTriggers', {
+  methods: ['PUT'],
+  authLevel: 'function',
+  route: ROUTE.userTriggers,
+  handler: byMethod({ PUT: putTriggers }),
 });

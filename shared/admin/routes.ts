@@ -6,6 +6,7 @@ import {
   explainSchema,
   rulesInputSchema,
   updateIntegrationSchema,
+  userTriggersBodySchema,
 } from './schemas';
 
 /**
@@ -42,6 +43,7 @@ export const ROUTE = {
   users: `${MANAGE}/integrations/{id}/users`,
   user: `${MANAGE}/integrations/{id}/users/{userId}`,
   userResync: `${MANAGE}/integrations/{id}/users/{userId}/resync`,
+  userTriggers: `${MANAGE}/integrations/{id}/users/{userId}/triggers`,
   // The delivery side's routes (functions/adminDeliveries.ts, functions/adminPbxSecret.ts).
   deliveries: `${MANAGE}/integrations/{id}/deliveries`,
   replay: `${MANAGE}/integrations/{id}/deliveries/replay`,
@@ -148,6 +150,14 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     route: ROUTE.userResync,
     summary: 'Resync one user',
     responses: { ...withId, 202: 'queued' },
+  },
+  {
+    method: 'PUT',
+    route: ROUTE.userTriggers,
+    summary:
+      'Set the trigger phrases this user adds to the integration\u2019s (replaces them; resyncs the user)',
+    body: userTriggersBodySchema,
+    responses: { ...withId, 200: 'the user with its triggers', 400: 'malformed body or unknown reason code' },
   },
   {
     method: 'GET',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PRESET_NAMES } from '../domain/rules/presets';
-import { ruleSetSchema } from '../domain/rules/ruleSet';
+import { ruleSetSchema, userTriggersSchema } from '../domain/rules/ruleSet';
 
 /**
  * Request bodies of the management API. Each is strict (an unknown field is
@@ -54,6 +54,9 @@ export const updateIntegrationSchema = z
   .refine((body) => Object.keys(body).length > 0, 'name at least one field to change');
 
 export const addUserSchema = z.object({ email: emailSchema }).strict();
+
+/** A user's own trigger phrases, on top of the integration's; they never override the admin's. */
+export const userTriggersBodySchema = z.object({ triggers: userTriggersSchema }).strict();
 
 export const explainSchema = z
   .object({

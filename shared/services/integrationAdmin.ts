@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CreateIntegration, RulesInput, UpdateIntegration } from '../admin/schemas';
 import { type Explanation, explainGraphEvent } from '../domain/rules/explain';
 import { presetRuleSet } from '../domain/rules/presets';
-import type { RuleSet } from '../domain/rules/ruleSet';
+import { type RuleSet, userTriggerIssues } from '../domain/rules/ruleSet';
 import { syncWindowFor } from '../domain/syncWindow';
 import { checkPbxTarget } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
@@ -337,6 +337,31 @@ export async function resyncUser(
   const now = deps.now();
   await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'resync' }, now, now)]);
   return { kind: 'ok', value: null };
+}
+
+/**
+ * Replaces a user's own trigger phrases. They must name reasons the
+ * integration's catalogue has; the user's next sync starts a fresh round so
+ * every entry is judged again with the new phrases.
+ */
+export async function setUserTriggers(
+  integrationId: string,
+  userId: string,
+  triggers: RuleSet['triggers'],
+  deps: AdminDeps,
+): Promise<AdminResult<UserRecord>> {
+  const integration = (await deps.repos.integrations.get(integrationId))?.value;
+  if (!integration) return { kind: 'notFound', reason: `no integration ${integrationId}` };
+  const stored = await deps.repos.users.get(integrationId, userId);
+  if (!stored) return { kind: 'notFound', reason: `no user ${userId} in integration ${integrationId}` };
+  const issues = userTriggerIssues(triggers, integration.ruleSet);
+  if (issues.length > 0) return { kind: 'refused', status: 400, reason: issues.join('; ') };
+  const { rulesVersion: _stale, ...rest } = stored.value;
+  const updated: UserRecord = { ...rest, triggers };
+  await deps.repos.users.update(updated, stored.etag);
+  const now = deps.now();
+  await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'rulesChanged' }, now, now)]);
+  return { kind: 'ok', value: updated };
 }
 
 /**

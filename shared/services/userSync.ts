@@ -107,7 +107,11 @@ export async function syncUser(request: SyncRequest, deps: SyncDeps): Promise<Sy
     const entries = await entriesOf(client, user.id, round);
     const drafts: AbsenceDraft[] = [];
     for (const entry of entries.entries) {
-      const verdict = evaluate(entry, rules, { timeZone: user.timeZone, window });
+      const verdict = evaluate(entry, rules, {
+        timeZone: user.timeZone,
+        window,
+        ...(user.triggers ? { userTriggers: user.triggers } : {}),
+      });
       if (verdict.outcome === 'absence') drafts.push(verdict.absence);
     }
     const scope: DiffScope = fresh

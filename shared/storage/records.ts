@@ -64,6 +64,8 @@ export interface UserRecord {
   displayName?: string;
   /** IANA time zone of the mailbox, for all-day entries. */
   timeZone: string;
+  /** Trigger phrases this user added on top of the integration's (Infracom lets users add their own). */
+  triggers?: RuleSet['triggers'];
   /** The whole `@odata.deltaLink`, replayed unchanged. */
   deltaLink?: string;
   /** The window the delta link was opened for. */

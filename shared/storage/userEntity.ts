@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userTriggersSchema } from '../domain/rules/ruleSet';
 import { checkEntitySize, definedProperties } from './propertyLimits';
 import type { UserRecord, UserSyncStatus } from './records';
 import { parseStoredJson, parseStoredRow } from './storedRow';
@@ -20,6 +21,7 @@ const userRowSchema = z.object({
   email: z.string(),
   displayName: z.string().optional(),
   timeZone: z.string(),
+  triggers: z.string().optional(),
   deltaLink: z.string().optional(),
   window: z.string().optional(),
   rulesVersion: z.number().int().optional(),
@@ -47,6 +49,7 @@ export function userToEntity(record: UserRecord) {
       email: record.email,
       displayName: record.displayName,
       timeZone: record.timeZone,
+      triggers: record.triggers && record.triggers.length > 0 ? JSON.stringify(record.triggers) : undefined,
       // Kept whole in one property: Graph wants the link back unchanged, so it is never split.
       deltaLink: record.deltaLink,
       window: record.window && JSON.stringify({ start: record.window.start, end: record.window.end }),
@@ -67,12 +70,18 @@ export function userFromEntity(row: Readonly<Record<string, unknown>>): { value:
     typeof key === 'string' ? decodeKeyPart(key) : '?',
   );
   const what = `user ${names[1]} of integration ${names[0]}`;
-  const { partitionKey, rowKey, etag, window, ...fields } = parseStoredRow(userRowSchema, row, what);
+  const { partitionKey, rowKey, etag, window, triggers, ...fields } = parseStoredRow(
+    userRowSchema,
+    row,
+    what,
+  );
   const value: UserRecord = {
     integrationId: decodeKeyPart(partitionKey),
     id: decodeKeyPart(rowKey),
     ...fields,
   };
   if (window !== undefined) value.window = parseStoredJson(windowSchema, window, what, 'window');
+  if (triggers !== undefined)
+    value.triggers = parseStoredJson(userTriggersSchema, triggers, what, 'triggers');
   return { value, etag };
 }
