@@ -58,6 +58,8 @@ export function subscriptionCache(
   ttlMs: number,
   now: () => number = Date.now,
   maxEntries = 50_000,
+  /** Short, so a subscription stored just after Graph's first notification is found soon after. */
+  unknownTtlMs = Math.min(ttlMs, 5_000),
 ): SubscriptionCache {
   const entries = new Map<string, { record: SubscriptionRecord | null; until: number }>();
   return {
@@ -72,7 +74,7 @@ export function subscriptionCache(
     },
     set(id, record) {
       if (entries.size >= maxEntries) entries.clear();
-      entries.set(id, { record, until: now() + ttlMs });
+      entries.set(id, { record, until: now() + (record ? ttlMs : unknownTtlMs) });
     },
   };
 }
