@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   console.log(`
 pbx-calendar-sync is running locally.
 
-  Functions        ${host.url}/api/...   (graph/notifications, graph/lifecycle, consent, manage)
+  Functions        ${host.url}/api/...   (graph/notifications, graph/lifecycle, consent, manage, console)
+  Operator console ${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}
   Admin API key    ${host.functionKey}   (x-functions-key header; set LOCAL_FUNCTION_KEY to choose one)
   Management API   ${host.url}/api/manage/openapi.json
   Graph simulator  ${sim}/v1.0

@@ -1,0 +1,91 @@
+/**
+ * The management API's answers as the console reads them (the server's
+ * types live in shared/; the browser build cannot import them).
+ */
+export const SHOW_AS = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown'] as const;
+export type ShowAs = (typeof SHOW_AS)[number];
+export const CALL_HANDLING = ['information', 'diversion'] as const;
+export type CallHandling = (typeof CALL_HANDLING)[number];
+export const PRESETS = ['availability-default', 'prefixes-sv', 'triggers-en-sv'] as const;
+export const PRIVATE_MODES = ['skip', 'busyWithoutSubject'] as const;
+export type PrivateMode = (typeof PRIVATE_MODES)[number];
+
+export interface Outcome {
+  reasonCode: string;
+  callHandling: CallHandling;
+}
+
+export interface RuleSet {
+  preset?: string;
+  reasons: { code: string; name: string }[];
+  availability: Record<ShowAs, { sync: boolean; reasonCode?: string; callHandling: CallHandling }>;
+  prefixes: (Outcome & { prefix: string })[];
+  triggers: (Outcome & { phrase: string })[];
+  categories: (Outcome & { category: string })[];
+  settings: { syncDaysForward: number; showSubjects: boolean; privateEvents: PrivateMode };
+}
+
+export interface Integration {
+  id: string;
+  name: string;
+  active: boolean;
+  consentState: string;
+  consentMode: string;
+  consentError?: string;
+  consentLink: string;
+  pbxUrl: string;
+  rulesVersion: number;
+  ruleSet: RuleSet;
+}
+
+export interface User {
+  id?: string;
+  email: string;
+  displayName?: string;
+  status: string;
+  problem?: string;
+  lastSyncAt?: string;
+}
+
+export interface Dashboard {
+  lastSyncAt?: string;
+  users: {
+    total: number;
+    updatedLastHour: number;
+    neverUpdated: number;
+    inError: number;
+    pendingConsent: number;
+  };
+  unreadableMailboxes: string[];
+  subscriptions: { expiringSoon: number; missing: number };
+  deliveries: { pending: number; deadLettered: number; scope: string } | null;
+}
+
+export interface DeliverySummary {
+  endpoint: { state: 'active' } | { state: 'disabled'; reason: string; since: string };
+  counts: { pending: number; delivered: number; failed: number };
+  lastErrors: {
+    webhookId: string;
+    type: string;
+    userId: string;
+    attempts: number;
+    error: string;
+    at: string;
+  }[];
+}
+
+export type Explanation = {
+  evaluation:
+    | {
+        outcome: 'absence';
+        decidedBy: string;
+        absence: {
+          start: string;
+          end: string;
+          reason: { code: string; name: string };
+          callHandling: CallHandling;
+          subject?: string;
+        };
+      }
+    | { outcome: 'skip'; why: string };
+};

@@ -1,0 +1,92 @@
+import { callApi, integrationPath } from './api.js';
+import type { Dashboard, DeliverySummary } from './apiTypes.js';
+import type { ConsoleContext } from './consoleContext.js';
+import { button, el, notice, table } from './elements.js';
+import { formatTime, labelFor, t } from './labels.js';
+
+/** Health of one integration: the dashboard route's figures and the delivery log's latest errors. */
+export function renderHealth(context: ConsoleContext): HTMLElement {
+  const integration = context.selected;
+  if (!integration) return el('p', {}, t('noIntegrations'));
+  const messages = notice();
+  const figures = el('div', { class: 'figures', 'aria-busy': 'true' }, el('p', {}, t('loading')));
+
+  const draw = async () => {
+    figures.setAttribute('aria-busy', 'true');
+    const [dashboard, deliveries] = await Promise.all([
+      callApi<Dashboard>('GET', integrationPath(integration.id, '/dashboard')),
+      callApi<DeliverySummary>('GET', integrationPath(integration.id, '/deliveries?errors=10')),
+    ]);
+    messages.clear();
+    if (!dashboard.ok || !deliveries.ok) {
+      messages.error(dashboard.ok ? (deliveries.ok ? '' : deliveries.error) : dashboard.error);
+      figures.replaceChildren();
+      return;
+    }
+    const d = dashboard.body;
+    const log = deliveries.body;
+    const facts: [string, string, string][] = [
+      ['last-sync', t('lastSync'), formatTime(d.lastSyncAt)],
+      ['users-total', t('usersTotal'), String(d.users.total)],
+      ['updated-last-hour', t('updatedLastHour'), String(d.users.updatedLastHour)],
+      ['never-updated', t('neverUpdated'), String(d.users.neverUpdated)],
+      ['in-error', t('inError'), String(d.users.inError)],
+      ['pending-consent', t('pendingConsent'), String(d.users.pendingConsent)],
+      [
+        'unreadable',
+        t('unreadable'),
+        d.unreadableMailboxes.length > 0 ? d.unreadableMailboxes.join(', ') : '0',
+      ],
+      ['expiring-soon', t('expiringSoon'), String(d.subscriptions.expiringSoon)],
+      ['missing', t('missing'), String(d.subscriptions.missing)],
+      ['queued', t('queued'), d.deliveries ? String(d.deliveries.pending) : '–'],
+      ['delivery-pending', t('deliveryPending'), String(log.counts.pending)],
+      ['delivery-failed', t('deliveryFailed'), String(log.counts.failed)],
+      ['delivery-delivered', t('deliveryDelivered'), String(log.counts.delivered)],
+      [
+        'endpoint',
+        t('endpoint'),
+        log.endpoint.state === 'disabled'
+          ? `${labelFor('endpoint', 'disabled')}: ${log.endpoint.reason}`
+          : labelFor('endpoint', 'active'),
+      ],
+    ];
+    figures.replaceChildren(
+      el(
+        'dl',
+        {},
+        ...facts.map(([id, term, value]) =>
+          el('div', { class: 'figure', 'data-figure': id }, el('dt', {}, term), el('dd', {}, value)),
+        ),
+      ),
+      el('h3', {}, t('latestErrors')),
+      log.lastErrors.length > 0
+        ? table(
+            [t('when'), t('type'), t('user'), t('attempts'), t('error')],
+            log.lastErrors.map((error) => [
+              el('span', {}, formatTime(error.at)),
+              el('span', {}, error.type),
+              el('span', {}, error.userId),
+              el('span', {}, String(error.attempts)),
+              el('span', {}, error.error),
+            ]),
+          )
+        : el('p', {}, t('noErrors')),
+    );
+    figures.setAttribute('aria-busy', 'false');
+  };
+
+  void draw();
+  return el(
+    'section',
+    { 'aria-labelledby': 'health-heading' },
+    el('h2', { id: 'health-heading' }, `${t('tabHealth')}: ${integration.name}`),
+    el(
+      'div',
+      { class: 'save-row' },
+      button(t('refresh'), () => void draw(), { id: 'health-refresh' }),
+    ),
+    messages.element,
+    figures,
+  );
+}

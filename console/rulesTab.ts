@@ -1,0 +1,243 @@
+import { callApi, integrationPath } from './api.js';
+import {
+  CALL_HANDLING,
+  type CallHandling,
+  type Outcome,
+  PRESETS,
+  type RuleSet,
+  SHOW_AS,
+} from './apiTypes.js';
+import type { ConsoleContext } from './consoleContext.js';
+import { button, el, notice, select } from './elements.js';
+import { labelFor, t } from './labels.js';
+import { tryItBox } from './tryIt.js';
+
+/**
+ * The rules as a grid, like the availability table customers know: each
+ * "show as" value → synced, reason, call handling; then prefixes, trigger
+ * words and categories. Edits go to a draft; Save sends the whole rule set,
+ * and the API's reason for a refusal is shown as it is.
+ */
+let rulesNotice: string | undefined;
+
+export function renderRules(context: ConsoleContext): HTMLElement {
+  const integration = context.selected;
+  if (!integration) return el('p', {}, t('noIntegrations'));
+  const draft: RuleSet = structuredClone(integration.ruleSet);
+  const messages = notice();
+  if (rulesNotice) messages.info(rulesNotice);
+  rulesNotice = undefined;
+
+  const save = async (body: unknown) => {
+    messages.clear();
+    const answer = await callApi('PUT', integrationPath(integration.id, '/rules'), body);
+    if (!answer.ok) {
+      messages.error(answer.error);
+      return;
+    }
+    rulesNotice = t('rulesSaved');
+    await context.reload();
+  };
+
+  return el(
+    'div',
+    { class: 'rules' },
+    el('h2', {}, `${t('tabRules')}: ${integration.name}`),
+    presetPicker(draft, save),
+    availabilityGrid(draft),
+    outcomeList(draft, 'prefixes', {
+      label: t('prefix'),
+      text: (rule) => rule.prefix,
+      setText: (rule, text) => {
+        rule.prefix = text;
+      },
+      make: (outcome) => ({ prefix: '', ...outcome }),
+    }),
+    outcomeList(draft, 'triggers', {
+      label: t('phrase'),
+      text: (rule) => rule.phrase,
+      setText: (rule, text) => {
+        rule.phrase = text;
+      },
+      make: (outcome) => ({ phrase: '', ...outcome }),
+    }),
+    outcomeList(draft, 'categories', {
+      label: t('category'),
+      text: (rule) => rule.category,
+      setText: (rule, text) => {
+        rule.category = text;
+      },
+      make: (outcome) => ({ category: '', ...outcome }),
+    }),
+    el(
+      'div',
+      { class: 'save-row' },
+      button(t('saveRules'), () => void save(draft), { class: 'primary' }),
+    ),
+    messages.element,
+    tryItBox(integration.id, () => draft),
+  );
+}
+
+function presetPicker(draft: RuleSet, save: (body: unknown) => Promise<void>): HTMLElement {
+  const picker = select(
+    PRESETS.map((value) => ({ value, label: value })),
+    draft.preset && (PRESETS as readonly string[]).includes(draft.preset) ? draft.preset : PRESETS[0],
+    { id: 'preset-picker' },
+  );
+  return el(
+    'div',
+    { class: 'field inline' },
+    el('label', { for: picker.id }, t('choosePreset')),
+    picker,
+    button(t('applyPreset'), () => void save({ preset: picker.value })),
+  );
+}
+
+function reasonOptions(draft: RuleSet, withNone: boolean) {
+  return [
+    ...(withNone ? [{ value: '', label: t('none') }] : []),
+    ...draft.reasons.map((reason) => ({ value: reason.code, label: `${reason.name} (${reason.code})` })),
+  ];
+}
+
+function handlingSelect(value: CallHandling, label: string, onChange: (value: CallHandling) => void) {
+  const control = select(
+    CALL_HANDLING.map((handling) => ({ value: handling, label: labelFor('handling', handling) })),
+    value,
+    { 'aria-label': label },
+  );
+  control.addEventListener('change', () => onChange(control.value as CallHandling));
+  return control;
+}
+
+function availabilityGrid(draft: RuleSet): HTMLElement {
+  const rows = SHOW_AS.map((showAs) => {
+    const row = draft.availability[showAs];
+    const name = labelFor('showAs', showAs);
+    const synced = el('input', { type: 'checkbox', 'aria-label': `${t('synced')}: ${name}` });
+    synced.checked = row.sync;
+    synced.addEventListener('change', () => {
+      row.sync = synced.checked;
+    });
+    const reason = select(reasonOptions(draft, true), row.reasonCode ?? '', {
+      'aria-label': `${t('reason')}: ${name}`,
+    });
+    reason.addEventListener('change', () => {
+      if (reason.value) row.reasonCode = reason.value;
+      else delete row.reasonCode;
+    });
+    const handling = handlingSelect(row.callHandling, `${t('callHandling')}: ${name}`, (value) => {
+      row.callHandling = value;
+    });
+    return el(
+      'tr',
+      {},
+      el('th', { scope: 'row' }, name),
+      el('td', {}, synced),
+      el('td', {}, reason),
+      el('td', {}, handling),
+    );
+  });
+  return el(
+    'table',
+    { class: 'grid' },
+    el('caption', {}, t('availability')),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ...[t('showAs'), t('synced'), t('reason'), t('callHandling')].map((h) =>
+          el('th', { scope: 'col' }, h),
+        ),
+      ),
+    ),
+    el('tbody', {}, ...rows),
+  );
+}
+
+interface ListShape<R extends Outcome> {
+  label: string;
+  text(rule: R): string;
+  setText(rule: R, text: string): void;
+  make(outcome: Outcome): R;
+}
+
+type ListName = 'prefixes' | 'triggers' | 'categories';
+
+function outcomeList<N extends ListName>(
+  draft: RuleSet,
+  name: N,
+  shape: ListShape<RuleSet[N][number]>,
+): HTMLElement {
+  const section = el('section', { class: 'rule-list', 'aria-labelledby': `${name}-heading` });
+  const items = draft[name] as RuleSet[N][number][];
+  const draw = (focusLast: boolean) => {
+    const rows = items.map((rule, index) => {
+      const position = `${shape.label} ${index + 1}`;
+      const text = el('input', { type: 'text', value: shape.text(rule), 'aria-label': position });
+      text.addEventListener('input', () => shape.setText(rule, text.value));
+      const reason = select(reasonOptions(draft, false), rule.reasonCode, {
+        'aria-label': `${t('reason')}: ${position}`,
+      });
+      reason.addEventListener('change', () => {
+        rule.reasonCode = reason.value;
+      });
+      const handling = handlingSelect(rule.callHandling, `${t('callHandling')}: ${position}`, (value) => {
+        rule.callHandling = value;
+      });
+      const remove = button(
+        t('remove'),
+        () => {
+          items.splice(index, 1);
+          draw(false);
+        },
+        { 'aria-label': `${t('remove')}: ${position}` },
+      );
+      return el(
+        'tr',
+        {},
+        el('td', {}, text),
+        el('td', {}, reason),
+        el('td', {}, handling),
+        el('td', {}, remove),
+      );
+    });
+    section.replaceChildren(
+      el('h3', { id: `${name}-heading` }, t(name)),
+      ...(rows.length > 0
+        ? [
+            el(
+              'table',
+              { class: 'grid' },
+              el(
+                'thead',
+                {},
+                el(
+                  'tr',
+                  {},
+                  ...[shape.label, t('reason'), t('callHandling'), ''].map((h) =>
+                    el('th', { scope: 'col' }, h),
+                  ),
+                ),
+              ),
+              el('tbody', {}, ...rows),
+            ),
+          ]
+        : []),
+      button(
+        `${t('add')}: ${shape.label.toLowerCase()}`,
+        () => {
+          items.push(shape.make({ reasonCode: draft.reasons[0]?.code ?? '', callHandling: 'information' }));
+          draw(true);
+        },
+        { class: 'add' },
+      ),
+    );
+    if (focusLast) section.querySelector<HTMLInputElement>('tbody tr:last-child input')?.focus();
+  };
+  draw(false);
+  return section;
+}

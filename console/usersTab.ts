@@ -1,0 +1,112 @@
+import { callApi, integrationPath } from './api.js';
+import type { User } from './apiTypes.js';
+import type { ConsoleContext } from './consoleContext.js';
+import { button, el, field, notice, table } from './elements.js';
+import { formatTime, labelFor, t } from './labels.js';
+
+/** An integration's mailboxes: add by address (the API's reason shown at the field), remove, resync. */
+export function renderUsers(context: ConsoleContext): HTMLElement {
+  const integration = context.selected;
+  if (!integration) return el('p', {}, t('noIntegrations'));
+  const messages = notice();
+  const list = el('div', { class: 'user-list' }, el('p', {}, t('loading')));
+  const path = (rest: string) => integrationPath(integration.id, rest);
+
+  const drawList = async () => {
+    const answer = await callApi<User[]>('GET', path('/users'));
+    if (!answer.ok) {
+      list.replaceChildren();
+      messages.error(answer.error);
+      return;
+    }
+    list.replaceChildren(
+      table(
+        [t('email'), t('name'), t('status'), t('lastUpdate'), t('problem'), ''],
+        answer.body.map((user) => {
+          // A pending address has no id yet; the API withdraws it by the address itself.
+          const key = user.id ?? user.email;
+          const actions = el('span', { class: 'actions' });
+          if (user.id) {
+            actions.append(
+              button(
+                t('resync'),
+                async () => {
+                  const queued = await callApi('POST', path(`/users/${encodeURIComponent(key)}/resync`));
+                  if (queued.ok) messages.info(`${t('resyncQueued')} ${user.email}`);
+                  else messages.error(queued.error);
+                },
+                { 'aria-label': `${t('resync')} ${user.email}` },
+              ),
+            );
+          }
+          actions.append(
+            button(
+              t('remove'),
+              async () => {
+                const removed = await callApi('DELETE', path(`/users/${encodeURIComponent(key)}`));
+                if (!removed.ok) {
+                  messages.error(removed.error);
+                  return;
+                }
+                messages.info(`${t('removed')} ${user.email}`);
+                await drawList();
+              },
+              { 'aria-label': `${t('remove')} ${user.email}` },
+            ),
+          );
+          return [
+            el('span', {}, user.email),
+            el('span', {}, user.displayName ?? ''),
+            el('span', { class: `status status-${user.status}` }, labelFor('user', user.status)),
+            el('span', {}, formatTime(user.lastSyncAt)),
+            el('span', {}, user.problem ?? ''),
+            actions,
+          ];
+        }),
+        t('tabUsers'),
+      ),
+    );
+  };
+
+  const email = field(t('email'), el('input', { type: 'email', name: 'email', autocomplete: 'off' }));
+  const form = el(
+    'form',
+    { 'aria-labelledby': 'add-user-heading', novalidate: true, class: 'inline-form' },
+    el('h3', { id: 'add-user-heading' }, t('addUser')),
+    email.row,
+    el('button', { type: 'submit' }, t('add')),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    email.setError(undefined);
+    messages.clear();
+    const answer = await callApi<User>('POST', path('/users'), { email: email.control.value.trim() });
+    if (!answer.ok) {
+      email.setError(answer.error);
+      email.control.focus();
+      return;
+    }
+    messages.info(answer.status === 202 ? t('userPending') : `${t('userAdded')} ${answer.body.email}`);
+    email.control.value = '';
+    await drawList();
+  });
+
+  void drawList();
+  return el(
+    'section',
+    { 'aria-labelledby': 'users-heading' },
+    el('h2', { id: 'users-heading' }, `${t('tabUsers')}: ${integration.name}`),
+    form,
+    messages.element,
+    el(
+      'div',
+      { class: 'save-row' },
+      button(t('resyncAll'), async () => {
+        const answer = await callApi('POST', path('/resync'));
+        if (answer.ok) messages.info(t('resyncQueued'));
+        else messages.error(answer.error);
+      }),
+    ),
+    list,
+  );
+}

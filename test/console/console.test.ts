@@ -1,0 +1,256 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
+import { managementClient } from '../admin/managementClient';
+import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';
+
+/**
+ * The operator console in a real browser against the local host: every click
+ * goes through the management API with the function key, and what the API
+ * refuses is shown on the page.
+ */
+describeInBrowser('operator console in Chromium', () => {
+  let host: Awaited<ReturnType<typeof startTestHost>>;
+  let manage: ReturnType<typeof managementClient>;
+  let browser: Browser;
+  let page: Page;
+  const apiCalls: string[] = [];
+  /** Script errors and CSP violations; failed API calls (the 400s we provoke) are expected and not here. */
+  const pageProblems: string[] = [];
+
+  const shoot = (name: string) =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const tab = async (name: string) => {
+    await page.getByRole('tab', { name }).click();
+    await page.locator(`[role="tab"][aria-selected="true"]`, { hasText: name }).waitFor();
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    buildConsoleScripts();
+    [host, browser] = await Promise.all([startTestHost(), launchChromium()]);
+    manage = managementClient(host);
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageProblems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        pageProblems.push(message.text());
+      }
+    });
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/')) apiCalls.push(`${request.method()} ${url.pathname}`);
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+  });
+
+  it('is served only with the key, with a strict content security policy', async () => {
+    const withoutKey = await fetch(`${host.url}/api/console`);
+    expect(withoutKey.status).toBe(401);
+    const response = await page.goto(`${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}`);
+    expect(response?.status()).toBe(200);
+    const headers = response?.headers() ?? {};
+    expect(headers['content-security-policy']).toContain("default-src 'self'");
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    await page.getByRole('heading', { name: 'Integrations', exact: true }).waitFor();
+    // The key moved to sessionStorage and left the address bar.
+    expect(page.url()).toBe(`${host.url}/api/console`);
+    expect(await page.evaluate(() => sessionStorage.getItem('pbx-console-key'))).toBe(host.functionKey);
+    const asset = await fetch(`${host.url}/api/console/assets/app.js`);
+    expect(asset.headers.get('content-type')).toContain('text/javascript');
+    expect((await fetch(`${host.url}/api/console/assets/..%2Fhost.json`)).status).toBe(404);
+  });
+
+  it('creates an integration, showing the API refusal at the field first', async () => {
+    const form = page.locator('form[aria-labelledby="create-heading"]');
+    await form.getByLabel('Id', { exact: true }).fill('Not An Id!');
+    await form.getByLabel('Name', { exact: true }).fill('Acme AB');
+    await form.getByLabel('PBX endpoint (URL)').fill('http://127.0.0.1:9/hook');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const idInput = form.getByLabel('Id', { exact: true });
+    await form.locator('input[aria-invalid="true"]').waitFor();
+    const idError = await page.locator(`#${await idInput.getAttribute('id')}-error`).textContent();
+    expect(idError).toContain('lower-case letters, digits and hyphens');
+    await shoot('01-integrations-invalid');
+
+    await idInput.fill('acme');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const secret = await page.locator('.secret-value').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    const row = page.locator('tbody tr', { hasText: 'Acme AB' });
+    expect(await row.textContent()).toContain('waiting for the admin');
+    expect(await row.getByRole('textbox').inputValue()).toBe(`${host.url}/api/consent/acme`);
+    await shoot('02-integrations');
+
+    await row.getByRole('button', { name: 'Deactivate Acme AB' }).click();
+    await page.getByRole('button', { name: 'Activate Acme AB', exact: true }).waitFor();
+    expect((await host.runtime.repos.integrations.get('acme'))?.value).toMatchObject({
+      name: 'Acme AB',
+      active: false,
+      consentState: 'pending',
+    });
+  });
+
+  it('adds a user to the consented demo integration, with inline errors', async () => {
+    host.simulator.addUser(DEMO_TENANT.id, {
+      id: '00000000-0000-4000-8000-0000000000da',
+      userPrincipalName: 'dave@contoso.example',
+      mail: 'dave@contoso.example',
+      displayName: 'Dave Demo',
+    });
+    await page.getByLabel('Integration', { exact: true }).selectOption(DEMO_INTEGRATION_ID);
+    await tab('Users');
+    const email = page.getByLabel('E-mail address');
+    await email.fill('nobody@contoso.example');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('input[type="email"][aria-invalid="true"]').waitFor();
+    const reason = await page.locator(`#${await email.getAttribute('id')}-error`).textContent();
+    const direct = await manage('POST', `manage/integrations/${DEMO_INTEGRATION_ID}/users`, {
+      body: { email: 'nobody@contoso.example' },
+    });
+    expect(direct.status).toBe(400);
+    expect(reason).toBe((direct.json as { error: string }).error);
+
+    await email.fill('dave@contoso.example');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'User added. dave@contoso.example' }).waitFor();
+    await page.locator('tbody tr', { hasText: 'Dave Demo' }).waitFor();
+    expect(await email.getAttribute('aria-invalid')).toBeNull();
+    const users = await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID);
+    expect(users.map((u) => u.email)).toContain('dave@contoso.example');
+    await shoot('03-users');
+  });
+
+  it('changes a rule, refuses an inconsistent one with the API reason, and tries an event', async () => {
+    await tab('Rules');
+    const rulesBefore =
+      (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value.rulesVersion ?? 0;
+
+    // Free synced without a reason: the API refuses and says why.
+    await page.getByLabel('Synced: Free').check();
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    const alert = page.locator('.notice.error').filter({ hasText: 'free' });
+    expect(await alert.textContent()).toContain('show as free is synced, so it needs a reason code');
+    await page.getByLabel('Synced: Free').uncheck();
+
+    await page.getByLabel('Call handling: Busy').selectOption('diversion');
+    await page.getByRole('button', { name: 'Add: prefix' }).click();
+    await page.getByLabel('Prefix 1', { exact: true }).fill('Lunch:');
+    await page.getByLabel('Reason: Prefix 1').selectOption('lunch');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rules saved' }).waitFor();
+    const stored = (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value;
+    expect(stored?.rulesVersion).toBe(rulesBefore + 1);
+    expect(stored?.ruleSet.availability.busy).toMatchObject({ sync: true, callHandling: 'diversion' });
+    expect(stored?.ruleSet.availability.free.sync).toBe(false);
+    expect(stored?.ruleSet.prefixes).toEqual([
+      { prefix: 'Lunch:', reasonCode: 'lunch', callHandling: 'information' },
+    ]);
+
+    // Try it: a private-less busy hour with the prefix → lunch, decided by the prefix rule.
+    const tryIt = page.locator('form.try-it');
+    await tryIt.getByLabel('Subject').fill('Lunch: with the team');
+    await tryIt.getByLabel('Show as').selectOption('busy');
+    await tryIt.getByLabel('Time zone').fill('Europe/Stockholm');
+    await tryIt.getByRole('button', { name: 'Try it' }).click();
+    const result = page.locator('#try-it-result dl');
+    await result.waitFor();
+    const text = await result.textContent();
+    // Shown in the zone the event was typed in: the same wall clock comes back.
+    expect(text).toContain((await tryIt.getByLabel('Start').inputValue()).slice(11, 16));
+    expect(text).toContain('Lunch (lunch)');
+    expect(text).toContain('Information');
+    expect(text).toContain('prefix');
+
+    // And a plain busy hour falls to the availability row, now a diversion.
+    await tryIt.getByLabel('Subject').fill('Customer call');
+    await tryIt.getByRole('button', { name: 'Try it' }).click();
+    await page.locator('#try-it-result dl', { hasText: 'Diversion' }).waitFor();
+    expect(await page.locator('#try-it-result').textContent()).toContain('Busy (busy)');
+    await shoot('04-rules');
+  });
+
+  it('shows the health figures after a sync, as the dashboard route reports them', async () => {
+    await settle(host);
+    const graph = await graphAs(host);
+    const slot = hourFromNow(2);
+    await graph.call('POST', `/users/${ALICE.mail}/events`, {
+      subject: 'Customer call',
+      showAs: 'busy',
+      start: slot.start,
+      end: slot.end,
+    });
+    await settle(host);
+    const delivered = host.sink?.received.find(
+      (hook) => hook.event.type === 'absence.upserted' && JSON.stringify(hook.event).includes(slot.startIso),
+    );
+    expect(delivered?.event).toMatchObject({ data: { absence: { callHandling: 'diversion' } } });
+
+    await tab('Health');
+    await page.locator('.figures[aria-busy="false"]').waitFor();
+    const figure = async (id: string) => page.locator(`[data-figure="${id}"] dd`).textContent();
+    const api = (await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}/dashboard`)).json as {
+      users: { total: number; updatedLastHour: number; neverUpdated: number; inError: number };
+    };
+    expect(api.users.total).toBe(4);
+    expect(api.users.updatedLastHour).toBe(4);
+    expect(await figure('users-total')).toBe('4');
+    expect(await figure('updated-last-hour')).toBe(String(api.users.updatedLastHour));
+    expect(await figure('never-updated')).toBe(String(api.users.neverUpdated));
+    expect(await figure('in-error')).toBe('0');
+    expect(await figure('delivery-failed')).toBe('0');
+    expect(Number(await figure('delivery-delivered'))).toBeGreaterThanOrEqual(1);
+    expect(await figure('last-sync')).not.toBe('never');
+    await shoot('05-health');
+  });
+
+  it('saves settings and rotates the PBX secret, showing the new one once', async () => {
+    await tab('Settings');
+    const days = page.getByLabel('Days forward to sync');
+    await days.fill('500');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('input[type="number"][aria-invalid="true"]').waitFor();
+    expect(await page.locator(`#${await days.getAttribute('id')}-error`).textContent()).toContain(
+      'settings.syncDaysForward',
+    );
+    await days.fill('30');
+    await page.getByLabel('Private events').selectOption('busyWithoutSubject');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect((await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value.ruleSet.settings).toEqual({
+      syncDaysForward: 30,
+      showSubjects: false,
+      privateEvents: 'busyWithoutSubject',
+    });
+
+    await page.getByRole('button', { name: 'Rotate the PBX signing secret' }).click();
+    const secret = await page.locator('.secret-value').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(host.pbxSecret);
+    await shoot('06-settings');
+  });
+
+  it('speaks Swedish on request, and used nothing but the management API', async () => {
+    await page.getByRole('button', { name: 'Byt språk till svenska' }).click();
+    await page.getByRole('tab', { name: 'Regler' }).click();
+    await page.getByRole('heading', { name: /^Regler: / }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('sv');
+    expect(await page.getByRole('tab', { name: 'Hälsa' }).count()).toBe(1);
+    await shoot('07-rules-sv');
+
+    const outsideApi = apiCalls.filter(
+      (call) => !/^[A-Z]+ \/api\/(manage\/|console$|console\/assets\/[a-zA-Z]+\.(js|css)$)/.test(call),
+    );
+    expect(outsideApi).toEqual([]);
+    expect(pageProblems).toEqual([]);
+    expect(apiCalls).toEqual(expect.arrayContaining(['PUT /api/manage/integrations/demo/rules']));
+  });
+});
