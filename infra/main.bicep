@@ -34,6 +34,13 @@ param graphClientId string
 @description('Client secret of that app; stored in Key Vault as graph-client-secret. Empty leaves it to `az keyvault secret set`.')
 param graphClientSecret string = ''
 
+@description('Client id of the second multi-tenant app for the scoped consent mode (GRAPH_SCOPED_CLIENT_ID); it has no calendar permission. Empty: no scoped mode.')
+param graphScopedClientId string = ''
+
+@secure()
+@description('Client secret of the scoped app; stored in Key Vault as graph-scoped-client-secret. Empty leaves it to `az keyvault secret set`.')
+param graphScopedClientSecret string = ''
+
 @description('Microsoft Graph host without version (the app appends v1.0).')
 param graphBaseUrl string = 'https://graph.microsoft.com'
 
@@ -44,6 +51,12 @@ param graphAuthorityHost string = ''
 @minValue(45)
 param subscriptionMaxMinutes int = 10080
 
+@description('IANA time zone for all-day entries when a mailbox\'s own zone cannot be read (DEFAULT_TIME_ZONE).')
+param defaultTimeZone string = 'Europe/Stockholm'
+
+@description('Comma-separated host names or IP literals a PBX URL may use although they are private addresses (PBX_ALLOWED_PRIVATE_HOSTS); empty allows none.')
+param pbxAllowedPrivateHosts string = ''
+
 @description('Prefix for the app\'s table names.')
 param tablePrefix string = 'pbxsync'
 
@@ -51,13 +64,13 @@ param tablePrefix string = 'pbxsync'
 @minValue(1000)
 param pbxTimeoutMs int = 10000
 
-@description('Put App Service Authentication (Entra ID) in front of the admin routes and the console.')
+@description('Put App Service Authentication (Entra ID) in front of the management API (/api/manage) and the console (/api/console).')
 param enableEntraAuth bool = true
 
-@description('Client id of the Entra app registration admins sign in to; required when enableEntraAuth is true.')
+@description('Client id of the Entra app registration operators sign in to; required when enableEntraAuth is true.')
 param authClientId string = ''
 
-@description('Tenant whose users may sign in to the admin routes; empty is the deployment tenant.')
+@description('Tenant whose users may sign in to the management API and console; empty is the deployment tenant.')
 param authTenantId string = ''
 
 @description('Most Flex Consumption instances.')
@@ -178,6 +191,7 @@ module keyVault 'modules/security/keyVault.bicep' = {
     location: location
     tags: allTags
     graphClientSecret: graphClientSecret
+    graphScopedClientSecret: graphScopedClientSecret
     roleAssignments: concat(
       [
         {
@@ -185,9 +199,9 @@ module keyVault 'modules/security/keyVault.bicep' = {
           principalType: 'ServicePrincipal'
           // Officer, not User: the app creates and deletes PBX signing secrets at run time.
           // Secrets User cannot write; Officer is the narrowest built-in role that can,
-          // and it covers the reads of the Graph secret reference too.
+          // and it covers the reads of the Graph secret references too.
           roleDefinitionId: builtInRoles.keyVaultSecretsOfficer
-          description: 'Read the Graph secret; create, read and delete PBX signing secrets'
+          description: 'Read the Graph secrets; create, read and delete PBX signing secrets'
         }
       ],
       empty(principalId)
@@ -197,12 +211,23 @@ module keyVault 'modules/security/keyVault.bicep' = {
               principalId: principalId
               principalType: principalType
               roleDefinitionId: builtInRoles.keyVaultSecretsOfficer
-              description: 'Operator sets and rotates the Graph client secret'
+              description: 'Operator sets and rotates the Graph client secrets'
             }
           ]
     )
   }
 }
+
+var authorityHost = empty(graphAuthorityHost) ? entraLoginHost : graphAuthorityHost
+
+// The scoped consent mode's app, only when one is given: the code wants its id
+// and secret together or not at all, and the secret only ever as a reference.
+var scopedGraphAppSettings = empty(graphScopedClientId)
+  ? {}
+  : {
+      GRAPH_SCOPED_CLIENT_ID: graphScopedClientId
+      GRAPH_SCOPED_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${keyVault.outputs.graphScopedClientSecretName})'
+    }
 
 module functionApp 'modules/web/functionApp.bicep' = {
   scope: rg
@@ -226,8 +251,11 @@ module functionApp 'modules/web/functionApp.bicep' = {
       // A reference without a version: App Service picks up a new secret version within a day, or at once on restart.
       GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${keyVault.outputs.graphClientSecretName})'
       GRAPH_BASE_URL: graphBaseUrl
-      GRAPH_AUTHORITY_HOST: empty(graphAuthorityHost) ? entraLoginHost : graphAuthorityHost
+      GRAPH_AUTHORITY_HOST: authorityHost
+      // The admin consent page lives on the same Entra endpoint the tokens come from.
+      CONSENT_AUTHORITY_HOST: authorityHost
       SUBSCRIPTION_MAX_MINUTES: string(subscriptionMaxMinutes)
+      DEFAULT_TIME_ZONE: defaultTimeZone
       TABLES_ENDPOINT: storage.outputs.tableEndpoint
       TABLE_PREFIX: tablePrefix
       QUEUE_MODE: 'servicebus'
@@ -238,7 +266,9 @@ module functionApp 'modules/web/functionApp.bicep' = {
       AZURE_CLIENT_ID: identity.outputs.clientId
       PBX_TIMEOUT_MS: string(pbxTimeoutMs)
       PBX_ALLOW_INSECURE_LOOPBACK: 'false'
+      PBX_ALLOWED_PRIVATE_HOSTS: pbxAllowedPrivateHosts
     }
+    optionalAppSettings: scopedGraphAppSettings
   }
 }
 
@@ -250,16 +280,25 @@ output notificationUrl string = '${baseUrl}/api/graph/notifications'
 @description('Where Graph sends lifecycle notifications (lifecycleNotificationUrl).')
 output lifecycleNotificationUrl string = '${baseUrl}/api/graph/lifecycle'
 
-@description('Consent links start here; also register <consentLinkBase>callback as redirect URI of the Graph app.')
+@description('Consent links start here (<consentLinkBase><integration id>).')
 output consentLinkBase string = '${baseUrl}/api/consent/'
 
-@description('Key Vault holding graph-client-secret and the PBX signing secrets.')
+@description('Redirect URI to register on the Graph app (and on the scoped app, if any).')
+output consentCallbackUrl string = '${baseUrl}/api/consent/callback'
+
+@description('Base of the management API (function key required); its OpenAPI document is <managementApiUrl>/openapi.json.')
+output managementApiUrl string = '${baseUrl}/api/manage'
+
+@description('The operator console (function key as ?code=).')
+output consoleUrl string = '${baseUrl}/api/console'
+
+@description('Key Vault holding graph-client-secret (graph-scoped-client-secret) and the PBX signing secrets.')
 output keyVaultName string = keyVault.outputs.name
 
 @description('Function App name.')
 output functionAppName string = functionApp.outputs.name
 
-@description('Whether App Service Authentication guards the admin routes.')
+@description('Whether App Service Authentication guards the management API and the console.')
 output entraAuthEnabled bool = enableEntraAuth
 
 // Names azd stores in the environment (.azure/<env>/.env) for later commands.

@@ -15,10 +15,17 @@ param graphClientId = readEnvironmentVariable('GRAPH_CLIENT_ID')
 // Optional: leave unset and run `az keyvault secret set` instead, so the secret
 // never sits in the azd .env file.
 param graphClientSecret = readEnvironmentVariable('GRAPH_CLIENT_SECRET', '')
+// Optional second app for the scoped consent mode (no calendar permission);
+// unset, the deployment offers tenant-wide consent only. Its secret, like the
+// first, is better set with `az keyvault secret set` afterwards.
+param graphScopedClientId = readEnvironmentVariable('GRAPH_SCOPED_CLIENT_ID', '')
+param graphScopedClientSecret = readEnvironmentVariable('GRAPH_SCOPED_CLIENT_SECRET', '')
 param graphBaseUrl = readEnvironmentVariable('GRAPH_BASE_URL', 'https://graph.microsoft.com')
 param subscriptionMaxMinutes = int(readEnvironmentVariable('SUBSCRIPTION_MAX_MINUTES', '10080'))
 param tablePrefix = readEnvironmentVariable('TABLE_PREFIX', 'pbxsync')
 param pbxTimeoutMs = int(readEnvironmentVariable('PBX_TIMEOUT_MS', '10000'))
+param pbxAllowedPrivateHosts = readEnvironmentVariable('PBX_ALLOWED_PRIVATE_HOSTS', '')
+param defaultTimeZone = readEnvironmentVariable('DEFAULT_TIME_ZONE', 'Europe/Stockholm')
 
 param enableEntraAuth = bool(readEnvironmentVariable('ENABLE_ENTRA_AUTH', 'true'))
 param authClientId = readEnvironmentVariable('AUTH_CLIENT_ID', '')

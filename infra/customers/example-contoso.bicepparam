@@ -16,6 +16,9 @@ param principalType = 'User'
 
 // The provider's multi-tenant Graph app (one for all customers).
 param graphClientId = '11111111-1111-1111-1111-111111111111'
+// The provider's scoped-mode app (no calendar permission); leave out when no
+// customer of this deployment uses scoped consent.
+param graphScopedClientId = '44444444-4444-4444-4444-444444444444'
 
 // Admin sign-in: an app registration in the provider's tenant.
 param enableEntraAuth = true
@@ -23,6 +26,7 @@ param authClientId = '22222222-2222-2222-2222-222222222222'
 param authTenantId = '33333333-3333-3333-3333-333333333333'
 
 param tablePrefix = 'pbxsync'
+param defaultTimeZone = 'Europe/Stockholm'
 param maximumInstanceCount = 20
 param tags = {
   customer: 'Contoso'

@@ -1,10 +1,14 @@
-import { loadConfig } from '../../shared/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROUTE } from '../../shared/admin/routes';
+import { ConfigError, loadConfig } from '../../shared/config';
 import {
   asObject,
   flattenResources,
   type Json,
   loadCompiledTemplate,
   type PlacedResource,
+  repoRoot,
   resolveParameter,
 } from './compiledTemplate';
 
@@ -91,15 +95,77 @@ function callArguments(expression: string, fn: string): string[] {
   return [...args, current.trim()];
 }
 
+/** `createObject('a', x, 'b', y)` as name → expression text. */
+function createdObject(expression: string): Map<string, string> {
+  const args = callArguments(expression, 'createObject');
+  const entries = new Map<string, string>();
+  for (let i = 0; i + 1 < args.length; i += 2) entries.set(args[i]!.replace(/^'|'$/g, ''), args[i + 1]!);
+  return entries;
+}
+
 /** Every app setting: those main passes in, plus the ones the module adds itself (ARM expressions as text). */
 function appSettings(): Map<string, string> {
   const passed = asObject(moduleParameter('functionApp', 'appSettings'), 'appSettings');
   const settings = new Map(Object.entries(passed).map(([name, value]) => [name, String(value)]));
   const own = String(only('Microsoft.Web/sites/config', 'settings').resource.properties);
-  expect(own).toMatch(/^\[union\(parameters\('appSettings'\), createObject\(/);
-  const args = callArguments(own, 'createObject');
-  for (let i = 0; i + 1 < args.length; i += 2) settings.set(args[i]!.replace(/^'|'$/g, ''), args[i + 1]!);
+  expect(own).toMatch(
+    /^\[union\(parameters\('appSettings'\), parameters\('optionalAppSettings'\), createObject\(/,
+  );
+  for (const [name, value] of createdObject(own)) settings.set(name, value);
   return settings;
+}
+
+/**
+ * The scoped consent mode's settings: main passes
+ * `if(empty(graphScopedClientId), {}, { GRAPH_SCOPED_CLIENT_ID, GRAPH_SCOPED_CLIENT_SECRET })`.
+ */
+function scopedAppSettings(): { condition: string; whenEmpty: string; settings: Map<string, string> } {
+  const parameters = asObject(
+    asObject(moduleNamed('functionApp').properties, 'properties').parameters,
+    'parameters',
+  );
+  const expression = String(parameters.optionalAppSettings);
+  const [condition, whenEmpty, otherwise] = callArguments(expression, 'if');
+  // Each branch is a module parameter entry: createObject('value', <settings>).
+  const settingsExpression = createdObject(otherwise ?? '').get('value') ?? '';
+  return {
+    condition: condition ?? '',
+    whenEmpty: whenEmpty ?? '',
+    settings: createdObject(settingsExpression),
+  };
+}
+
+/** Settings functionApp.bicep's comment says rely on the code's defaults. */
+function settingsLeftToDefaults(): string[] {
+  const text = readFileSync(path.join(repoRoot, 'infra/modules/web/functionApp.bicep'), 'utf8');
+  const comment = /\/\/ Settings left to the code's defaults[\s\S]*?\nresource settings /.exec(text);
+  if (!comment)
+    throw new Error("functionApp.bicep lost its comment naming the settings left to the code's defaults");
+  return [...comment[0].matchAll(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)].map((match) => match[0]);
+}
+
+/** Names loadConfig insists on, found by filling in what each of its errors names until it accepts. */
+function settingsTheCodeRequires(): { onEmpty: string[]; all: string[] } {
+  const env: Record<string, string> = {};
+  let onEmpty: string[] | undefined;
+  for (let round = 0; round < 10; round += 1) {
+    try {
+      loadConfig(env);
+      return { onEmpty: onEmpty ?? [], all: Object.keys(env) };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const names = error.problems.map((problem) => problem.slice(0, problem.indexOf(':')));
+      onEmpty ??= names;
+      // A URL passes every required setting's schema (URLs and non-empty strings).
+      for (const name of names) env[name] = 'https://placeholder.example/';
+    }
+  }
+  throw new Error('loadConfig kept asking for more settings');
+}
+
+/** Whether App Service Authentication's excluded path (exact, or `prefix/*`) covers a request path. */
+function excludes(pattern: string, requestPath: string): boolean {
+  return pattern.endsWith('/*') ? requestPath.startsWith(pattern.slice(0, -1)) : pattern === requestPath;
 }
 
 describeTemplate('compiled ARM template (infra/main.bicep)', () => {
@@ -168,7 +234,9 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         'GRAPH_CLIENT_SECRET',
         'GRAPH_BASE_URL',
         'GRAPH_AUTHORITY_HOST',
+        'CONSENT_AUTHORITY_HOST',
         'SUBSCRIPTION_MAX_MINUTES',
+        'DEFAULT_TIME_ZONE',
         'TABLES_ENDPOINT',
         'TABLE_PREFIX',
         'QUEUE_MODE',
@@ -179,6 +247,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         'AZURE_CLIENT_ID',
         'PBX_TIMEOUT_MS',
         'PBX_ALLOW_INSECURE_LOOPBACK',
+        'PBX_ALLOWED_PRIVATE_HOSTS',
         'AzureWebJobsStorage__accountName',
         'AzureWebJobsStorage__credential',
         'AzureWebJobsStorage__clientId',
@@ -198,6 +267,77 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       expect(settings.has('ServiceBusConnection')).toBe(false);
     });
 
+    it('sets every setting the code requires without a default', () => {
+      const required = settingsTheCodeRequires();
+      // What loadConfig({}) names first, then what its cross-checks add for Azure
+      // (a table endpoint, a Service Bus namespace in the default servicebus mode).
+      expect(required.onEmpty).toEqual(
+        expect.arrayContaining(['PUBLIC_BASE_URL', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET']),
+      );
+      expect(required.all).toEqual(
+        expect.arrayContaining(['TABLES_ENDPOINT', 'ServiceBusConnection__fullyQualifiedNamespace']),
+      );
+      const settings = appSettings();
+      for (const name of required.all) {
+        expect({ name, set: settings.has(name) }).toEqual({ name, set: true });
+      }
+    });
+
+    it('accounts for every setting of the sample: set, left to its default, or local only', () => {
+      const sample = JSON.parse(readFileSync(path.join(repoRoot, 'local.settings.sample.json'), 'utf8')) as {
+        Values: Record<string, string>;
+      };
+      // Azure has the identity-based forms instead; Flex sets the runtime in functionAppConfig.
+      const localOnly = new Set([
+        'FUNCTIONS_WORKER_RUNTIME',
+        'AzureWebJobsStorage',
+        'TABLES_CONNECTION_STRING',
+      ]);
+      const set = new Set([...appSettings().keys(), ...scopedAppSettings().settings.keys()]);
+      const leftToDefaults = settingsLeftToDefaults();
+      const withDefaults = loadConfig(
+        Object.fromEntries(
+          settingsTheCodeRequires().all.map((name) => [name, 'https://placeholder.example/']),
+        ),
+      );
+      expect(leftToDefaults.length).toBeGreaterThan(0);
+      for (const name of leftToDefaults) {
+        // Only a setting with a code default may be left out, and never one the template sets anyway.
+        expect({ name, hasDefault: name in withDefaults, alsoSet: set.has(name) }).toEqual({
+          name,
+          hasDefault: true,
+          alsoSet: false,
+        });
+      }
+      for (const name of Object.keys(sample.Values)) {
+        const accounted = set.has(name) || leftToDefaults.includes(name) || localOnly.has(name);
+        expect({ name, accounted }).toEqual({ name, accounted: true });
+      }
+    });
+
+    it('sets the scoped Graph app only when its client id is given, the secret as a Key Vault reference', () => {
+      const scoped = scopedAppSettings();
+      expect(scoped.condition).toBe("empty(parameters('graphScopedClientId'))");
+      expect(scoped.whenEmpty).toBe("createObject('value', createObject())");
+      expect([...scoped.settings.keys()].sort()).toEqual([
+        'GRAPH_SCOPED_CLIENT_ID',
+        'GRAPH_SCOPED_CLIENT_SECRET',
+      ]);
+      expect(scoped.settings.get('GRAPH_SCOPED_CLIENT_ID')).toBe("parameters('graphScopedClientId')");
+      expect(scoped.settings.get('GRAPH_SCOPED_CLIENT_SECRET')).toBe(
+        "format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', reference('keyVault').outputs.vaultUri.value, reference('keyVault').outputs.graphScopedClientSecretName.value)",
+      );
+      // Never among the always-present settings, so a deployment without the scoped app has neither.
+      expect(appSettings().has('GRAPH_SCOPED_CLIENT_ID')).toBe(false);
+      expect(appSettings().has('GRAPH_SCOPED_CLIENT_SECRET')).toBe(false);
+      // The secret itself only reaches Key Vault, and only as a secure parameter.
+      const parameters = asObject(root.parameters, 'parameters');
+      expect(asObject(parameters.graphScopedClientSecret, 'graphScopedClientSecret').type).toBe(
+        'securestring',
+      );
+      expect(rootDefault("[parameters('graphScopedClientId')]")).toBe('');
+    });
+
     it('defaults Graph settings to what the app expects', () => {
       const app = loadConfig({
         PUBLIC_BASE_URL: 'https://app.example',
@@ -209,17 +349,23 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       const settings = appSettings();
       expect(rootDefault(settings.get('GRAPH_BASE_URL'))).toBe(app.GRAPH_BASE_URL);
       expect(rootDefault(settings.get('TABLE_PREFIX'))).toBe(app.TABLE_PREFIX);
+      expect(rootDefault(settings.get('DEFAULT_TIME_ZONE'))).toBe(app.DEFAULT_TIME_ZONE);
+      expect(app.DEFAULT_TIME_ZONE).toBe('Europe/Stockholm');
+      // Consent goes to the Entra endpoint the tokens come from.
+      expect(settings.get('CONSENT_AUTHORITY_HOST')).toBe(settings.get('GRAPH_AUTHORITY_HOST'));
     });
 
     it('passes every secret-like setting as a Key Vault reference', () => {
       // The Application Insights connection string names the resource and its
       // ingestion endpoint; with local auth off (checked below) it grants nothing.
       const notSecret = new Set(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
-      const secretLike = [...appSettings()].filter(
+      const secretLike = [...appSettings(), ...scopedAppSettings().settings].filter(
         ([name]) =>
           /SECRET|PASSWORD|PWD|TOKEN|SAS|(^|_)KEY$|CONNECTION_?STRING/i.test(name) && !notSecret.has(name),
       );
-      expect(secretLike.map(([name]) => name)).toContain('GRAPH_CLIENT_SECRET');
+      expect(secretLike.map(([name]) => name)).toEqual(
+        expect.arrayContaining(['GRAPH_CLIENT_SECRET', 'GRAPH_SCOPED_CLIENT_SECRET']),
+      );
       for (const [name, value] of secretLike) {
         expect({ name, value }).toEqual({
           name,
@@ -238,11 +384,34 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     const validation = asObject(props(auth).globalValidation, 'globalValidation');
     expect(validation.requireAuthentication).toBe(true);
     expect(validation.unauthenticatedClientAction).toBe('Return401');
-    const excluded = resolveParameter(auth, validation.excludedPaths);
-    expect(excluded).toEqual(
-      expect.arrayContaining(['/api/graph/notifications', '/api/graph/lifecycle', '/api/consent/*']),
-    );
-    expect(excluded).not.toEqual(expect.arrayContaining([expect.stringMatching(/admin|console/)]));
+    // A variable of the module, not a parameter: no caller can widen what skips sign-in.
+    expect(validation.excludedPaths).toBe("[variables('unauthenticatedPaths')]");
+    const excluded = asObject(auth.template.variables, 'variables').unauthenticatedPaths as string[];
+    expect(excluded).toEqual([
+      '/api/graph/notifications',
+      '/api/graph/lifecycle',
+      '/api/consent/callback',
+      '/api/consent/*',
+    ]);
+    const open = (requestPath: string) => excluded.some((pattern) => excludes(pattern, requestPath));
+    for (const requestPath of [
+      '/api/graph/notifications',
+      '/api/graph/lifecycle',
+      '/api/consent/contoso',
+      '/api/consent/callback',
+    ]) {
+      expect({ requestPath, open: open(requestPath) }).toEqual({ requestPath, open: true });
+    }
+    // Every management route (as the code declares them) and the console stay behind sign-in.
+    const signedIn = [
+      ...Object.values(ROUTE).map((route) => `/api/${route.replace(/\{(\w+)\}/g, 'x')}`),
+      '/api/console',
+      '/api/console/assets/console.js',
+    ];
+    expect(signedIn).toContain('/api/manage/integrations');
+    for (const requestPath of signedIn) {
+      expect({ requestPath, open: open(requestPath) }).toEqual({ requestPath, open: false });
+    }
   });
 
   it('keeps storage keyless, private and on TLS 1.2', () => {
@@ -361,6 +530,9 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       'notificationUrl',
       'lifecycleNotificationUrl',
       'consentLinkBase',
+      'consentCallbackUrl',
+      'managementApiUrl',
+      'consoleUrl',
       'keyVaultName',
       'functionAppName',
       'AZURE_LOCATION',
@@ -372,5 +544,8 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     expect(value('notificationUrl')).toContain('/api/graph/notifications');
     expect(value('lifecycleNotificationUrl')).toContain('/api/graph/lifecycle');
     expect(value('consentLinkBase')).toMatch(/^\[format\('\{0\}\/api\/consent\/', /);
+    expect(value('consentCallbackUrl')).toMatch(/^\[format\('\{0\}\/api\/consent\/callback', /);
+    expect(value('managementApiUrl')).toMatch(/^\[format\('\{0\}\/api\/manage', /);
+    expect(value('consoleUrl')).toMatch(/^\[format\('\{0\}\/api\/console', /);
   });
 });

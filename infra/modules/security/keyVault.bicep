@@ -1,4 +1,4 @@
-// Key Vault for the Graph client secret (set by the operator) and the PBX
+// Key Vault for the Graph client secrets (set by the operator) and the PBX
 // signing secrets (created by the app at run time). Access is by Azure RBAC
 // only; purge protection keeps a deleted secret recoverable for the
 // retention period, even from someone holding the app's identity.
@@ -28,7 +28,12 @@ param roleAssignments roleAssignmentType[] = []
 @secure()
 param graphClientSecret string = ''
 
+@description('Client secret of the scoped consent mode\'s app, stored as `graph-scoped-client-secret`; empty leaves it to the operator.')
+@secure()
+param graphScopedClientSecret string = ''
+
 var graphSecretName = 'graph-client-secret'
+var graphScopedSecretName = 'graph-scoped-client-secret'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -62,6 +67,15 @@ resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty
   }
 }
 
+resource graphScopedSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphScopedClientSecret)) {
+  parent: vault
+  name: graphScopedSecretName
+  properties: {
+    value: graphScopedClientSecret
+    contentType: 'Entra application client secret for Microsoft Graph (scoped consent mode)'
+  }
+}
+
 resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for assignment in roleAssignments: {
     name: guid(vault.id, assignment.principalId, assignment.roleDefinitionId)
@@ -83,3 +97,6 @@ output vaultUri string = vault.properties.vaultUri
 
 @description('Name of the secret holding the Graph client secret (set here or by the operator).')
 output graphClientSecretName string = graphSecretName
+
+@description('Name of the secret holding the scoped app\'s client secret (set here or by the operator).')
+output graphScopedClientSecretName string = graphScopedSecretName

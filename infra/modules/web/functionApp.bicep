@@ -1,7 +1,8 @@
 // The Function App on the Flex Consumption plan (FC1): Node 22, runs as the
 // user-assigned identity, deployment package pulled from blob storage with
 // that identity, secrets only as Key Vault references, and optional App
-// Service Authentication (Entra ID) in front of the admin routes.
+// Service Authentication (Entra ID) in front of the management API and the
+// operator console.
 
 @description('Function App name; also the default host name prefix.')
 param name string
@@ -39,23 +40,34 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+// App settings are strings; typing them makes a number or bool passed by mistake a compile error.
+type appSettingsType = {
+  *: string
+}
+
 @description('App settings (plain values and Key Vault references only; never keys or connection strings).')
-param appSettings object
+param appSettings appSettingsType
+
+@description('Settings only some deployments have (the scoped consent mode\'s app); same rules as appSettings.')
+param optionalAppSettings appSettingsType = {}
 
 @description('Put App Service Authentication (Entra ID) in front of every route except Graph notifications and consent.')
 param enableEntraAuth bool
 
-@description('Client id of the Entra app registration that admins sign in to (App Service Authentication).')
+@description('Client id of the Entra app registration that operators sign in to (App Service Authentication).')
 param authClientId string
 
-@description('Tenant whose users may sign in to the admin routes.')
+@description('Tenant whose users may sign in to the management API and the console.')
 param authTenantId string
 
-@description('Routes Graph and consenting admins reach without an Entra session; each protects itself (clientState, signed state).')
-param unauthenticatedPaths string[] = [
+// Graph and the customer's Microsoft 365 admin have no Entra session in the
+// provider's tenant; these routes protect themselves (clientState, signed
+// consent state). /api/manage and /api/console stay behind sign-in, and
+// behind a function key as well.
+var unauthenticatedPaths = [
   '/api/graph/notifications'
   '/api/graph/lifecycle'
-  '/api/consent'
+  '/api/consent/callback'
   '/api/consent/*'
 ]
 
@@ -119,10 +131,15 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// Settings left to the code's defaults (shared/config.ts), right for every
+// customer so far: CONSENT_LINK_MINUTES, SUBSCRIPTION_RENEW_MARGIN_MINUTES,
+// SUBSCRIPTION_CREATES_PER_RUN, CATCH_UP_MINUTES, RETENTION_DAYS,
+// DELTA_PAGE_SIZE, SYNC_COALESCE_SECONDS, PBX_RETRY_SCHEDULE_SECONDS,
+// PBX_SECRET_ROTATION_HOURS. Add one to main.bicep's appSettings to change it.
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(appSettings, {
+  properties: union(appSettings, optionalAppSettings, {
     // Host storage by identity (Flex Consumption supports no other secret-free way).
     AzureWebJobsStorage__accountName: hostStorageAccountName
     AzureWebJobsStorage__credential: 'managedidentity'
