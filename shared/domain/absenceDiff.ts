@@ -19,9 +19,9 @@ export interface AbsenceChanges {
 export type DiffScope = { kind: 'full' } | { kind: 'partial'; reportedEventIds: ReadonlySet<string> };
 
 /**
- * Versions come from the clock but always exceed the stored one: if a sync
- * dies after queuing webhooks but before saving, the rerun's versions are
- * still higher than those already sent, so the PBX can never keep a stale one.
+ * Versions come from the clock but always exceed the stored one, so every
+ * change the PBX gets is newer than the last one sent for that absence, even
+ * when changes come faster than the clock.
  */
 export function nextVersion(previous: number | undefined, nowMs: number): number {
   return Math.max((previous ?? 0) + 1, nowMs);

@@ -67,8 +67,8 @@ export function deliveryRequestsFor(
  *
  * Inside a sync (one at a time per user) `minimumVersion` is the clock, which
  * also clears absences the PBX holds from before we knew the user. A snapshot
- * on demand may run beside a sync whose webhooks are queued but whose rows
- * are not saved yet; it passes 1, so those newer versions stay above it.
+ * on demand may run beside a sync whose new rows are not saved yet; it
+ * passes 1, so those newer versions stay above it.
  */
 export function snapshotRequest(
   integrationId: string,

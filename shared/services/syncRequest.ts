@@ -15,6 +15,8 @@ export const syncRequestSchema = z.object({
     'rulesChanged',
   ]),
   requestedAt: z.string(),
+  /** A fresh round with a snapshot, whatever the stored delta link says (see `SyncAttempt` in userSync.ts). */
+  reconcile: z.boolean().optional(),
   /** Set when a lifecycle notification asked for this sync; the subscription is seen to first. */
   lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
 });

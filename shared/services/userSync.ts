@@ -36,12 +36,26 @@ export type SyncOutcome =
   | { kind: 'rescheduled'; retryAt: string };
 
 /**
+ * A message delivered again may come from a worker that died halfway, after
+ * saving absences and before queuing their webhooks. A resumed round would
+ * find nothing new and never send them; a fresh round ends with a snapshot
+ * that gives the PBX the whole picture instead.
+ */
+export interface SyncAttempt {
+  redelivered: boolean;
+}
+
+/**
  * Handles one message of the `sync` queue. A throttled sync is put back on the
  * queue for the time Graph asked for instead of waiting inside the function.
  */
-export async function handleSyncRequest(request: SyncRequest, deps: SyncDeps): Promise<SyncOutcome> {
+export async function handleSyncRequest(
+  request: SyncRequest,
+  deps: SyncDeps,
+  attempt: SyncAttempt = { redelivered: false },
+): Promise<SyncOutcome> {
   try {
-    return await syncUser(request, deps);
+    return await syncUser(request, deps, attempt);
   } catch (error) {
     const refusal = tenantRefusal(error);
     if (refusal) {
@@ -54,7 +68,13 @@ export async function handleSyncRequest(request: SyncRequest, deps: SyncDeps): P
     const at = new Date(now.getTime() + error.retryAfterSeconds * 1000);
     await deps.queue.send('sync', [
       syncMessageAt(
-        { integrationId: request.integrationId, userId: request.userId, cause: 'throttled' },
+        {
+          integrationId: request.integrationId,
+          userId: request.userId,
+          cause: 'throttled',
+          // A reconciling sync that Graph throttled still has to reconcile when it runs again.
+          ...(attempt.redelivered || request.reconcile ? { reconcile: true } : {}),
+        },
         at,
         now,
       ),
@@ -72,7 +92,11 @@ export async function handleSyncRequest(request: SyncRequest, deps: SyncDeps): P
  * series master, the rules applied, the result compared with what the PBX has
  * been told, and only the differences queued as webhooks.
  */
-export async function syncUser(request: SyncRequest, deps: SyncDeps): Promise<SyncOutcome> {
+export async function syncUser(
+  request: SyncRequest,
+  deps: SyncDeps,
+  attempt: SyncAttempt = { redelivered: false },
+): Promise<SyncOutcome> {
   const integration = (await deps.repos.integrations.get(request.integrationId))?.value;
   if (!integration) return { kind: 'skipped', why: 'integration not found' };
   if (!integration.active) return { kind: 'skipped', why: 'integration inactive' };
@@ -102,7 +126,7 @@ export async function syncUser(request: SyncRequest, deps: SyncDeps): Promise<Sy
   const client = deps.graphFor(integration);
 
   try {
-    const plan = planRound(user, integration, now);
+    const plan = planRound(user, integration, now, attempt.redelivered || request.reconcile === true);
     const { round, fresh, window } = await runRound(client, user, plan, deps);
     const entries = await entriesOf(client, user.id, round);
     const drafts: AbsenceDraft[] = [];
@@ -159,10 +183,20 @@ type RoundPlan =
   | { kind: 'resume'; deltaLink: string; window: SyncWindow }
   | { kind: 'fresh'; window: SyncWindow };
 
-/** Resume from the stored link unless the window no longer covers today + days forward or the rules changed. */
-function planRound(user: UserRecord, integration: IntegrationRecord, now: Date): RoundPlan {
+/**
+ * Resume from the stored link unless the window no longer covers today + days
+ * forward, the rules changed, or the sync must reconcile (an earlier attempt
+ * may have died halfway).
+ */
+function planRound(
+  user: UserRecord,
+  integration: IntegrationRecord,
+  now: Date,
+  reconcile: boolean,
+): RoundPlan {
   const days = integration.ruleSet.settings.syncDaysForward;
   const resumable =
+    !reconcile &&
     user.deltaLink &&
     user.window &&
     windowCovers(user.window, now, days) &&
@@ -244,7 +278,14 @@ async function entriesOf(
   return { entries, reportedIds };
 }
 
-/** Webhooks are queued before the new state is saved: a crash in between repeats work, it never loses it. */
+/**
+ * The new state is saved before its webhooks are queued, so the PBX is never
+ * told of an absence the store does not know: a stored absence can always be
+ * withdrawn later, an unknown one could stay at the PBX forever. A crash in
+ * between loses the webhooks, but the message is delivered again and the
+ * redelivered sync runs a fresh round whose snapshot tells the PBX the whole
+ * picture (see `SyncAttempt`).
+ */
 async function publish(
   integration: IntegrationRecord,
   user: UserRecord,
@@ -261,8 +302,6 @@ async function publish(
     if (snapshot.length > 0) await deps.queue.send('deliveries', snapshot.map(deliveryMessage));
     return;
   }
-  const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now);
-  await deps.queue.send('deliveries', [...requests, ...snapshot].map(deliveryMessage));
   const updatedAt = now.toISOString();
   const rows: AbsenceRecord[] = [
     ...changes.upserted.map((a) => ({
@@ -281,6 +320,8 @@ async function publish(
     })),
   ];
   await deps.repos.absences.upsertMany(rows);
+  const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now);
+  await deps.queue.send('deliveries', [...requests, ...snapshot].map(deliveryMessage));
 }
 
 async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Promise<void> {
