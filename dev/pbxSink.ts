@@ -143,6 +143,7 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     if (behaviour.down) {
       dropped++;
       request.socket.destroy();
+      notify();
       return;
     }
     if (request.method !== 'POST') {

@@ -1,52 +1,185 @@
 import { startAzuriteTables } from '../azurite';
+import { startBenchHost } from './benchHost';
 import { measureBurstCost } from './burstCost';
+import { measureInitialSync, measureTenantFirstSync, processMaxRssMb } from './firstSync';
+import { measureIntake } from './intake';
+import { measureEndToEndLatency } from './latency';
 import { measureRenewalCost } from './renewalCost';
 
 /**
- * `npm run bench`: costs as counts beside their lower bounds, so the figures
- * mean the same on a noisy 2-core machine as on a fast one.
+ * `npm run bench`: costs as counts beside their bounds or a naive baseline
+ * measured in the same run, so the figures mean the same on a noisy 2-core
+ * machine as on a fast one. `npm run bench -- --json` prints the rows as JSON.
  */
+const sizes = {
+  intakeRequests: setting('BENCH_INTAKE_REQUESTS', 2000),
+  intakeConcurrency: setting('BENCH_INTAKE_CONCURRENCY', 8),
+  burst: setting('BENCH_BURST_K', 50),
+  initialEvents: setting('BENCH_INITIAL_M', 500),
+  renewals: setting('BENCH_RENEWAL_N', 3000),
+  tenantUsers: setting('BENCH_TENANT_USERS', 200),
+  tenantEvents: setting('BENCH_TENANT_EVENTS', 20),
+  latencyRounds: setting('BENCH_LATENCY_ROUNDS', 3),
+  coalesceSeconds: setting('BENCH_COALESCE_SECONDS', 1),
+};
+
+interface Row {
+  measure: string;
+  value: string;
+  against: string;
+  ratio: string;
+}
+
 async function main(): Promise<void> {
-  const renewals = Number(process.env.BENCH_RENEWAL_N ?? 10_000);
-  const burst = Number(process.env.BENCH_BURST_K ?? 50);
+  const started = performance.now();
+  const rows: Row[] = [];
+  const add = (measure: string, value: string, against = '', ratioText = '') =>
+    rows.push({ measure, value, against, ratio: ratioText });
   const tables = await startAzuriteTables();
-  const rows: string[][] = [['measure', 'count', 'bound / baseline', 'ratio']];
   try {
-    const b = await measureBurstCost(burst, tables.connectionString);
-    rows.push([
+    const bench = await startBenchHost(tables.connectionString, sizes.coalesceSeconds);
+    try {
+      const pageSize = bench.host.runtime.config.DELTA_PAGE_SIZE;
+      const m = await measureInitialSync(bench, sizes.initialEvents);
+      add(
+        `Graph delta reads, first sync of 1 user with ${m.events} events`,
+        String(m.deltaRequests),
+        `bound ${m.bound} (⌈M/${pageSize}⌉ pages)`,
+        ratio(m.deltaRequests, m.bound),
+      );
+      add(
+        '  naive: one GET per event',
+        String(m.naiveBaseline),
+        `ours ${m.deltaRequests}`,
+        `${ratio(m.naiveBaseline, m.deltaRequests)} more`,
+      );
+
+      const t = await measureTenantFirstSync(bench, sizes.tenantUsers, sizes.tenantEvents);
+      const tenant = `${t.users} users × ${t.eventsPerUser} events`;
+      add(
+        `First sync of a tenant, ${tenant}: wall time`,
+        `${(t.wallMs / 1000).toFixed(1)} s`,
+        `${Math.round(t.wallMs / t.users)} ms per user`,
+      );
+      add(
+        '  peak RSS (sampled; whole process incl. simulator, Azurite)',
+        `${t.peakRssMb} MB`,
+        `process maxRSS ${processMaxRssMb()} MB`,
+      );
+      add(
+        '  Graph requests (lookups, subscriptions, delta)',
+        String(t.graphRequests),
+        `${(t.graphRequests / t.users).toFixed(1)} per user`,
+      );
+      add(
+        '  of them delta reads',
+        String(t.deltaRequests),
+        `bound ${t.deltaBound} (U·⌈E/${pageSize}⌉)`,
+        ratio(t.deltaRequests, t.deltaBound),
+      );
+      add(
+        '  Table Storage requests',
+        String(t.tableRequests),
+        `${(t.tableRequests / t.users).toFixed(1)} per user`,
+      );
+      add(
+        '  webhooks verified by the PBX sink',
+        String(t.webhooks),
+        `${t.users * t.eventsPerUser} absences + ${t.users} snapshots`,
+      );
+
+      const l = await measureEndToEndLatency(bench, t.mailboxes, sizes.latencyRounds);
+      const pollMs = 30_000;
+      add(
+        `End-to-end latency, notification → verified webhook (SYNC_COALESCE_SECONDS=${l.coalesceSeconds})`,
+        `p50 ${ms(l.p50Ms)}, p95 ${ms(l.p95Ms)}`,
+        `${l.samples} changes; polling each minute waits 30 s on average`,
+        `${ratio(pollMs, l.p50Ms)} faster`,
+      );
+      const pollPerHour = t.users * 60 * Math.ceil(t.eventsPerUser / pageSize);
+      const oursPerHour = Math.round(t.users * l.graphRequestsPerChange);
+      add(
+        `Graph requests per hour, ${t.users} users, 1 change per user per hour`,
+        String(oursPerHour),
+        `polling calendarView each minute: ${pollPerHour}`,
+        `${ratio(pollPerHour, oursPerHour)} fewer`,
+      );
+
+      const single = await measureIntake(bench, sizes.intakeRequests, 1, sizes.intakeConcurrency);
+      add(
+        `Notification intake, 1 per POST (${single.requests} POSTs, ${sizes.intakeConcurrency} in flight)`,
+        `${Math.round(single.notificationsPerSecond)} /s`,
+        `p50 ${ms(single.p50Ms)}, p99 ${ms(single.p99Ms)}${single.rejected ? `, ${single.rejected} not 202` : ''}`,
+      );
+      const batchRequests = Math.max(1, Math.round(sizes.intakeRequests / 10));
+      const batch = await measureIntake(bench, batchRequests, 100, sizes.intakeConcurrency);
+      add(
+        `Notification intake, 100 per POST (${batch.requests} POSTs)`,
+        `${Math.round(batch.notificationsPerSecond)} /s`,
+        `p50 ${ms(batch.p50Ms)}, p99 ${ms(batch.p99Ms)}${batch.rejected ? `, ${batch.rejected} not 202` : ''}`,
+        `${ratio(batch.notificationsPerSecond, single.notificationsPerSecond)} of 1 per POST`,
+      );
+    } finally {
+      await bench.stop();
+    }
+
+    const b = await measureBurstCost(sizes.burst, tables.connectionString);
+    add(
       `Graph requests for a burst of ${b.changes} changes to one user`,
       String(b.graphRequests),
       `bound ${b.lowerBound} (one delta round)`,
       ratio(b.graphRequests, b.lowerBound),
-    ]);
-    rows.push([
-      '  same burst, naive one GET per notification',
+    );
+    add(
+      '  naive: one GET per notification',
       String(b.naiveBaseline),
       `ours ${b.graphRequests}`,
       `${ratio(b.naiveBaseline, b.graphRequests)} more`,
-    ]);
-    const r = await measureRenewalCost(renewals, tables.connectionString);
-    rows.push([
+    );
+
+    const r = await measureRenewalCost(sizes.renewals, tables.connectionString);
+    add(
       `Graph requests to renew ${r.subscriptions} subscriptions`,
       String(r.graphRequests),
       `bound ${r.lowerBound} (⌈N/20⌉ $batch)`,
       ratio(r.graphRequests, r.lowerBound),
-    ]);
-    if (r.renewed !== r.subscriptions)
-      rows.push(['  renewed', String(r.renewed), `of ${r.subscriptions}`, '']);
+    );
+    add(
+      '  naive: one PATCH per subscription',
+      String(r.subscriptions),
+      `ours ${r.graphRequests}`,
+      `${ratio(r.subscriptions, r.graphRequests)} more`,
+    );
+    if (r.renewed !== r.subscriptions) add('  renewed', String(r.renewed), `of ${r.subscriptions}`);
   } finally {
     await tables.stop();
   }
-  print(rows);
+  const total = `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ sizes, rows, total }, null, 2));
+  else print(rows, total);
+}
+
+function setting(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
 }
 
 function ratio(value: number, bound: number): string {
   return bound > 0 ? `${(value / bound).toFixed(2)}×` : 'n/a';
 }
 
-function print(rows: string[][]): void {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  for (const [index, row] of rows.entries()) {
+function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`;
+}
+
+function print(rows: readonly Row[], total: string): void {
+  const table = [
+    ['measure', 'figure', 'bound / baseline', 'ratio'],
+    ...rows.map((r) => [r.measure, r.value, r.against, r.ratio]),
+  ];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
+  for (const [index, row] of table.entries()) {
     console.log(
       row
         .map((cell, column) => cell.padEnd(widths[column] ?? 0))
@@ -55,6 +188,7 @@ function print(rows: string[][]): void {
     );
     if (index === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
+  console.log(`\n(${total} in all on this machine; sizes: ${JSON.stringify(sizes)})`);
 }
 
 main().then(

@@ -11,6 +11,7 @@ import { subscribeUser } from '../../shared/services/subscriptionKeeper';
 import type { IntegrationRecord, UserRecord } from '../../shared/storage/records';
 import { startGraphSimulator } from '../graphSimulator';
 import { DEMO_TENANT } from '../localHost/demoTenant';
+import { inParallel } from './percentiles';
 
 export interface RenewalCost {
   subscriptions: number;
@@ -122,17 +123,4 @@ export async function measureRenewalCost(
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
     await simulator.stop();
   }
-}
-
-async function inParallel(
-  count: number,
-  width: number,
-  work: (index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
 }

@@ -23,8 +23,43 @@ export interface Faults {
   dropNotificationFraction(fraction: number, seed?: number): void;
   /** How many change notifications were dropped so far. */
   droppedNotifications(): number;
-  /** Clears pending request faults and notification dropping. */
+  /**
+   * From now on, change notifications are sent the way an unreliable network
+   * would: each waits a random 0..`maxDelayMs` (so they overtake each other),
+   * and `duplicateFraction` of them arrive twice. Deterministic for a seed.
+   */
+  disorderNotifications(options: { maxDelayMs: number; duplicateFraction: number; seed?: number }): void;
+  /**
+   * From now on, each matching Graph request is answered 429 with this
+   * probability and 503 with that one, instead of being served. Deterministic for a seed.
+   */
+  failRequestsAtRandom(options: {
+    throttleFraction: number;
+    unavailableFraction: number;
+    retryAfterSeconds?: number;
+    pathIncludes?: string;
+    seed?: number;
+  }): void;
+  /** What was injected so far, for a test's summary. */
+  injected(): InjectedFaults;
+  /** Clears pending request faults and notification dropping, disorder and random failures. */
   clear(): void;
+}
+
+export interface InjectedFaults {
+  droppedNotifications: number;
+  duplicatedNotifications: number;
+  delayedNotifications: number;
+  throttled: number;
+  unavailable: number;
+}
+
+interface RandomRequestFaults {
+  throttleFraction: number;
+  unavailableFraction: number;
+  retryAfterSeconds?: number;
+  pathIncludes?: string;
+  random: () => number;
 }
 
 interface RequestFault {
@@ -38,7 +73,8 @@ export interface FaultInjector {
   faults: Faults;
   /** A fault response for this request, consuming one, or undefined. */
   interceptRequest(pathWithQuery: string): SimResponse | undefined;
-  shouldDropNotification(): boolean;
+  /** Extra waits, one per copy of a change notification to send: none when it is dropped, two when duplicated. */
+  planNotification(): number[];
 }
 
 export function createFaultInjector(expireDeltaTokens: (userId?: string) => void): FaultInjector {
@@ -46,6 +82,9 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
   let dropFraction = 0;
   let random = seededRandom(1);
   let dropped = 0;
+  let disorder: { maxDelayMs: number; duplicateFraction: number; random: () => number } | undefined;
+  let randomFaults: RandomRequestFaults | undefined;
+  const counts = { duplicatedNotifications: 0, delayedNotifications: 0, throttled: 0, unavailable: 0 };
 
   return {
     faults: {
@@ -61,9 +100,18 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
         random = seededRandom(seed);
       },
       droppedNotifications: () => dropped,
+      disorderNotifications({ maxDelayMs, duplicateFraction, seed = 1 }) {
+        disorder = { maxDelayMs, duplicateFraction, random: seededRandom(seed) };
+      },
+      failRequestsAtRandom({ seed = 1, ...rest }) {
+        randomFaults = { ...rest, random: seededRandom(seed) };
+      },
+      injected: () => ({ droppedNotifications: dropped, ...counts }),
       clear() {
         requestFaults = [];
         dropFraction = 0;
+        disorder = undefined;
+        randomFaults = undefined;
       },
     },
 
@@ -71,30 +119,50 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
       const fault = requestFaults.find(
         (f) => f.remaining > 0 && (f.pathIncludes === undefined || pathWithQuery.includes(f.pathIncludes)),
       );
-      if (!fault) return undefined;
-      fault.remaining -= 1;
-      requestFaults = requestFaults.filter((f) => f.remaining > 0);
-      const headers: Record<string, string> =
-        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-      return fault.status === 429
-        ? graphError(
-            429,
-            'ApplicationThrottled',
-            'Application is over its MailboxConcurrency limit.',
-            headers,
-          )
-        : graphError(
-            503,
-            'ServiceUnavailable',
-            'The service is temporarily unavailable. Please retry later.',
-            headers,
-          );
+      if (fault) {
+        fault.remaining -= 1;
+        requestFaults = requestFaults.filter((f) => f.remaining > 0);
+        return faultResponse(fault.status, fault.retryAfterSeconds);
+      }
+      if (!randomFaults) return undefined;
+      if (randomFaults.pathIncludes !== undefined && !pathWithQuery.includes(randomFaults.pathIncludes))
+        return undefined;
+      const roll = randomFaults.random();
+      if (roll < randomFaults.throttleFraction) {
+        counts.throttled += 1;
+        return faultResponse(429, randomFaults.retryAfterSeconds ?? 1);
+      }
+      if (roll < randomFaults.throttleFraction + randomFaults.unavailableFraction) {
+        counts.unavailable += 1;
+        return faultResponse(503, randomFaults.retryAfterSeconds);
+      }
+      return undefined;
     },
 
-    shouldDropNotification() {
-      if (dropFraction <= 0 || random() >= dropFraction) return false;
-      dropped += 1;
-      return true;
+    planNotification() {
+      if (dropFraction > 0 && random() < dropFraction) {
+        dropped += 1;
+        return [];
+      }
+      if (!disorder) return [0];
+      const { maxDelayMs, duplicateFraction, random: roll } = disorder;
+      const copies = roll() < duplicateFraction ? 2 : 1;
+      if (copies === 2) counts.duplicatedNotifications += 1;
+      counts.delayedNotifications += 1;
+      return Array.from({ length: copies }, () => Math.floor(roll() * maxDelayMs));
     },
   };
+}
+
+function faultResponse(status: 429 | 503, retryAfterSeconds: number | undefined): SimResponse {
+  const headers: Record<string, string> =
+    retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
+  return status === 429
+    ? graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', headers)
+    : graphError(
+        503,
+        'ServiceUnavailable',
+        'The service is temporarily unavailable. Please retry later.',
+        headers,
+      );
 }

@@ -7,7 +7,7 @@ import { eventCreateSchema, eventPatchSchema, type GraphEventInput } from './eve
 import { foundJson, type GraphEvent, storedEventJson } from './eventJson';
 import { createEventRoutes } from './eventRoutes';
 import { createEventStore, type StoreResult } from './eventStore';
-import { createFaultInjector, type Faults } from './faults';
+import { createFaultInjector, type Faults, type InjectedFaults } from './faults';
 import { createGraphRouter } from './graphRoutes';
 import { createGroups } from './groups';
 import { startHttpServer } from './httpServer';
@@ -22,6 +22,7 @@ export type {
   GraphEvent,
   GraphEventInput,
   GraphSubscription,
+  InjectedFaults,
   NotificationDelivery,
   SimUserInput,
   SimulatorClock,
@@ -39,6 +40,8 @@ export interface GraphSimulatorOptions {
   port?: number;
   /** Cap on the expiration granted to subscriptions; default 10080 (7 days). */
   maxSubscriptionMinutes?: number;
+  /** `cap` (default) grants the maximum for a later expiration; `refuse` answers 400 like Graph. */
+  tooLongExpiration?: 'cap' | 'refuse';
   /** Source of time; the simulator's `clock` moves relative to it. Default: real time. */
   now?: () => Date;
   /** Wait before each notification POST; default 0. */
@@ -102,8 +105,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     directory,
     now,
     maxSubscriptionMinutes: options.maxSubscriptionMinutes ?? 10080,
+    tooLongExpiration: options.tooLongExpiration ?? 'cap',
     sender,
-    shouldDropNotification: () => injector.shouldDropNotification(),
+    planNotification: () => injector.planNotification(),
   });
   store.onChange((change) => subscriptions.notifyChange(change));
   const requestLog = createRequestLog();

@@ -5,7 +5,8 @@
  */
 export interface NotificationSender {
   /** Resolves when this POST completed (or failed: Graph does not tell the writer either way). */
-  send(url: string, payload: unknown): Promise<void>;
+  /** `extraDelayMs` adds to the sender's own delay (the fault injector's disorder). */
+  send(url: string, payload: unknown, extraDelayMs?: number): Promise<void>;
   flush(): Promise<void>;
   stop(): void;
   deliveries(): NotificationDelivery[];
@@ -25,8 +26,8 @@ export function createNotificationSender(delayMs: number): NotificationSender {
   const aborter = new AbortController();
   const delivered: NotificationDelivery[] = [];
 
-  const deliver = async (url: string, payload: unknown) => {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const deliver = async (url: string, payload: unknown, extraDelayMs: number) => {
+    await new Promise((resolve) => setTimeout(resolve, delayMs + extraDelayMs));
     let status = 0;
     try {
       const response = await fetch(url, {
@@ -44,8 +45,8 @@ export function createNotificationSender(delayMs: number): NotificationSender {
   };
 
   return {
-    send(url, payload) {
-      const delivery = deliver(url, payload).finally(() => pending.delete(delivery));
+    send(url, payload, extraDelayMs = 0) {
+      const delivery = deliver(url, payload, extraDelayMs).finally(() => pending.delete(delivery));
       pending.add(delivery);
       return delivery;
     },

@@ -74,8 +74,11 @@ export interface SubscriptionsOptions {
   directory: Directory;
   now: () => Date;
   maxSubscriptionMinutes: number;
+  /** What to do with an expiration past the maximum: grant the maximum, or refuse it as Graph does. */
+  tooLongExpiration: 'cap' | 'refuse';
   sender: NotificationSender;
-  shouldDropNotification: () => boolean;
+  /** Extra waits, one per copy to send: none drops the notification, two duplicate it. */
+  planNotification: () => number[];
 }
 
 export function createSubscriptions(options: SubscriptionsOptions) {
@@ -115,7 +118,18 @@ export function createSubscriptions(options: SubscriptionsOptions) {
         response: graphError(400, 'InvalidRequest', 'Subscription expiration can only be in the future.'),
       };
     }
-    return { ok: true, ms: Math.min(requestedMs, nowMs + options.maxSubscriptionMinutes * 60_000) };
+    const maxMs = nowMs + options.maxSubscriptionMinutes * 60_000;
+    if (requestedMs > maxMs && options.tooLongExpiration === 'refuse') {
+      return {
+        ok: false,
+        response: graphError(
+          400,
+          'ExtensionError',
+          `Subscription expiration can only be ${options.maxSubscriptionMinutes} minutes in the future.`,
+        ),
+      };
+    }
+    return { ok: true, ms: Math.min(requestedMs, maxMs) };
   };
 
   const visible = (context: GraphContext, id: string): SubscriptionRecord | undefined => {
@@ -245,9 +259,8 @@ export function createSubscriptions(options: SubscriptionsOptions) {
     notifyChange(change: EventChange): void {
       for (const s of subscriptions.values()) {
         if (s.userId !== change.userId || !s.changeTypes.has(change.changeType) || !isActive(s)) continue;
-        if (options.shouldDropNotification()) continue;
         const resource = `Users/${change.userId}/Events/${change.eventId}`;
-        void sender.send(s.notificationUrl, {
+        const payload = {
           value: [
             {
               subscriptionId: s.id,
@@ -264,7 +277,9 @@ export function createSubscriptions(options: SubscriptionsOptions) {
               tenantId: s.tenantId,
             },
           ],
-        });
+        };
+        for (const extraDelayMs of options.planNotification())
+          void sender.send(s.notificationUrl, payload, extraDelayMs);
       }
     },
 

@@ -1,0 +1,54 @@
+import { createServer, request as forward } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TableRequestCounter {
+  /** Connection string pointing at the counter instead of Azurite. */
+  connectionString: string;
+  /** Table Storage HTTP requests (each an operation, a query page or an entity batch) since the last reset. */
+  count(): number;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A pass-through proxy in front of Azurite that counts every Table Storage
+ * request, so the benchmark reports what the service really sends (an entity
+ * batch is one request, a paged query one per page), not calls to our own ports.
+ */
+export async function countTableRequests(connectionString: string): Promise<TableRequestCounter> {
+  const target = new URL(/TableEndpoint=([^;]+)/.exec(connectionString)?.[1] ?? '');
+  let requests = 0;
+  const server = createServer((incoming, outgoing) => {
+    requests++;
+    const upstream = forward(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const proxied = `http://127.0.0.1:${port}${target.pathname.replace(/\/$/, '')}`;
+  return {
+    connectionString: connectionString.replace(/TableEndpoint=[^;]+/, `TableEndpoint=${proxied}`),
+    count: () => requests,
+    reset() {
+      requests = 0;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

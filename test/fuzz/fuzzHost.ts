@@ -1,0 +1,173 @@
+import fc from 'fast-check';
+import { ALICE, settle, startTestHost } from '../support/localHostHarness';
+
+/** `FUZZ_RUNS=2000 npx jest test/fuzz` for a longer run; npm test keeps it short. */
+export const FUZZ_RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 150));
+
+/** A subject only a leak could print. */
+export const PRIVATE_SUBJECT = 'Fuzz-private-oncology-appointment-7f3a';
+
+export type FuzzHost = Awaited<ReturnType<typeof startFuzzHost>>;
+
+/**
+ * The local host with everything it and the test process print captured
+ * (host log lines and `console.*`), a private event synced, and the secrets
+ * that must never show up in that output.
+ */
+export async function startFuzzHost() {
+  const consoleLines: string[] = [];
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+    jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      consoleLines.push(args.map(String).join(' '));
+    }),
+  );
+  const host = await startTestHost();
+  host.simulator.createEvent(ALICE.id, {
+    subject: PRIVATE_SUBJECT,
+    showAs: 'busy',
+    sensitivity: 'private',
+    start: { dateTime: hour(3), timeZone: 'UTC' },
+    end: { dateTime: hour(4), timeZone: 'UTC' },
+  });
+  await settle(host);
+  const subscriptions = await host.runtime.repos.subscriptions.list();
+  const secrets = [
+    host.functionKey,
+    host.pbxSecret,
+    host.pbxSecret.replace(/^whsec_/, ''),
+    host.runtime.config.GRAPH_CLIENT_SECRET,
+    ...subscriptions.map((s) => s.clientState),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
+
+  const syncsQueued = () => {
+    const s = host.queue.stats('sync');
+    return (
+      s.completed + s.ready + s.scheduled + s.inFlight + s.retrying + s.deadLettered + s.duplicatesDropped
+    );
+  };
+
+  /** Whatever was printed that should not have been; [] when clean. */
+  const leaks = (): string[] => {
+    const output = [...host.logs, ...consoleLines].join('\n');
+    const found = secrets.filter((secret) => output.includes(secret)).map(() => 'a secret');
+    if (output.includes(PRIVATE_SUBJECT)) found.push('the private subject');
+    // Any PBX signing secret, also one a rotation made during the run.
+    if (/whsec_[A-Za-z0-9+/=]{8,}/.test(output)) found.push('a whsec_ secret');
+    return found;
+  };
+
+  const stop = async () => {
+    await host.stop();
+    for (const spy of spies) spy.mockRestore();
+  };
+  return { host, subscriptions, syncsQueued, leaks, stop, output: () => [...host.logs, ...consoleLines] };
+}
+
+function hour(hoursFromNow: number): string {
+  const at = new Date(Date.now() + hoursFromNow * 3_600_000);
+  at.setUTCMinutes(0, 0, 0);
+  return at.toISOString().replace('Z', '');
+}
+
+/** Header values fetch accepts (visible ASCII), including hostile ones. */
+export const headerValue = fc.oneof(
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 }),
+  fc.constantFrom(
+    'application/json',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    '',
+    '*/*',
+    'application/json; charset=utf-16',
+  ),
+);
+
+export const headers = fc.dictionary(
+  fc.constantFrom(
+    'content-type',
+    'accept',
+    'x-functions-key',
+    'content-encoding',
+    'x-forwarded-for',
+    'x-custom',
+  ),
+  headerValue,
+  { maxKeys: 4 },
+);
+
+/** Query strings, raw: broken percent escapes and repeated names included. */
+export const queryString = fc.oneof(
+  fc.constant(''),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom(
+          'validationToken',
+          'code',
+          'state',
+          'tenant',
+          'error',
+          'admin_consent',
+          'x',
+          '$top',
+          'limit',
+          'cursor',
+        ),
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom('%', '%E0%A4%A', '%00', '..%2F', 'True', '-1', '1e999'),
+        ),
+      ),
+      { maxLength: 4 },
+    )
+    .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${rawOrEncoded(v)}`).join('&')}`),
+);
+
+function rawOrEncoded(value: string): string {
+  return value.startsWith('%') ? value : encodeURIComponent(value);
+}
+
+/** Bodies from garbage to almost right. */
+export function bodies(almostRight: fc.Arbitrary<unknown>): fc.Arbitrary<string | Uint8Array | undefined> {
+  return fc.oneof(
+    fc.constant(undefined),
+    fc.string({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 }),
+    fc.json({ maxDepth: 3 }),
+    fc.constantFrom(
+      '{',
+      '{"value":',
+      'null',
+      '[]',
+      '{"value":[]}',
+      '{"value":null}',
+      '\uFEFF{}',
+      '{"__proto__":{"x":1}}',
+    ),
+    almostRight.map((value) => JSON.stringify(value)),
+  );
+}
+
+export interface FuzzRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+}
+
+export async function send(baseUrl: string, request: FuzzRequest): Promise<number> {
+  const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD';
+  const response = await fetch(`${baseUrl}${request.path}`, {
+    method: request.method,
+    headers: request.headers,
+    redirect: 'manual',
+    ...(hasBody ? { body: request.body } : {}),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+export function describeRequest(request: FuzzRequest): string {
+  const body = request.body instanceof Uint8Array ? `<${request.body.length} bytes>` : request.body;
+  return `${request.method} ${request.path} ${JSON.stringify(request.headers)} ${String(body).slice(0, 200)}`;
+}
