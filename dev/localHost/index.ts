@@ -19,7 +19,7 @@ import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore'
 import { consoleLogger, type Logger } from '../../shared/services/logger';
 import { addUser } from '../../shared/services/userProvisioning';
 import { startAzuriteTables } from '../azurite';
-import { type GraphSimulator, startGraphSimulator } from '../graphSimulator';
+import { type GraphSimulator, type GraphSimulatorOptions, startGraphSimulator } from '../graphSimulator';
 import { type PbxSink, startPbxSink } from '../pbxSink';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { dispatchHttp } from './httpAdapter';
@@ -28,6 +28,8 @@ export interface LocalHostOptions {
   /** Functions HTTP port (7071 like `func start`); 0 picks a free one. */
   port?: number;
   simulatorPort?: number;
+  /** Graph behaviour to simulate (e.g. a shorter subscription lifetime). */
+  simulator?: Omit<GraphSimulatorOptions, 'port'>;
   /** Reuse a running Azurite (tests); otherwise one is started in memory. */
   tablesConnectionString?: string;
   tablePrefix?: string;
@@ -81,7 +83,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       : await startAzuriteTables();
     if ('stop' in tables) stops.push(() => tables.stop());
 
-    const simulator = await startGraphSimulator({ port: options.simulatorPort ?? 0 });
+    const simulator = await startGraphSimulator({ ...options.simulator, port: options.simulatorPort ?? 0 });
     stops.push(() => simulator.stop());
     simulator.addTenant(DEMO_TENANT);
     for (const user of DEMO_USERS)

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { type Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { classifyGraphError } from './graphErrors';
 
@@ -20,6 +20,18 @@ export function eventsResourceFor(userId: string): string {
 }
 
 /**
+ * Graph's documentation has given both 4 230 and 10 080 minutes as the
+ * longest lifetime of an Outlook event subscription. We ask for the configured
+ * one; if Graph refuses that expiration, we ask again once for the shorter.
+ */
+export const SHORTER_DOCUMENTED_MAX_MINUTES = 4230;
+
+/** A 400 about the expiration (and nothing else) is worth one more try with the shorter lifetime. */
+export function refusedExpiration(status: number, message: string): boolean {
+  return status === 400 && /expiration/i.test(message);
+}
+
+/**
  * Creates a subscription on a user's events. Graph validates both URLs before
  * answering and may grant a shorter lifetime than asked: the caller keeps the
  * `expirationDateTime` returned here, never the one it requested.
@@ -32,17 +44,29 @@ export async function createEventSubscription(
     lifecycleNotificationUrl: string;
     clientState: string;
     expiresAt: Date;
+    /** Asked for instead when Graph refuses `expiresAt` as too far out. */
+    fallbackExpiresAt?: Date;
   },
 ): Promise<GraphSubscription> {
-  const raw: unknown = await client.api('/subscriptions').post({
-    changeType: 'created,updated,deleted',
-    notificationUrl: options.notificationUrl,
-    lifecycleNotificationUrl: options.lifecycleNotificationUrl,
-    resource: eventsResourceFor(options.userId),
-    expirationDateTime: options.expiresAt.toISOString(),
-    clientState: options.clientState,
-  });
-  return subscriptionSchema.parse(raw);
+  const create = async (expiresAt: Date) =>
+    subscriptionSchema.parse(
+      await client.api('/subscriptions').post({
+        changeType: 'created,updated,deleted',
+        notificationUrl: options.notificationUrl,
+        lifecycleNotificationUrl: options.lifecycleNotificationUrl,
+        resource: eventsResourceFor(options.userId),
+        expirationDateTime: expiresAt.toISOString(),
+        clientState: options.clientState,
+      }),
+    );
+  try {
+    return await create(options.expiresAt);
+  } catch (error) {
+    const fallback = options.fallbackExpiresAt;
+    const refused = error instanceof GraphError && refusedExpiration(error.statusCode, error.message ?? '');
+    if (!refused || !fallback || fallback >= options.expiresAt) throw error;
+    return create(fallback);
+  }
 }
 
 /** PATCHing the expiration renews and also reauthorizes (POST /reauthorize alone would not extend it). */

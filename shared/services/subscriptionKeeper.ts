@@ -1,7 +1,12 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { classifyGraphStatus } from '../graph/graphErrors';
 import { type BatchResponse, chunks, headerOf, MAX_BATCH_SIZE, sendBatch } from '../graph/jsonBatch';
-import { createEventSubscription, newClientState } from '../graph/subscriptions';
+import {
+  createEventSubscription,
+  newClientState,
+  refusedExpiration,
+  SHORTER_DOCUMENTED_MAX_MINUTES,
+} from '../graph/subscriptions';
 import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import type { Logger } from './logger';
@@ -33,6 +38,7 @@ export async function subscribeUser(
     lifecycleNotificationUrl: deps.urls.lifecycle,
     clientState,
     expiresAt: new Date(deps.now().getTime() + deps.subscriptionMinutes * 60_000),
+    fallbackExpiresAt: new Date(deps.now().getTime() + SHORTER_DOCUMENTED_MAX_MINUTES * 60_000),
   });
   const record: SubscriptionRecord = {
     subscriptionId: granted.id,
@@ -79,10 +85,9 @@ export async function renewSubscriptions(
   deps: SubscriptionDeps,
 ): Promise<RenewalOutcome[]> {
   const client = deps.graphFor(integration);
-  const expiresAt = new Date(deps.now().getTime() + deps.subscriptionMinutes * 60_000).toISOString();
-  const outcomes: RenewalOutcome[] = [];
-  for (const group of chunks(subscriptions, MAX_BATCH_SIZE)) {
-    const responses = await sendBatch(
+  const minutesFromNow = (minutes: number) => new Date(deps.now().getTime() + minutes * 60_000).toISOString();
+  const patch = (group: readonly SubscriptionRecord[], expiresAt: string) =>
+    sendBatch(
       client,
       group.map((s, index) => ({
         id: String(index),
@@ -91,12 +96,40 @@ export async function renewSubscriptions(
         body: { expirationDateTime: expiresAt },
       })),
     );
+  const outcomes: RenewalOutcome[] = [];
+  const refused: SubscriptionRecord[] = [];
+  for (const group of chunks(subscriptions, MAX_BATCH_SIZE)) {
+    const responses = await patch(group, minutesFromNow(deps.subscriptionMinutes));
     for (const [index, subscription] of group.entries()) {
       const response = responses[index] as BatchResponse;
-      outcomes.push(await applyRenewal(subscription, response, deps));
+      if (refusedExpiration(response.status, errorMessage(response.body))) refused.push(subscription);
+      else outcomes.push(await applyRenewal(subscription, response, deps));
     }
   }
+  // Graph refused the configured lifetime as too long: once more with the shorter documented one.
+  if (deps.subscriptionMinutes > SHORTER_DOCUMENTED_MAX_MINUTES) {
+    for (const group of chunks(refused, MAX_BATCH_SIZE)) {
+      const responses = await patch(group, minutesFromNow(SHORTER_DOCUMENTED_MAX_MINUTES));
+      for (const [index, subscription] of group.entries()) {
+        outcomes.push(await applyRenewal(subscription, responses[index] as BatchResponse, deps));
+      }
+    }
+  } else {
+    outcomes.push(
+      ...refused.map(
+        (s): RenewalOutcome => ({ kind: 'failed', subscriptionId: s.subscriptionId, status: 400 }),
+      ),
+    );
+  }
   return outcomes;
+}
+
+function errorMessage(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const error = (body as Record<string, unknown>).error;
+  if (typeof error !== 'object' || error === null) return '';
+  const message = (error as Record<string, unknown>).message;
+  return typeof message === 'string' ? message : '';
 }
 
 async function applyRenewal(
