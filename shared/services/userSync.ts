@@ -126,7 +126,8 @@ export async function syncUser(
   const client = deps.graphFor(integration);
 
   try {
-    const plan = planRound(user, integration, now, attempt.redelivered || request.reconcile === true);
+    const reconcile = attempt.redelivered || request.reconcile === true || user.reconcilePending === true;
+    const plan = planRound(user, integration, now, reconcile);
     const { round, fresh, window } = await runRound(client, user, plan, deps);
     const entries = await entriesOf(client, user.id, round);
     const drafts: AbsenceDraft[] = [];
@@ -143,11 +144,19 @@ export async function syncUser(
       : { kind: 'partial', reportedEventIds: entries.reportedIds };
     const known = await deps.repos.absences.listForUser(integration.id, user.id);
     const changes = diffAbsences(known, drafts, scope, now.getTime());
+    let etag = stored.etag;
+    if (changes.upserted.length + changes.deleted.length > 0) {
+      // Mark first: if this worker dies between saving absences and queuing their webhooks,
+      // the next sync of this user (a redelivery or any later one) reconciles instead of trusting the rows.
+      await deps.repos.users.update({ ...user, reconcilePending: true }, etag);
+      etag = (await deps.repos.users.get(user.integrationId, user.id))?.etag ?? etag;
+    }
     // A fresh round saw the whole calendar: tell the PBX the whole picture too, so it can reconcile.
     await publish(integration, user, changes, now, deps, fresh ? known : undefined);
     await deps.repos.users.update(
       {
         ...user,
+        reconcilePending: undefined,
         deltaLink: round.deltaLink,
         window,
         rulesVersion: integration.rulesVersion,
@@ -155,7 +164,7 @@ export async function syncUser(
         lastSyncAt: now.toISOString(),
         lastError: undefined,
       },
-      stored.etag,
+      etag,
     );
     deps.log.info('user synced', {
       userId: user.id,

@@ -71,6 +71,12 @@ export interface UserRecord {
   /** The window the delta link was opened for. */
   window?: SyncWindow;
   rulesVersion?: number;
+  /**
+   * Set while a sync has saved absences but may not have queued their
+   * webhooks yet; whichever sync sees it next reconciles the PBX with a fresh
+   * round and a snapshot, even if the one that set it was dead-lettered.
+   */
+  reconcilePending?: boolean;
   subscriptionId?: string;
   status: UserSyncStatus;
   lastSyncAt?: string;

@@ -89,7 +89,7 @@ describe('a sync worker that dies halfway', () => {
       };
     if (point === 'saving the delta link')
       repos.users.update = async (record, etag) => {
-        if (record.id === ALICE.id && record.status === 'ok') crashOnce();
+        if (record.id === ALICE.id && record.status === 'ok' && !record.reconcilePending) crashOnce();
         return originals.update.call(repos.users, record, etag);
       };
     try {
@@ -108,6 +108,38 @@ describe('a sync worker that dies halfway', () => {
       Object.assign(repos.absences, { upsertMany: originals.upsertMany });
       Object.assign(repos.users, { update: originals.update });
       Object.assign(queue, { send: originals.send });
+    }
+  });
+
+  // Last: it leaves a dead-lettered message behind, which the tests above assert never happens.
+  it('a sync dead-lettered between saving and queuing is reconciled by the next sync of that user', async () => {
+    const queue = host.runtime.queue;
+    const send = queue.send;
+    let eventId = '';
+    let blocked = true;
+    queue.send = async (name, messages) => {
+      const ours =
+        eventId !== '' && messages.some((m) => JSON.stringify(m.body).includes(absenceIdFor(eventId)));
+      if (blocked && name === 'deliveries' && ours) throw new Error('worker died before queuing webhooks');
+      return send.call(queue, name, messages);
+    };
+    try {
+      const slot = hourFromNow(hour++);
+      eventId = host.simulator.createEvent(ALICE.id, { subject: 'Trip', showAs: 'oof', ...slot }).id;
+      await settle(host);
+      // Every attempt died at the same step: the message is dead-lettered, the PBX knows nothing yet.
+      expect(host.queue.deadLetters('sync').length).toBeGreaterThan(0);
+      expect(host.sink!.state().has(absenceIdFor(eventId))).toBe(false);
+      blocked = false;
+      // The next ordinary catch-up of this user must not trust the saved rows.
+      host.simulator.clock.advance((host.runtime.config.CATCH_UP_MINUTES + 1) * 60_000);
+      await host.runTimer('maintenance');
+      await settle(host);
+      expect(host.sink!.state().has(absenceIdFor(eventId))).toBe(true);
+      const user = await host.runtime.repos.users.get('demo', ALICE.id);
+      expect(user?.value.reconcilePending).toBeUndefined();
+    } finally {
+      Object.assign(queue, { send });
     }
   });
 });
