@@ -16,7 +16,7 @@ const sizes = {
   intakeConcurrency: setting('BENCH_INTAKE_CONCURRENCY', 8),
   burst: setting('BENCH_BURST_K', 50),
   initialEvents: setting('BENCH_INITIAL_M', 500),
-  renewals: setting('BENCH_RENEWAL_N', 3000),
+  renewals: setting('BENCH_RENEWAL_N', 10_000),
   tenantUsers: setting('BENCH_TENANT_USERS', 200),
   tenantEvents: setting('BENCH_TENANT_EVENTS', 20),
   latencyRounds: setting('BENCH_LATENCY_ROUNDS', 3),

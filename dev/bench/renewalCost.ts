@@ -2,12 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
+import { newClientState } from '../../shared/graph/subscriptions';
 import { createInProcessQueue } from '../../shared/queue/inProcessQueue';
 import { createRuntime } from '../../shared/runtime';
 import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
 import { silentLogger } from '../../shared/services/logger';
 import { runMaintenance } from '../../shared/services/maintenance';
-import { subscribeUser } from '../../shared/services/subscriptionKeeper';
 import type { IntegrationRecord, UserRecord } from '../../shared/storage/records';
 import { startGraphSimulator } from '../graphSimulator';
 import { DEMO_TENANT } from '../localHost/demoTenant';
@@ -94,8 +94,26 @@ export async function measureRenewalCost(
         lastSyncAt: runtime.now().toISOString(),
         createdAt: runtime.now().toISOString(),
       };
-      const subscription = await subscribeUser(integration, user, deps);
-      await runtime.repos.users.upsert({ ...user, subscriptionId: subscription.subscriptionId });
+      // Subscriptions as the service would have created them days ago; creating 10 000 through the
+      // validation handshake would cost minutes that say nothing about renewal.
+      const clientState = newClientState();
+      const granted = simulator.seedSubscription(DEMO_TENANT.id, id, {
+        notificationUrl: runtime.urls.notification,
+        lifecycleNotificationUrl: runtime.urls.lifecycle,
+        clientState,
+        expirationDateTime: new Date(
+          runtime.now().getTime() + runtime.config.SUBSCRIPTION_MAX_MINUTES * 60_000,
+        ).toISOString(),
+      });
+      await runtime.repos.subscriptions.upsert({
+        subscriptionId: granted.id,
+        integrationId: integration.id,
+        userId: id,
+        clientState,
+        resource: granted.resource,
+        expiresAt: granted.expirationDateTime,
+      });
+      await runtime.repos.users.upsert({ ...user, subscriptionId: granted.id });
     });
     const config = runtime.config;
     simulator.clock.advance(

@@ -76,6 +76,17 @@ export interface GraphSimulator {
   listSubscriptions(): GraphSubscription[];
   /** As if Graph lost it: gone without any notification. */
   deleteSubscriptionSilently(id: string): void;
+  /** An existing, already validated subscription (benchmarks); no handshake, no request logged. */
+  seedSubscription(
+    tenantId: string,
+    userId: string,
+    input: {
+      notificationUrl: string;
+      lifecycleNotificationUrl: string;
+      clientState: string;
+      expirationDateTime: string;
+    },
+  ): GraphSubscription;
   sendLifecycleNotification(subscriptionId: string, event: LifecycleEvent): Promise<void>;
   faults: Faults;
   requests: RequestLog;
@@ -156,6 +167,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     },
     listSubscriptions: () => subscriptions.all(),
     deleteSubscriptionSilently: (id) => subscriptions.forget(id),
+    seedSubscription: (tenantId, userId, input) => subscriptions.seed(tenantId, userId, input),
     sendLifecycleNotification: (id, event) => subscriptions.sendLifecycle(id, event),
     faults: injector.faults,
     requests: {

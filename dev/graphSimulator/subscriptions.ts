@@ -256,6 +256,38 @@ export function createSubscriptions(options: SubscriptionsOptions) {
       subscriptions.delete(id);
     },
 
+    /**
+     * A subscription as if created and validated earlier: for benchmarks that
+     * need thousands of existing subscriptions without paying a handshake each.
+     */
+    seed(
+      tenantId: string,
+      userId: string,
+      input: {
+        notificationUrl: string;
+        lifecycleNotificationUrl: string;
+        clientState: string;
+        expirationDateTime: string;
+      },
+    ): GraphSubscription {
+      const record: SubscriptionRecord = {
+        id: randomUUID(),
+        tenantId,
+        userId,
+        resource: `users/${userId}/events`,
+        changeTypes: new Set(CHANGE_TYPES),
+        changeType: [...CHANGE_TYPES].join(','),
+        notificationUrl: input.notificationUrl,
+        lifecycleNotificationUrl: input.lifecycleNotificationUrl,
+        clientState: input.clientState,
+        expirationMs: Date.parse(input.expirationDateTime),
+        applicationId: directory.tenant(tenantId)?.clientId ?? '',
+        latestSupportedTlsVersion: 'v1_2',
+      };
+      subscriptions.set(record.id, record);
+      return toJson(record);
+    },
+
     notifyChange(change: EventChange): void {
       for (const s of subscriptions.values()) {
         if (s.userId !== change.userId || !s.changeTypes.has(change.changeType) || !isActive(s)) continue;
