@@ -31,6 +31,8 @@ export interface MaintenanceReport {
   deferred: number;
   catchUps: number;
   purgedAbsences: number;
+  /** Delivered webhooks' log rows past retention (failed ones stay until replayed or removed). */
+  purgedDeliveries: number;
   /** Integrations found refused by their tenant in this run (now `consentRequired`). */
   consentRequired: number;
   errors: string[];
@@ -53,6 +55,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     deferred: 0,
     catchUps: 0,
     purgedAbsences: 0,
+    purgedDeliveries: 0,
     consentRequired: 0,
     errors: [],
   };
@@ -93,6 +96,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     }
   }
   report.purgedAbsences = await purgeExpiredAbsences(deps);
+  report.purgedDeliveries = await deps.repos.deliveries.deleteDeliveredBefore(retentionCutoff(deps));
   deps.log.info('maintenance done', { ...report, errors: report.errors.length });
   return report;
 }
@@ -163,6 +167,10 @@ async function maintainIntegration(
 }
 
 /** Absences (and tombstones) whose end lies more than the retention period back. */
+function retentionCutoff(deps: MaintenanceDeps): string {
+  return new Date(deps.now().getTime() - deps.retentionDays * 24 * 60 * MINUTE).toISOString();
+}
+
 async function purgeExpiredAbsences(deps: MaintenanceDeps): Promise<number> {
   const cutoff = new Date(deps.now().getTime() - deps.retentionDays * 24 * 60 * MINUTE).toISOString();
   const expired = await deps.repos.absences.listEndedBefore(cutoff);

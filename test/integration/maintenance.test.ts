@@ -32,6 +32,7 @@ describe('maintenance run', () => {
       (config.SUBSCRIPTION_MAX_MINUTES - config.SUBSCRIPTION_RENEW_MARGIN_MINUTES + 1) * MINUTE,
     );
     host.simulator.requests.reset();
+    const movedTo = host.runtime.now().getTime();
     await host.runTimer('maintenance');
 
     const batches = host.simulator.requests.count({ method: 'POST', pathIncludes: '$batch' });
@@ -58,7 +59,7 @@ describe('maintenance run', () => {
     // The clock moved days ahead, so every user's window rolls: each gets a catch-up sync.
     await settle(host);
     const caughtUp = await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, lost.id);
-    expect(Date.parse(caughtUp!.value.lastSyncAt!)).toBeGreaterThanOrEqual(now);
+    expect(Date.parse(caughtUp!.value.lastSyncAt!)).toBeGreaterThanOrEqual(movedTo);
   });
 
   it('purges absences 30 days after they ended and keeps younger ones', async () => {
@@ -84,6 +85,25 @@ describe('maintenance run', () => {
     );
     expect(ids).toContain('young');
     expect(ids).not.toContain('old');
+  });
+
+  it('purges delivered webhooks from the delivery log after the same retention', async () => {
+    const now = host.runtime.now().getTime();
+    const user = (await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID))[0]!;
+    const row = (webhookId: string, daysAgo: number) => ({
+      integrationId: DEMO_INTEGRATION_ID,
+      webhookId,
+      type: 'absence.upserted' as const,
+      userId: user.id,
+      state: 'delivered' as const,
+      attempts: 1,
+      updatedAt: new Date(now - daysAgo * 24 * 60 * MINUTE).toISOString(),
+    });
+    await host.runtime.repos.deliveries.record(row('msg_old', 31));
+    await host.runtime.repos.deliveries.record(row('msg_young', 29));
+    await host.runTimer('maintenance');
+    expect(await host.runtime.repos.deliveries.get(DEMO_INTEGRATION_ID, 'msg_old')).toBeUndefined();
+    expect(await host.runtime.repos.deliveries.get(DEMO_INTEGRATION_ID, 'msg_young')).toBeDefined();
   });
 
   it('a removed user leaves no rows and no subscription behind', async () => {
