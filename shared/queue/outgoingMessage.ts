@@ -9,6 +9,13 @@ import type { OutgoingMessage } from './queuePort';
 /** Service Bus limits both ids to 128 characters. */
 const MAX_ID_LENGTH = 128;
 
+/**
+ * Service Bus Standard takes messages up to 256 KB (headers and properties
+ * included); the in-process queue refuses bodies near that too, so a message
+ * that could never be sent in Azure fails locally as well.
+ */
+export const MAX_BODY_BYTES = 250 * 1024;
+
 /** Checks a message as Service Bus would at send time and returns its body as JSON text. */
 export function serializeOutgoingMessage(message: OutgoingMessage): string {
   const { messageId, sessionId, scheduledEnqueueTime } = message;
@@ -23,7 +30,11 @@ export function serializeOutgoingMessage(message: OutgoingMessage): string {
   }
   const problem = jsonProblem(message.body, 'body');
   if (problem) throw new TypeError(`Message ${messageId}: ${problem}`);
-  return JSON.stringify(message.body);
+  const json = JSON.stringify(message.body);
+  if (Buffer.byteLength(json) > MAX_BODY_BYTES) {
+    throw new RangeError(`Message ${messageId} is too large for one Service Bus message`);
+  }
+  return json;
 }
 
 function jsonProblem(value: unknown, path: string, ancestors = new Set<object>()): string | undefined {

@@ -9,6 +9,7 @@ import { getEvent } from '../graph/events';
 import { classifyGraphError, GraphThrottledError } from '../graph/graphErrors';
 import { type GraphEvent, toCalendarEntry, withMasterProperties } from '../graph/graphEvent';
 import { tenantRefusal } from '../graph/tenantAccess';
+import type { DeliveryRequest } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
@@ -305,7 +306,9 @@ async function publish(
 ): Promise<void> {
   const pbxUser = { id: user.id, email: user.email };
   const snapshot = snapshotOf
-    ? [snapshotRequest(integration.id, pbxUser, snapshotOf, changes, now, now.getTime())]
+    ? [snapshotRequest(integration.id, pbxUser, snapshotOf, changes, now, now.getTime())].filter((request) =>
+        fitsOneMessage(request, user, deps),
+      )
     : [];
   if (changes.upserted.length === 0 && changes.deleted.length === 0) {
     if (snapshot.length > 0) await deps.queue.send('deliveries', snapshot.map(deliveryMessage));
@@ -331,6 +334,20 @@ async function publish(
   await deps.repos.absences.upsertMany(rows);
   const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now);
   await deps.queue.send('deliveries', [...requests, ...snapshot].map(deliveryMessage));
+}
+
+/**
+ * Service Bus Standard takes messages up to 256 KB. A snapshot of a very busy
+ * calendar could exceed that and would then fail the sync on every attempt;
+ * it is skipped instead (the per-absence webhooks still carry every change).
+ */
+const MAX_SNAPSHOT_BYTES = 200 * 1024;
+
+function fitsOneMessage(request: DeliveryRequest, user: UserRecord, deps: SyncDeps): boolean {
+  const bytes = Buffer.byteLength(JSON.stringify(request));
+  if (bytes <= MAX_SNAPSHOT_BYTES) return true;
+  deps.log.warn('snapshot too large for one queue message; not sent', { userId: user.id, bytes });
+  return false;
 }
 
 async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Promise<void> {

@@ -45,6 +45,15 @@ describe('in-process queue', () => {
     expect(queue.stats('sync').ready).toBe(0);
   });
 
+  it('refuses a body Service Bus Standard could not carry in one message', async () => {
+    queue = createInProcessQueue();
+    await expect(
+      queue.send('deliveries', [{ body: 'x'.repeat(260 * 1024), messageId: 'big' }]),
+    ).rejects.toThrow(/too large/);
+    await queue.send('deliveries', [{ body: 'x'.repeat(200 * 1024), messageId: 'fits' }]);
+    expect(queue.stats('deliveries').ready).toBe(1);
+  });
+
   it('keeps messages sent before anyone subscribes until a handler arrives', async () => {
     queue = createInProcessQueue();
     await queue.send('deliveries', [{ body: 1, messageId: 'early' }]);

@@ -1,0 +1,49 @@
+import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
+import { syncMessageAt } from '../../shared/services/syncRequest';
+import { ALICE, settle, startTestHost } from '../support/localHostHarness';
+
+/**
+ * A snapshot of a very busy calendar can outgrow one Service Bus message
+ * (256 KB on Standard). It must not turn the user's every sync into a failure.
+ */
+describe('a calendar too busy for one snapshot message', () => {
+  let host: Awaited<ReturnType<typeof startTestHost>>;
+
+  beforeAll(async () => {
+    host = await startTestHost();
+    await settle(host);
+  });
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('skips the snapshot with a warning and still syncs and delivers every change', async () => {
+    const base = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+    const count = 1200;
+    for (let i = 0; i < count; i++) {
+      const start = new Date(base + (i % 300) * 3_600_000 + Math.floor(i / 300) * 600_000);
+      const end = new Date(start.getTime() + 300_000);
+      host.simulator.createEvent(ALICE.id, {
+        subject: 'Busy',
+        showAs: 'busy',
+        start: { dateTime: start.toISOString().replace('Z', ''), timeZone: 'UTC' },
+        end: { dateTime: end.toISOString().replace('Z', ''), timeZone: 'UTC' },
+      });
+    }
+    await settle(host);
+    expect(host.sink!.state().size).toBe(count);
+
+    // A fresh round (expired token) ends with a snapshot, which is now too big.
+    host.simulator.faults.expireDeltaTokens(ALICE.id);
+    const now = host.runtime.now();
+    await host.queue.send('sync', [
+      syncMessageAt({ integrationId: DEMO_INTEGRATION_ID, userId: ALICE.id, cause: 'resync' }, now, now),
+    ]);
+    await settle(host);
+    expect(host.logs.join('\n')).toContain('snapshot too large');
+    expect(host.queue.deadLetters('sync')).toHaveLength(0);
+    const user = await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, ALICE.id);
+    expect(user?.value.status).toBe('ok');
+    expect(host.sink!.state().size).toBe(count);
+  });
+});
