@@ -1,4 +1,8 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getRuntime } from '../../shared/runtime';
+import { acceptChangeNotifications, notificationBatchSchema } from '../../shared/services/notificationIntake';
+import { readJsonBody, within } from './httpBody';
+import { invocationLogger } from './logger';
 
 /** Graph's notification bodies are small; anything near this is not Graph. */
 export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
@@ -21,4 +25,43 @@ export function validationResponse(request: HttpRequest): HttpResponseInit | und
     headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
     body: token,
   };
+}
+
+type QueueingOutcome = { kind: 'done' } | { kind: 'failed'; error: unknown } | { kind: 'late' };
+
+/**
+ * One POST from Graph (change or lifecycle notifications): the handshake, or
+ * verify and queue, answering 202 only once the syncs are queued. If queuing
+ * fails or stalls, 503 makes Graph deliver the notifications again, so none is
+ * acknowledged and lost.
+ */
+export async function answerGraphPost(
+  request: HttpRequest,
+  context: InvocationContext,
+  cause: 'notification' | 'lifecycle',
+): Promise<HttpResponseInit> {
+  const validation = validationResponse(request);
+  if (validation) return validation;
+  const body = await readJsonBody(request, notificationBatchSchema, MAX_NOTIFICATION_BYTES);
+  if (!body.ok) return body.response;
+  const runtime = await getRuntime();
+  const log = invocationLogger(context);
+  const work = acceptChangeNotifications(body.value.value, {
+    subscriptions: runtime.repos.subscriptions,
+    queue: runtime.queue,
+    now: runtime.now,
+    coalesceSeconds: runtime.config.SYNC_COALESCE_SECONDS,
+    cache: runtime.subscriptionCache,
+    cause,
+    log,
+  }).then(
+    (): QueueingOutcome => ({ kind: 'done' }),
+    (error: unknown): QueueingOutcome => ({ kind: 'failed', error }),
+  );
+  const outcome = await within<QueueingOutcome>(NOTIFICATION_DEADLINE_MS, work, { kind: 'late' });
+  if (outcome.kind === 'done') return { status: 202 };
+  if (outcome.kind === 'failed')
+    log.error(`could not queue syncs for ${cause}s`, { error: String(outcome.error) });
+  else log.warn('queuing syncs took too long; asking Graph to retry');
+  return { status: 503, headers: { 'Retry-After': '5' }, jsonBody: { error: 'try again' } };
 }
