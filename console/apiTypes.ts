@@ -45,6 +45,20 @@ export interface User {
   status: string;
   problem?: string;
   lastSyncAt?: string;
+  /** The user's own trigger phrases, on top of the integration's; absent when there are none. */
+  triggers?: UserTrigger[];
+}
+
+export type UserTrigger = Outcome & { phrase: string };
+
+export interface Replayed {
+  replayed: string[];
+  notFailed: string[];
+}
+
+export interface SnapshotQueued {
+  webhookId: string;
+  absences: number;
 }
 
 export interface Dashboard {

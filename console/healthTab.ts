@@ -1,15 +1,53 @@
 import { callApi, integrationPath } from './api.js';
-import type { Dashboard, DeliverySummary } from './apiTypes.js';
+import type { Dashboard, DeliverySummary, Replayed } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, notice, table } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
 
-/** Health of one integration: the dashboard route's figures and the delivery log's latest errors. */
+/**
+ * Health of one integration: the dashboard route's figures and the delivery
+ * log's latest errors, with the two repairs an operator needs: replay the
+ * failed webhooks, and enable a PBX endpoint that was disabled after 410 Gone.
+ */
 export function renderHealth(context: ConsoleContext): HTMLElement {
   const integration = context.selected;
   if (!integration) return el('p', {}, t('noIntegrations'));
   const messages = notice();
   const figures = el('div', { class: 'figures', 'aria-busy': 'true' }, el('p', {}, t('loading')));
+  const enableSlot = el('span', { class: 'enable-slot' });
+
+  /** Runs an action, draws the figures again, then says how it went (drawing clears the messages). */
+  const act = async (run: () => Promise<{ ok: true; text: string } | { ok: false; error: string }>) => {
+    const outcome = await run();
+    await draw();
+    if (outcome.ok) messages.info(outcome.text);
+    else messages.error(outcome.error);
+  };
+
+  const replay = button(
+    t('replay'),
+    () =>
+      void act(async () => {
+        const answer = await callApi<Replayed>(
+          'POST',
+          integrationPath(integration.id, '/deliveries/replay'),
+          {},
+        );
+        return answer.ok
+          ? { ok: true, text: `${t('replayedCount')} ${answer.body.replayed.length}` }
+          : { ok: false, error: answer.error };
+      }),
+    { id: 'health-replay' },
+  );
+  const enable = button(
+    t('enableEndpoint'),
+    () =>
+      void act(async () => {
+        const answer = await callApi('POST', integrationPath(integration.id, '/pbx/enable'));
+        return answer.ok ? { ok: true, text: t('endpointEnabled') } : { ok: false, error: answer.error };
+      }),
+    { id: 'health-enable-endpoint' },
+  );
 
   const draw = async () => {
     figures.setAttribute('aria-busy', 'true');
@@ -25,6 +63,7 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
     }
     const d = dashboard.body;
     const log = deliveries.body;
+    enableSlot.replaceChildren(log.endpoint.state === 'disabled' ? enable : '');
     const facts: [string, string, string][] = [
       ['last-sync', t('lastSync'), formatTime(d.lastSyncAt)],
       ['users-total', t('usersTotal'), String(d.users.total)],
@@ -85,6 +124,8 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
       'div',
       { class: 'save-row' },
       button(t('refresh'), () => void draw(), { id: 'health-refresh' }),
+      replay,
+      enableSlot,
     ),
     messages.element,
     figures,

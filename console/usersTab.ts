@@ -1,16 +1,43 @@
 import { callApi, integrationPath } from './api.js';
-import type { User } from './apiTypes.js';
+import type { SnapshotQueued, User } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, field, notice, table } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
+import { userTriggersEditor } from './userTriggers.js';
 
-/** An integration's mailboxes: add by address (the API's reason shown at the field), remove, resync. */
+/**
+ * An integration's mailboxes: add by address (the API's reason shown at the
+ * field), remove, resync, send the PBX a snapshot, and edit a user's own
+ * trigger words below the list.
+ */
 export function renderUsers(context: ConsoleContext): HTMLElement {
   const integration = context.selected;
   if (!integration) return el('p', {}, t('noIntegrations'));
   const messages = notice();
   const list = el('div', { class: 'user-list' }, el('p', {}, t('loading')));
   const path = (rest: string) => integrationPath(integration.id, rest);
+  const editorSlot = el('div', { class: 'editor-slot' });
+  let editing: string | undefined;
+
+  const openEditor = (user: User & { id: string }) => {
+    editing = user.id;
+    editorSlot.replaceChildren(
+      userTriggersEditor(
+        integration,
+        user,
+        () => void drawList(),
+        () => {
+          editing = undefined;
+          editorSlot.replaceChildren();
+          void drawList();
+        },
+      ),
+    );
+    editorSlot.querySelector<HTMLElement>('h3')?.setAttribute('tabindex', '-1');
+    editorSlot.querySelector<HTMLElement>('h3')?.focus();
+    // Drawn again so the buttons' aria-expanded says which user is open.
+    void drawList();
+  };
 
   const drawList = async () => {
     const answer = await callApi<User[]>('GET', path('/users'));
@@ -26,7 +53,10 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
           // A pending address has no id yet; the API withdraws it by the address itself.
           const key = user.id ?? user.email;
           const actions = el('span', { class: 'actions' });
-          if (user.id) {
+          const id = user.id;
+          if (id) {
+            const withId = { ...user, id };
+            const triggerCount = user.triggers?.length ?? 0;
             actions.append(
               button(
                 t('resync'),
@@ -37,6 +67,26 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
                 },
                 { 'aria-label': `${t('resync')} ${user.email}` },
               ),
+              button(
+                t('sendSnapshot'),
+                async () => {
+                  const sent = await callApi<SnapshotQueued>(
+                    'POST',
+                    path(`/users/${encodeURIComponent(id)}/snapshot`),
+                  );
+                  if (sent.ok) {
+                    messages.info(
+                      `${t('snapshotQueued')} ${user.email} (${sent.body.absences} ${t('absencesCount')})`,
+                    );
+                  } else messages.error(sent.error);
+                },
+                { 'aria-label': `${t('sendSnapshot')} ${user.email}` },
+              ),
+              button(`${t('userTriggers')} (${triggerCount})`, () => openEditor(withId), {
+                'aria-label': `${t('userTriggers')} ${user.email}`,
+                'aria-expanded': editing === id ? 'true' : 'false',
+                'aria-controls': 'user-triggers',
+              }),
             );
           }
           actions.append(
@@ -49,6 +99,10 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
                   return;
                 }
                 messages.info(`${t('removed')} ${user.email}`);
+                if (editing === user.id) {
+                  editing = undefined;
+                  editorSlot.replaceChildren();
+                }
                 await drawList();
               },
               { 'aria-label': `${t('remove')} ${user.email}` },
@@ -108,5 +162,6 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
       }),
     ),
     list,
+    editorSlot,
   );
 }

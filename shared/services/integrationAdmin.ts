@@ -273,6 +273,8 @@ export interface UserView {
   problem?: string;
   lastSyncAt?: string;
   timeZone?: string;
+  /** The user's own trigger phrases, when there are any (the console edits them). */
+  triggers?: RuleSet['triggers'];
 }
 
 export function userView(user: UserRecord): UserView {
@@ -284,6 +286,7 @@ export function userView(user: UserRecord): UserView {
     ...(user.status === 'error' && user.lastError ? { problem: user.lastError } : {}),
     ...(user.lastSyncAt ? { lastSyncAt: user.lastSyncAt } : {}),
     timeZone: user.timeZone,
+    ...(user.triggers && user.triggers.length > 0 ? { triggers: user.triggers } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
+import { disablePbxEndpoint } from '../../shared/services/pbxEndpoint';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
 import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';
@@ -33,6 +34,8 @@ describeInBrowser('operator console in Chromium', () => {
     [host, browser] = await Promise.all([startTestHost(), launchChromium()]);
     manage = managementClient(host);
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    // The consent link's Copy button writes to the clipboard; the test reads it back.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
     page.on('pageerror', (error) => pageProblems.push(error.message));
@@ -90,6 +93,10 @@ describeInBrowser('operator console in Chromium', () => {
     expect(await row.getByRole('textbox').inputValue()).toBe(`${host.url}/api/consent/acme`);
     await shoot('02-integrations');
 
+    await row.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Consent link copied.' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(`${host.url}/api/consent/acme`);
+
     await row.getByRole('button', { name: 'Deactivate Acme AB' }).click();
     await page.getByRole('button', { name: 'Activate Acme AB', exact: true }).waitFor();
     expect((await host.runtime.repos.integrations.get('acme'))?.value).toMatchObject({
@@ -127,6 +134,62 @@ describeInBrowser('operator console in Chromium', () => {
     const users = await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID);
     expect(users.map((u) => u.email)).toContain('dave@contoso.example');
     await shoot('03-users');
+  });
+
+  it("edits a user's own trigger words, showing the API's refusal", async () => {
+    const usersPath = `manage/integrations/${DEMO_INTEGRATION_ID}/users/${ALICE.id}`;
+    await page.getByRole('button', { name: `Trigger words ${ALICE.mail}` }).click();
+    const editor = page.locator('form#user-triggers');
+    expect(await editor.getByText('No own trigger words.').count()).toBe(1);
+    await editor.getByRole('button', { name: 'Add: phrase' }).click();
+    await editor.getByLabel('Phrase 1', { exact: true }).fill('Padel');
+    await editor.getByLabel('Reason: Phrase 1').selectOption('vacation');
+    await editor.getByLabel('Call handling: Phrase 1').selectOption('diversion');
+    await editor.getByRole('button', { name: 'Save trigger words' }).click();
+    await editor.getByRole('status').filter({ hasText: 'Trigger words saved' }).waitFor();
+    expect((await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, ALICE.id))?.value.triggers).toEqual([
+      { phrase: 'Padel', reasonCode: 'vacation', callHandling: 'diversion' },
+    ]);
+    // The list shows the count, read back from the API's user list.
+    await page
+      .getByRole('button', { name: `Trigger words ${ALICE.mail}` })
+      .filter({ hasText: '(1)' })
+      .waitFor();
+
+    // The same phrase twice (once folded): the API refuses, naming the row; the page shows its words.
+    await editor.getByRole('button', { name: 'Add: phrase' }).click();
+    await editor.getByLabel('Phrase 2', { exact: true }).fill('PADEL!');
+    await editor.getByRole('button', { name: 'Save trigger words' }).click();
+    const alert = editor.locator('.notice.error');
+    await alert.filter({ hasText: 'userTriggers.1.phrase' }).waitFor();
+    const direct = await manage('PUT', `${usersPath}/triggers`, {
+      body: {
+        triggers: [
+          { phrase: 'Padel', reasonCode: 'vacation', callHandling: 'diversion' },
+          { phrase: 'PADEL!', reasonCode: 'busy', callHandling: 'information' },
+        ],
+      },
+    });
+    expect(direct.status).toBe(400);
+    expect(await alert.textContent()).toBe((direct.json as { error: string }).error);
+    expect(await editor.getByLabel('Phrase 2', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    // Nothing changed in storage.
+    expect((await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, ALICE.id))?.value.triggers).toHaveLength(
+      1,
+    );
+    await shoot('03b-user-triggers');
+    await editor.getByLabel('Phrase 2', { exact: true }).fill('Gym');
+    expect(await editor.getByLabel('Phrase 2', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    await editor.getByRole('button', { name: 'Remove: Phrase 2' }).click();
+
+    await page.getByRole('button', { name: `Send snapshot ${ALICE.mail}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Snapshot queued for ${ALICE.mail}` })
+      .waitFor();
+    expect(apiCalls).toEqual(
+      expect.arrayContaining([`PUT /api/${usersPath}/triggers`, `POST /api/${usersPath}/snapshot`]),
+    );
   });
 
   it('changes a rule, refuses an inconsistent one with the API reason, and tries an event', async () => {
@@ -210,6 +273,39 @@ describeInBrowser('operator console in Chromium', () => {
     expect(Number(await figure('delivery-delivered'))).toBeGreaterThanOrEqual(1);
     expect(await figure('last-sync')).not.toBe('never');
     await shoot('05-health');
+  });
+
+  it('replays failed deliveries, and enables a disabled PBX endpoint first', async () => {
+    const replayCall = `POST /api/manage/integrations/${DEMO_INTEGRATION_ID}/deliveries/replay`;
+    await page.getByRole('button', { name: 'Replay failed deliveries' }).click();
+    await page.getByRole('status').filter({ hasText: 'Failed webhooks queued again: 0' }).waitFor();
+    expect(apiCalls.filter((call) => call === replayCall)).toHaveLength(1);
+    expect(await page.getByRole('button', { name: 'Enable PBX endpoint' }).count()).toBe(0);
+
+    // As after a 410 Gone from the PBX: replay is refused with the API's reason until it is enabled.
+    await disablePbxEndpoint(DEMO_INTEGRATION_ID, 'the PBX answered 410 Gone', {
+      integrations: host.runtime.repos.integrations,
+      now: host.runtime.now,
+    });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const enable = page.getByRole('button', { name: 'Enable PBX endpoint' });
+    await enable.waitFor();
+    await page.getByRole('button', { name: 'Replay failed deliveries' }).click();
+    const refusal = page.locator('.notice.error').filter({ hasText: 'disabled' });
+    expect(await refusal.textContent()).toBe(
+      'the PBX endpoint is disabled (the PBX answered 410 Gone); enable it first',
+    );
+    await shoot('05b-health-endpoint-disabled');
+    await enable.click();
+    await page.getByRole('status').filter({ hasText: 'The PBX endpoint is enabled again.' }).waitFor();
+    expect(await enable.count()).toBe(0);
+    expect(await page.locator('[data-figure="endpoint"] dd').textContent()).toBe('active');
+    expect(
+      (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value.pbxEndpoint,
+    ).toBeUndefined();
+    expect(apiCalls).toEqual(
+      expect.arrayContaining([`POST /api/manage/integrations/${DEMO_INTEGRATION_ID}/pbx/enable`]),
+    );
   });
 
   it('saves settings and rotates the PBX secret, showing the new one once', async () => {

@@ -1,0 +1,178 @@
+import { callApi, integrationPath } from './api.js';
+import {
+  CALL_HANDLING,
+  type CallHandling,
+  type Integration,
+  type User,
+  type UserTrigger,
+} from './apiTypes.js';
+import { button, el, notice, select } from './elements.js';
+import { labelFor, t } from './labels.js';
+
+/**
+ * One user's own trigger words: phrase → reason and call handling, on top of
+ * the integration's. Save replaces the whole list (PUT), and the API's reason
+ * for a refusal is shown as it is, with the row it names marked invalid.
+ */
+export function userTriggersEditor(
+  integration: Integration,
+  user: User & { id: string },
+  onSaved: (triggers: UserTrigger[]) => void,
+  onClose: () => void,
+): HTMLElement {
+  const draft: UserTrigger[] = structuredClone(user.triggers ?? []);
+  const messages = notice();
+  const rows = el('div', { class: 'rule-list' });
+  const headingId = 'user-triggers-heading';
+
+  const reasonOptions = (current: string) => {
+    const known = integration.ruleSet.reasons.map((reason) => ({
+      value: reason.code,
+      label: `${reason.name} (${reason.code})`,
+    }));
+    // A reason removed from the rules since: keep it visible so the person sees why it no longer counts.
+    return known.some((option) => option.value === current) || current === ''
+      ? known
+      : [...known, { value: current, label: `${current} (${t('unknownReason')})` }];
+  };
+
+  const draw = (focusLast: boolean) => {
+    const lines = draft.map((trigger, index) => {
+      const position = `${t('phrase')} ${index + 1}`;
+      const phrase = el('input', {
+        type: 'text',
+        value: trigger.phrase,
+        'aria-label': position,
+        'data-row': String(index),
+        'data-field': 'phrase',
+      });
+      phrase.addEventListener('input', () => {
+        trigger.phrase = phrase.value;
+      });
+      const reason = select(reasonOptions(trigger.reasonCode), trigger.reasonCode, {
+        'aria-label': `${t('reason')}: ${position}`,
+        'data-row': String(index),
+        'data-field': 'reasonCode',
+      });
+      reason.addEventListener('change', () => {
+        trigger.reasonCode = reason.value;
+      });
+      const handling = select(
+        CALL_HANDLING.map((value) => ({ value, label: labelFor('handling', value) })),
+        trigger.callHandling,
+        {
+          'aria-label': `${t('callHandling')}: ${position}`,
+          'data-row': String(index),
+          'data-field': 'callHandling',
+        },
+      );
+      handling.addEventListener('change', () => {
+        trigger.callHandling = handling.value as CallHandling;
+      });
+      const remove = button(
+        t('remove'),
+        () => {
+          draft.splice(index, 1);
+          draw(false);
+        },
+        { 'aria-label': `${t('remove')}: ${position}` },
+      );
+      return el(
+        'tr',
+        {},
+        el('td', {}, phrase),
+        el('td', {}, reason),
+        el('td', {}, handling),
+        el('td', {}, remove),
+      );
+    });
+    rows.replaceChildren(
+      lines.length > 0
+        ? el(
+            'table',
+            { class: 'grid' },
+            el(
+              'thead',
+              {},
+              el(
+                'tr',
+                {},
+                ...[t('phrase'), t('reason'), t('callHandling'), ''].map((h) =>
+                  el('th', { scope: 'col' }, h),
+                ),
+              ),
+            ),
+            el('tbody', {}, ...lines),
+          )
+        : el('p', {}, t('noTriggers')),
+      button(
+        `${t('add')}: ${t('phrase').toLowerCase()}`,
+        () => {
+          draft.push({
+            phrase: '',
+            reasonCode: integration.ruleSet.reasons[0]?.code ?? '',
+            callHandling: 'information',
+          });
+          draw(true);
+        },
+        { class: 'add' },
+      ),
+    );
+    // Once the person edits a control the API named, its mark no longer applies.
+    for (const control of rows.querySelectorAll('input, select')) {
+      control.addEventListener('input', () => control.removeAttribute('aria-invalid'));
+    }
+    if (focusLast) rows.querySelector<HTMLInputElement>('tbody tr:last-child input')?.focus();
+  };
+
+  /** The API names the culprit as `triggers.1.phrase` (body check) or `userTriggers.1.reasonCode` (rules check). */
+  const markNamedRow = (reason: string) => {
+    const named = /\b(?:userTriggers|triggers)\.(\d+)\.(phrase|reasonCode|callHandling)\b/.exec(reason);
+    if (!named) return;
+    const control = rows.querySelector<HTMLElement>(`[data-row="${named[1]}"][data-field="${named[2]}"]`);
+    control?.setAttribute('aria-invalid', 'true');
+    control?.setAttribute('aria-describedby', `${headingId}-error`);
+    control?.focus();
+  };
+
+  const form = el(
+    'form',
+    { 'aria-labelledby': headingId, novalidate: true, class: 'user-triggers', id: 'user-triggers' },
+    el('h3', { id: headingId }, `${t('userTriggersFor')}: ${user.displayName ?? user.email}`),
+    el('p', { class: 'help' }, t('userTriggersHelp')),
+    rows,
+    el(
+      'div',
+      { class: 'save-row' },
+      el('button', { type: 'submit', class: 'primary' }, t('saveTriggers')),
+      button(t('close'), onClose),
+    ),
+    messages.element,
+  );
+  messages.element.querySelector('.notice.error')?.setAttribute('id', `${headingId}-error`);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    messages.clear();
+    for (const marked of rows.querySelectorAll('[aria-invalid]')) {
+      marked.removeAttribute('aria-invalid');
+      marked.removeAttribute('aria-describedby');
+    }
+    const answer = await callApi<User>(
+      'PUT',
+      integrationPath(integration.id, `/users/${encodeURIComponent(user.id)}/triggers`),
+      { triggers: draft },
+    );
+    if (!answer.ok) {
+      messages.error(answer.error);
+      markNamedRow(answer.error);
+      return;
+    }
+    const saved = answer.body.triggers ?? [];
+    draft.splice(0, draft.length, ...structuredClone(saved));
+    draw(false);
+    messages.info(t('triggersSaved'));
+    onSaved(saved);
+  });
+  draw(false);
+  return form;
+}
