@@ -1,6 +1,6 @@
-import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import type { QueueSender } from '../../shared/queue/queuePort';
 import type { Repositories } from '../../shared/storage/repositories';
+import { calendarScenario } from '../support/calendarScenario';
 import { addDemoUsers, seededRandom, settle, startTestHost } from '../support/localHostHarness';
 
 /**
@@ -18,17 +18,8 @@ const CHANGES = 60 * SCALE;
 // Every random choice derives from this; a failing run replays with its seed.
 const SEED = Number(process.env.CHAOS_SEED ?? 92026);
 const TIMEOUT_MS = 30_000 * SCALE;
-const HOUR = 3_600_000;
 // Compressed retry schedule (the real one spans a day); 30 attempts outlast any run of bad luck here.
 const SCHEDULE = ['0', '0.05', '0.1', ...Array.from({ length: 27 }, () => '0.2')].join(',');
-
-interface ModelEvent {
-  userId: string;
-  showAs: 'busy' | 'oof' | 'free';
-  isPrivate: boolean;
-  start: number;
-  end: number;
-}
 
 /**
  * A worker that dies halfway: saving absences, queuing their webhooks or
@@ -64,85 +55,26 @@ function crashHalfway(repos: Repositories, queue: QueueSender, chance: number, s
 describe('convergence under chaos', () => {
   let host: Awaited<ReturnType<typeof startTestHost>>;
   let userIds: string[];
-  const model = new Map<string, ModelEvent>();
   const random = seededRandom(SEED);
+  let scenario: ReturnType<typeof calendarScenario>;
+  const change = (forced?: 'busy') => scenario.change(forced);
 
   beforeAll(async () => {
     host = await startTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: SCHEDULE } });
     userIds = await addDemoUsers(host, USERS - 3, 900);
     userIds.push(...(await host.runtime.repos.users.listByIntegration('demo')).map((u) => u.id));
     userIds = [...new Set(userIds)];
+    scenario = calendarScenario(host, () => userIds, random, {
+      horizonHours: 120,
+      privateShare: 0.2,
+      showAs: ['busy', 'oof', 'free'],
+      minEvents: USERS,
+    });
     await settle(host);
   }, TIMEOUT_MS);
   afterAll(async () => {
     await host?.stop();
   });
-
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const graphTime = (ms: number) => ({
-    dateTime: new Date(ms).toISOString().replace('Z', ''),
-    timeZone: 'UTC',
-  });
-
-  function change(forced?: 'busy'): void {
-    const base = Math.ceil(host.runtime.now().getTime() / HOUR) * HOUR;
-    const ids = [...model.keys()];
-    const kind =
-      forced || ids.length < USERS ? 'create' : pick(['create', 'create', 'update', 'update', 'delete']);
-    if (kind === 'create') {
-      const userId = pick(userIds);
-      const start = base + (2 + Math.floor(random() * 120)) * HOUR;
-      const event: ModelEvent = {
-        userId,
-        showAs: forced ?? pick(['busy', 'oof', 'free'] as const),
-        isPrivate: !forced && random() < 0.2,
-        start,
-        end: start + (1 + Math.floor(random() * 3)) * HOUR,
-      };
-      const created = host.simulator.createEvent(userId, {
-        subject: event.isPrivate ? 'Private chaos' : 'Chaos',
-        showAs: event.showAs,
-        sensitivity: event.isPrivate ? 'private' : 'normal',
-        start: graphTime(event.start),
-        end: graphTime(event.end),
-      });
-      model.set(created.id, event);
-    } else if (kind === 'update') {
-      const id = pick(ids);
-      const event = model.get(id)!;
-      const shift = (1 + Math.floor(random() * 4)) * HOUR;
-      const updated = { ...event, start: event.start + shift, end: event.end + shift };
-      if (random() < 0.3) updated.showAs = pick(['busy', 'oof', 'free'] as const);
-      host.simulator.updateEvent(event.userId, id, {
-        showAs: updated.showAs,
-        start: graphTime(updated.start),
-        end: graphTime(updated.end),
-      });
-      model.set(id, updated);
-    } else {
-      const id = pick(ids);
-      host.simulator.deleteEvent(model.get(id)!.userId, id);
-      model.delete(id);
-    }
-  }
-
-  /** availability-default, computed from our own model: Busy and Out of office, private ones left out. */
-  function expected(): Map<string, string> {
-    const wanted = new Map<string, string>();
-    for (const [id, e] of model) {
-      if (e.isPrivate || e.showAs === 'free') continue;
-      const reason = e.showAs === 'oof' ? 'out-of-office' : 'busy';
-      wanted.set(
-        absenceIdFor(id),
-        `${new Date(e.start).toISOString()}|${new Date(e.end).toISOString()}|${reason}`,
-      );
-    }
-    return wanted;
-  }
-
-  function pbxState(): Map<string, string> {
-    return new Map([...host.sink!.state()].map(([id, a]) => [id, `${a.start}|${a.end}|${a.reason.code}`]));
-  }
 
   it(
     'the PBX ends with exactly the expected absences',
@@ -187,8 +119,8 @@ describe('convergence under chaos', () => {
       await host.runTimer('maintenance');
       await settle(host);
 
-      const want = expected();
-      const shown = pbxState();
+      const want = scenario.expected();
+      const shown = scenario.pbxState();
       console.log(
         [
           `chaos: ${CHANGES + 20} changes over ${userIds.length} users (CHAOS_SCALE=${SCALE}, CHAOS_SEED=${SEED})`,

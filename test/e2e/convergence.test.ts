@@ -1,15 +1,5 @@
-import { absenceIdFor } from '../../shared/domain/rules/evaluate';
+import { calendarScenario } from '../support/calendarScenario';
 import { addDemoUsers, seededRandom, settle, startTestHost } from '../support/localHostHarness';
-
-const HOUR = 3_600_000;
-
-interface ModelEvent {
-  userId: string;
-  showAs: 'busy' | 'oof' | 'free' | 'tentative';
-  isPrivate: boolean;
-  start: number;
-  end: number;
-}
 
 /**
  * Notifications are hints: with a share of them lost, or Graph throttling and
@@ -19,8 +9,8 @@ interface ModelEvent {
 describe('convergence without reliable notifications', () => {
   let host: Awaited<ReturnType<typeof startTestHost>>;
   let userIds: string[];
-  const model = new Map<string, ModelEvent>();
   const random = seededRandom(20261125);
+  let scenario: ReturnType<typeof calendarScenario>;
 
   beforeAll(async () => {
     host = await startTestHost();
@@ -30,79 +20,21 @@ describe('convergence without reliable notifications', () => {
         .map((u) => u.id)
         .filter((id) => !userIds.includes(id)),
     );
+    scenario = calendarScenario(host, () => userIds, random, {
+      horizonHours: 96,
+      privateShare: 0.15,
+      showAs: ['busy', 'oof', 'free', 'tentative'],
+      minEvents: 10,
+    });
     await settle(host);
   });
   afterAll(async () => {
     await host?.stop();
   });
 
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const graphTime = (ms: number) => ({
-    dateTime: new Date(ms).toISOString().replace('Z', ''),
-    timeZone: 'UTC',
-  });
-
-  /** One random calendar change, applied to the simulator and to our model of what the PBX should end with. */
-  function change(): void {
-    const base = host.runtime.now().getTime();
-    const ids = [...model.keys()];
-    const kind = ids.length < 10 ? 'create' : pick(['create', 'create', 'update', 'update', 'delete']);
-    if (kind === 'create') {
-      const userId = pick(userIds);
-      const start = Math.floor((base + (2 + random() * 96) * HOUR) / HOUR) * HOUR;
-      const event = {
-        userId,
-        showAs: pick(['busy', 'oof', 'free', 'tentative'] as const),
-        isPrivate: random() < 0.15,
-        start,
-        end: start + (1 + Math.floor(random() * 3)) * HOUR,
-      };
-      const created = host.simulator.createEvent(userId, {
-        subject: 'Scenario',
-        showAs: event.showAs,
-        sensitivity: event.isPrivate ? 'private' : 'normal',
-        start: graphTime(event.start),
-        end: graphTime(event.end),
-      });
-      model.set(created.id, event);
-    } else if (kind === 'update') {
-      const id = pick(ids);
-      const event = model.get(id)!;
-      const shift = (Math.floor(random() * 5) - 2) * HOUR;
-      const updated = { ...event, start: event.start + shift + 3 * HOUR, end: event.end + shift + 3 * HOUR };
-      updated.showAs = random() < 0.3 ? pick(['busy', 'oof', 'free'] as const) : event.showAs;
-      host.simulator.updateEvent(event.userId, id, {
-        showAs: updated.showAs,
-        start: graphTime(updated.start),
-        end: graphTime(updated.end),
-      });
-      model.set(id, updated);
-    } else {
-      const id = pick(ids);
-      host.simulator.deleteEvent(model.get(id)!.userId, id);
-      model.delete(id);
-    }
-  }
-
-  /** What availability-default makes of the model: Busy and Out of office, not private. */
-  function expected(): Map<string, { start: string; end: string; reason: string }> {
-    const wanted = new Map<string, { start: string; end: string; reason: string }>();
-    for (const [id, event] of model) {
-      if (event.isPrivate || (event.showAs !== 'busy' && event.showAs !== 'oof')) continue;
-      wanted.set(absenceIdFor(id), {
-        start: new Date(event.start).toISOString(),
-        end: new Date(event.end).toISOString(),
-        reason: event.showAs === 'oof' ? 'out-of-office' : 'busy',
-      });
-    }
-    return wanted;
-  }
-
-  function pbxState(): Map<string, { start: string; end: string; reason: string }> {
-    return new Map(
-      [...host.sink!.state()].map(([id, a]) => [id, { start: a.start, end: a.end, reason: a.reason.code }]),
-    );
-  }
+  const change = () => scenario.change();
+  const expected = () => scenario.expected();
+  const pbxState = () => scenario.pbxState();
 
   async function catchUpRun(): Promise<void> {
     host.simulator.clock.advance((host.runtime.config.CATCH_UP_MINUTES + 1) * 60_000);
