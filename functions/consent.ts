@@ -1,15 +1,15 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { getRuntime, provisioningDeps } from '../shared/runtime';
 import {
   type ConsentDeps,
   type ConsentOutcome,
   completeConsent,
   consentCallbackQuerySchema,
   consentRedirect,
-} from '../shared/services/consent';
-import { consentPage, pageLanguage } from '../shared/services/consentPages';
-import { invocationLogger } from './support/logger';
-import { registerHttp } from './support/registry';
+} from '../shared/onboarding/consentFlow';
+import { getRuntime, provisioningDeps } from '../shared/runtime';
+import { consentPage, pageLanguage } from './http/consentPages';
+import { registerHttp } from './http/functionRegistry';
+import { invocationLogger } from './http/invocationLogger';
 
 /**
  * The admin consent link and Microsoft's redirect back. Both are anonymous

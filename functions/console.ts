@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { problem } from './support/httpBody';
-import { registerHttp } from './support/registry';
+import { registerHttp } from './http/functionRegistry';
+import { problem } from './http/requestBody';
 
 /**
  * The operator console: one HTML page and its script and style sheet. The

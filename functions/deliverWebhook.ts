@@ -1,11 +1,11 @@
 import type { InvocationContext } from '@azure/functions';
+import { handleDelivery } from '../shared/delivery/deliveryAttempt';
 import { deliveryRequestSchema } from '../shared/pbx/pbxEventSchema';
 import { parseAllowedHosts } from '../shared/pbx/privateAddress';
 import { DEFAULT_RETRY_POLICY } from '../shared/pbx/retrySchedule';
 import { getRuntime } from '../shared/runtime';
-import { handleDelivery } from '../shared/services/webhookDelivery';
-import { invocationLogger } from './support/logger';
-import { registerQueue } from './support/registry';
+import { registerQueue } from './http/functionRegistry';
+import { invocationLogger } from './http/invocationLogger';
 
 /**
  * One attempt of one signed webhook per message. The message completes

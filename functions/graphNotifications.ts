@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { answerGraphPost } from './support/graphWebhook';
-import { registerHttp } from './support/registry';
+import { registerHttp } from './http/functionRegistry';
+import { answerGraphPost } from './http/graphPost';
 
 /** Graph change notifications: each verified one queues a sync of its user (coalesced per user). */
 export function graphNotifications(

@@ -1,9 +1,9 @@
 import type { InvocationContext, Timer } from '@azure/functions';
+import { followGroup } from '../shared/onboarding/groupFollowing';
 import { getRuntime, provisioningDeps } from '../shared/runtime';
-import { followGroup } from '../shared/services/groupFollowing';
-import { runMaintenance } from '../shared/services/maintenance';
-import { invocationLogger } from './support/logger';
-import { registerTimer } from './support/registry';
+import { runMaintenance } from '../shared/subscriptions/maintenanceRun';
+import { registerTimer } from './http/functionRegistry';
+import { invocationLogger } from './http/invocationLogger';
 
 /**
  * Every 15 minutes: renew subscriptions in $batch calls, re-create lost ones,

@@ -1,10 +1,10 @@
 import type { InvocationContext } from '@azure/functions';
 import { receivedInfoFromTrigger } from '../shared/queue/serviceBusTriggerMetadata';
 import { getRuntime } from '../shared/runtime';
-import { syncRequestSchema } from '../shared/services/syncRequest';
-import { handleSyncRequest } from '../shared/services/userSync';
-import { invocationLogger } from './support/logger';
-import { registerQueue } from './support/registry';
+import { syncRequestSchema } from '../shared/sync/syncRequest';
+import { handleSyncRequest } from '../shared/sync/userSync';
+import { registerQueue } from './http/functionRegistry';
+import { invocationLogger } from './http/invocationLogger';
 
 /**
  * One user's sync. The queue is session-enabled with the user as session, so

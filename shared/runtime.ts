@@ -3,16 +3,16 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { type Config, loadConfig } from './config';
 import { createGraphClient } from './graph/graphClient';
 import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
+import type { Logger } from './logger';
+import type { ProvisioningDeps } from './onboarding/userProvisioning';
 import type { QueueSender } from './queue/queuePort';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
 import type { SecretStore } from './secrets/secretStore';
-import type { Logger } from './services/logger';
-import { type SubscriptionCache, subscriptionCache } from './services/notificationIntake';
-import type { ProvisioningDeps } from './services/userProvisioning';
 import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
+import { type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
 
 /**
  * The one composition root: every client is built here from config and handed

@@ -1,8 +1,8 @@
+import { silentLogger } from '../../shared/logger';
+import { addUser } from '../../shared/onboarding/userProvisioning';
 import { provisioningDeps } from '../../shared/runtime';
-import { silentLogger } from '../../shared/services/logger';
-import { addUser } from '../../shared/services/userProvisioning';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../localHost/demoTenant';
-import { type LocalHost, startLocalHost } from '../localHost/index';
+import { type LocalHost, startLocalHost } from '../localHost/localHost';
 import { inParallel } from './percentiles';
 import { countTableRequests, type TableRequestCounter } from './tableRequestCounter';
 

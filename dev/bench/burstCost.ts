@@ -1,5 +1,5 @@
 import { DEMO_USERS } from '../localHost/demoTenant';
-import { startLocalHost } from '../localHost/index';
+import { startLocalHost } from '../localHost/localHost';
 
 export interface BurstCost {
   changes: number;

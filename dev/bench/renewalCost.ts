@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import { newClientState } from '../../shared/graph/subscriptions';
-import { createInProcessQueue } from '../../shared/queue/inProcessQueue';
+import { silentLogger } from '../../shared/logger';
 import { createRuntime } from '../../shared/runtime';
-import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
-import { silentLogger } from '../../shared/services/logger';
-import { runMaintenance } from '../../shared/services/maintenance';
 import type { IntegrationRecord, UserRecord } from '../../shared/storage/records';
-import { startGraphSimulator } from '../graphSimulator';
+import { runMaintenance } from '../../shared/subscriptions/maintenanceRun';
+import { startGraphSimulator } from '../graphSimulator/graphSimulator';
 import { DEMO_TENANT } from '../localHost/demoTenant';
+import { createInProcessQueue } from '../localHost/inProcessQueue';
+import { createMemorySecretStore } from '../localHost/memorySecretStore';
 import { inParallel } from './percentiles';
 
 export interface RenewalCost {

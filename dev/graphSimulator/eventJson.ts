@@ -1,6 +1,6 @@
-import type { Recurrence } from './eventInput';
 import { type EventInstance, type EventProps, type Found, renderTimes, type StoredEvent } from './eventStore';
 import type { Timing } from './eventTiming';
+import type { Recurrence } from './eventWrites';
 
 /** The event resource as Graph v1.0 returns it (the properties this project reads, plus their neighbours). */
 export interface GraphEvent {

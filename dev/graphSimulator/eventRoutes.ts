@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { eventCreateSchema, eventPatchSchema } from './eventInput';
 import { foundJson, storedEventJson } from './eventJson';
 import type { EventStore, StoreResult } from './eventStore';
+import { eventCreateSchema, eventPatchSchema } from './eventWrites';
 import { graphError, json, noContent, parseJsonBody, type SimResponse } from './exchange';
 import { type GraphContext, mailboxOwner } from './graphContext';
 import { preferencesOf } from './preferences';

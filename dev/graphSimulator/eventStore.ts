@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { EventCreate, EventPatch, Recurrence } from './eventInput';
 import { instantsOf, overlapsWindow, type Timing, timingFrom, timingOnDate } from './eventTiming';
+import type { EventCreate, EventPatch, Recurrence } from './eventWrites';
 import { occurrenceDates } from './recurrence';
-import { addDays, resolveZone, wallClockAt } from './zonedTime';
+import { addDays, resolveZone, wallClockAt } from './wallClock';
 
 /**
  * Every mailbox's events: single instances and series masters, with each

@@ -4,7 +4,7 @@ import {
   parseWallClock,
   resolveZone,
   wallClockAt as wallClockOf,
-} from './zonedTime';
+} from './wallClock';
 
 /**
  * When an event happens. Timed events are instants (remembering the zone

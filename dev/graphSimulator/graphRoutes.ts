@@ -2,8 +2,8 @@ import type { CalendarViewDelta } from './calendarViewDelta';
 import type { createEventRoutes } from './eventRoutes';
 import { graphError, type SimResponse } from './exchange';
 import type { GraphContext } from './graphContext';
-import type { Groups } from './groups';
-import type { Subscriptions } from './subscriptions';
+import type { Groups } from './groupRoutes';
+import type { Subscriptions } from './subscriptionStore';
 import { getMailboxSettings, getUser } from './userRoutes';
 
 /** Which handler answers a Graph path (below `/v1.0`). Segment names match case-insensitively, as in Graph. */

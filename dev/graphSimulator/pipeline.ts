@@ -1,10 +1,10 @@
 import type { AccessTokens } from './accessTokens';
 import type { AdminConsent } from './adminConsent';
+import { runBatch } from './batchRoute';
 import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
 import type { FaultInjector } from './faults';
 import type { createGraphRouter } from './graphRoutes';
-import { runBatch } from './jsonBatch';
 import type { LoggedRequest } from './requestLog';
 
 /**

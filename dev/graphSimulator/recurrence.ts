@@ -1,5 +1,5 @@
-import { DAYS_OF_WEEK, type Recurrence } from './eventInput';
-import { addDays, dayOfWeek, daysBetween } from './zonedTime';
+import { DAYS_OF_WEEK, type Recurrence } from './eventWrites';
+import { addDays, dayOfWeek, daysBetween } from './wallClock';
 
 /** Guards against a `noEnd` series walked without a bound. */
 const MAX_DAYS_WALKED = 20_000;

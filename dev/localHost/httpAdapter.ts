@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HttpHandler, HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { FunctionDefinition } from '../../functions/support/registry';
-import { matchRoute } from './routes';
+import type { FunctionDefinition } from '../../functions/http/functionRegistry';
+import { matchRoute } from './routeTemplates';
 
 type HttpDefinition = Extract<FunctionDefinition, { kind: 'http' }>;
 

@@ -1,5 +1,5 @@
 import { DEMO_TENANT, DEMO_USERS } from './demoTenant';
-import { startLocalHost } from './index';
+import { startLocalHost } from './localHost';
 
 /**
  * `npm start`: the whole system on this machine. Settings that a PBX

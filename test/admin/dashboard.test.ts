@@ -1,6 +1,6 @@
+import { createInProcessQueue } from '../../dev/localHost/inProcessQueue';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
-import { createInProcessQueue } from '../../shared/queue/inProcessQueue';
-import { dashboardFor, queueDeliveryStats } from '../../shared/services/dashboard';
+import { dashboardFor, queueDeliveryStats } from '../../shared/management/dashboard';
 import type { UserRecord } from '../../shared/storage/records';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';

@@ -1,5 +1,5 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { registeredFunctions } from '../../functions/support/registry';
+import { registeredFunctions } from '../../functions/http/functionRegistry';
 import { startTestHost } from '../support/localHostHarness';
 import { managementClient } from './managementClient';
 

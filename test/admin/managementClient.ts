@@ -1,4 +1,4 @@
-import type { LocalHost } from '../../dev/localHost/index';
+import type { LocalHost } from '../../dev/localHost/localHost';
 
 export interface Answer {
   status: number;

@@ -1,5 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator';
+import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator/graphSimulator';
 import { type NotificationReceiver, startNotificationReceiver } from '../simulator/notificationReceiver';
 import { accessToken, graphClient, TENANT } from '../simulator/simulatorClient';
 

@@ -1,7 +1,7 @@
-import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
-import { consentRedirect } from '../../shared/services/consent';
-import { createIntegration, updateIntegration } from '../../shared/services/integrationAdmin';
-import { silentLogger } from '../../shared/services/logger';
+import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
+import { silentLogger } from '../../shared/logger';
+import { createIntegration, updateIntegration } from '../../shared/management/integrations';
+import { consentRedirect } from '../../shared/onboarding/consentFlow';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';
 

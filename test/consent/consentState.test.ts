@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { consentPage, pageLanguage } from '../../shared/services/consentPages';
-import { signConsentState, verifyConsentState } from '../../shared/services/consentState';
+import { consentPage, pageLanguage } from '../../functions/http/consentPages';
+import { signConsentState, verifyConsentState } from '../../shared/onboarding/consentState';
 
 describe('consent state', () => {
   const key = randomBytes(32);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
-import { disablePbxEndpoint } from '../../shared/services/pbxEndpoint';
+import { disablePbxEndpoint } from '../../shared/delivery/pbxEndpoint';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
 import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';

@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
+import type { DeliveryDeps } from '../../shared/delivery/deliveryAttempt';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
+import { silentLogger } from '../../shared/logger';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
 import { DEFAULT_RETRY_POLICY } from '../../shared/pbx/retrySchedule';
 import { generateSigningSecret } from '../../shared/pbx/signing';
 import type { OutgoingMessage, QueueName, QueueSender } from '../../shared/queue/queuePort';
-import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
-import { silentLogger } from '../../shared/services/logger';
-import type { DeliveryDeps } from '../../shared/services/webhookDelivery';
 import type { IntegrationRecord } from '../../shared/storage/records';
 import type { Repositories } from '../../shared/storage/repositories';
 

@@ -1,7 +1,7 @@
+import { handleDelivery } from '../../shared/delivery/deliveryAttempt';
+import { deliverySummary, replayFailedDeliveries } from '../../shared/delivery/deliveryLog';
+import { enablePbxEndpoint } from '../../shared/delivery/pbxEndpoint';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
-import { deliverySummary, replayFailedDeliveries } from '../../shared/services/deliveryLog';
-import { enablePbxEndpoint } from '../../shared/services/pbxEndpoint';
-import { handleDelivery } from '../../shared/services/webhookDelivery';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';
 import { capturingQueue, deliveryDeps, integrationFor, NOW, requestFor, startPbx } from './deliveryFixtures';

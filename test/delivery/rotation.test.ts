@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks';
+import { handleDelivery } from '../../shared/delivery/deliveryAttempt';
+import { rotatePbxSecret } from '../../shared/delivery/pbxSecretRotation';
+import { consoleLogger } from '../../shared/logger';
 import { readPbxSecret } from '../../shared/pbx/pbxSecret';
-import { consoleLogger } from '../../shared/services/logger';
-import { rotatePbxSecret } from '../../shared/services/pbxSecretRotation';
-import { handleDelivery } from '../../shared/services/webhookDelivery';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';
 import {

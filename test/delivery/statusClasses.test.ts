@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
+import { handleDelivery } from '../../shared/delivery/deliveryAttempt';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
-import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
-import { handleDelivery } from '../../shared/services/webhookDelivery';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';
 import {

@@ -1,7 +1,7 @@
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { seededRandom } from '../../dev/seededRandom';
-import { silentLogger } from '../../shared/services/logger';
-import { addUser } from '../../shared/services/userProvisioning';
+import { silentLogger } from '../../shared/logger';
+import { addUser } from '../../shared/onboarding/userProvisioning';
 import { graphAs, settle, startTestHost } from '../support/localHostHarness';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROUTE } from '../../shared/admin/routes';
+import { ROUTE } from '../../functions/http/managementRoutes';
 import { ConfigError, loadConfig } from '../../shared/config';
 import {
   asObject,

@@ -1,7 +1,7 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
+import { silentLogger } from '../../shared/logger';
+import { removeUser } from '../../shared/onboarding/userProvisioning';
 import { provisioningDeps } from '../../shared/runtime';
-import { silentLogger } from '../../shared/services/logger';
-import { removeUser } from '../../shared/services/userProvisioning';
 import type { AbsenceRecord } from '../../shared/storage/records';
 import { addDemoUsers, settle, startTestHost } from '../support/localHostHarness';
 

@@ -1,5 +1,5 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { syncMessageAt } from '../../shared/services/syncRequest';
+import { syncMessageAt } from '../../shared/sync/syncRequest';
 import { ALICE, graphAs, settle, startTestHost } from '../support/localHostHarness';
 
 /** The sync worker against the simulator and Azurite: cost and idempotency of one user's sync. */

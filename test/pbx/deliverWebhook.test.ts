@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { type DeliveryOptions, deliverWebhook } from '../../shared/pbx/deliverWebhook';
 import { generateSigningSecret } from '../../shared/pbx/signing';
+import { type DeliveryOptions, deliverWebhook } from '../../shared/pbx/webhookPost';
 import { deliveryOf, upserted } from './sampleEvents';
 
 interface SeenRequest {

@@ -1,6 +1,6 @@
 import { type PbxSink, startPbxSink } from '../../dev/pbxSink';
-import { type DeliveryOptions, deliverWebhook } from '../../shared/pbx/deliverWebhook';
 import { generateSigningSecret, signWebhook } from '../../shared/pbx/signing';
+import { type DeliveryOptions, deliverWebhook } from '../../shared/pbx/webhookPost';
 import { deleted, deliveryOf, upserted } from './sampleEvents';
 
 const secret = generateSigningSecret();

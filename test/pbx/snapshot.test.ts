@@ -1,10 +1,10 @@
 import { startPbxSink } from '../../dev/pbxSink';
 import type { KnownAbsence } from '../../shared/domain/absenceDiff';
-import { deliverWebhook } from '../../shared/pbx/deliverWebhook';
 import type { PbxAbsence, UserSnapshot } from '../../shared/pbx/pbxEvent';
 import { pbxEventSchema } from '../../shared/pbx/pbxEventSchema';
 import { generateSigningSecret } from '../../shared/pbx/signing';
-import { snapshotRequest } from '../../shared/services/absenceEvents';
+import { deliverWebhook } from '../../shared/pbx/webhookPost';
+import { snapshotRequest } from '../../shared/sync/absenceWebhooks';
 import { ALICE, deleted, deliveryOf, upserted } from './sampleEvents';
 
 const now = new Date('2026-11-25T08:00:00.000Z');

@@ -1,4 +1,4 @@
-import { createInProcessQueue, type InProcessQueue } from '../../shared/queue/inProcessQueue';
+import { createInProcessQueue, type InProcessQueue } from '../../dev/localHost/inProcessQueue';
 import type { ReceivedMessageInfo } from '../../shared/queue/queuePort';
 
 describe('in-process queue', () => {

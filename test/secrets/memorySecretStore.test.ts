@@ -1,4 +1,4 @@
-import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
+import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
 import { InvalidSecretNameError } from '../../shared/secrets/secretName';
 
 describe('memory secret store (local runs)', () => {

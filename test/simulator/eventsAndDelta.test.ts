@@ -1,5 +1,5 @@
 import { type Client, GraphError } from '@microsoft/microsoft-graph-client';
-import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator';
+import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator/graphSimulator';
 import { accessToken, graphClient, relativeTo, TENANT } from './simulatorClient';
 
 const WINDOW = { startDateTime: '2026-12-01T00:00:00Z', endDateTime: '2026-12-15T00:00:00Z' };

@@ -1,7 +1,7 @@
-import type { Recurrence } from '../../dev/graphSimulator/eventInput';
 import { timingFrom, timingOnDate } from '../../dev/graphSimulator/eventTiming';
+import type { Recurrence } from '../../dev/graphSimulator/eventWrites';
 import { occurrenceDates } from '../../dev/graphSimulator/recurrence';
-import { instantOfWallClock, wallClockAt } from '../../dev/graphSimulator/zonedTime';
+import { instantOfWallClock, wallClockAt } from '../../dev/graphSimulator/wallClock';
 
 const weekly = (range: Recurrence['range'], interval = 1): Recurrence => ({
   pattern: { type: 'weekly', interval, daysOfWeek: ['monday', 'friday'], firstDayOfWeek: 'monday' },

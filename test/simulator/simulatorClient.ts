@@ -5,7 +5,7 @@ import {
   RetryHandler,
   RetryHandlerOptions,
 } from '@microsoft/microsoft-graph-client';
-import type { GraphSimulator } from '../../dev/graphSimulator';
+import type { GraphSimulator } from '../../dev/graphSimulator/graphSimulator';
 
 /**
  * The real Graph SDK pointed at the simulator.

@@ -1,5 +1,5 @@
 import { type Client, GraphError } from '@microsoft/microsoft-graph-client';
-import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator';
+import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator/graphSimulator';
 import { type NotificationReceiver, startNotificationReceiver } from './notificationReceiver';
 import { accessToken, graphClient, TENANT } from './simulatorClient';
 

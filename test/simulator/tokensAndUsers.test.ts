@@ -1,5 +1,5 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator';
+import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator/graphSimulator';
 import { accessToken, graphClient, requestToken, TENANT } from './simulatorClient';
 
 describe('graph simulator: tokens and users', () => {

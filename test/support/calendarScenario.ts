@@ -1,4 +1,4 @@
-import type { LocalHost } from '../../dev/localHost/index';
+import type { LocalHost } from '../../dev/localHost/localHost';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 
 const HOUR = 3_600_000;

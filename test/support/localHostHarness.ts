@@ -1,8 +1,8 @@
 import { DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
-import { type LocalHost, type LocalHostOptions, startLocalHost } from '../../dev/localHost/index';
+import { type LocalHost, type LocalHostOptions, startLocalHost } from '../../dev/localHost/localHost';
+import { silentLogger } from '../../shared/logger';
+import { addUser } from '../../shared/onboarding/userProvisioning';
 import { provisioningDeps } from '../../shared/runtime';
-import { silentLogger } from '../../shared/services/logger';
-import { addUser } from '../../shared/services/userProvisioning';
 import { testTablesConnectionString, uniqueTablePrefix } from './tables';
 
 /** The whole local system on free ports, on fresh tables of the test run's Azurite, with its output captured. */

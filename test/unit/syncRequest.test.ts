@@ -1,5 +1,5 @@
-import { subscriptionCache } from '../../shared/services/notificationIntake';
-import { coalescedSyncMessage } from '../../shared/services/syncRequest';
+import { subscriptionCache } from '../../shared/sync/notificationIntake';
+import { coalescedSyncMessage } from '../../shared/sync/syncRequest';
 
 describe('coalesced sync messages', () => {
   const user = { integrationId: 'demo', userId: 'u1', cause: 'notification' as const };

@@ -1,4 +1,4 @@
-import type { ConsentOutcome } from './consent';
+import type { ConsentOutcome } from '../../shared/onboarding/consentFlow';
 
 /** Every page the consent link can end on. */
 export type ConsentPageKind = ConsentOutcome['kind'] | 'unknownIntegration';

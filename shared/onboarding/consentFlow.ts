@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import type { Logger } from '../logger';
 import type { SecretStore } from '../secrets/secretStore';
 import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { consentStateKey, signConsentState, verifyConsentState } from './consentState';
-import type { Logger } from './logger';
 import { type ProvisioningDeps, provisionIntegration } from './userProvisioning';
 
 export interface ConsentSettings {

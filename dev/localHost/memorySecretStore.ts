@@ -1,5 +1,5 @@
-import { assertValidSecretName } from './secretName';
-import type { SecretStore } from './secretStore';
+import { assertValidSecretName } from '../../shared/secrets/secretName';
+import type { SecretStore } from '../../shared/secrets/secretStore';
 
 /**
  * Secrets kept in process memory: for the local host and tests only, where

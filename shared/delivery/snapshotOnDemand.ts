@@ -1,6 +1,6 @@
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRepository, IntegrationRepository, UserRepository } from '../storage/repositories';
-import { deliveryMessage, snapshotRequest } from './absenceEvents';
+import { deliveryMessage, snapshotRequest } from '../sync/absenceWebhooks';
 
 export interface SnapshotDeps {
   integrations: Pick<IntegrationRepository, 'get'>;

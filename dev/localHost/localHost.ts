@@ -9,20 +9,24 @@ import {
   type Timer,
   type TimerHandler,
 } from '@azure/functions';
-import { type FunctionDefinition, registeredFunctions } from '../../functions/support/registry';
+import { type FunctionDefinition, registeredFunctions } from '../../functions/http/functionRegistry';
 import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
+import { consoleLogger, type Logger } from '../../shared/logger';
+import { addUser } from '../../shared/onboarding/userProvisioning';
 import { generateSigningSecret } from '../../shared/pbx/signing';
-import { createInProcessQueue, type InProcessQueue } from '../../shared/queue/inProcessQueue';
 import { createRuntime, provisioningDeps, type Runtime, useRuntime } from '../../shared/runtime';
-import { createMemorySecretStore } from '../../shared/secrets/memorySecretStore';
-import { consoleLogger, type Logger } from '../../shared/services/logger';
-import { addUser } from '../../shared/services/userProvisioning';
 import { startAzuriteTables } from '../azurite';
-import { type GraphSimulator, type GraphSimulatorOptions, startGraphSimulator } from '../graphSimulator';
+import {
+  type GraphSimulator,
+  type GraphSimulatorOptions,
+  startGraphSimulator,
+} from '../graphSimulator/graphSimulator';
 import { type PbxSink, startPbxSink } from '../pbxSink';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { dispatchHttp } from './httpAdapter';
+import { createInProcessQueue, type InProcessQueue } from './inProcessQueue';
+import { createMemorySecretStore } from './memorySecretStore';
 
 export interface LocalHostOptions {
   /** Functions HTTP port (7071 like `func start`); 0 picks a free one. */

@@ -7,9 +7,9 @@ import {
   refusedExpiration,
   SHORTER_DOCUMENTED_MAX_MINUTES,
 } from '../graph/subscriptions';
+import type { Logger } from '../logger';
 import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-import type { Logger } from './logger';
 
 export interface SubscriptionDeps {
   repos: Pick<Repositories, 'users' | 'subscriptions'>;

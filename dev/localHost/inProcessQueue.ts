@@ -1,11 +1,11 @@
-import { serializeOutgoingMessage } from './outgoingMessage';
+import { serializeOutgoingMessage } from '../../shared/queue/outgoingMessage';
 import type {
   ApplicationProperties,
   OutgoingMessage,
   QueueName,
   QueueSender,
   ReceivedMessageInfo,
-} from './queuePort';
+} from '../../shared/queue/queuePort';
 
 /**
  * The queue for local runs and tests. It keeps the Service Bus behaviour the

@@ -1,8 +1,8 @@
+import type { Logger } from '../logger';
 import { type PbxSecret, readPbxSecret, writePbxSecret } from '../pbx/pbxSecret';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
 import type { IntegrationRepository } from '../storage/repositories';
-import type { Logger } from './logger';
 
 export interface RotationDeps {
   integrations: Pick<IntegrationRepository, 'get'>;

@@ -4,13 +4,13 @@ import { classifyGraphError } from '../graph/graphErrors';
 import { checkMailbox } from '../graph/mailboxes';
 import { deleteSubscription } from '../graph/subscriptions';
 import { findUser } from '../graph/users';
+import type { Logger } from '../logger';
 import type { QueueSender } from '../queue/queuePort';
 import type { IntegrationRecord, PendingUser, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-import { deliveryMessage, deliveryRequestsFor } from './absenceEvents';
-import type { Logger } from './logger';
-import { replaceSubscription, subscribeUser } from './subscriptionKeeper';
-import { syncMessageAt } from './syncRequest';
+import { replaceSubscription, subscribeUser } from '../subscriptions/subscriptionKeeper';
+import { deliveryMessage, deliveryRequestsFor } from '../sync/absenceWebhooks';
+import { syncMessageAt } from '../sync/syncRequest';
 
 export interface ProvisioningDeps {
   repos: Repositories;

@@ -1,9 +1,9 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
+import type { AdminDeps, AdminResult } from '../../shared/management/integrations';
 import { getRuntime, provisioningDeps, type Runtime } from '../../shared/runtime';
-import type { AdminDeps, AdminResult } from '../../shared/services/integrationAdmin';
-import { type BodyResult, problem, readJsonBody } from './httpBody';
-import { invocationLogger } from './logger';
+import { invocationLogger } from './invocationLogger';
+import { type BodyResult, problem, readJsonBody } from './requestBody';
 
 /** Rule sets are the largest bodies (hundreds of rules); far below this. */
 export const MAX_MANAGEMENT_BODY_BYTES = 512 * 1024;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { replayBodySchema } from '../services/deliveryRequests';
+import { replayBodySchema } from '../../shared/management/deliveryQueries';
 import {
   addUserSchema,
   createIntegrationSchema,
@@ -7,7 +7,7 @@ import {
   rulesInputSchema,
   updateIntegrationSchema,
   userTriggersBodySchema,
-} from './schemas';
+} from '../../shared/management/managementSchemas';
 
 /**
  * The management API, one row per route and method. The function files

@@ -3,18 +3,18 @@ import { type AdminConsentAnswer, createAdminConsent } from './adminConsent';
 import { createCalendarViewDelta } from './calendarViewDelta';
 import { createSimulatorClock, type SimulatorClock } from './clock';
 import { createDirectory, type SimUserInput } from './directory';
-import { eventCreateSchema, eventPatchSchema, type GraphEventInput } from './eventInput';
 import { foundJson, type GraphEvent, storedEventJson } from './eventJson';
 import { createEventRoutes } from './eventRoutes';
 import { createEventStore, type StoreResult } from './eventStore';
+import { eventCreateSchema, eventPatchSchema, type GraphEventInput } from './eventWrites';
 import { createFaultInjector, type Faults, type InjectedFaults } from './faults';
 import { createGraphRouter } from './graphRoutes';
-import { createGroups } from './groups';
+import { createGroups } from './groupRoutes';
 import { startHttpServer } from './httpServer';
 import { createNotificationSender, type NotificationDelivery } from './notificationSender';
 import { createPipeline } from './pipeline';
 import { createRequestLog, type RequestLog } from './requestLog';
-import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptions';
+import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptionStore';
 
 export type {
   AdminConsentAnswer,

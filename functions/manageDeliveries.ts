@@ -1,12 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { DEFAULT_ERROR_LIMIT, deliverySummary, replayFailedDeliveries } from '../shared/delivery/deliveryLog';
+import { enablePbxEndpoint } from '../shared/delivery/pbxEndpoint';
+import { resendSnapshot } from '../shared/delivery/snapshotOnDemand';
+import { errorLimitSchema, type ReplayBody, replayBodySchema } from '../shared/management/deliveryQueries';
 import { getRuntime } from '../shared/runtime';
-import { DEFAULT_ERROR_LIMIT, deliverySummary, replayFailedDeliveries } from '../shared/services/deliveryLog';
-import { errorLimitSchema, type ReplayBody, replayBodySchema } from '../shared/services/deliveryRequests';
-import { enablePbxEndpoint } from '../shared/services/pbxEndpoint';
-import { resendSnapshot } from '../shared/services/snapshot';
-import { type BodyResult, problem, readJsonBody } from './support/httpBody';
-import { invocationLogger } from './support/logger';
-import { registerHttp } from './support/registry';
+import { registerHttp } from './http/functionRegistry';
+import { invocationLogger } from './http/invocationLogger';
+import { type BodyResult, problem, readJsonBody } from './http/requestBody';
 
 /**
  * The delivery side of the management API: the delivery log, replay of failed

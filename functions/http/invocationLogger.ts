@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import type { Logger } from '../../shared/services/logger';
+import type { Logger } from '../../shared/logger';
 
 /** Services log through the invocation so Application Insights ties lines to the invocation. */
 export function invocationLogger(context: InvocationContext): Logger {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { CreateIntegration, RulesInput, UpdateIntegration } from '../admin/schemas';
 import { type Explanation, explainGraphEvent } from '../domain/rules/explain';
 import { presetRuleSet } from '../domain/rules/presets';
 import { type RuleSet, userTriggerIssues } from '../domain/rules/ruleSet';
 import { syncWindowFor } from '../domain/syncWindow';
+import { addUser, type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
 import { checkPbxTarget } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
@@ -13,8 +13,8 @@ import {
   type PendingUser,
   type UserRecord,
 } from '../storage/records';
-import { syncMessageAt } from './syncRequest';
-import { addUser, type ProvisioningDeps, removeUser } from './userProvisioning';
+import { syncMessageAt } from '../sync/syncRequest';
+import type { CreateIntegration, RulesInput, UpdateIntegration } from './managementSchemas';
 
 export interface AdminDeps extends ProvisioningDeps {
   secrets: SecretStore;

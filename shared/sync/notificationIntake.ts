@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { Logger } from '../logger';
 import type { QueueSender } from '../queue/queuePort';
 import type { SubscriptionRecord } from '../storage/records';
 import type { SubscriptionRepository } from '../storage/repositories';
-import type { Logger } from './logger';
 import { coalescedSyncMessage } from './syncRequest';
 
 /** Graph's change-notification collection. Only what we act on is required; the rest passes through unread. */

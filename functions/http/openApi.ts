@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MANAGEMENT_ROUTES } from './routes';
+import { MANAGEMENT_ROUTES } from './managementRoutes';
 
 type JsonObject = Record<string, unknown>;
 

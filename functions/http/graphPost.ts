@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../../shared/runtime';
-import { acceptChangeNotifications, notificationBatchSchema } from '../../shared/services/notificationIntake';
-import { readJsonBody, within } from './httpBody';
-import { invocationLogger } from './logger';
+import { acceptChangeNotifications, notificationBatchSchema } from '../../shared/sync/notificationIntake';
+import { invocationLogger } from './invocationLogger';
+import { readJsonBody, within } from './requestBody';
 
 /** Graph's notification bodies are small; anything near this is not Graph. */
 export const MAX_NOTIFICATION_BYTES = 1024 * 1024;

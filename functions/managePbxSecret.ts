@@ -1,9 +1,9 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { rotatePbxSecret } from '../shared/delivery/pbxSecretRotation';
 import { getRuntime } from '../shared/runtime';
-import { rotatePbxSecret } from '../shared/services/pbxSecretRotation';
-import { problem } from './support/httpBody';
-import { invocationLogger } from './support/logger';
-import { registerHttp } from './support/registry';
+import { registerHttp } from './http/functionRegistry';
+import { invocationLogger } from './http/invocationLogger';
+import { problem } from './http/requestBody';
 
 /**
  * Rotates an integration's PBX signing secret. The answer carries the new

@@ -9,14 +9,14 @@ import { getEvent } from '../graph/events';
 import { classifyGraphError, GraphThrottledError } from '../graph/graphErrors';
 import { type GraphEvent, toCalendarEntry, withMasterProperties } from '../graph/graphEvent';
 import { tenantRefusal } from '../graph/tenantAccess';
+import type { Logger } from '../logger';
+import { markConsentRequired } from '../onboarding/consentFlow';
 import type { DeliveryRequest } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-import { deliveryMessage, deliveryRequestsFor, snapshotRequest } from './absenceEvents';
-import { markConsentRequired } from './consent';
-import type { Logger } from './logger';
-import { keepSubscription, type SubscriptionDeps } from './subscriptionKeeper';
+import { keepSubscription, type SubscriptionDeps } from '../subscriptions/subscriptionKeeper';
+import { deliveryMessage, deliveryRequestsFor, snapshotRequest } from './absenceWebhooks';
 import { type SyncRequest, syncMessageAt } from './syncRequest';
 
 export interface SyncDeps {

@@ -1,12 +1,12 @@
 import { windowCovers } from '../domain/syncWindow';
 import { classifyGraphError } from '../graph/graphErrors';
 import { tenantRefusal } from '../graph/tenantAccess';
+import { markConsentRequired } from '../onboarding/consentFlow';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-import { markConsentRequired } from './consent';
+import { coalescedSyncMessage } from '../sync/syncRequest';
 import { renewSubscriptions, replaceSubscription, type SubscriptionDeps } from './subscriptionKeeper';
-import { coalescedSyncMessage } from './syncRequest';
 
 export interface MaintenanceDeps extends SubscriptionDeps {
   repos: Repositories;

@@ -1,7 +1,7 @@
 import type { QueueSender } from '../queue/queuePort';
 import type { DeliveryFailure, DeliveryLogRecord, DeliveryState, PbxEndpointState } from '../storage/records';
 import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
-import { deliveryAttemptMessage } from './webhookDelivery';
+import { deliveryAttemptMessage } from './deliveryAttempt';
 
 /**
  * What the admin API shows about webhooks to one PBX: how many are waiting

@@ -1,13 +1,5 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { ROUTE } from '../shared/admin/routes';
-import {
-  createIntegrationSchema,
-  explainSchema,
-  presetChoiceSchema,
-  type RulesInput,
-  updateIntegrationSchema,
-} from '../shared/admin/schemas';
 import { ruleSetSchema } from '../shared/domain/rules/ruleSet';
 import {
   createIntegration,
@@ -17,10 +9,18 @@ import {
   queueResync,
   replaceRules,
   updateIntegration,
-} from '../shared/services/integrationAdmin';
-import { problem } from './support/httpBody';
-import { adminDeps, answer, byMethod, param, readBody } from './support/management';
-import { registerHttp } from './support/registry';
+} from '../shared/management/integrations';
+import {
+  createIntegrationSchema,
+  explainSchema,
+  presetChoiceSchema,
+  type RulesInput,
+  updateIntegrationSchema,
+} from '../shared/management/managementSchemas';
+import { registerHttp } from './http/functionRegistry';
+import { adminDeps, answer, byMethod, param, readBody } from './http/managementRoute';
+import { ROUTE } from './http/managementRoutes';
+import { problem } from './http/requestBody';
 
 /** Integrations: list, create, read, change, delete; rules; resync; explain. Function keys required. */
 async function listIntegrations(_request: HttpRequest, context: InvocationContext) {

@@ -1,6 +1,4 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { ROUTE } from '../shared/admin/routes';
-import { addUserSchema, userTriggersBodySchema } from '../shared/admin/schemas';
 import {
   deleteUser,
   listUsers,
@@ -8,10 +6,12 @@ import {
   resyncUser,
   setUserTriggers,
   userView,
-} from '../shared/services/integrationAdmin';
-import { problem } from './support/httpBody';
-import { adminDeps, answer, byMethod, param, readBody } from './support/management';
-import { registerHttp } from './support/registry';
+} from '../shared/management/integrations';
+import { addUserSchema, userTriggersBodySchema } from '../shared/management/managementSchemas';
+import { registerHttp } from './http/functionRegistry';
+import { adminDeps, answer, byMethod, param, readBody } from './http/managementRoute';
+import { ROUTE } from './http/managementRoutes';
+import { problem } from './http/requestBody';
 
 /** An integration's mailboxes: list with status, add by address, remove, resync. Function keys required. */
 async function getUsers(request: HttpRequest, context: InvocationContext) {

@@ -1,10 +1,10 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { openApiDocument } from '../shared/admin/openApi';
-import { ROUTE } from '../shared/admin/routes';
-import { dashboardFor, queueDeliveryStats } from '../shared/services/dashboard';
-import { problem } from './support/httpBody';
-import { adminDeps, byMethod, param } from './support/management';
-import { registerHttp } from './support/registry';
+import { dashboardFor, queueDeliveryStats } from '../shared/management/dashboard';
+import { registerHttp } from './http/functionRegistry';
+import { adminDeps, byMethod, param } from './http/managementRoute';
+import { ROUTE } from './http/managementRoutes';
+import { openApiDocument } from './http/openApi';
+import { problem } from './http/requestBody';
 
 /** Dashboard figures per integration, and the OpenAPI document of the management API. */
 async function dashboard(request: HttpRequest, context: InvocationContext) {

@@ -1,12 +1,12 @@
-import { type DeliveryOutcome, deliverWebhook } from '../pbx/deliverWebhook';
+import type { Logger } from '../logger';
 import type { DeliveryRequest } from '../pbx/pbxEvent';
 import { readPbxSecret, signingSecretsAt } from '../pbx/pbxSecret';
 import { nextAttempt, type RetryPolicy } from '../pbx/retrySchedule';
+import { type DeliveryOutcome, deliverWebhook } from '../pbx/webhookPost';
 import type { OutgoingMessage, QueueSender } from '../queue/queuePort';
 import type { SecretStore } from '../secrets/secretStore';
 import type { DeliveryFailure, DeliveryLogRecord, IntegrationRecord } from '../storage/records';
 import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
-import type { Logger } from './logger';
 import { disablePbxEndpoint } from './pbxEndpoint';
 
 export interface DeliveryDeps {
