@@ -6,7 +6,7 @@ import {
   consentCallbackQuerySchema,
   consentRedirect,
 } from '../shared/onboarding/consentFlow';
-import { getRuntime, provisioningDeps } from '../shared/runtime';
+import { getRuntime } from '../shared/runtime';
 import { consentPage, pageLanguage } from './http/consentPages';
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
@@ -18,20 +18,7 @@ import { invocationLogger } from './http/invocationLogger';
  * believes nothing before the signed state checks out.
  */
 async function consentDeps(context: InvocationContext): Promise<ConsentDeps> {
-  const runtime = await getRuntime();
-  return {
-    ...provisioningDeps(runtime, invocationLogger(context)),
-    secrets: runtime.secrets,
-    consent: {
-      clientId: runtime.config.GRAPH_CLIENT_ID,
-      ...(runtime.config.GRAPH_SCOPED_CLIENT_ID
-        ? { scopedClientId: runtime.config.GRAPH_SCOPED_CLIENT_ID }
-        : {}),
-      authorityHost: runtime.config.CONSENT_AUTHORITY_HOST,
-      callbackUrl: runtime.urls.consentCallback,
-      linkMinutes: runtime.config.CONSENT_LINK_MINUTES,
-    },
-  };
+  return (await getRuntime()).consent(invocationLogger(context));
 }
 
 function page(

@@ -1,8 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { handleDelivery } from '../shared/delivery/deliveryAttempt';
 import { deliveryRequestSchema } from '../shared/pbx/pbxEventSchema';
-import { parseAllowedHosts } from '../shared/pbx/privateAddress';
-import { DEFAULT_RETRY_POLICY } from '../shared/pbx/retrySchedule';
 import { getRuntime } from '../shared/runtime';
 import { registerQueue } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
@@ -20,23 +18,7 @@ export async function deliverWebhookFunction(message: unknown, context: Invocati
     return;
   }
   const runtime = await getRuntime();
-  const { config } = runtime;
-  await handleDelivery(parsed.data, {
-    integrations: runtime.repos.integrations,
-    deliveries: runtime.repos.deliveries,
-    secrets: runtime.secrets,
-    queue: runtime.queue,
-    retryPolicy: { ...DEFAULT_RETRY_POLICY, scheduleSeconds: config.PBX_RETRY_SCHEDULE_SECONDS },
-    target: {
-      timeoutMs: config.PBX_TIMEOUT_MS,
-      allowInsecureLoopback: config.PBX_ALLOW_INSECURE_LOOPBACK,
-      allowedPrivateHosts: parseAllowedHosts(config.PBX_ALLOWED_PRIVATE_HOSTS),
-    },
-    now: runtime.now,
-    // Signatures carry wall-clock time: receivers reject timestamps far from their own clock.
-    signingNow: () => new Date(),
-    log,
-  });
+  await handleDelivery(parsed.data, runtime.delivery(log));
 }
 
 registerQueue('deliverWebhook', {

@@ -1,6 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { followGroup } from '../shared/onboarding/groupFollowing';
-import { getRuntime, provisioningDeps } from '../shared/runtime';
+import { getRuntime } from '../shared/runtime';
 import { runMaintenance } from '../shared/subscriptions/maintenanceRun';
 import { registerTimer } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
@@ -12,29 +11,7 @@ import { invocationLogger } from './http/invocationLogger';
  */
 export async function maintenance(_timer: Timer, context: InvocationContext): Promise<void> {
   const runtime = await getRuntime();
-  const config = runtime.config;
-  const log = invocationLogger(context);
-  const report = await runMaintenance({
-    repos: runtime.repos,
-    graphFor: runtime.graphFor,
-    queue: runtime.queue,
-    now: runtime.now,
-    urls: runtime.urls,
-    subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
-    renewMarginMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
-    createsPerRun: config.SUBSCRIPTION_CREATES_PER_RUN,
-    catchUpMinutes: config.CATCH_UP_MINUTES,
-    retentionDays: config.RETENTION_DAYS,
-    coalesceSeconds: config.SYNC_COALESCE_SECONDS,
-    confirmTenantAccess: (integration) => runtime.confirmTenantAccess(integration),
-    followGroup: async (integration) => {
-      await followGroup(integration, {
-        ...provisioningDeps(runtime, log),
-        graphBaseUrl: config.GRAPH_BASE_URL,
-      });
-    },
-    log,
-  });
+  const report = await runMaintenance(runtime.maintenance(invocationLogger(context)));
   // A run where every integration failed is an error the host should record as a failed invocation.
   if (report.integrations > 0 && report.errors.length === report.integrations) {
     throw new Error(`maintenance failed for every integration: ${report.errors.join('; ')}`);

@@ -1,7 +1,7 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { dashboardFor, queueDeliveryStats } from '../shared/management/dashboard';
+import { dashboardFor } from '../shared/management/dashboard';
 import { registerHttp } from './http/functionRegistry';
-import { adminDeps, byMethod, param } from './http/managementRoute';
+import { byMethod, managementDeps, param } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
 import { openApiDocument } from './http/openApi';
 import { problem } from './http/requestBody';
@@ -9,19 +9,12 @@ import { problem } from './http/requestBody';
 /** Dashboard figures per integration, and the OpenAPI document of the management API. */
 async function dashboard(request: HttpRequest, context: InvocationContext) {
   const id = param(request, 'id') ?? '';
-  const { runtime } = await adminDeps(context);
-  const figures = await dashboardFor(id, {
-    repos: runtime.repos,
-    now: runtime.now,
-    deliveryStats: queueDeliveryStats(runtime.queue),
-    expiringWithinMinutes: runtime.config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
-  });
+  const figures = await dashboardFor(id, (await managementDeps(context)).dashboard);
   return figures ? { status: 200, jsonBody: figures } : problem(404, `no integration ${id}`);
 }
 
 async function openApi(_request: HttpRequest, context: InvocationContext) {
-  const { runtime } = await adminDeps(context);
-  return { status: 200, jsonBody: openApiDocument(runtime.config.PUBLIC_BASE_URL) };
+  return { status: 200, jsonBody: openApiDocument((await managementDeps(context)).publicBaseUrl) };
 }
 
 registerHttp('manageDashboard', {

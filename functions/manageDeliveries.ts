@@ -3,9 +3,9 @@ import { DEFAULT_ERROR_LIMIT, deliverySummary, replayFailedDeliveries } from '..
 import { enablePbxEndpoint } from '../shared/delivery/pbxEndpoint';
 import { resendSnapshot } from '../shared/delivery/snapshotOnDemand';
 import { errorLimitSchema, type ReplayBody, replayBodySchema } from '../shared/management/deliveryQueries';
-import { getRuntime } from '../shared/runtime';
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
+import { managementDeps } from './http/managementRoute';
 import { type BodyResult, problem, readJsonBody } from './http/requestBody';
 
 /**
@@ -16,7 +16,10 @@ import { type BodyResult, problem, readJsonBody } from './http/requestBody';
 const MAX_BODY_BYTES = 64 * 1024;
 const BASE = 'manage/integrations/{id}';
 
-export async function getDeliveries(request: HttpRequest): Promise<HttpResponseInit> {
+export async function getDeliveries(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   const refused = checkIds(request);
   if (refused) return refused;
   const rawLimit = request.query.get('errors');
@@ -25,8 +28,8 @@ export async function getDeliveries(request: HttpRequest): Promise<HttpResponseI
       ? { success: true as const, data: DEFAULT_ERROR_LIMIT }
       : errorLimitSchema.safeParse(rawLimit);
   if (!limit.success) return problem(400, 'errors must be a whole number from 1 to 100');
-  const runtime = await getRuntime();
-  const summary = await deliverySummary(idOf(request), runtime.repos, limit.data);
+  const deps = (await managementDeps(context)).deliveryLog;
+  const summary = await deliverySummary(idOf(request), deps, limit.data);
   return summary ? { status: 200, jsonBody: summary } : problem(404, 'no such integration');
 }
 
@@ -38,17 +41,8 @@ export async function replayDeliveries(
   if (refused) return refused;
   const body = await optionalBody(request);
   if (!body.ok) return body.response;
-  const runtime = await getRuntime();
-  const result = await replayFailedDeliveries(
-    idOf(request),
-    {
-      integrations: runtime.repos.integrations,
-      deliveries: runtime.repos.deliveries,
-      queue: runtime.queue,
-      now: runtime.now,
-    },
-    body.value.webhookIds,
-  );
+  const deps = (await managementDeps(context)).deliveryLog;
+  const result = await replayFailedDeliveries(idOf(request), deps, body.value.webhookIds);
   switch (result.kind) {
     case 'notFound':
       return problem(404, 'no such integration');
@@ -63,15 +57,14 @@ export async function replayDeliveries(
   }
 }
 
-export async function postSnapshot(request: HttpRequest): Promise<HttpResponseInit> {
+export async function postSnapshot(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   const refused = checkIds(request);
   if (refused) return refused;
-  const runtime = await getRuntime();
-  const result = await resendSnapshot(idOf(request), request.params.userId ?? '', {
-    ...runtime.repos,
-    queue: runtime.queue,
-    now: runtime.now,
-  });
+  const deps = (await managementDeps(context)).snapshot;
+  const result = await resendSnapshot(idOf(request), request.params.userId ?? '', deps);
   if (result.kind === 'notFound') return problem(404, `no such ${result.what}`);
   const { kind: _, ...queued } = result;
   return { status: 202, jsonBody: queued };
@@ -83,11 +76,7 @@ export async function postEnableEndpoint(
 ): Promise<HttpResponseInit> {
   const refused = checkIds(request);
   if (refused) return refused;
-  const runtime = await getRuntime();
-  const result = await enablePbxEndpoint(idOf(request), {
-    integrations: runtime.repos.integrations,
-    now: runtime.now,
-  });
+  const result = await enablePbxEndpoint(idOf(request), (await managementDeps(context)).endpoint);
   if (result.kind === 'notFound') return problem(404, 'no such integration');
   if (result.wasDisabled)
     invocationLogger(context).info('PBX endpoint enabled', { integrationId: idOf(request) });

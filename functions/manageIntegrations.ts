@@ -1,11 +1,11 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { ruleSetSchema } from '../shared/domain/rules/ruleSet';
+import { listIntegrations, readIntegration } from '../shared/management/integrationReads';
 import {
   createIntegration,
   deleteIntegration,
   explainForIntegration,
-  integrationView,
   queueResync,
   replaceRules,
   updateIntegration,
@@ -18,41 +18,39 @@ import {
   updateIntegrationSchema,
 } from '../shared/management/managementSchemas';
 import { registerHttp } from './http/functionRegistry';
-import { adminDeps, answer, byMethod, param, readBody } from './http/managementRoute';
+import { answer, byMethod, managementDeps, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
+import { outcomeResponse } from './http/outcomeResponse';
 import { problem } from './http/requestBody';
 
 /** Integrations: list, create, read, change, delete; rules; resync; explain. Function keys required. */
-async function listIntegrations(_request: HttpRequest, context: InvocationContext) {
-  const { runtime } = await adminDeps(context);
-  const all = await runtime.repos.integrations.list();
-  return { status: 200, jsonBody: all.map((i) => integrationView(i, runtime.config.PUBLIC_BASE_URL)) };
+async function getIntegrations(_request: HttpRequest, context: InvocationContext) {
+  const deps = (await managementDeps(context)).admin;
+  return { status: 200, jsonBody: await listIntegrations(deps) };
 }
 
 async function postIntegration(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, createIntegrationSchema);
   if (!body.ok) return body.response;
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(await createIntegration(body.value, deps), 201, (value) => value);
 }
 
 async function getIntegration(request: HttpRequest, context: InvocationContext) {
   const id = param(request, 'id');
-  const { runtime } = await adminDeps(context);
-  const stored = id ? await runtime.repos.integrations.get(id) : undefined;
-  if (!stored) return problem(404, `no integration ${id ?? ''}`);
-  return { status: 200, jsonBody: integrationView(stored.value, runtime.config.PUBLIC_BASE_URL) };
+  const deps = (await managementDeps(context)).admin;
+  return outcomeResponse(await readIntegration(id ?? '', deps), 200);
 }
 
 async function patchIntegration(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, updateIntegrationSchema);
   if (!body.ok) return body.response;
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(await updateIntegration(param(request, 'id') ?? '', body.value, deps), 200, (view) => view);
 }
 
 async function removeIntegration(request: HttpRequest, context: InvocationContext) {
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
 }
 
@@ -69,13 +67,13 @@ const rulesBody = z.unknown().transform((value, ctx): RulesInput => {
 async function putRules(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, rulesBody);
   if (!body.ok) return body.response;
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200, (view) => view);
 }
 
 async function resyncIntegration(request: HttpRequest, context: InvocationContext) {
   const id = param(request, 'id') ?? '';
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   if (!(await deps.repos.integrations.get(id))) return problem(404, `no integration ${id}`);
   return { status: 202, jsonBody: { queued: await queueResync(id, 'resync', deps) } };
 }
@@ -83,7 +81,7 @@ async function resyncIntegration(request: HttpRequest, context: InvocationContex
 async function explain(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, explainSchema);
   if (!body.ok) return body.response;
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(
     await explainForIntegration(param(request, 'id') ?? '', body.value, deps),
     200,
@@ -95,7 +93,7 @@ registerHttp('manageIntegrations', {
   methods: ['GET', 'POST'],
   authLevel: 'function',
   route: ROUTE.integrations,
-  handler: byMethod({ GET: listIntegrations, POST: postIntegration }),
+  handler: byMethod({ GET: getIntegrations, POST: postIntegration }),
 });
 
 registerHttp('manageIntegration', {

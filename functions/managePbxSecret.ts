@@ -1,8 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { rotatePbxSecret } from '../shared/delivery/pbxSecretRotation';
-import { getRuntime } from '../shared/runtime';
 import { registerHttp } from './http/functionRegistry';
-import { invocationLogger } from './http/invocationLogger';
+import { managementDeps } from './http/managementRoute';
 import { problem } from './http/requestBody';
 
 /**
@@ -15,14 +14,7 @@ export async function postRotatePbxSecret(
 ): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
   if (id.length > 100) return problem(400, 'integration id longer than 100 characters');
-  const runtime = await getRuntime();
-  const result = await rotatePbxSecret(id, {
-    integrations: runtime.repos.integrations,
-    secrets: runtime.secrets,
-    now: runtime.now,
-    windowHours: runtime.config.PBX_SECRET_ROTATION_HOURS,
-    log: invocationLogger(context),
-  });
+  const result = await rotatePbxSecret(id, (await managementDeps(context)).rotation);
   if (result.kind === 'notFound') return problem(404, 'no such integration');
   return {
     status: 200,

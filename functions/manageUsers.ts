@@ -9,20 +9,20 @@ import {
 } from '../shared/management/integrations';
 import { addUserSchema, userTriggersBodySchema } from '../shared/management/managementSchemas';
 import { registerHttp } from './http/functionRegistry';
-import { adminDeps, answer, byMethod, param, readBody } from './http/managementRoute';
+import { answer, byMethod, managementDeps, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
 import { problem } from './http/requestBody';
 
 /** An integration's mailboxes: list with status, add by address, remove, resync. Function keys required. */
 async function getUsers(request: HttpRequest, context: InvocationContext) {
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(await listUsers(param(request, 'id') ?? '', deps), 200, (users) => users);
 }
 
 async function postUser(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, addUserSchema);
   if (!body.ok) return body.response;
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   const result = await requestUser(param(request, 'id') ?? '', body.value.email, deps);
   switch (result.kind) {
     case 'added':
@@ -40,7 +40,7 @@ async function postUser(request: HttpRequest, context: InvocationContext) {
 }
 
 async function removeUser(request: HttpRequest, context: InvocationContext) {
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(
     await deleteUser(param(request, 'id') ?? '', param(request, 'userId') ?? '', deps),
     204,
@@ -49,7 +49,7 @@ async function removeUser(request: HttpRequest, context: InvocationContext) {
 }
 
 async function resync(request: HttpRequest, context: InvocationContext) {
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   return answer(
     await resyncUser(param(request, 'id') ?? '', param(request, 'userId') ?? '', deps),
     202,
@@ -60,7 +60,7 @@ async function resync(request: HttpRequest, context: InvocationContext) {
 async function putTriggers(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, userTriggersBodySchema);
   if (!body.ok) return body.response;
-  const { deps } = await adminDeps(context);
+  const deps = (await managementDeps(context)).admin;
   const result = await setUserTriggers(
     param(request, 'id') ?? '',
     param(request, 'userId') ?? '',

@@ -23,24 +23,9 @@ export async function syncUser(message: unknown, context: InvocationContext): Pr
     return;
   }
   const runtime = await getRuntime();
-  const outcome = await handleSyncRequest(
-    parsed.data,
-    {
-      repos: runtime.repos,
-      graphFor: runtime.graphFor,
-      graphBaseUrl: runtime.config.GRAPH_BASE_URL,
-      deltaPageSize: runtime.config.DELTA_PAGE_SIZE,
-      queue: runtime.queue,
-      now: runtime.now,
-      log,
-      subscriptionUpkeep: {
-        repos: runtime.repos,
-        urls: runtime.urls,
-        subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
-      },
-    },
-    { redelivered: info.deliveryCount > 1 },
-  );
+  const outcome = await handleSyncRequest(parsed.data, runtime.sync(log), {
+    redelivered: info.deliveryCount > 1,
+  });
   if (outcome.kind === 'skipped') log.info('sync skipped', { userId: parsed.data.userId, why: outcome.why });
 }
 

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from './pbx/retrySchedule';
+import { parseAllowedHosts } from './pbx/privateAddress';
+import {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+  parseRetrySchedule,
+} from './pbx/retrySchedule';
 
 /**
  * Every setting the service reads, parsed once. A missing or malformed setting
@@ -118,9 +123,21 @@ const configSchema = z
         message: 'required when QUEUE_MODE is servicebus',
       });
     }
-  });
+  })
+  // The shapes the code uses, derived once here so no handler re-parses a setting
+  // (and no two handlers can read the same setting differently).
+  .transform((settings) => ({
+    ...settings,
+    /** Where webhooks may go: one policy for saving a PBX URL and for sending to it. */
+    pbxTarget: {
+      timeoutMs: settings.PBX_TIMEOUT_MS,
+      allowInsecureLoopback: settings.PBX_ALLOW_INSECURE_LOOPBACK,
+      allowedPrivateHosts: parseAllowedHosts(settings.PBX_ALLOWED_PRIVATE_HOSTS),
+    },
+    pbxRetryPolicy: { ...DEFAULT_RETRY_POLICY, scheduleSeconds: settings.PBX_RETRY_SCHEDULE_SECONDS },
+  }));
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

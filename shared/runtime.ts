@@ -1,9 +1,18 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { type Config, loadConfig } from './config';
+import type { DeliveryDeps } from './delivery/deliveryAttempt';
+import type { DeliveryLogDeps } from './delivery/deliveryLog';
+import type { EndpointDeps } from './delivery/pbxEndpoint';
+import type { RotationDeps } from './delivery/pbxSecretRotation';
+import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import { createGraphClient } from './graph/graphClient';
 import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
 import type { Logger } from './logger';
+import { type DashboardDeps, queueDeliveryStats } from './management/dashboard';
+import type { AdminDeps } from './management/integrations';
+import type { ConsentDeps } from './onboarding/consentFlow';
+import { followGroup } from './onboarding/groupFollowing';
 import type { ProvisioningDeps } from './onboarding/userProvisioning';
 import type { QueueSender } from './queue/queuePort';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
@@ -12,13 +21,17 @@ import type { SecretStore } from './secrets/secretStore';
 import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
-import { type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
+import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
+import { type IntakeDeps, type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
+import type { SyncDeps } from './sync/userSync';
 
-/**
- * The one composition root: every client is built here from config and handed
- * to the services. The Azure entry points and the local host both use it; the
- * local host only swaps the queue and the secret store for in-process ones.
- */
+// The one composition root. Every client is built here from the parsed config,
+// once per process, and every capability's dependencies are put together here:
+// a function file parses its trigger, asks the runtime for its capability's
+// dependencies (with the invocation's logger) and calls one service. The Azure
+// entry points and the local host both use it; the local host only swaps the
+// queue and the secret store for in-process ones.
+
 export interface Runtime {
   config: Config;
   repos: Repositories;
@@ -31,6 +44,26 @@ export interface Runtime {
   now: () => Date;
   subscriptionCache: SubscriptionCache;
   urls: { notification: string; lifecycle: string; consentCallback: string };
+  /** Each capability's dependencies, for one invocation's logger. */
+  intake(log: Logger, cause: 'notification' | 'lifecycle'): IntakeDeps;
+  /** Adding and removing users, provisioning after consent. */
+  onboarding(log: Logger): ProvisioningDeps;
+  sync(log: Logger): SyncDeps;
+  delivery(log: Logger): DeliveryDeps;
+  maintenance(log: Logger): MaintenanceDeps;
+  consent(log: Logger): ConsentDeps;
+  management(log: Logger): ManagementDeps;
+}
+
+/** The management API's services, each with what it needs (see functions/manage*.ts). */
+export interface ManagementDeps {
+  admin: AdminDeps;
+  deliveryLog: DeliveryLogDeps;
+  endpoint: EndpointDeps;
+  snapshot: SnapshotDeps;
+  rotation: RotationDeps;
+  dashboard: DashboardDeps;
+  publicBaseUrl: string;
 }
 
 export type GraphIdentity = Pick<IntegrationRecord, 'tenantId' | 'consentMode'>;
@@ -77,7 +110,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   };
   const clients = new Map<string, Client>();
   const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
-  return {
+  const infrastructure: Infrastructure = {
     config,
     repos,
     queue,
@@ -109,6 +142,116 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       if (!integration.tenantId) throw new Error('integration has no tenant yet (admin consent pending)');
       await tokensFor(integration)(integration.tenantId);
     },
+  };
+  return withCapabilities(infrastructure);
+}
+
+type Infrastructure = Omit<
+  Runtime,
+  'intake' | 'onboarding' | 'sync' | 'delivery' | 'maintenance' | 'consent' | 'management'
+>;
+
+function withCapabilities(infra: Infrastructure): Runtime {
+  const { config, repos, queue, secrets, now, urls } = infra;
+  const provisioning = (log: Logger): ProvisioningDeps => ({
+    repos,
+    graphFor: infra.graphFor,
+    queue,
+    now,
+    urls,
+    subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
+    defaultTimeZone: config.DEFAULT_TIME_ZONE,
+    log,
+  });
+  const admin = (log: Logger): AdminDeps => ({
+    ...provisioning(log),
+    secrets,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    pbxTarget: config.pbxTarget,
+  });
+  return {
+    ...infra,
+    onboarding: provisioning,
+    intake: (log, cause) => ({
+      subscriptions: repos.subscriptions,
+      queue,
+      now,
+      coalesceSeconds: config.SYNC_COALESCE_SECONDS,
+      cache: infra.subscriptionCache,
+      cause,
+      log,
+    }),
+    sync: (log) => ({
+      repos,
+      graphFor: infra.graphFor,
+      graphBaseUrl: config.GRAPH_BASE_URL,
+      deltaPageSize: config.DELTA_PAGE_SIZE,
+      queue,
+      now,
+      log,
+      subscriptionUpkeep: { repos, urls, subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES },
+    }),
+    delivery: (log) => ({
+      integrations: repos.integrations,
+      deliveries: repos.deliveries,
+      secrets,
+      queue,
+      retryPolicy: config.pbxRetryPolicy,
+      target: config.pbxTarget,
+      now,
+      // Signatures carry wall-clock time: receivers reject timestamps far from their own clock.
+      signingNow: () => new Date(),
+      log,
+    }),
+    maintenance: (log) => ({
+      repos,
+      graphFor: infra.graphFor,
+      queue,
+      now,
+      urls,
+      subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
+      renewMarginMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
+      createsPerRun: config.SUBSCRIPTION_CREATES_PER_RUN,
+      catchUpMinutes: config.CATCH_UP_MINUTES,
+      retentionDays: config.RETENTION_DAYS,
+      coalesceSeconds: config.SYNC_COALESCE_SECONDS,
+      confirmTenantAccess: (integration) => infra.confirmTenantAccess(integration),
+      followGroup: async (integration) => {
+        await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL });
+      },
+      log,
+    }),
+    consent: (log) => ({
+      ...provisioning(log),
+      secrets,
+      consent: {
+        clientId: config.GRAPH_CLIENT_ID,
+        ...(config.GRAPH_SCOPED_CLIENT_ID ? { scopedClientId: config.GRAPH_SCOPED_CLIENT_ID } : {}),
+        authorityHost: config.CONSENT_AUTHORITY_HOST,
+        callbackUrl: urls.consentCallback,
+        linkMinutes: config.CONSENT_LINK_MINUTES,
+      },
+    }),
+    management: (log) => ({
+      admin: admin(log),
+      deliveryLog: { integrations: repos.integrations, deliveries: repos.deliveries, queue, now },
+      endpoint: { integrations: repos.integrations, now },
+      snapshot: { ...repos, queue, now },
+      rotation: {
+        integrations: repos.integrations,
+        secrets,
+        now,
+        windowHours: config.PBX_SECRET_ROTATION_HOURS,
+        log,
+      },
+      dashboard: {
+        repos,
+        now,
+        deliveryStats: queueDeliveryStats(queue),
+        expiringWithinMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
+      },
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+    }),
   };
 }
 
@@ -153,18 +296,4 @@ export function getRuntime(): Promise<Runtime> {
 /** The local host and tests install a runtime they built themselves. */
 export function useRuntime(runtime: Runtime): void {
   current = Promise.resolve(runtime);
-}
-
-/** What the provisioning services need, as the runtime provides it; one place instead of every caller. */
-export function provisioningDeps(runtime: Runtime, log: Logger): ProvisioningDeps {
-  return {
-    repos: runtime.repos,
-    graphFor: runtime.graphFor,
-    queue: runtime.queue,
-    now: runtime.now,
-    urls: runtime.urls,
-    subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
-    defaultTimeZone: runtime.config.DEFAULT_TIME_ZONE,
-    log,
-  };
 }

@@ -1,6 +1,5 @@
 import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
-import { provisioningDeps } from '../../shared/runtime';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../localHost/demoTenant';
 import { type LocalHost, startLocalHost } from '../localHost/localHost';
 import { inParallel } from './percentiles';
@@ -87,7 +86,7 @@ export async function provision(host: LocalHost, users: readonly BenchUser[]): P
     const result = await addUser(
       DEMO_INTEGRATION_ID,
       users[i]!.address,
-      provisioningDeps(host.runtime, silentLogger),
+      host.runtime.onboarding(silentLogger),
     );
     if (result.kind !== 'added') throw new Error(`${users[i]!.address}: ${result.reason}`);
   });

@@ -15,7 +15,7 @@ import { presetRuleSet } from '../../shared/domain/rules/presets';
 import { consoleLogger, type Logger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { generateSigningSecret } from '../../shared/pbx/signing';
-import { createRuntime, provisioningDeps, type Runtime, useRuntime } from '../../shared/runtime';
+import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
 import { startAzuriteTables } from '../azurite';
 import {
   type GraphSimulator,
@@ -302,7 +302,7 @@ async function seedDemoIntegration(
   else await runtime.repos.integrations.create(record);
   for (const user of DEMO_USERS) {
     const result = await addUser(DEMO_INTEGRATION_ID, user.userPrincipalName, {
-      ...provisioningDeps(runtime, demo.log),
+      ...runtime.onboarding(demo.log),
     });
     if (result.kind !== 'added') throw new Error(`demo user ${user.userPrincipalName}: ${result.reason}`);
   }

@@ -46,15 +46,7 @@ export async function answerGraphPost(
   if (!body.ok) return body.response;
   const runtime = await getRuntime();
   const log = invocationLogger(context);
-  const work = acceptChangeNotifications(body.value.value, {
-    subscriptions: runtime.repos.subscriptions,
-    queue: runtime.queue,
-    now: runtime.now,
-    coalesceSeconds: runtime.config.SYNC_COALESCE_SECONDS,
-    cache: runtime.subscriptionCache,
-    cause,
-    log,
-  }).then(
+  const work = acceptChangeNotifications(body.value.value, runtime.intake(log, cause)).then(
     (): QueueingOutcome => ({ kind: 'done' }),
     (error: unknown): QueueingOutcome => ({ kind: 'failed', error }),
   );

@@ -1,24 +1,16 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import type { AdminDeps, AdminResult } from '../../shared/management/integrations';
-import { getRuntime, provisioningDeps, type Runtime } from '../../shared/runtime';
+import type { AdminResult } from '../../shared/management/integrations';
+import { getRuntime, type ManagementDeps } from '../../shared/runtime';
 import { invocationLogger } from './invocationLogger';
 import { type BodyResult, problem, readJsonBody } from './requestBody';
 
 /** Rule sets are the largest bodies (hundreds of rules); far below this. */
 export const MAX_MANAGEMENT_BODY_BYTES = 512 * 1024;
 
-export async function adminDeps(context: InvocationContext): Promise<{ runtime: Runtime; deps: AdminDeps }> {
-  const runtime = await getRuntime();
-  return {
-    runtime,
-    deps: {
-      ...provisioningDeps(runtime, invocationLogger(context)),
-      secrets: runtime.secrets,
-      publicBaseUrl: runtime.config.PUBLIC_BASE_URL,
-      allowInsecureLoopback: runtime.config.PBX_ALLOW_INSECURE_LOOPBACK,
-    },
-  };
+/** The management capability's dependencies for this invocation, from the composition root. */
+export async function managementDeps(context: InvocationContext): Promise<ManagementDeps> {
+  return (await getRuntime()).management(invocationLogger(context));
 }
 
 export function readBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<BodyResult<T>> {

@@ -4,7 +4,7 @@ import { presetRuleSet } from '../domain/rules/presets';
 import { type RuleSet, userTriggerIssues } from '../domain/rules/ruleSet';
 import { syncWindowFor } from '../domain/syncWindow';
 import { addUser, type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
-import { checkPbxTarget } from '../pbx/pbxTarget';
+import { checkPbxTarget, type TargetPolicy } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
 import {
@@ -19,7 +19,8 @@ import type { CreateIntegration, RulesInput, UpdateIntegration } from './managem
 export interface AdminDeps extends ProvisioningDeps {
   secrets: SecretStore;
   publicBaseUrl: string;
-  allowInsecureLoopback: boolean;
+  /** The same policy the delivery uses, so a URL that can be saved can be sent to. */
+  pbxTarget: TargetPolicy;
 }
 
 export type AdminResult<T> =
@@ -86,7 +87,7 @@ export async function createIntegration(
   input: CreateIntegration,
   deps: AdminDeps,
 ): Promise<AdminResult<{ integration: IntegrationView; pbxSecret: string }>> {
-  const target = checkPbxTarget(input.pbxUrl, deps.allowInsecureLoopback);
+  const target = checkPbxTarget(input.pbxUrl, deps.pbxTarget);
   if (target.kind === 'refused') return { kind: 'refused', status: 400, reason: target.reason };
   if (await deps.repos.integrations.get(input.id)) {
     return { kind: 'refused', status: 409, reason: `integration ${input.id} exists already` };
@@ -131,7 +132,7 @@ export async function updateIntegration(
   deps: AdminDeps,
 ): Promise<AdminResult<IntegrationView>> {
   if (change.pbxUrl !== undefined) {
-    const target = checkPbxTarget(change.pbxUrl, deps.allowInsecureLoopback);
+    const target = checkPbxTarget(change.pbxUrl, deps.pbxTarget);
     if (target.kind === 'refused') return { kind: 'refused', status: 400, reason: target.reason };
   }
   const { followGroupId, ...fields } = change;

@@ -30,7 +30,7 @@ describe('consent modes', () => {
     defaultTimeZone: 'Europe/Stockholm',
     log: silentLogger,
     publicBaseUrl: 'https://pbxsync.example',
-    allowInsecureLoopback: false,
+    pbxTarget: { allowInsecureLoopback: false },
   });
   const clientIdOf = (link: Awaited<ReturnType<typeof consentRedirect>>) =>
     link.kind === 'redirect' ? new URL(link.location).searchParams.get('client_id') : link.kind;

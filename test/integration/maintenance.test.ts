@@ -1,7 +1,6 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { silentLogger } from '../../shared/logger';
 import { removeUser } from '../../shared/onboarding/userProvisioning';
-import { provisioningDeps } from '../../shared/runtime';
 import type { AbsenceRecord } from '../../shared/storage/records';
 import { addDemoUsers, settle, startTestHost } from '../support/localHostHarness';
 
@@ -128,7 +127,7 @@ describe('maintenance run', () => {
     ]);
     expect(await host.runtime.repos.absences.listForUser(DEMO_INTEGRATION_ID, user.id)).toHaveLength(1);
     const removed = await removeUser(DEMO_INTEGRATION_ID, user.id, {
-      ...provisioningDeps(host.runtime, silentLogger),
+      ...host.runtime.onboarding(silentLogger),
     });
     expect(removed).toBe(true);
     expect(await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, user.id)).toBeUndefined();

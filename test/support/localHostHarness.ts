@@ -2,7 +2,6 @@ import { DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { type LocalHost, type LocalHostOptions, startLocalHost } from '../../dev/localHost/localHost';
 import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
-import { provisioningDeps } from '../../shared/runtime';
 import { testTablesConnectionString, uniqueTablePrefix } from './tables';
 
 /** The whole local system on free ports, on fresh tables of the test run's Azurite, with its output captured. */
@@ -78,7 +77,7 @@ export async function addDemoUsers(host: LocalHost, count: number, offset = 0): 
       displayName: `User ${i}`,
     });
     const result = await addUser('demo', address, {
-      ...provisioningDeps(host.runtime, silentLogger),
+      ...host.runtime.onboarding(silentLogger),
     });
     if (result.kind !== 'added') throw new Error(result.reason);
     ids.push(id);
