@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { failureForLog } from '../shared/logger';
 import {
   type ConsentDeps,
   type ConsentOutcome,
@@ -10,6 +11,7 @@ import { getRuntime } from '../shared/runtime';
 import { consentPage, pageLanguage } from './http/consentPages';
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
+import { routeIdProblem } from './http/routeIds';
 
 /**
  * The admin consent link and Microsoft's redirect back. Both are anonymous
@@ -45,7 +47,7 @@ export async function consentLink(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const id = request.params.integrationId ?? '';
-  if (id.length === 0 || id.length > 100) return page(request, { kind: 'unknownIntegration' });
+  if (routeIdProblem(request.params)) return page(request, { kind: 'unknownIntegration' });
   try {
     const link = await consentRedirect(id, await consentDeps(context));
     if (link.kind === 'unknownIntegration') return page(request, link);
@@ -53,7 +55,7 @@ export async function consentLink(
       return page(request, { kind: 'failed', code: 'scoped_mode_not_deployed' });
     return { status: 302, headers: { Location: link.location, 'Cache-Control': 'no-store' } };
   } catch (error) {
-    context.error(`consent link failed: ${error instanceof Error ? error.name : 'error'}`);
+    invocationLogger(context).error('consent link failed', failureForLog(error));
     return page(request, { kind: 'failed', code: 'service_error' });
   }
 }
@@ -67,7 +69,7 @@ export async function consentCallback(
   try {
     return page(request, await completeConsent(query.data, await consentDeps(context)));
   } catch (error) {
-    context.error(`consent callback failed: ${error instanceof Error ? error.name : 'error'}`);
+    invocationLogger(context).error('consent callback failed', failureForLog(error));
     return page(request, { kind: 'failed', code: 'service_error' });
   }
 }

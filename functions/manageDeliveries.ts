@@ -5,7 +5,7 @@ import { resendSnapshot } from '../shared/delivery/snapshotOnDemand';
 import { errorLimitSchema, type ReplayBody, replayBodySchema } from '../shared/management/deliveryQueries';
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
-import { managementDeps } from './http/managementRoute';
+import { byMethod, managementDeps } from './http/managementRoute';
 import { type BodyResult, problem, readJsonBody } from './http/requestBody';
 
 /**
@@ -20,8 +20,6 @@ export async function getDeliveries(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const refused = checkIds(request);
-  if (refused) return refused;
   const rawLimit = request.query.get('errors');
   const limit =
     rawLimit === null
@@ -37,8 +35,6 @@ export async function replayDeliveries(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const refused = checkIds(request);
-  if (refused) return refused;
   const body = await optionalBody(request);
   if (!body.ok) return body.response;
   const deps = (await managementDeps(context)).deliveryLog;
@@ -61,8 +57,6 @@ export async function postSnapshot(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const refused = checkIds(request);
-  if (refused) return refused;
   const deps = (await managementDeps(context)).snapshot;
   const result = await resendSnapshot(idOf(request), request.params.userId ?? '', deps);
   if (result.kind === 'notFound') return problem(404, `no such ${result.what}`);
@@ -74,23 +68,11 @@ export async function postEnableEndpoint(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const refused = checkIds(request);
-  if (refused) return refused;
   const result = await enablePbxEndpoint(idOf(request), (await managementDeps(context)).endpoint);
   if (result.kind === 'notFound') return problem(404, 'no such integration');
   if (result.wasDisabled)
     invocationLogger(context).info('PBX endpoint enabled', { integrationId: idOf(request) });
   return { status: 200, jsonBody: { endpoint: { state: 'active' }, wasDisabled: result.wasDisabled } };
-}
-
-/** Ids become table keys; one too long to be a key is a 400, not a storage error. */
-function checkIds(request: HttpRequest): HttpResponseInit | undefined {
-  if (idOf(request).length > 100) return problem(400, 'integration id longer than 100 characters');
-  const userId = request.params.userId;
-  if (userId !== undefined && (userId.length === 0 || userId.length > 200)) {
-    return problem(400, 'user id must be 1 to 200 characters');
-  }
-  return undefined;
 }
 
 function idOf(request: HttpRequest): string {
@@ -107,23 +89,23 @@ registerHttp('deliveryLog', {
   methods: ['GET'],
   authLevel: 'function',
   route: `${BASE}/deliveries`,
-  handler: getDeliveries,
+  handler: byMethod({ GET: getDeliveries }),
 });
 registerHttp('replayDeliveries', {
   methods: ['POST'],
   authLevel: 'function',
   route: `${BASE}/deliveries/replay`,
-  handler: replayDeliveries,
+  handler: byMethod({ POST: replayDeliveries }),
 });
 registerHttp('userSnapshot', {
   methods: ['POST'],
   authLevel: 'function',
   route: `${BASE}/users/{userId}/snapshot`,
-  handler: postSnapshot,
+  handler: byMethod({ POST: postSnapshot }),
 });
 registerHttp('enablePbxEndpoint', {
   methods: ['POST'],
   authLevel: 'function',
   route: `${BASE}/pbx/enable`,
-  handler: postEnableEndpoint,
+  handler: byMethod({ POST: postEnableEndpoint }),
 });

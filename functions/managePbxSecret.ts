@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { rotatePbxSecret } from '../shared/delivery/pbxSecretRotation';
 import { registerHttp } from './http/functionRegistry';
-import { managementDeps } from './http/managementRoute';
+import { byMethod, managementDeps } from './http/managementRoute';
 import { problem } from './http/requestBody';
 
 /**
@@ -13,7 +13,6 @@ export async function postRotatePbxSecret(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
-  if (id.length > 100) return problem(400, 'integration id longer than 100 characters');
   const result = await rotatePbxSecret(id, (await managementDeps(context)).rotation);
   if (result.kind === 'notFound') return problem(404, 'no such integration');
   return {
@@ -30,5 +29,5 @@ registerHttp('rotatePbxSecret', {
   methods: ['POST'],
   authLevel: 'function',
   route: 'manage/integrations/{id}/pbx/secret/rotate',
-  handler: postRotatePbxSecret,
+  handler: byMethod({ POST: postRotatePbxSecret }),
 });

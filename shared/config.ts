@@ -14,93 +14,97 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 const positiveInt = z.coerce.number().int().positive();
 const url = z.url();
 
-const configSchema = z
-  .object({
-    /** Where Graph reaches this app from outside, e.g. https://contoso-pbxsync.azurewebsites.net */
-    PUBLIC_BASE_URL: url,
+const settingsSchema = z.object({
+  /** Where Graph reaches this app from outside, e.g. https://contoso-pbxsync.azurewebsites.net */
+  PUBLIC_BASE_URL: url,
 
-    /** Multi-tenant Entra app that customers consent to. */
-    GRAPH_CLIENT_ID: z.string().min(1),
-    /** Key Vault reference in Azure; plain text only locally. */
-    GRAPH_CLIENT_SECRET: z.string().min(1),
-    /**
-     * Second multi-tenant app for the scoped consent mode: it asks for no
-     * calendar permission (the Exchange admin grants one on a group of
-     * mailboxes instead). Both or neither; scoped integrations need them.
-     */
-    GRAPH_SCOPED_CLIENT_ID: z.string().min(1).optional(),
-    GRAPH_SCOPED_CLIENT_SECRET: z.string().min(1).optional(),
-    /** Graph host without version (v1.0 is appended): graph.microsoft.com in Azure, the simulator locally. */
-    GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
-    /** Token endpoint host; login.microsoftonline.com in Azure, the simulator locally. */
-    GRAPH_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
-    /** Where the admin consent link sends the Microsoft 365 admin; the simulator locally. */
-    CONSENT_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
-    /** How long a consent link's signed state stays valid after the admin opened the link. */
-    CONSENT_LINK_MINUTES: positiveInt.max(1440).default(60),
-    /** Requested subscription lifetime; Graph may grant less, and we keep what it grants. */
-    SUBSCRIPTION_MAX_MINUTES: positiveInt.default(10080),
-    /** Subscriptions expiring within this many minutes are renewed by the maintenance run. */
-    SUBSCRIPTION_RENEW_MARGIN_MINUTES: positiveInt.default(1440),
-    /** Graph allows 500 subscription writes per 20 s per app and tenant; one run stays below that. */
-    SUBSCRIPTION_CREATES_PER_RUN: positiveInt.max(450).default(400),
-    /** IANA zone for all-day entries when a mailbox's own zone cannot be read. */
-    DEFAULT_TIME_ZONE: z
-      .string()
-      .refine((zone) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'an IANA time zone such as Europe/Stockholm')
-      .default('Europe/Stockholm'),
-    /** Users not synced for this long get a catch-up sync (notifications can be lost). */
-    CATCH_UP_MINUTES: positiveInt.default(60),
-    /** Absences are kept this many days after they ended. */
-    RETENTION_DAYS: positiveInt.default(30),
-    /** Max page size asked of calendarView/delta. */
-    DELTA_PAGE_SIZE: positiveInt.max(1000).default(100),
+  /** Multi-tenant Entra app that customers consent to. */
+  GRAPH_CLIENT_ID: z.string().min(1),
+  /** Key Vault reference in Azure; plain text only locally. */
+  GRAPH_CLIENT_SECRET: z.string().min(1),
+  /**
+   * Second multi-tenant app for the scoped consent mode: it asks for no
+   * calendar permission (the Exchange admin grants one on a group of
+   * mailboxes instead). Both or neither; scoped integrations need them.
+   */
+  GRAPH_SCOPED_CLIENT_ID: z.string().min(1).optional(),
+  GRAPH_SCOPED_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Graph host without version (v1.0 is appended): graph.microsoft.com in Azure, the simulator locally. */
+  GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
+  /** Token endpoint host; login.microsoftonline.com in Azure, the simulator locally. */
+  GRAPH_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
+  /** Where the admin consent link sends the Microsoft 365 admin; the simulator locally. */
+  CONSENT_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
+  /** How long a consent link's signed state stays valid after the admin opened the link. */
+  CONSENT_LINK_MINUTES: positiveInt.max(1440).default(60),
+  /** Requested subscription lifetime; Graph may grant less, and we keep what it grants. */
+  SUBSCRIPTION_MAX_MINUTES: positiveInt.default(10080),
+  /** Subscriptions expiring within this many minutes are renewed by the maintenance run. */
+  SUBSCRIPTION_RENEW_MARGIN_MINUTES: positiveInt.default(1440),
+  /** Graph allows 500 subscription writes per 20 s per app and tenant; one run stays below that. */
+  SUBSCRIPTION_CREATES_PER_RUN: positiveInt.max(450).default(400),
+  /** IANA zone for all-day entries when a mailbox's own zone cannot be read. */
+  DEFAULT_TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'an IANA time zone such as Europe/Stockholm')
+    .default('Europe/Stockholm'),
+  /** Users not synced for this long get a catch-up sync (notifications can be lost). */
+  CATCH_UP_MINUTES: positiveInt.default(60),
+  /** Absences are kept this many days after they ended. */
+  RETENTION_DAYS: positiveInt.default(30),
+  /** Max page size asked of calendarView/delta. */
+  DELTA_PAGE_SIZE: positiveInt.max(1000).default(100),
 
-    /** Table Storage: a connection string (Azurite locally) or an endpoint reached with the managed identity. */
-    TABLES_CONNECTION_STRING: z.string().min(1).optional(),
-    TABLES_ENDPOINT: url.optional(),
-    TABLE_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter')
-      .default('pbxsync'),
+  /** Table Storage: a connection string (Azurite locally) or an endpoint reached with the managed identity. */
+  TABLES_CONNECTION_STRING: z.string().min(1).optional(),
+  TABLES_ENDPOINT: url.optional(),
+  TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter')
+    .default('pbxsync'),
 
-    /** `servicebus` in Azure; `in-process` only in the local host, where one process runs everything. */
-    QUEUE_MODE: z.enum(['servicebus', 'in-process']).default('servicebus'),
-    /** Same setting name the Service Bus trigger reads, so sender and trigger agree. */
-    ServiceBusConnection__fullyQualifiedNamespace: z.string().min(1).optional(),
-    /** A burst of notifications for one user within this many seconds becomes one sync. */
-    SYNC_COALESCE_SECONDS: z.coerce.number().min(0).max(60).default(2),
+  /** `servicebus` in Azure; `in-process` only in the local host, where one process runs everything. */
+  QUEUE_MODE: z.enum(['servicebus', 'in-process']).default('servicebus'),
+  /** Same setting name the Service Bus trigger reads, so sender and trigger agree. */
+  ServiceBusConnection__fullyQualifiedNamespace: z.string().min(1).optional(),
+  /** A burst of notifications for one user within this many seconds becomes one sync. */
+  SYNC_COALESCE_SECONDS: z.coerce.number().min(0).max(60).default(2),
 
-    /** Key Vault for run-time secrets; absent locally, where secrets stay in memory. */
-    KEY_VAULT_URL: url.optional(),
-    /** Client id of the user-assigned managed identity (Azure only). */
-    AZURE_CLIENT_ID: z.string().min(1).optional(),
+  /** Key Vault for run-time secrets; absent locally, where secrets stay in memory. */
+  KEY_VAULT_URL: url.optional(),
+  /** Client id of the user-assigned managed identity (Azure only). */
+  AZURE_CLIENT_ID: z.string().min(1).optional(),
 
-    /** PBX delivery. */
-    PBX_TIMEOUT_MS: positiveInt.default(10000),
-    PBX_ALLOW_INSECURE_LOOPBACK: bool.default(false),
-    /** Comma-separated host names or IP literals a PBX URL may use although they are private addresses. */
-    PBX_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
-    /** Pauses before each delivery attempt, in seconds; its length is the number of attempts. */
-    PBX_RETRY_SCHEDULE_SECONDS: z
-      .string()
-      .default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','))
-      .transform((text, ctx) => {
-        const schedule = parseRetrySchedule(text);
-        if (schedule) return schedule;
-        ctx.addIssue({ code: 'custom', message: 'comma-separated non-negative seconds (at most 50)' });
-        return z.NEVER;
-      }),
-    /** How long the previous PBX signing secret keeps signing after a rotation. */
-    PBX_SECRET_ROTATION_HOURS: z.coerce.number().min(0).max(720).default(24),
-  })
+  /** PBX delivery. */
+  PBX_TIMEOUT_MS: positiveInt.default(10000),
+  PBX_ALLOW_INSECURE_LOOPBACK: bool.default(false),
+  /** Comma-separated host names or IP literals a PBX URL may use although they are private addresses. */
+  PBX_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
+  /** Pauses before each delivery attempt, in seconds; its length is the number of attempts. */
+  PBX_RETRY_SCHEDULE_SECONDS: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','))
+    .transform((text, ctx) => {
+      const schedule = parseRetrySchedule(text);
+      if (schedule) return schedule;
+      ctx.addIssue({ code: 'custom', message: 'comma-separated non-negative seconds (at most 50)' });
+      return z.NEVER;
+    }),
+  /** How long the previous PBX signing secret keeps signing after a rotation. */
+  PBX_SECRET_ROTATION_HOURS: z.coerce.number().min(0).max(720).default(24),
+});
+
+/** Every app setting the service reads (the sample settings and the Bicep must name each one). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape);
+
+const configSchema = settingsSchema
   .superRefine((value, ctx) => {
     if (!value.TABLES_CONNECTION_STRING && !value.TABLES_ENDPOINT) {
       ctx.addIssue({

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { failureForLog } from '../../shared/logger';
 import { getRuntime } from '../../shared/runtime';
 import { acceptChangeNotifications, notificationBatchSchema } from '../../shared/sync/notificationIntake';
 import { invocationLogger } from './invocationLogger';
@@ -53,7 +54,7 @@ export async function answerGraphPost(
   const outcome = await within<QueueingOutcome>(NOTIFICATION_DEADLINE_MS, work, { kind: 'late' });
   if (outcome.kind === 'done') return { status: 202 };
   if (outcome.kind === 'failed')
-    log.error(`could not queue syncs for ${cause}s`, { error: String(outcome.error) });
+    log.error(`could not queue syncs for ${cause}s`, failureForLog(outcome.error));
   else log.warn('queuing syncs took too long; asking Graph to retry');
   return { status: 503, headers: { 'Retry-After': '5' }, jsonBody: { error: 'try again' } };
 }

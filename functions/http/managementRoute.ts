@@ -1,9 +1,11 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
+import { failureForLog } from '../../shared/logger';
 import type { AdminResult } from '../../shared/management/integrations';
 import { getRuntime, type ManagementDeps } from '../../shared/runtime';
 import { invocationLogger } from './invocationLogger';
 import { type BodyResult, problem, readJsonBody } from './requestBody';
+import { routeIdProblem } from './routeIds';
 
 /** Rule sets are the largest bodies (hundreds of rules); far below this. */
 export const MAX_MANAGEMENT_BODY_BYTES = 512 * 1024;
@@ -28,10 +30,9 @@ export function answer<T>(
   return json === undefined ? { status } : { status, jsonBody: json };
 }
 
-/** Route parameters are checked like bodies: a 400 with a reason, never an exception. */
+/** A route parameter; `byMethod` has already refused ids that cannot be keys. */
 export function param(request: HttpRequest, name: string): string | undefined {
-  const value = request.params[name];
-  return value && value.length <= 200 ? value : undefined;
+  return request.params[name];
 }
 
 /**
@@ -43,15 +44,12 @@ export function byMethod(handlers: Partial<Record<string, HttpHandler>>): HttpHa
   return async (request, context) => {
     const handler = handlers[request.method.toUpperCase()];
     if (!handler) return problem(405, 'method not allowed');
-    // Ids become table keys; one that cannot be a key is the caller's mistake, not a storage error.
-    for (const [name, value] of Object.entries(request.params)) {
-      if (value.length === 0 || value.length > 200)
-        return problem(400, `${name} must be 1 to 200 characters`);
-    }
+    const badId = routeIdProblem(request.params);
+    if (badId) return problem(400, badId);
     try {
       return await handler(request, context);
     } catch (error) {
-      context.error(`management request failed: ${error instanceof Error ? error.name : 'error'}`);
+      invocationLogger(context).error('management request failed', failureForLog(error));
       return problem(500, 'internal error; see the logs');
     }
   };

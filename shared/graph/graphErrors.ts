@@ -1,4 +1,5 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
+import { parseRetryAfter } from '../retryAfter';
 
 /** What a failed Graph call means to the caller; decided once here instead of at every call site. */
 export type GraphFailure =
@@ -17,7 +18,8 @@ export function classifyGraphStatus(
   retryAfter: string | null | undefined,
 ): GraphFailure {
   if (status === 429 || status === 503) {
-    return { kind: 'throttled', status, retryAfterSeconds: parseRetryAfter(retryAfter) };
+    const retryAfterSeconds = parseRetryAfter(retryAfter, new Date()) ?? DEFAULT_RETRY_AFTER_SECONDS;
+    return { kind: 'throttled', status, retryAfterSeconds };
   }
   if (
     status === 410 ||
@@ -35,16 +37,6 @@ export function classifyGraphStatus(
 export function classifyGraphError(error: unknown): GraphFailure | undefined {
   if (!(error instanceof GraphError)) return undefined;
   return classifyGraphStatus(error.statusCode, error.code ?? '', error.headers?.get('retry-after'));
-}
-
-/** Retry-After is seconds or an HTTP date; anything unreadable falls back to a safe default. */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number {
-  if (!value) return DEFAULT_RETRY_AFTER_SECONDS;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(value);
-  if (Number.isFinite(date)) return Math.max(0, Math.ceil((date - now) / 1000));
-  return DEFAULT_RETRY_AFTER_SECONDS;
 }
 
 /** Thrown by the graph layer so services can reschedule instead of waiting inside a function. */

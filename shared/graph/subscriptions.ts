@@ -69,18 +69,6 @@ export async function createEventSubscription(
   }
 }
 
-/** PATCHing the expiration renews and also reauthorizes (POST /reauthorize alone would not extend it). */
-export async function renewSubscription(
-  client: Client,
-  subscriptionId: string,
-  expiresAt: Date,
-): Promise<GraphSubscription> {
-  const raw: unknown = await client
-    .api(`/subscriptions/${encodeURIComponent(subscriptionId)}`)
-    .patch({ expirationDateTime: expiresAt.toISOString() });
-  return subscriptionSchema.parse(raw);
-}
-
 /** Deleting one that is already gone counts as done. */
 export async function deleteSubscription(client: Client, subscriptionId: string): Promise<void> {
   try {

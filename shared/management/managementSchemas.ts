@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INTEGRATION_ID_MAX_LENGTH } from '../domain/identifiers';
 import { PRESET_NAMES } from '../domain/rules/presets';
 import { ruleSetSchema, userTriggersSchema } from '../domain/rules/ruleSet';
 
@@ -9,7 +10,8 @@ import { ruleSetSchema, userTriggersSchema } from '../domain/rules/ruleSet';
  */
 export const integrationIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'lower-case letters, digits and hyphens, at most 50')
+  .max(INTEGRATION_ID_MAX_LENGTH, `at most ${INTEGRATION_ID_MAX_LENGTH} characters`)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and hyphens')
   .refine((id) => id !== 'callback', 'callback is reserved by the consent route');
 
 export const consentModeSchema = z

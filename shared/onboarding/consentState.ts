@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { INTEGRATION_ID_MAX_LENGTH } from '../domain/identifiers';
 import type { SecretStore } from '../secrets/secretStore';
 
 /**
@@ -18,7 +19,7 @@ const DOMAIN = 'pbx-calendar-sync/consent-state/v1';
 
 const payloadSchema = z
   .object({
-    i: z.string().min(1).max(100),
+    i: z.string().min(1).max(INTEGRATION_ID_MAX_LENGTH),
     e: z.number().int().positive(),
     n: z.string().min(8).max(64),
   })

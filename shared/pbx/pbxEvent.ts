@@ -62,8 +62,3 @@ export interface DeliveryRequest {
   /** How often an operator replayed this webhook (absent: never); keeps the retry message ids of each run apart. */
   replay?: number;
 }
-
-/** The user a webhook is about, whatever its type. */
-export function userOf(event: PbxEvent): PbxUser {
-  return event.data.user;
-}

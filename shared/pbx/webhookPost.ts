@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
+import { parseRetryAfter } from '../retryAfter';
 import type { DeliveryRequest } from './pbxEvent';
 import { checkPbxTarget, checkResolvedAddresses } from './pbxTarget';
-import { parseRetryAfter } from './retryAfter';
 import { signWebhook } from './signing';
 
 /**

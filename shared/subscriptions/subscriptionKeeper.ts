@@ -10,6 +10,7 @@ import {
 import type { Logger } from '../logger';
 import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
+import type { LifecycleEvent } from './lifecycleEvent';
 
 export interface SubscriptionDeps {
   repos: Pick<Repositories, 'users' | 'subscriptions'>;
@@ -177,7 +178,7 @@ const RECENT_RENEWAL_MINUTES = 15;
  * repeated, so a stream of reauthorizationRequired costs one call.
  */
 export async function keepSubscription(
-  event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
+  event: LifecycleEvent,
   integration: IntegrationRecord,
   user: UserRecord,
   deps: SubscriptionDeps,

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { QueueSender } from '../queue/queuePort';
 import type { SubscriptionRecord } from '../storage/records';
 import type { SubscriptionRepository } from '../storage/repositories';
+import { type LifecycleEvent, lifecycleEventOf } from '../subscriptions/lifecycleEvent';
 import { coalescedSyncMessage } from './syncRequest';
 
 /** Graph's change-notification collection. Only what we act on is required; the rest passes through unread. */
@@ -107,7 +108,8 @@ export async function acceptChangeNotifications(
       continue;
     }
     result.accepted++;
-    const lifecycleEvent = deps.cause === 'lifecycle' ? lifecycleEventOf(notification) : undefined;
+    const lifecycleEvent =
+      deps.cause === 'lifecycle' ? lifecycleEventOf(notification.lifecycleEvent ?? '') : undefined;
     users.set(`${record.integrationId}\n${record.userId}\n${lifecycleEvent ?? ''}`, {
       integrationId: record.integrationId,
       userId: record.userId,
@@ -128,14 +130,6 @@ export async function acceptChangeNotifications(
   if (messages.length > 0) await deps.queue.send('sync', messages);
   result.queued = messages.length;
   return result;
-}
-
-type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
-
-/** An unknown lifecycle event still earns a catch-up sync; it just asks nothing of the subscription. */
-function lifecycleEventOf(notification: ChangeNotification): LifecycleEvent {
-  const event = notification.lifecycleEvent;
-  return event === 'reauthorizationRequired' || event === 'subscriptionRemoved' ? event : 'missed';
 }
 
 async function lookup(id: string, deps: IntakeDeps): Promise<SubscriptionRecord | null> {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { INTEGRATION_ID_MAX_LENGTH, USER_ID_MAX_LENGTH } from '../domain/identifiers';
 import type { OutgoingMessage } from '../queue/queuePort';
+import { LIFECYCLE_EVENTS } from '../subscriptions/lifecycleEvent';
 
 /** A message on the `sync` queue: "look at this user's calendar". Carries no calendar data. */
 export const syncRequestSchema = z.object({
-  integrationId: z.string().min(1).max(100),
-  userId: z.string().min(1).max(200),
+  integrationId: z.string().min(1).max(INTEGRATION_ID_MAX_LENGTH),
+  userId: z.string().min(1).max(USER_ID_MAX_LENGTH),
   cause: z.enum([
     'notification',
     'lifecycle',
@@ -18,7 +20,7 @@ export const syncRequestSchema = z.object({
   /** A fresh round with a snapshot, whatever the stored delta link says (see `SyncAttempt` in userSync.ts). */
   reconcile: z.boolean().optional(),
   /** Set when a lifecycle notification asked for this sync; the subscription is seen to first. */
-  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
+  lifecycleEvent: z.enum(LIFECYCLE_EVENTS).optional(),
 });
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
 

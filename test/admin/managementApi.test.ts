@@ -118,7 +118,7 @@ describe('management API', () => {
   it('an id too long to be a key is a 400, not a storage error', async () => {
     const answer = await manage('GET', `manage/integrations/${'x'.repeat(300)}/users`);
     expect(answer.status).toBe(400);
-    expect((answer.json as { error: string }).error).toBe('id must be 1 to 200 characters');
+    expect((answer.json as { error: string }).error).toBe('id must be 1 to 50 characters');
   });
 
   it('unknown integrations and users are 404', async () => {

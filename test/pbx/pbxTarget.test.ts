@@ -1,6 +1,6 @@
 import { parsePbxEvent } from '../../shared/pbx/pbxEventSchema';
 import { checkPbxTarget, isLoopbackHost } from '../../shared/pbx/pbxTarget';
-import { parseRetryAfter } from '../../shared/pbx/retryAfter';
+import { parseRetryAfter } from '../../shared/retryAfter';
 import { deleted, upserted } from './sampleEvents';
 
 describe('PBX target check', () => {

@@ -135,7 +135,3 @@ const BUILDERS: Record<PresetName, () => RuleSet> = {
 export function presetRuleSet(name: PresetName): RuleSet {
   return structuredClone(BUILDERS[name]());
 }
-
-export function isPresetName(name: string): name is PresetName {
-  return (PRESET_NAMES as readonly string[]).includes(name);
-}

@@ -1,8 +1,8 @@
-/**
- * A `Retry-After` header as seconds to wait: either delta-seconds or an
- * HTTP-date (RFC 9110 §10.2.3). Anything unreadable counts as absent, so a
- * broken header falls back to our own backoff instead of failing the delivery.
- */
+// A `Retry-After` header as seconds to wait, for every remote service we call
+// (Graph when it throttles, a PBX that asks us to slow down): delta-seconds or
+// an HTTP-date (RFC 9110 §10.2.3). Anything unreadable counts as absent, so
+// the caller falls back to its own pause instead of failing.
+
 export function parseRetryAfter(header: string | null | undefined, now: Date): number | undefined {
   if (header === null || header === undefined) return undefined;
   const value = header.trim();
