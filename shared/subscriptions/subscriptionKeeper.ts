@@ -98,18 +98,22 @@ export async function renewSubscriptions(
       })),
     );
   const outcomes: RenewalOutcome[] = [];
-  const refused: SubscriptionRecord[] = [];
+  const refused: { subscription: SubscriptionRecord; status: number }[] = [];
   for (const group of chunks(subscriptions, MAX_BATCH_SIZE)) {
     const responses = await patch(group, minutesFromNow(deps.subscriptionMinutes));
     for (const [index, subscription] of group.entries()) {
       const response = responses[index] as BatchResponse;
-      if (refusedExpiration(response.status, errorMessage(response.body))) refused.push(subscription);
+      if (refusedExpiration(response.status, errorMessage(response.body)))
+        refused.push({ subscription, status: response.status });
       else outcomes.push(await applyRenewal(subscription, response, deps));
     }
   }
   // Graph refused the configured lifetime as too long: once more with the shorter documented one.
   if (deps.subscriptionMinutes > SHORTER_DOCUMENTED_MAX_MINUTES) {
-    for (const group of chunks(refused, MAX_BATCH_SIZE)) {
+    for (const group of chunks(
+      refused.map((r) => r.subscription),
+      MAX_BATCH_SIZE,
+    )) {
       const responses = await patch(group, minutesFromNow(SHORTER_DOCUMENTED_MAX_MINUTES));
       for (const [index, subscription] of group.entries()) {
         outcomes.push(await applyRenewal(subscription, responses[index] as BatchResponse, deps));
@@ -118,7 +122,11 @@ export async function renewSubscriptions(
   } else {
     outcomes.push(
       ...refused.map(
-        (s): RenewalOutcome => ({ kind: 'failed', subscriptionId: s.subscriptionId, status: 400 }),
+        ({ subscription, status }): RenewalOutcome => ({
+          kind: 'failed',
+          subscriptionId: subscription.subscriptionId,
+          status,
+        }),
       ),
     );
   }
