@@ -1,5 +1,5 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { dashboardFor, queueDeliveryStats } from '../shared/management/dashboard';
+import { dashboardFor } from '../shared/management/dashboard';
 import { registerHttp } from './http/functionRegistry';
 import { adminDeps, byMethod, param } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
@@ -9,11 +9,12 @@ import { problem } from './http/requestBody';
 /** Dashboard figures per integration, and the OpenAPI document of the management API. */
 async function dashboard(request: HttpRequest, context: InvocationContext) {
   const id = param(request, 'id') ?? '';
-  const { runtime } = await adminDeps(context);
+  const { runtime, deps } = await adminDeps(context);
   const figures = await dashboardFor(id, {
     repos: runtime.repos,
     now: runtime.now,
-    deliveryStats: queueDeliveryStats(runtime.queue),
+    queueStatistics: runtime.queueStatistics,
+    log: deps.log,
     expiringWithinMinutes: runtime.config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
   });
   return figures ? { status: 200, jsonBody: figures } : problem(404, `no integration ${id}`);

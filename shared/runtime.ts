@@ -6,7 +6,9 @@ import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/
 import type { Logger } from './logger';
 import type { ProvisioningDeps } from './onboarding/userProvisioning';
 import type { QueueSender } from './queue/queuePort';
+import type { QueueStatistics } from './queue/queueStatistics';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
+import { serviceBusQueueStatisticsFromConfig } from './queue/serviceBusQueueStatistics';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
 import type { SecretStore } from './secrets/secretStore';
 import type { IntegrationRecord } from './storage/records';
@@ -23,6 +25,7 @@ export interface Runtime {
   config: Config;
   repos: Repositories;
   queue: QueueSender;
+  queueStatistics: QueueStatistics;
   secrets: SecretStore;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
@@ -37,6 +40,7 @@ export type GraphIdentity = Pick<IntegrationRecord, 'tenantId' | 'consentMode'>;
 
 export interface RuntimeOverrides {
   queue?: QueueSender;
+  queueStatistics?: QueueStatistics;
   secrets?: SecretStore;
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
@@ -58,6 +62,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     tablePrefix: config.TABLE_PREFIX,
   });
   const queue = overrides.queue ?? serviceBusQueue(config, credential);
+  const queueStatistics =
+    overrides.queueStatistics ?? serviceBusQueueStatisticsFromConfig(config, credential);
   const secrets = overrides.secrets ?? keyVault(config, credential);
   const now = overrides.now ?? (() => new Date());
   // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
@@ -81,6 +87,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     config,
     repos,
     queue,
+    queueStatistics,
     secrets,
     now,
     subscriptionCache: subscriptionCache(30_000),
