@@ -72,7 +72,10 @@ export interface Dashboard {
   };
   unreadableMailboxes: string[];
   subscriptions: { expiringSoon: number; missing: number };
-  deliveries: { pending: number; deadLettered: number; scope: string } | null;
+  /** The deliveries queue of the whole deployment, or why it cannot be counted (e.g. no Manage right). */
+  deliveries:
+    | { available: true; active: number; scheduled: number; deadLettered: number }
+    | { available: false; reason: string };
 }
 
 export interface DeliverySummary {

@@ -63,6 +63,7 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
     }
     const d = dashboard.body;
     const log = deliveries.body;
+    const queue = d.deliveries;
     enableSlot.replaceChildren(log.endpoint.state === 'disabled' ? enable : '');
     const facts: [string, string, string][] = [
       ['last-sync', t('lastSync'), formatTime(d.lastSyncAt)],
@@ -78,7 +79,13 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
       ],
       ['expiring-soon', t('expiringSoon'), String(d.subscriptions.expiringSoon)],
       ['missing', t('missing'), String(d.subscriptions.missing)],
-      ['queued', t('queued'), d.deliveries ? String(d.deliveries.pending) : '–'],
+      [
+        'queued',
+        t('queued'),
+        queue.available ? String(queue.active) : `${t('unavailable')}: ${queue.reason}`,
+      ],
+      ['queue-scheduled', t('queueScheduled'), queue.available ? String(queue.scheduled) : t('unavailable')],
+      ['dead-lettered', t('deadLettered'), queue.available ? String(queue.deadLettered) : t('unavailable')],
       ['delivery-pending', t('deliveryPending'), String(log.counts.pending)],
       ['delivery-failed', t('deliveryFailed'), String(log.counts.failed)],
       ['delivery-delivered', t('deliveryDelivered'), String(log.counts.delivered)],

@@ -9,13 +9,15 @@ import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import { createGraphClient } from './graph/graphClient';
 import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
 import type { Logger } from './logger';
-import { type DashboardDeps, queueDeliveryStats } from './management/dashboard';
+import type { DashboardDeps } from './management/dashboard';
 import type { AdminDeps } from './management/integrations';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
 import type { ProvisioningDeps } from './onboarding/userProvisioning';
 import type { QueueSender } from './queue/queuePort';
+import type { QueueStatistics } from './queue/queueStatistics';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
+import { serviceBusQueueStatisticsFromConfig } from './queue/serviceBusQueueStatistics';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
 import type { SecretStore } from './secrets/secretStore';
 import type { IntegrationRecord } from './storage/records';
@@ -36,6 +38,7 @@ export interface Runtime {
   config: Config;
   repos: Repositories;
   queue: QueueSender;
+  queueStatistics: QueueStatistics;
   secrets: SecretStore;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
@@ -70,6 +73,7 @@ export type GraphIdentity = Pick<IntegrationRecord, 'tenantId' | 'consentMode'>;
 
 export interface RuntimeOverrides {
   queue?: QueueSender;
+  queueStatistics?: QueueStatistics;
   secrets?: SecretStore;
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
@@ -91,6 +95,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     tablePrefix: config.TABLE_PREFIX,
   });
   const queue = overrides.queue ?? serviceBusQueue(config, credential);
+  const queueStatistics =
+    overrides.queueStatistics ?? serviceBusQueueStatisticsFromConfig(config, credential);
   const secrets = overrides.secrets ?? keyVault(config, credential);
   const now = overrides.now ?? (() => new Date());
   // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
@@ -114,6 +120,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     config,
     repos,
     queue,
+    queueStatistics,
     secrets,
     now,
     subscriptionCache: subscriptionCache(30_000),
@@ -143,15 +150,21 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       await tokensFor(integration)(integration.tenantId);
     },
   };
-  return withCapabilities(infrastructure);
+  return assembleRuntime(infrastructure);
 }
 
-type Infrastructure = Omit<
+/** The clients and settings the capabilities are built from. */
+export type Infrastructure = Omit<
   Runtime,
   'intake' | 'onboarding' | 'sync' | 'delivery' | 'maintenance' | 'consent' | 'management'
 >;
 
-function withCapabilities(infra: Infrastructure): Runtime {
+/**
+ * Builds every capability's dependencies from the infrastructure. Tests that
+ * swap one part (say, the queue statistics) assemble again, so the swap
+ * reaches every capability.
+ */
+export function assembleRuntime(infra: Infrastructure): Runtime {
   const { config, repos, queue, secrets, now, urls } = infra;
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
@@ -247,7 +260,8 @@ function withCapabilities(infra: Infrastructure): Runtime {
       dashboard: {
         repos,
         now,
-        deliveryStats: queueDeliveryStats(queue),
+        queueStatistics: infra.queueStatistics,
+        log,
         expiringWithinMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
       },
       publicBaseUrl: config.PUBLIC_BASE_URL,

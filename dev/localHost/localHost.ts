@@ -26,6 +26,7 @@ import { type PbxSink, startPbxSink } from '../pbxSink';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { dispatchHttp } from './httpAdapter';
 import { createInProcessQueue, type InProcessQueue } from './inProcessQueue';
+import { inProcessQueueStatistics } from './inProcessQueueStatistics';
 import { createMemorySecretStore } from './memorySecretStore';
 
 export interface LocalHostOptions {
@@ -135,6 +136,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const secrets = createMemorySecretStore();
     const runtime = await createRuntime(config, {
       queue,
+      queueStatistics: inProcessQueueStatistics(queue),
       secrets,
       now,
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),

@@ -1,50 +1,7 @@
-import type { QueueName, QueueSender } from '../queue/queuePort';
+import type { Logger } from '../logger';
+import type { QueueFigures, QueueStatistics } from '../queue/queueStatistics';
 import type { IntegrationRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-
-/**
- * Delivery counts for the dashboard. A port, so the delivery side can plug
- * in per-integration figures; the default reads what the queue itself can
- * tell, which is deployment-wide (`scope` says which one it is).
- */
-export interface DeliveryFigures {
-  pending: number;
-  deadLettered: number;
-  scope: 'integration' | 'deployment';
-}
-
-export interface DeliveryStats {
-  forIntegration(integrationId: string): Promise<DeliveryFigures | undefined>;
-}
-
-interface QueueWithStats {
-  stats(queue: QueueName): {
-    ready: number;
-    scheduled: number;
-    inFlight: number;
-    retrying: number;
-    deadLettered: number;
-  };
-}
-
-function hasStats(queue: QueueSender): queue is QueueSender & QueueWithStats {
-  return typeof (queue as Partial<QueueWithStats>).stats === 'function';
-}
-
-/** The in-process queue counts its messages; the Service Bus sender cannot, so no figures there. */
-export function queueDeliveryStats(queue: QueueSender): DeliveryStats {
-  return {
-    async forIntegration() {
-      if (!hasStats(queue)) return undefined;
-      const stats = queue.stats('deliveries');
-      return {
-        pending: stats.ready + stats.scheduled + stats.inFlight + stats.retrying,
-        deadLettered: stats.deadLettered,
-        scope: 'deployment',
-      };
-    },
-  };
-}
 
 export interface Dashboard {
   integrationId: string;
@@ -64,13 +21,16 @@ export interface Dashboard {
   /** Mailboxes whose last sync was refused (scoped mode: outside the granted group). */
   unreadableMailboxes: string[];
   subscriptions: { expiringSoon: number; missing: number };
-  deliveries: DeliveryFigures | null;
+  /** The deliveries queue, deployment-wide (all integrations share it), or why it cannot be counted. */
+  deliveries: QueueFigures;
 }
 
 export interface DashboardDeps {
   repos: Pick<Repositories, 'integrations' | 'users' | 'subscriptions'>;
   now: () => Date;
-  deliveryStats: DeliveryStats;
+  queueStatistics: QueueStatistics;
+  /** Where the statistics source explains why it cannot count. */
+  log: Logger;
   /** "Expiring soon" means within the renewal margin the maintenance run uses. */
   expiringWithinMinutes: number;
 }
@@ -84,6 +44,8 @@ export async function dashboardFor(
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
   if (!integration) return undefined;
   const now = deps.now().getTime();
+  // Started now so a slow management API overlaps the table reads instead of following them.
+  const deliveries = deps.queueStatistics.figures('deliveries', deps.log);
   const users = await deps.repos.users.listByIntegration(integrationId);
   const subscriptions = new Map(
     (await deps.repos.subscriptions.list())
@@ -122,6 +84,6 @@ export async function dashboardFor(
       .filter((u) => u.status === 'error' && (u.lastError ?? '').includes('accessDenied'))
       .map((u) => u.email),
     subscriptions: { expiringSoon, missing },
-    deliveries: (await deps.deliveryStats.forIntegration(integrationId)) ?? null,
+    deliveries: await deliveries,
   };
 }

@@ -1,9 +1,46 @@
+import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { createInProcessQueue } from '../../dev/localHost/inProcessQueue';
+import { inProcessQueueStatistics } from '../../dev/localHost/inProcessQueueStatistics';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
-import { dashboardFor, queueDeliveryStats } from '../../shared/management/dashboard';
+import { type Logger, silentLogger } from '../../shared/logger';
+import { dashboardFor } from '../../shared/management/dashboard';
+import {
+  type QueueAdministrationClientLike,
+  serviceBusQueueStatistics,
+} from '../../shared/queue/serviceBusQueueStatistics';
+import { assembleRuntime, useRuntime } from '../../shared/runtime';
 import type { UserRecord } from '../../shared/storage/records';
 import type { Repositories } from '../../shared/storage/repositories';
+import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
 import { createTestRepositories } from '../support/tables';
+import { managementClient } from './managementClient';
+
+/** Shaped like ServiceBusAdministrationClient: fixed counters, or the SDK's error without the Manage right. */
+function fakeAdministrationClient(
+  answer: { active: number; scheduled: number; deadLetter: number } | 'unauthorized',
+) {
+  const asked: string[] = [];
+  const client: QueueAdministrationClientLike = {
+    async getQueueRuntimeProperties(queueName) {
+      asked.push(queueName);
+      if (answer === 'unauthorized') {
+        throw Object.assign(
+          new Error(
+            "Unauthorized access. 'Manage,EntityRead' claim(s) are required to perform this operation. " +
+              "Resource: 'sb://contoso-prod.servicebus.windows.net/deliveries'. TrackingId:4f1c2b7e",
+          ),
+          { name: 'RestError', code: 'UnauthorizedRequestError', statusCode: 401 },
+        );
+      }
+      return {
+        activeMessageCount: answer.active,
+        scheduledMessageCount: answer.scheduled,
+        deadLetterMessageCount: answer.deadLetter,
+      };
+    },
+  };
+  return { client, asked };
+}
 
 /** The figures an operator sees for one integration, computed from the tables. */
 describe('dashboard', () => {
@@ -67,13 +104,17 @@ describe('dashboard', () => {
     await repos.subscriptions.upsert(subscription('outside', minutesAgo(1)));
   });
 
-  it('counts users, unreadable mailboxes, subscriptions and deliveries', async () => {
+  it('counts users, unreadable mailboxes, subscriptions and the deliveries queue', async () => {
     const queue = createInProcessQueue();
-    await queue.send('deliveries', [{ body: {}, messageId: 'm1' }]);
+    await queue.send('deliveries', [
+      { body: {}, messageId: 'm1' },
+      { body: {}, messageId: 'm2', scheduledEnqueueTime: new Date(Date.now() + 3_600_000) },
+    ]);
     const figures = await dashboardFor('acme', {
       repos,
       now: () => now,
-      deliveryStats: queueDeliveryStats(queue),
+      queueStatistics: inProcessQueueStatistics(queue),
+      log: silentLogger,
       expiringWithinMinutes: 1440,
     });
     queue.close();
@@ -86,25 +127,126 @@ describe('dashboard', () => {
       users: { total: 5, updatedLastHour: 2, neverUpdated: 1, inError: 2, pendingConsent: 1 },
       unreadableMailboxes: ['outside@acme.example'],
       subscriptions: { expiringSoon: 1, missing: 2 },
-      deliveries: { pending: 1, deadLettered: 0, scope: 'deployment' },
+      deliveries: { available: true, active: 1, scheduled: 1, deadLettered: 0 },
     });
   });
 
-  it('has no delivery figures where the queue cannot count (Service Bus sender)', async () => {
+  it('reads the deliveries queue from Service Bus, and says why when it may not', async () => {
+    const counted = fakeAdministrationClient({ active: 4, scheduled: 9, deadLetter: 2 });
     const figures = await dashboardFor('acme', {
       repos,
       now: () => now,
-      deliveryStats: queueDeliveryStats({ send: async () => undefined }),
+      queueStatistics: serviceBusQueueStatistics(counted.client),
+      log: silentLogger,
       expiringWithinMinutes: 1440,
     });
-    expect(figures?.deliveries).toBeNull();
+    expect(figures?.deliveries).toEqual({ available: true, active: 4, scheduled: 9, deadLettered: 2 });
+    expect(counted.asked).toEqual(['deliveries']);
+
+    const refused = fakeAdministrationClient('unauthorized');
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+    const withoutManage = await dashboardFor('acme', {
+      repos,
+      now: () => now,
+      queueStatistics: serviceBusQueueStatistics(refused.client),
+      log,
+      expiringWithinMinutes: 1440,
+    });
+    expect(withoutManage?.deliveries).toEqual({
+      available: false,
+      reason: 'not allowed: reading queue statistics needs the Manage right on Service Bus',
+    });
+    // The other figures do not depend on the queue.
+    expect(withoutManage?.users.total).toBe(5);
+    expect(warnings).toEqual(['queue statistics unavailable']);
+
+    const unknown = fakeAdministrationClient({ active: 0, scheduled: 0, deadLetter: 0 });
     expect(
       await dashboardFor('nobody', {
         repos,
         now: () => now,
-        deliveryStats: queueDeliveryStats({ send: async () => undefined }),
+        queueStatistics: serviceBusQueueStatistics(unknown.client),
+        log: silentLogger,
         expiringWithinMinutes: 1,
       }),
     ).toBeUndefined();
+    expect(unknown.asked).toEqual([]);
+  });
+});
+
+/**
+ * The dashboard route of the local host, whose runtime carries the in-process
+ * statistics, and the same route with the Service Bus adapter swapped in: one
+ * queue state, the same figures from both sources.
+ */
+describe('dashboard route and its queue statistics', () => {
+  let host: Awaited<ReturnType<typeof startTestHost>>;
+  let manage: ReturnType<typeof managementClient>;
+  const dashboardPath = `manage/integrations/${DEMO_INTEGRATION_ID}/dashboard`;
+
+  beforeAll(async () => {
+    // The first retry an hour out: it stays scheduled for the whole test.
+    host = await startTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: '0,3600' } });
+    manage = managementClient(host);
+    await settle(host);
+  });
+
+  afterEach(() => useRuntime(host.runtime));
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('shows one webhook scheduled for its retry, from the in-process queue and from Service Bus alike', async () => {
+    host.sink?.setBehaviour({ down: true });
+    const graph = await graphAs(host);
+    const slot = hourFromNow(3);
+    await graph.call('POST', `/users/${ALICE.mail}/events`, {
+      subject: 'Offsite',
+      showAs: 'oof',
+      start: slot.start,
+      end: slot.end,
+    });
+    await settle(host);
+
+    const local = await manage('GET', dashboardPath);
+    expect(local.status).toBe(200);
+    expect((local.json as { deliveries: unknown }).deliveries).toEqual({
+      available: true,
+      active: 0,
+      scheduled: 1,
+      deadLettered: 0,
+    });
+
+    // What Service Bus reports for that state: nothing active, one scheduled message, no dead letters.
+    const serviceBus = fakeAdministrationClient({ active: 0, scheduled: 1, deadLetter: 0 });
+    useRuntime(
+      assembleRuntime({ ...host.runtime, queueStatistics: serviceBusQueueStatistics(serviceBus.client) }),
+    );
+    const inAzure = await manage('GET', dashboardPath);
+    expect(inAzure.status).toBe(200);
+    expect(inAzure.json).toEqual(local.json);
+    expect(serviceBus.asked).toEqual(['deliveries']);
+  });
+
+  it('answers 200 with the figures unavailable when Service Bus refuses, and logs one warning', async () => {
+    const refused = fakeAdministrationClient('unauthorized');
+    useRuntime(
+      assembleRuntime({ ...host.runtime, queueStatistics: serviceBusQueueStatistics(refused.client) }),
+    );
+    const logged = host.logs.length;
+    const answer = await manage('GET', dashboardPath);
+
+    expect(answer.status).toBe(200);
+    const body = answer.json as { deliveries: unknown; users: { total: number } };
+    expect(body.deliveries).toEqual({
+      available: false,
+      reason: 'not allowed: reading queue statistics needs the Manage right on Service Bus',
+    });
+    expect(body.users.total).toBe(DEMO_USERS.length);
+    expect(answer.text).not.toMatch(/sb:\/\/|TrackingId|EntityRead/);
+    const warnings = host.logs.slice(logged).filter((line) => line.includes('queue statistics unavailable'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/\[manageDashboard\] warning: .*"status":401/);
   });
 });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { disablePbxEndpoint } from '../../shared/delivery/pbxEndpoint';
+import { unavailableQueueStatistics } from '../../shared/queue/queueStatistics';
+import { assembleRuntime, useRuntime } from '../../shared/runtime';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
 import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';
@@ -262,6 +264,7 @@ describeInBrowser('operator console in Chromium', () => {
     const figure = async (id: string) => page.locator(`[data-figure="${id}"] dd`).textContent();
     const api = (await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}/dashboard`)).json as {
       users: { total: number; updatedLastHour: number; neverUpdated: number; inError: number };
+      deliveries: { available: true; active: number; scheduled: number; deadLettered: number };
     };
     expect(api.users.total).toBe(4);
     expect(api.users.updatedLastHour).toBe(4);
@@ -272,7 +275,27 @@ describeInBrowser('operator console in Chromium', () => {
     expect(await figure('delivery-failed')).toBe('0');
     expect(Number(await figure('delivery-delivered'))).toBeGreaterThanOrEqual(1);
     expect(await figure('last-sync')).not.toBe('never');
+    expect(api.deliveries.available).toBe(true);
+    expect(await figure('queued')).toBe(String(api.deliveries.active));
+    expect(await figure('queue-scheduled')).toBe(String(api.deliveries.scheduled));
+    expect(await figure('dead-lettered')).toBe(String(api.deliveries.deadLettered));
     await shoot('05-health');
+  });
+
+  it('shows the queue figures as unavailable, with the reason, when they cannot be read', async () => {
+    const reason = 'not allowed: reading queue statistics needs the Manage right on Service Bus';
+    useRuntime(assembleRuntime({ ...host.runtime, queueStatistics: unavailableQueueStatistics(reason) }));
+    try {
+      await page.locator('#health-refresh').click();
+      await page.locator('[data-figure="queued"] dd', { hasText: 'unavailable' }).waitFor();
+      const figure = async (id: string) => page.locator(`[data-figure="${id}"] dd`).textContent();
+      expect(await figure('queued')).toBe(`unavailable: ${reason}`);
+      expect(await figure('queue-scheduled')).toBe('unavailable');
+      expect(await figure('dead-lettered')).toBe('unavailable');
+      expect(await figure('users-total')).toBe('4');
+    } finally {
+      useRuntime(host.runtime);
+    }
   });
 
   it('replays failed deliveries, and enables a disabled PBX endpoint first', async () => {
