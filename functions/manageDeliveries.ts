@@ -6,6 +6,7 @@ import { errorLimitSchema, type ReplayBody, replayBodySchema } from '../shared/m
 import { getRuntime } from '../shared/runtime';
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
+import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
 import { type BodyResult, problem, readJsonBody } from './http/requestBody';
 
 /**
@@ -27,7 +28,7 @@ export async function getDeliveries(request: HttpRequest): Promise<HttpResponseI
   if (!limit.success) return problem(400, 'errors must be a whole number from 1 to 100');
   const runtime = await getRuntime();
   const summary = await deliverySummary(idOf(request), runtime.repos, limit.data);
-  return summary ? { status: 200, jsonBody: summary } : problem(404, 'no such integration');
+  return outcomeResponse(summary, 200);
 }
 
 export async function replayDeliveries(
@@ -49,18 +50,12 @@ export async function replayDeliveries(
     },
     body.value.webhookIds,
   );
-  switch (result.kind) {
-    case 'notFound':
-      return problem(404, 'no such integration');
-    case 'endpointDisabled':
-      return problem(409, `the PBX endpoint is disabled (${result.reason}); enable it first`);
-    case 'replayed':
-      invocationLogger(context).info('failed webhooks replayed', {
-        integrationId: idOf(request),
-        count: result.webhookIds.length,
-      });
-      return { status: 202, jsonBody: { replayed: result.webhookIds, notFailed: result.notFailed } };
-  }
+  if (result.kind !== 'replayed') return refusalResponse(result);
+  invocationLogger(context).info('failed webhooks replayed', {
+    integrationId: idOf(request),
+    count: result.webhookIds.length,
+  });
+  return { status: 202, jsonBody: { replayed: result.webhookIds, notFailed: result.notFailed } };
 }
 
 export async function postSnapshot(request: HttpRequest): Promise<HttpResponseInit> {
@@ -72,7 +67,7 @@ export async function postSnapshot(request: HttpRequest): Promise<HttpResponseIn
     queue: runtime.queue,
     now: runtime.now,
   });
-  if (result.kind === 'notFound') return problem(404, `no such ${result.what}`);
+  if (result.kind !== 'queued') return refusalResponse(result);
   const { kind: _, ...queued } = result;
   return { status: 202, jsonBody: queued };
 }
@@ -88,7 +83,7 @@ export async function postEnableEndpoint(
     integrations: runtime.repos.integrations,
     now: runtime.now,
   });
-  if (result.kind === 'notFound') return problem(404, 'no such integration');
+  if (result.kind !== 'enabled') return refusalResponse(result);
   if (result.wasDisabled)
     invocationLogger(context).info('PBX endpoint enabled', { integrationId: idOf(request) });
   return { status: 200, jsonBody: { endpoint: { state: 'active' }, wasDisabled: result.wasDisabled } };

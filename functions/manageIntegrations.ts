@@ -17,10 +17,11 @@ import {
   type RulesInput,
   updateIntegrationSchema,
 } from '../shared/management/managementSchemas';
+import { notFound } from '../shared/outcome';
 import { registerHttp } from './http/functionRegistry';
 import { adminDeps, answer, byMethod, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
-import { problem } from './http/requestBody';
+import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
 
 /** Integrations: list, create, read, change, delete; rules; resync; explain. Function keys required. */
 async function listIntegrations(_request: HttpRequest, context: InvocationContext) {
@@ -33,14 +34,14 @@ async function postIntegration(request: HttpRequest, context: InvocationContext)
   const body = await readBody(request, createIntegrationSchema);
   if (!body.ok) return body.response;
   const { deps } = await adminDeps(context);
-  return answer(await createIntegration(body.value, deps), 201, (value) => value);
+  return outcomeResponse(await createIntegration(body.value, deps), 201);
 }
 
 async function getIntegration(request: HttpRequest, context: InvocationContext) {
   const id = param(request, 'id');
   const { runtime } = await adminDeps(context);
   const stored = id ? await runtime.repos.integrations.get(id) : undefined;
-  if (!stored) return problem(404, `no integration ${id ?? ''}`);
+  if (!stored) return refusalResponse(notFound(`no integration ${id ?? ''}`));
   return { status: 200, jsonBody: integrationView(stored.value, runtime.config.PUBLIC_BASE_URL) };
 }
 
@@ -48,12 +49,12 @@ async function patchIntegration(request: HttpRequest, context: InvocationContext
   const body = await readBody(request, updateIntegrationSchema);
   if (!body.ok) return body.response;
   const { deps } = await adminDeps(context);
-  return answer(await updateIntegration(param(request, 'id') ?? '', body.value, deps), 200, (view) => view);
+  return outcomeResponse(await updateIntegration(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
 async function removeIntegration(request: HttpRequest, context: InvocationContext) {
   const { deps } = await adminDeps(context);
-  return answer(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
+  return outcomeResponse(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
 }
 
 /** `{ "preset": … }` or a whole rule set; each is parsed with its own schema so the reason names the field. */
@@ -70,13 +71,13 @@ async function putRules(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, rulesBody);
   if (!body.ok) return body.response;
   const { deps } = await adminDeps(context);
-  return answer(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200, (view) => view);
+  return outcomeResponse(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
 async function resyncIntegration(request: HttpRequest, context: InvocationContext) {
   const id = param(request, 'id') ?? '';
   const { deps } = await adminDeps(context);
-  if (!(await deps.repos.integrations.get(id))) return problem(404, `no integration ${id}`);
+  if (!(await deps.repos.integrations.get(id))) return refusalResponse(notFound(`no integration ${id}`));
   return { status: 202, jsonBody: { queued: await queueResync(id, 'resync', deps) } };
 }
 

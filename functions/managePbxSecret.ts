@@ -3,6 +3,7 @@ import { rotatePbxSecret } from '../shared/delivery/pbxSecretRotation';
 import { getRuntime } from '../shared/runtime';
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
+import { refusalResponse } from './http/outcomeResponse';
 import { problem } from './http/requestBody';
 
 /**
@@ -23,7 +24,7 @@ export async function postRotatePbxSecret(
     windowHours: runtime.config.PBX_SECRET_ROTATION_HOURS,
     log: invocationLogger(context),
   });
-  if (result.kind === 'notFound') return problem(404, 'no such integration');
+  if (result.kind !== 'rotated') return refusalResponse(result);
   return {
     status: 200,
     headers: { 'cache-control': 'no-store' },
