@@ -6,6 +6,7 @@ import { errorLimitSchema, type ReplayBody, replayBodySchema } from '../shared/m
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
 import { byMethod, managementDeps } from './http/managementRoute';
+import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
 import { type BodyResult, problem, readJsonBody } from './http/requestBody';
 
 /**
@@ -27,8 +28,7 @@ export async function getDeliveries(
       : errorLimitSchema.safeParse(rawLimit);
   if (!limit.success) return problem(400, 'errors must be a whole number from 1 to 100');
   const deps = (await managementDeps(context)).deliveryLog;
-  const summary = await deliverySummary(idOf(request), deps, limit.data);
-  return summary ? { status: 200, jsonBody: summary } : problem(404, 'no such integration');
+  return outcomeResponse(await deliverySummary(idOf(request), deps, limit.data), 200);
 }
 
 export async function replayDeliveries(
@@ -39,18 +39,12 @@ export async function replayDeliveries(
   if (!body.ok) return body.response;
   const deps = (await managementDeps(context)).deliveryLog;
   const result = await replayFailedDeliveries(idOf(request), deps, body.value.webhookIds);
-  switch (result.kind) {
-    case 'notFound':
-      return problem(404, 'no such integration');
-    case 'endpointDisabled':
-      return problem(409, `the PBX endpoint is disabled (${result.reason}); enable it first`);
-    case 'replayed':
-      invocationLogger(context).info('failed webhooks replayed', {
-        integrationId: idOf(request),
-        count: result.webhookIds.length,
-      });
-      return { status: 202, jsonBody: { replayed: result.webhookIds, notFailed: result.notFailed } };
-  }
+  if (result.kind !== 'replayed') return refusalResponse(result);
+  invocationLogger(context).info('failed webhooks replayed', {
+    integrationId: idOf(request),
+    count: result.webhookIds.length,
+  });
+  return { status: 202, jsonBody: { replayed: result.webhookIds, notFailed: result.notFailed } };
 }
 
 export async function postSnapshot(
@@ -59,7 +53,7 @@ export async function postSnapshot(
 ): Promise<HttpResponseInit> {
   const deps = (await managementDeps(context)).snapshot;
   const result = await resendSnapshot(idOf(request), request.params.userId ?? '', deps);
-  if (result.kind === 'notFound') return problem(404, `no such ${result.what}`);
+  if (result.kind !== 'queued') return refusalResponse(result);
   const { kind: _, ...queued } = result;
   return { status: 202, jsonBody: queued };
 }
@@ -69,7 +63,7 @@ export async function postEnableEndpoint(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const result = await enablePbxEndpoint(idOf(request), (await managementDeps(context)).endpoint);
-  if (result.kind === 'notFound') return problem(404, 'no such integration');
+  if (result.kind !== 'enabled') return refusalResponse(result);
   if (result.wasDisabled)
     invocationLogger(context).info('PBX endpoint enabled', { integrationId: idOf(request) });
   return { status: 200, jsonBody: { endpoint: { state: 'active' }, wasDisabled: result.wasDisabled } };

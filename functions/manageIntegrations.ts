@@ -17,11 +17,11 @@ import {
   type RulesInput,
   updateIntegrationSchema,
 } from '../shared/management/managementSchemas';
+import { notFound } from '../shared/outcome';
 import { registerHttp } from './http/functionRegistry';
 import { answer, byMethod, managementDeps, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
-import { outcomeResponse } from './http/outcomeResponse';
-import { problem } from './http/requestBody';
+import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
 
 /** Integrations: list, create, read, change, delete; rules; resync; explain. Function keys required. */
 async function getIntegrations(_request: HttpRequest, context: InvocationContext) {
@@ -33,7 +33,7 @@ async function postIntegration(request: HttpRequest, context: InvocationContext)
   const body = await readBody(request, createIntegrationSchema);
   if (!body.ok) return body.response;
   const deps = (await managementDeps(context)).admin;
-  return answer(await createIntegration(body.value, deps), 201, (value) => value);
+  return outcomeResponse(await createIntegration(body.value, deps), 201);
 }
 
 async function getIntegration(request: HttpRequest, context: InvocationContext) {
@@ -46,12 +46,12 @@ async function patchIntegration(request: HttpRequest, context: InvocationContext
   const body = await readBody(request, updateIntegrationSchema);
   if (!body.ok) return body.response;
   const deps = (await managementDeps(context)).admin;
-  return answer(await updateIntegration(param(request, 'id') ?? '', body.value, deps), 200, (view) => view);
+  return outcomeResponse(await updateIntegration(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
 async function removeIntegration(request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
-  return answer(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
+  return outcomeResponse(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
 }
 
 /** `{ "preset": … }` or a whole rule set; each is parsed with its own schema so the reason names the field. */
@@ -68,13 +68,13 @@ async function putRules(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, rulesBody);
   if (!body.ok) return body.response;
   const deps = (await managementDeps(context)).admin;
-  return answer(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200, (view) => view);
+  return outcomeResponse(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
 async function resyncIntegration(request: HttpRequest, context: InvocationContext) {
   const id = param(request, 'id') ?? '';
   const deps = (await managementDeps(context)).admin;
-  if (!(await deps.repos.integrations.get(id))) return problem(404, `no integration ${id}`);
+  if (!(await deps.repos.integrations.get(id))) return refusalResponse(notFound(`no integration ${id}`));
   return { status: 202, jsonBody: { queued: await queueResync(id, 'resync', deps) } };
 }
 

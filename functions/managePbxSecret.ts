@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { rotatePbxSecret } from '../shared/delivery/pbxSecretRotation';
 import { registerHttp } from './http/functionRegistry';
 import { byMethod, managementDeps } from './http/managementRoute';
+import { refusalResponse } from './http/outcomeResponse';
 import { problem } from './http/requestBody';
 
 /**
@@ -14,7 +15,7 @@ export async function postRotatePbxSecret(
 ): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
   const result = await rotatePbxSecret(id, (await managementDeps(context)).rotation);
-  if (result.kind === 'notFound') return problem(404, 'no such integration');
+  if (result.kind !== 'rotated') return refusalResponse(result);
   return {
     status: 200,
     headers: { 'cache-control': 'no-store' },

@@ -9,14 +9,14 @@ import {
 } from '../shared/management/integrations';
 import { addUserSchema, userTriggersBodySchema } from '../shared/management/managementSchemas';
 import { registerHttp } from './http/functionRegistry';
-import { answer, byMethod, managementDeps, param, readBody } from './http/managementRoute';
+import { byMethod, managementDeps, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
-import { problem } from './http/requestBody';
+import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
 
 /** An integration's mailboxes: list with status, add by address, remove, resync. Function keys required. */
 async function getUsers(request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
-  return answer(await listUsers(param(request, 'id') ?? '', deps), 200, (users) => users);
+  return outcomeResponse(await listUsers(param(request, 'id') ?? '', deps), 200);
 }
 
 async function postUser(request: HttpRequest, context: InvocationContext) {
@@ -32,16 +32,14 @@ async function postUser(request: HttpRequest, context: InvocationContext) {
         status: 202,
         jsonBody: { email: result.address, status: 'pendingConsent' },
       };
-    case 'notFound':
-      return problem(404, result.reason);
-    case 'refused':
-      return problem(result.status, result.reason);
+    default:
+      return refusalResponse(result);
   }
 }
 
 async function removeUser(request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
-  return answer(
+  return outcomeResponse(
     await deleteUser(param(request, 'id') ?? '', param(request, 'userId') ?? '', deps),
     204,
     () => undefined,
@@ -50,7 +48,7 @@ async function removeUser(request: HttpRequest, context: InvocationContext) {
 
 async function resync(request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
-  return answer(
+  return outcomeResponse(
     await resyncUser(param(request, 'id') ?? '', param(request, 'userId') ?? '', deps),
     202,
     () => ({ queued: 1 }),
@@ -67,7 +65,7 @@ async function putTriggers(request: HttpRequest, context: InvocationContext) {
     body.value.triggers,
     deps,
   );
-  return answer(result, 200, (user) => ({ ...userView(user), triggers: user.triggers ?? [] }));
+  return outcomeResponse(result, 200, (user) => ({ ...userView(user), triggers: user.triggers ?? [] }));
 }
 
 registerHttp('manageUsers', {

@@ -1,3 +1,4 @@
+import { conflict, notFound, type Outcome, ok, type Refusal } from '../outcome';
 import type { QueueSender } from '../queue/queuePort';
 import type { DeliveryFailure, DeliveryLogRecord, DeliveryState, PbxEndpointState } from '../storage/records';
 import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
@@ -42,9 +43,9 @@ export async function deliverySummary(
   integrationId: string,
   deps: Pick<DeliveryLogDeps, 'integrations' | 'deliveries'>,
   errorLimit = DEFAULT_ERROR_LIMIT,
-): Promise<DeliverySummary | undefined> {
+): Promise<Outcome<DeliverySummary>> {
   const integration = (await deps.integrations.get(integrationId))?.value;
-  if (!integration) return undefined;
+  if (!integration) return notFound('no such integration');
   const rows = await deps.deliveries.listForIntegration(integrationId);
   const counts: Record<DeliveryState, number> = { pending: 0, delivered: 0, failed: 0 };
   const failedBy: Record<DeliveryFailure, number> = {
@@ -74,19 +75,16 @@ export async function deliverySummary(
         at: row.updatedAt,
       }),
     );
-  return {
+  return ok({
     integrationId,
     endpoint: integration.pbxEndpoint ?? { state: 'active' },
     counts,
     failedBy,
     lastErrors,
-  };
+  });
 }
 
-export type ReplayResult =
-  | { kind: 'replayed'; webhookIds: string[]; notFailed: string[] }
-  | { kind: 'notFound' }
-  | { kind: 'endpointDisabled'; reason: string };
+export type ReplayResult = { kind: 'replayed'; webhookIds: string[]; notFailed: string[] } | Refusal;
 
 /**
  * Puts failed webhooks back on the queue as they were, attempt count reset:
@@ -99,10 +97,10 @@ export async function replayFailedDeliveries(
   webhookIds?: readonly string[],
 ): Promise<ReplayResult> {
   const integration = (await deps.integrations.get(integrationId))?.value;
-  if (!integration) return { kind: 'notFound' };
+  if (!integration) return notFound('no such integration');
   // Replaying into a disabled endpoint would only fail them again.
   if (integration.pbxEndpoint?.state === 'disabled') {
-    return { kind: 'endpointDisabled', reason: integration.pbxEndpoint.reason };
+    return conflict(`the PBX endpoint is disabled (${integration.pbxEndpoint.reason}); enable it first`);
   }
   const failed = await deps.deliveries.listFailed(integrationId);
   const wanted = webhookIds ? new Set(webhookIds) : undefined;

@@ -1,4 +1,6 @@
-import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
+import { conflict, notFound, type Refusal } from '../outcome';
+import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
+import type { IntegrationRecord } from '../storage/records';
 import type { IntegrationRepository } from '../storage/repositories';
 
 export interface EndpointDeps {
@@ -6,48 +8,40 @@ export interface EndpointDeps {
   now: () => Date;
 }
 
-/** 410 Gone: stop sending until an operator says otherwise. Concurrent writers are retried a few times. */
+/** 410 Gone: stop sending until an operator says otherwise. */
 export async function disablePbxEndpoint(
   integrationId: string,
   reason: string,
   deps: EndpointDeps,
 ): Promise<void> {
-  await updateEndpoint(integrationId, deps, (record, now) =>
-    record.pbxEndpoint?.state === 'disabled'
-      ? undefined
-      : { ...record, pbxEndpoint: { state: 'disabled', reason, since: now }, updatedAt: now },
+  const now = deps.now().toISOString();
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.integrations, integrationId),
+    (record): IntegrationRecord | undefined =>
+      record.pbxEndpoint?.state === 'disabled'
+        ? undefined
+        : { ...record, pbxEndpoint: { state: 'disabled', reason, since: now }, updatedAt: now },
   );
+  // Still enabled, the endpoint would get every webhook again: the delivery fails and its queue retries.
+  settledOrThrow(outcome, `integration ${integrationId}`);
 }
 
-export type EnableResult = { kind: 'enabled'; wasDisabled: boolean } | { kind: 'notFound' };
+export type EnableResult = { kind: 'enabled'; wasDisabled: boolean } | Refusal;
 
 /** The operator fixed the PBX: deliveries go out again (failed ones only when replayed). */
 export async function enablePbxEndpoint(integrationId: string, deps: EndpointDeps): Promise<EnableResult> {
-  let wasDisabled = false;
-  const found = await updateEndpoint(integrationId, deps, (record, now) => {
-    wasDisabled = record.pbxEndpoint?.state === 'disabled';
-    if (!wasDisabled) return undefined;
+  const now = deps.now().toISOString();
+  const outcome = await optimisticUpdate(integrationRow(deps.integrations, integrationId), (record) => {
+    if (record.pbxEndpoint?.state !== 'disabled') return undefined;
     const { pbxEndpoint: _, ...rest } = record;
     return { ...rest, updatedAt: now };
   });
-  return found ? { kind: 'enabled', wasDisabled } : { kind: 'notFound' };
-}
-
-async function updateEndpoint(
-  integrationId: string,
-  deps: EndpointDeps,
-  change: (record: IntegrationRecord, now: string) => IntegrationRecord | undefined,
-): Promise<boolean> {
-  for (let round = 0; ; round++) {
-    const current = await deps.integrations.get(integrationId);
-    if (!current) return false;
-    const next = change(current.value, deps.now().toISOString());
-    if (!next) return true;
-    try {
-      await deps.integrations.update(next, current.etag);
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || round >= 4) throw error;
-    }
+  switch (outcome.kind) {
+    case 'notFound':
+      return notFound('no such integration');
+    case 'conflict':
+      return conflict('the integration kept changing; try again');
+    default:
+      return { kind: 'enabled', wasDisabled: outcome.kind === 'updated' };
   }
 }

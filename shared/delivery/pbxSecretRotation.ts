@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import { notFound, type Refusal } from '../outcome';
 import { type PbxSecret, readPbxSecret, writePbxSecret } from '../pbx/pbxSecret';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
@@ -13,9 +14,7 @@ export interface RotationDeps {
   log: Logger;
 }
 
-export type RotationResult =
-  | { kind: 'rotated'; secret: string; previousValidUntil?: string }
-  | { kind: 'notFound' };
+export type RotationResult = { kind: 'rotated'; secret: string; previousValidUntil?: string } | Refusal;
 
 /**
  * A new signing secret for the integration's PBX. The old one keeps signing
@@ -26,7 +25,7 @@ export type RotationResult =
  */
 export async function rotatePbxSecret(integrationId: string, deps: RotationDeps): Promise<RotationResult> {
   const integration = (await deps.integrations.get(integrationId))?.value;
-  if (!integration) return { kind: 'notFound' };
+  if (!integration) return notFound('no such integration');
   const stored = await deps.secrets.get(integration.pbxSecretName);
   const old = stored === undefined ? undefined : readPbxSecret(stored);
   const fresh = generateSigningSecret();

@@ -1,3 +1,4 @@
+import { notFound, type Refusal } from '../outcome';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRepository, IntegrationRepository, UserRepository } from '../storage/repositories';
 import { deliveryMessage, snapshotRequest } from '../sync/absenceWebhooks';
@@ -12,7 +13,7 @@ export interface SnapshotDeps {
 
 export type SnapshotResult =
   | { kind: 'queued'; webhookId: string; absences: number; version: number }
-  | { kind: 'notFound'; what: 'integration' | 'user' };
+  | Refusal;
 
 /**
  * Sends the user's current absences as a `user.snapshot`, for a PBX that lost
@@ -26,9 +27,9 @@ export async function resendSnapshot(
   deps: SnapshotDeps,
 ): Promise<SnapshotResult> {
   const integration = (await deps.integrations.get(integrationId))?.value;
-  if (!integration) return { kind: 'notFound', what: 'integration' };
+  if (!integration) return notFound('no such integration');
   const user = (await deps.users.get(integrationId, userId))?.value;
-  if (!user) return { kind: 'notFound', what: 'user' };
+  if (!user) return notFound('no such user');
   const rows = await deps.absences.listForUser(integrationId, userId);
   const request = snapshotRequest(
     integrationId,

@@ -4,9 +4,11 @@ import { presetRuleSet } from '../domain/rules/presets';
 import { type RuleSet, userTriggerIssues } from '../domain/rules/ruleSet';
 import { syncWindowFor } from '../domain/syncWindow';
 import { addUser, type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
+import { conflict, invalid, notFound, type Outcome, ok, type Refusal } from '../outcome';
 import { checkPbxTarget, type TargetPolicy } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
+import { integrationRow, optimisticUpdate, userRow } from '../storage/optimisticUpdate';
 import {
   ConcurrencyError,
   type IntegrationRecord,
@@ -23,10 +25,21 @@ export interface AdminDeps extends ProvisioningDeps {
   pbxTarget: TargetPolicy;
 }
 
+/**
+ * The older shape, with HTTP statuses in it: only explainForIntegration still
+ * answers with it (it is moving to a file of its own and can take Outcome
+ * along); every other service here answers with an Outcome.
+ */
 export type AdminResult<T> =
   | { kind: 'ok'; value: T }
   | { kind: 'notFound'; reason: string }
   | { kind: 'refused'; status: 400 | 409; reason: string };
+
+/** Written by others in every round: the caller may simply try again. */
+const keptChanging = (what: string): Refusal => conflict(`the ${what} kept changing; try again`);
+const noIntegration = (id: string): Refusal => notFound(`no integration ${id}`);
+const noUser = (integrationId: string, userId: string): Refusal =>
+  notFound(`no user ${userId} in integration ${integrationId}`);
 
 /** What the management API shows of an integration: never the PBX secret, nor where it is kept. */
 export interface IntegrationView {
@@ -86,12 +99,10 @@ export function rulesFrom(input: RulesInput | undefined): RuleSet {
 export async function createIntegration(
   input: CreateIntegration,
   deps: AdminDeps,
-): Promise<AdminResult<{ integration: IntegrationView; pbxSecret: string }>> {
+): Promise<Outcome<{ integration: IntegrationView; pbxSecret: string }>> {
   const target = checkPbxTarget(input.pbxUrl, deps.pbxTarget);
-  if (target.kind === 'refused') return { kind: 'refused', status: 400, reason: target.reason };
-  if (await deps.repos.integrations.get(input.id)) {
-    return { kind: 'refused', status: 409, reason: `integration ${input.id} exists already` };
-  }
+  if (target.kind === 'refused') return invalid(target.reason);
+  if (await deps.repos.integrations.get(input.id)) return conflict(`integration ${input.id} exists already`);
   const pbxSecret = generateSigningSecret();
   const pbxSecretName = `pbx-${input.id}-${randomBytes(4).toString('hex')}`;
   await deps.secrets.set(pbxSecretName, pbxSecret);
@@ -117,23 +128,21 @@ export async function createIntegration(
     await deps.repos.integrations.create(record);
   } catch (error) {
     await deps.secrets.delete(pbxSecretName).catch(() => undefined);
-    if (error instanceof ConcurrencyError) {
-      return { kind: 'refused', status: 409, reason: `integration ${input.id} exists already` };
-    }
+    if (error instanceof ConcurrencyError) return conflict(`integration ${input.id} exists already`);
     throw error;
   }
   deps.log.info('integration created', { integrationId: record.id });
-  return { kind: 'ok', value: { integration: integrationView(record, deps.publicBaseUrl), pbxSecret } };
+  return ok({ integration: integrationView(record, deps.publicBaseUrl), pbxSecret });
 }
 
 export async function updateIntegration(
   id: string,
   change: UpdateIntegration,
   deps: AdminDeps,
-): Promise<AdminResult<IntegrationView>> {
+): Promise<Outcome<IntegrationView>> {
   if (change.pbxUrl !== undefined) {
     const target = checkPbxTarget(change.pbxUrl, deps.pbxTarget);
-    if (target.kind === 'refused') return { kind: 'refused', status: 400, reason: target.reason };
+    if (target.kind === 'refused') return invalid(target.reason);
   }
   const { followGroupId, ...fields } = change;
   return changeIntegration(id, deps, (stored) => {
@@ -162,7 +171,7 @@ export async function replaceRules(
   id: string,
   input: RulesInput,
   deps: AdminDeps,
-): Promise<AdminResult<IntegrationView>> {
+): Promise<Outcome<IntegrationView>> {
   const ruleSet = rulesFrom(input);
   const result = await changeIntegration(id, deps, (current) => ({
     ...current,
@@ -173,29 +182,27 @@ export async function replaceRules(
   return result;
 }
 
+/** `change` may run more than once (on fresh reads), so it must be pure. */
 async function changeIntegration(
   id: string,
   deps: AdminDeps,
   change: (current: IntegrationRecord) => IntegrationRecord,
-): Promise<AdminResult<IntegrationView>> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const stored = await deps.repos.integrations.get(id);
-    if (!stored) return { kind: 'notFound', reason: `no integration ${id}` };
-    const next = { ...change(stored.value), id, updatedAt: deps.now().toISOString() };
-    try {
-      await deps.repos.integrations.update(next, stored.etag);
-      return { kind: 'ok', value: integrationView(next, deps.publicBaseUrl) };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-    }
-  }
-  return { kind: 'refused', status: 409, reason: 'the integration kept changing; try again' };
+): Promise<Outcome<IntegrationView>> {
+  const updatedAt = deps.now().toISOString();
+  const outcome = await optimisticUpdate(integrationRow(deps.repos.integrations, id), (current) => ({
+    ...change(current),
+    id,
+    updatedAt,
+  }));
+  if (outcome.kind === 'notFound') return noIntegration(id);
+  if (outcome.kind === 'conflict') return keptChanging('integration');
+  return ok(integrationView(outcome.value, deps.publicBaseUrl));
 }
 
 /** Everything goes: users (with their Graph subscriptions), absences, the PBX secret, the row. */
-export async function deleteIntegration(id: string, deps: AdminDeps): Promise<AdminResult<null>> {
+export async function deleteIntegration(id: string, deps: AdminDeps): Promise<Outcome<null>> {
   const stored = await deps.repos.integrations.get(id);
-  if (!stored) return { kind: 'notFound', reason: `no integration ${id}` };
+  if (!stored) return noIntegration(id);
   for (const user of await deps.repos.users.listByIntegration(id)) {
     // The PBX configuration goes with the integration; no absence.deleted flood.
     await removeUser(id, user.id, deps, { notifyPbx: false });
@@ -203,7 +210,7 @@ export async function deleteIntegration(id: string, deps: AdminDeps): Promise<Ad
   await deps.secrets.delete(stored.value.pbxSecretName).catch(() => undefined);
   await deps.repos.integrations.delete(id);
   deps.log.info('integration deleted', { integrationId: id });
-  return { kind: 'ok', value: null };
+  return ok(null);
 }
 
 export async function queueResync(
@@ -225,8 +232,22 @@ export async function queueResync(
 export type UserRequestResult =
   | { kind: 'added'; user: UserView }
   | { kind: 'pending'; address: string }
-  | { kind: 'notFound'; reason: string }
-  | { kind: 'refused'; status: 400 | 404 | 409; reason: string };
+  | Refusal;
+
+/** A pending list this long is a script gone wrong, not an operator. */
+const MAX_PENDING_USERS = 500;
+
+/** What asking for `address` means for the integration as stored; pure, so it can judge every fresh read. */
+function pendingStep(
+  integration: IntegrationRecord,
+  address: string,
+): 'followsGroup' | 'consented' | 'alreadyPending' | 'full' | 'add' {
+  if (integration.followGroupId) return 'followsGroup';
+  if (integration.consentState === 'granted') return 'consented';
+  const pending = integration.pendingUsers ?? [];
+  if (pending.some((p) => p.address === address)) return 'alreadyPending';
+  return pending.length >= MAX_PENDING_USERS ? 'full' : 'add';
+}
 
 /** Adds a mailbox now, or keeps the address until the admin has consented. */
 export async function requestUser(
@@ -234,35 +255,29 @@ export async function requestUser(
   address: string,
   deps: AdminDeps,
 ): Promise<UserRequestResult> {
-  const stored = await deps.repos.integrations.get(integrationId);
-  if (!stored) return { kind: 'notFound', reason: `no integration ${integrationId}` };
-  if (stored.value.followGroupId) {
-    return {
-      kind: 'refused',
-      status: 409,
-      reason: 'this integration follows a security group; add the person to the group instead',
-    };
-  }
-  if (stored.value.consentState !== 'granted') {
-    const wanted = address.toLowerCase();
-    const pending = stored.value.pendingUsers ?? [];
-    if (!pending.some((p) => p.address === wanted)) {
-      if (pending.length >= 500)
-        return { kind: 'refused', status: 409, reason: 'too many pending addresses' };
-      await deps.repos.integrations.update(
-        {
-          ...stored.value,
-          pendingUsers: [...pending, { address: wanted }],
-          updatedAt: deps.now().toISOString(),
-        },
-        stored.etag,
-      );
+  const wanted = address.toLowerCase();
+  const updatedAt = deps.now().toISOString();
+  const outcome = await optimisticUpdate(integrationRow(deps.repos.integrations, integrationId), (current) =>
+    pendingStep(current, wanted) === 'add'
+      ? { ...current, pendingUsers: [...(current.pendingUsers ?? []), { address: wanted }], updatedAt }
+      : undefined,
+  );
+  if (outcome.kind === 'notFound') return noIntegration(integrationId);
+  if (outcome.kind === 'conflict') return keptChanging('integration');
+  if (outcome.kind === 'updated') return { kind: 'pending', address: wanted };
+  switch (pendingStep(outcome.value, wanted)) {
+    case 'followsGroup':
+      return conflict('this integration follows a security group; add the person to the group instead');
+    case 'full':
+      return conflict('too many pending addresses');
+    case 'consented': {
+      const result = await addUser(integrationId, address, deps);
+      return result.kind === 'added' ? { kind: 'added', user: userView(result.user) } : result;
     }
-    return { kind: 'pending', address: wanted };
+    default:
+      // alreadyPending: asked for before, and kept. (Never 'add': that would have been written.)
+      return { kind: 'pending', address: wanted };
   }
-  const result = await addUser(integrationId, address, deps);
-  if (result.kind === 'refused') return result;
-  return { kind: 'added', user: userView(result.user) };
 }
 
 export interface UserView {
@@ -291,9 +306,9 @@ export function userView(user: UserRecord): UserView {
   };
 }
 
-export async function listUsers(integrationId: string, deps: AdminDeps): Promise<AdminResult<UserView[]>> {
+export async function listUsers(integrationId: string, deps: AdminDeps): Promise<Outcome<UserView[]>> {
   const stored = await deps.repos.integrations.get(integrationId);
-  if (!stored) return { kind: 'notFound', reason: `no integration ${integrationId}` };
+  if (!stored) return noIntegration(integrationId);
   const users = (await deps.repos.users.listByIntegration(integrationId)).map(userView);
   const pending = (stored.value.pendingUsers ?? []).map(
     (p): UserView => ({
@@ -302,45 +317,40 @@ export async function listUsers(integrationId: string, deps: AdminDeps): Promise
       ...(p.problem ? { problem: p.problem } : {}),
     }),
   );
-  return { kind: 'ok', value: [...users, ...pending] };
+  return ok([...users, ...pending]);
 }
 
 export async function deleteUser(
   integrationId: string,
   userId: string,
   deps: AdminDeps,
-): Promise<AdminResult<null>> {
-  if (!(await deps.repos.integrations.get(integrationId))) {
-    return { kind: 'notFound', reason: `no integration ${integrationId}` };
-  }
-  const removed = await removeUser(integrationId, userId, deps);
-  if (removed) return { kind: 'ok', value: null };
+): Promise<Outcome<null>> {
+  if (!(await deps.repos.integrations.get(integrationId))) return noIntegration(integrationId);
+  if (await removeUser(integrationId, userId, deps)) return ok(null);
   // A pending address can be withdrawn by the address itself.
-  const stored = await deps.repos.integrations.get(integrationId);
-  const pending = stored?.value.pendingUsers ?? [];
-  const rest = pending.filter((p) => p.address !== userId.toLowerCase());
-  if (stored && rest.length < pending.length) {
-    const { pendingUsers: _, ...record } = stored.value;
-    await deps.repos.integrations.update(
-      rest.length > 0 ? { ...record, pendingUsers: rest } : record,
-      stored.etag,
-    );
-    return { kind: 'ok', value: null };
-  }
-  return { kind: 'notFound', reason: `no user ${userId} in integration ${integrationId}` };
+  const address = userId.toLowerCase();
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    ({ pendingUsers, ...record }) => {
+      const rest = (pendingUsers ?? []).filter((p) => p.address !== address);
+      if (rest.length === (pendingUsers ?? []).length) return undefined;
+      return rest.length > 0 ? { ...record, pendingUsers: rest } : record;
+    },
+  );
+  if (outcome.kind === 'updated') return ok(null);
+  if (outcome.kind === 'conflict') return keptChanging('integration');
+  return outcome.kind === 'notFound' ? noIntegration(integrationId) : noUser(integrationId, userId);
 }
 
 export async function resyncUser(
   integrationId: string,
   userId: string,
   deps: AdminDeps,
-): Promise<AdminResult<null>> {
-  if (!(await deps.repos.users.get(integrationId, userId))) {
-    return { kind: 'notFound', reason: `no user ${userId} in integration ${integrationId}` };
-  }
+): Promise<Outcome<null>> {
+  if (!(await deps.repos.users.get(integrationId, userId))) return noUser(integrationId, userId);
   const now = deps.now();
   await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'resync' }, now, now)]);
-  return { kind: 'ok', value: null };
+  return ok(null);
 }
 
 /**
@@ -353,19 +363,23 @@ export async function setUserTriggers(
   userId: string,
   triggers: RuleSet['triggers'],
   deps: AdminDeps,
-): Promise<AdminResult<UserRecord>> {
+): Promise<Outcome<UserRecord>> {
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
-  if (!integration) return { kind: 'notFound', reason: `no integration ${integrationId}` };
-  const stored = await deps.repos.users.get(integrationId, userId);
-  if (!stored) return { kind: 'notFound', reason: `no user ${userId} in integration ${integrationId}` };
+  if (!integration) return noIntegration(integrationId);
   const issues = userTriggerIssues(triggers, integration.ruleSet);
-  if (issues.length > 0) return { kind: 'refused', status: 400, reason: issues.join('; ') };
-  const { rulesVersion: _stale, ...rest } = stored.value;
-  const updated: UserRecord = { ...rest, triggers };
-  await deps.repos.users.update(updated, stored.etag);
+  // Invalid triggers write nothing; an unknown user is still told first, as it always was.
+  const outcome = await optimisticUpdate(userRow(deps.repos.users, integrationId, userId), (current) => {
+    if (issues.length > 0) return undefined;
+    // Without a rules version the next sync is a fresh round under the new phrases.
+    const { rulesVersion: _stale, ...rest } = current;
+    return { ...rest, triggers };
+  });
+  if (outcome.kind === 'notFound') return noUser(integrationId, userId);
+  if (issues.length > 0) return invalid(issues.join('; '));
+  if (outcome.kind === 'conflict') return keptChanging('user');
   const now = deps.now();
   await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'rulesChanged' }, now, now)]);
-  return { kind: 'ok', value: updated };
+  return ok(outcome.value);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { SecretStore } from '../secrets/secretStore';
-import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
+import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
+import type { IntegrationRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { consentStateKey, signConsentState, verifyConsentState } from './consentState';
 import { type ProvisioningDeps, provisionIntegration } from './userProvisioning';
@@ -96,19 +97,26 @@ export async function completeConsent(
     return { kind: 'failed', code: 'unexpected_response' };
   }
   const tenantId = query.tenant.toLowerCase();
-  const stored = await deps.repos.integrations.get(integrationId);
-  if (!stored) return { kind: 'invalidLink' };
-  const integration = stored.value;
-  if (integration.tenantId && integration.tenantId.toLowerCase() !== tenantId) {
+  const now = deps.now().toISOString();
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    (current): IntegrationRecord | undefined => {
+      if (otherTenant(current, tenantId)) return undefined;
+      const { consentError: _e, consentRequiredSince: _s, ...rest } = current;
+      return { ...rest, tenantId, consentState: 'granted', consentedAt: now, updatedAt: now };
+    },
+  );
+  if (outcome.kind === 'notFound') return { kind: 'invalidLink' };
+  if (outcome.kind === 'conflict') {
+    // Microsoft has the consent; only our record of it is missing, and the link can simply be used again.
+    deps.log.warn('admin consent could not be recorded: the integration kept changing', { integrationId });
+    return { kind: 'failed', code: 'service_busy' };
+  }
+  if (outcome.kind === 'unchanged') {
     deps.log.warn('admin consent came from another tenant', { integrationId });
     return { kind: 'tenantMismatch' };
   }
-  const now = deps.now().toISOString();
-  const { consentError: _e, consentRequiredSince: _s, ...rest } = integration;
-  await deps.repos.integrations.update(
-    { ...rest, tenantId, consentState: 'granted', consentedAt: now, updatedAt: now },
-    stored.etag,
-  );
+  const integration = outcome.value;
   deps.log.info('admin consent granted', { integrationId });
   try {
     const report = await provisionIntegration(integrationId, deps);
@@ -137,21 +145,30 @@ function microsoftError(error: string, description: string): ConsentOutcome {
   return { kind: 'failed', code: code ? `AADSTS${code}` : error.replace(/[^a-z_]/gi, '').slice(0, 40) };
 }
 
+/** A consent for an integration already tied to a tenant must come from that tenant. */
+function otherTenant(integration: IntegrationRecord, tenantId: string): boolean {
+  return integration.tenantId !== undefined && integration.tenantId.toLowerCase() !== tenantId;
+}
+
 async function recordConsentFailure(
   integrationId: string,
   outcome: ConsentOutcome,
-  deps: Pick<ConsentDeps, 'repos' | 'now'>,
+  deps: Pick<ConsentDeps, 'repos' | 'now' | 'log'>,
 ): Promise<void> {
-  const stored = await deps.repos.integrations.get(integrationId);
-  if (!stored) return;
-  // A working integration keeps working when someone cancels a second consent.
-  if (stored.value.consentState === 'granted') return;
   const reason = outcome.kind === 'failed' ? `consent failed (${outcome.code})` : `consent ${outcome.kind}`;
-  await deps.repos.integrations
-    .update({ ...stored.value, consentError: reason, updatedAt: deps.now().toISOString() }, stored.etag)
-    .catch((error: unknown) => {
-      if (!(error instanceof ConcurrencyError)) throw error;
+  const updatedAt = deps.now().toISOString();
+  const recorded = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    (current) =>
+      // A working integration keeps working when someone cancels a second consent.
+      current.consentState === 'granted' ? undefined : { ...current, consentError: reason, updatedAt },
+  );
+  // The admin is shown the outcome either way; the stored reason is only a hint for the operator.
+  if (recorded.kind === 'conflict') {
+    deps.log.warn('the consent failure could not be recorded: the integration kept changing', {
+      integrationId,
     });
+  }
 }
 
 /**
@@ -163,26 +180,24 @@ export async function markConsentRequired(
   code: string,
   deps: { repos: Pick<Repositories, 'integrations'>; now: () => Date; log: Logger },
 ): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const stored = await deps.repos.integrations.get(integrationId);
-    if (!stored || stored.value.consentState === 'consentRequired') return false;
-    const now = deps.now().toISOString();
-    const next: IntegrationRecord = {
-      ...stored.value,
-      consentState: 'consentRequired',
-      consentError: `Entra ID refused the tenant (${code})`,
-      consentRequiredSince: now,
-      updatedAt: now,
-    };
-    try {
-      await deps.repos.integrations.update(next, stored.etag);
-      deps.log.warn('the tenant refuses the app; consent is required again', { integrationId, code });
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-    }
-  }
-  return false;
+  const now = deps.now().toISOString();
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    (current): IntegrationRecord | undefined =>
+      current.consentState === 'consentRequired'
+        ? undefined
+        : {
+            ...current,
+            consentState: 'consentRequired',
+            consentError: `Entra ID refused the tenant (${code})`,
+            consentRequiredSince: now,
+            updatedAt: now,
+          },
+  );
+  // Unmarked, the integration would keep asking Entra ID: fail so the caller's queue or timer tries again.
+  if (settledOrThrow(outcome, `integration ${integrationId}`).kind !== 'updated') return false;
+  deps.log.warn('the tenant refuses the app; consent is required again', { integrationId, code });
+  return true;
 }
 
 function withSlash(url: string): string {

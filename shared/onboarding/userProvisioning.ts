@@ -5,7 +5,9 @@ import { checkMailbox } from '../graph/mailboxes';
 import { deleteSubscription } from '../graph/subscriptions';
 import { findUser } from '../graph/users';
 import type { Logger } from '../logger';
+import { conflict, invalid, notFound, type Refusal } from '../outcome';
 import type { QueueSender } from '../queue/queuePort';
+import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
 import type { IntegrationRecord, PendingUser, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { replaceSubscription, subscribeUser } from '../subscriptions/subscriptionKeeper';
@@ -23,9 +25,7 @@ export interface ProvisioningDeps {
   log: Logger;
 }
 
-export type AddUserResult =
-  | { kind: 'added'; user: UserRecord }
-  | { kind: 'refused'; status: 400 | 404 | 409; reason: string };
+export type AddUserResult = { kind: 'added'; user: UserRecord } | Refusal;
 
 /**
  * Adds a mailbox to an integration: resolves the address with Graph,
@@ -37,24 +37,17 @@ export async function addUser(
   deps: ProvisioningDeps,
 ): Promise<AddUserResult> {
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
-  if (!integration) return { kind: 'refused', status: 404, reason: 'integration not found' };
+  if (!integration) return notFound('integration not found');
   if (integration.consentState !== 'granted' || !integration.tenantId) {
-    return { kind: 'refused', status: 409, reason: 'the Microsoft 365 admin has not granted consent yet' };
+    return conflict('the Microsoft 365 admin has not granted consent yet');
   }
   const client = deps.graphFor(integration);
   const found = await findUser(client, address);
-  if (!found)
-    return { kind: 'refused', status: 400, reason: `no user with the address ${address} in the tenant` };
+  if (!found) return invalid(`no user with the address ${address} in the tenant`);
   const mailbox = await checkMailbox(client, found.id);
-  if (mailbox.kind === 'noMailbox') {
-    return { kind: 'refused', status: 400, reason: `${address} has no Exchange Online mailbox` };
-  }
+  if (mailbox.kind === 'noMailbox') return invalid(`${address} has no Exchange Online mailbox`);
   if (mailbox.kind === 'notAUserMailbox') {
-    return {
-      kind: 'refused',
-      status: 400,
-      reason: `${address} is a ${mailbox.purpose} mailbox, not a person's mailbox`,
-    };
+    return invalid(`${address} is a ${mailbox.purpose} mailbox, not a person's mailbox`);
   }
   const now = deps.now();
   const existing = (await deps.repos.users.get(integrationId, found.id))?.value;
@@ -171,24 +164,29 @@ export async function provisionIntegration(
     ]);
     report.synced++;
   }
-  const stillPending: PendingUser[] = [];
+  const handled = new Map<string, PendingUser | undefined>();
   for (const pending of integration.pendingUsers ?? []) {
     const result = await addUser(integrationId, pending.address, deps);
     if (result.kind === 'added') report.added++;
-    else {
-      report.refused++;
-      stillPending.push({ address: pending.address, problem: result.reason });
-    }
+    else report.refused++;
+    handled.set(
+      pending.address,
+      result.kind === 'added' ? undefined : { address: pending.address, problem: result.reason },
+    );
   }
-  if ((integration.pendingUsers ?? []).length > 0) {
-    const current = await deps.repos.integrations.get(integrationId);
-    if (current) {
-      const { pendingUsers: _, ...rest } = current.value;
-      await deps.repos.integrations.update(
-        stillPending.length > 0 ? { ...rest, pendingUsers: stillPending } : rest,
-        current.etag,
-      );
-    }
+  if (handled.size > 0) {
+    // Added addresses leave the list, refused ones keep their reason, and any asked for meanwhile stay.
+    const outcome = await optimisticUpdate(
+      integrationRow(deps.repos.integrations, integrationId),
+      ({ pendingUsers, ...rest }) => {
+        const left = (pendingUsers ?? []).flatMap((p) => {
+          const after = handled.has(p.address) ? handled.get(p.address) : p;
+          return after ? [after] : [];
+        });
+        return left.length > 0 ? { ...rest, pendingUsers: left } : rest;
+      },
+    );
+    settledOrThrow(outcome, `the pending addresses of integration ${integrationId}`);
   }
   deps.log.info('integration provisioned', { integrationId, ...report });
   return report;

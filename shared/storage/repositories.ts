@@ -11,18 +11,23 @@ import type {
 export interface IntegrationRepository {
   get(id: string): Promise<Versioned<IntegrationRecord> | undefined>;
   list(): Promise<IntegrationRecord[]>;
-  /** Fails with ConcurrencyError when the row already exists. */
-  create(record: IntegrationRecord): Promise<void>;
-  /** With an etag: only if unchanged since it was read (else ConcurrencyError). */
-  update(record: IntegrationRecord, etag?: string): Promise<void>;
+  /** Fails with ConcurrencyError when the row already exists. Resolves with the new row's etag. */
+  create(record: IntegrationRecord): Promise<string>;
+  /**
+   * With an etag: only if unchanged since it was read (else ConcurrencyError).
+   * Resolves with the row's new etag, so a caller can write again without reading again.
+   */
+  update(record: IntegrationRecord, etag?: string): Promise<string>;
   delete(id: string): Promise<void>;
 }
 
 export interface UserRepository {
   get(integrationId: string, userId: string): Promise<Versioned<UserRecord> | undefined>;
   listByIntegration(integrationId: string): Promise<UserRecord[]>;
-  upsert(record: UserRecord): Promise<void>;
-  update(record: UserRecord, etag?: string): Promise<void>;
+  /** Resolves with the row's new etag. */
+  upsert(record: UserRecord): Promise<string>;
+  /** As IntegrationRepository.update: conditional with an etag, resolves with the new one. */
+  update(record: UserRecord, etag?: string): Promise<string>;
   delete(integrationId: string, userId: string): Promise<void>;
 }
 

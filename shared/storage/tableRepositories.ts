@@ -58,9 +58,9 @@ async function listRows(table: TableClient, filter?: string): Promise<Row[]> {
   return rows;
 }
 
-async function insertRow(table: TableClient, entity: Entity, what: string): Promise<void> {
+async function insertRow(table: TableClient, entity: Entity, what: string): Promise<string> {
   try {
-    await table.createEntity(entity);
+    return etagOf(await table.createEntity(entity), what);
   } catch (error) {
     if (statusOf(error) === 409) throw new ConcurrencyError(what);
     throw error;
@@ -68,19 +68,29 @@ async function insertRow(table: TableClient, entity: Entity, what: string): Prom
 }
 
 /** Replace, not merge: properties the record no longer has must leave the row too. */
-async function replaceRow(table: TableClient, entity: Entity, what: string, etag?: string): Promise<void> {
-  if (etag === undefined) {
-    await table.upsertEntity(entity, 'Replace');
-    return;
-  }
+async function replaceRow(table: TableClient, entity: Entity, what: string, etag?: string): Promise<string> {
+  if (etag === undefined) return etagOf(await table.upsertEntity(entity, 'Replace'), what);
   try {
-    await table.updateEntity(entity, 'Replace', { etag });
+    return etagOf(await table.updateEntity(entity, 'Replace', { etag }), what);
   } catch (error) {
     // 404: deleted since it was read, which is a concurrent change as well.
     const status = statusOf(error);
     if (status === 412 || status === 404) throw new ConcurrencyError(what);
     throw error;
   }
+}
+
+/**
+ * Insert, Update and Insert Or Replace Entity all answer with the row's new
+ * ETag header (https://learn.microsoft.com/rest/api/storageservices/insert-entity,
+ * https://learn.microsoft.com/rest/api/storageservices/update-entity2,
+ * https://learn.microsoft.com/rest/api/storageservices/insert-or-replace-entity);
+ * the SDK's generated header types make every header optional.
+ */
+function etagOf(response: { etag?: string }, what: string): string {
+  if (response.etag === undefined)
+    throw new Error(`Table Storage wrote ${what} but answered without an ETag`);
+  return response.etag;
 }
 
 function roughBytes(entity: Entity): number {
@@ -141,10 +151,10 @@ function integrationRepository(table: TableClient): IntegrationRepository {
       return rows.map((row) => integrationFromEntity(row).value);
     },
     async create(record) {
-      await insertRow(table, integrationToEntity(record), what(record.id));
+      return insertRow(table, integrationToEntity(record), what(record.id));
     },
     async update(record, etag) {
-      await replaceRow(table, integrationToEntity(record), what(record.id), etag);
+      return replaceRow(table, integrationToEntity(record), what(record.id), etag);
     },
     async delete(id) {
       const key = integrationKey(id);
@@ -165,10 +175,10 @@ function userRepository(table: TableClient): UserRepository {
       return rows.map((row) => userFromEntity(row).value);
     },
     async upsert(record) {
-      await replaceRow(table, userToEntity(record), what(record.integrationId, record.id));
+      return replaceRow(table, userToEntity(record), what(record.integrationId, record.id));
     },
     async update(record, etag) {
-      await replaceRow(table, userToEntity(record), what(record.integrationId, record.id), etag);
+      return replaceRow(table, userToEntity(record), what(record.integrationId, record.id), etag);
     },
     async delete(integrationId, userId) {
       const key = userKey(integrationId, userId);

@@ -8,6 +8,7 @@ import {
   SHORTER_DOCUMENTED_MAX_MINUTES,
 } from '../graph/subscriptions';
 import type { Logger } from '../logger';
+import { optimisticUpdate, settledOrThrow, userRow } from '../storage/optimisticUpdate';
 import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import type { LifecycleEvent } from './lifecycleEvent';
@@ -60,9 +61,15 @@ export async function replaceSubscription(
   deps: SubscriptionDeps,
 ): Promise<SubscriptionRecord> {
   const record = await subscribeUser(integration, user, deps);
-  const current = await deps.repos.users.get(user.integrationId, user.id);
-  if (current)
-    await deps.repos.users.update({ ...current.value, subscriptionId: record.subscriptionId }, current.etag);
+  const pointed = await optimisticUpdate(
+    userRow(deps.repos.users, user.integrationId, user.id),
+    (current) => ({
+      ...current,
+      subscriptionId: record.subscriptionId,
+    }),
+  );
+  // A user removed meanwhile needs no subscription; one that kept changing is tried again by the caller's retry.
+  settledOrThrow(pointed, `user ${user.id} of integration ${user.integrationId}`);
   if (user.subscriptionId && user.subscriptionId !== record.subscriptionId) {
     await deps.repos.subscriptions.delete(user.subscriptionId);
   }

@@ -149,8 +149,7 @@ export async function syncUser(
     if (changes.upserted.length + changes.deleted.length > 0) {
       // Mark first: if this worker dies between saving absences and queuing their webhooks,
       // the next sync of this user (a redelivery or any later one) reconciles instead of trusting the rows.
-      await deps.repos.users.update({ ...user, reconcilePending: true }, etag);
-      etag = (await deps.repos.users.get(user.integrationId, user.id))?.etag ?? etag;
+      etag = await deps.repos.users.update({ ...user, reconcilePending: true }, etag);
     }
     // A fresh round saw the whole calendar: tell the PBX the whole picture too, so it can reconcile.
     await publish(integration, user, changes, now, deps, fresh ? known : undefined);

@@ -28,18 +28,20 @@ describe('delivery log, 410 and replay', () => {
       await handleDelivery(requestFor(record.id, 'abs_held', 1), deps);
       expect(pbx.seen).toHaveLength(3);
 
-      const summary = await deliverySummary(record.id, repos);
+      const found = await deliverySummary(record.id, repos);
+      if (found.kind !== 'ok') throw new Error(found.reason);
+      const summary = found.value;
       expect(summary).toMatchObject({
         endpoint: { state: 'disabled', reason: 'the PBX answered 410 Gone' },
         counts: { delivered: 1, pending: 1, failed: 2 },
         failedBy: { gone: 1, endpointDisabled: 1, exhausted: 0, rejected: 0 },
       });
-      expect(summary?.lastErrors.map((e) => e.webhookId).sort()).toEqual([
+      expect(summary.lastErrors.map((e) => e.webhookId).sort()).toEqual([
         'msg_abs_gone_1',
         'msg_abs_held_1',
         'msg_abs_retry_1',
       ]);
-      expect(summary?.lastErrors.find((e) => e.webhookId === 'msg_abs_retry_1')).toMatchObject({
+      expect(summary.lastErrors.find((e) => e.webhookId === 'msg_abs_retry_1')).toMatchObject({
         state: 'pending',
         status: 503,
         error: 'HTTP 503: nope',
@@ -53,8 +55,8 @@ describe('delivery log, 410 and replay', () => {
         now: () => NOW,
       };
       expect(await replayFailedDeliveries(record.id, replayDeps)).toEqual({
-        kind: 'endpointDisabled',
-        reason: 'the PBX answered 410 Gone',
+        kind: 'conflict',
+        reason: 'the PBX endpoint is disabled (the PBX answered 410 Gone); enable it first',
       });
       expect(
         await enablePbxEndpoint(record.id, { integrations: repos.integrations, now: () => NOW }),
@@ -85,10 +87,9 @@ describe('delivery log, 410 and replay', () => {
 
       const rest = await replayFailedDeliveries(record.id, replayDeps);
       expect(rest).toMatchObject({ kind: 'replayed', webhookIds: ['msg_abs_gone_1'] });
-      expect((await deliverySummary(record.id, repos))?.counts).toEqual({
-        delivered: 2,
-        pending: 2,
-        failed: 0,
+      expect(await deliverySummary(record.id, repos)).toMatchObject({
+        kind: 'ok',
+        value: { counts: { delivered: 2, pending: 2, failed: 0 } },
       });
     } finally {
       await pbx.stop();
@@ -109,10 +110,11 @@ describe('delivery log, 410 and replay', () => {
   });
 
   it('knows no unknown integration', async () => {
-    expect(await deliverySummary('nope', repos)).toBeUndefined();
-    expect(await enablePbxEndpoint('nope', { integrations: repos.integrations, now: () => NOW })).toEqual({
-      kind: 'notFound',
-    });
+    const unknown = { kind: 'notFound', reason: 'no such integration' };
+    expect(await deliverySummary('nope', repos)).toEqual(unknown);
+    expect(await enablePbxEndpoint('nope', { integrations: repos.integrations, now: () => NOW })).toEqual(
+      unknown,
+    );
   });
 });
 

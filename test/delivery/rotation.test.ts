@@ -99,6 +99,9 @@ describe('PBX secret rotation', () => {
       },
     });
     expect(JSON.stringify(stored)).not.toContain(first);
-    expect(await rotatePbxSecret('no-such-integration', deps)).toEqual({ kind: 'notFound' });
+    expect(await rotatePbxSecret('no-such-integration', deps)).toEqual({
+      kind: 'notFound',
+      reason: 'no such integration',
+    });
   });
 });
