@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { disablePbxEndpoint } from '../../shared/delivery/pbxEndpoint';
 import { managementClient } from '../admin/managementClient';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';
 
 /**
@@ -13,8 +13,8 @@ import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } f
  * refuses is shown on the page.
  */
 describeInBrowser('operator console in Chromium', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-  let manage: ReturnType<typeof managementClient>;
+  const host = useTestHost();
+  const manage = managementClient(host);
   let browser: Browser;
   let page: Page;
   const apiCalls: string[] = [];
@@ -31,8 +31,7 @@ describeInBrowser('operator console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     buildConsoleScripts();
-    [host, browser] = await Promise.all([startTestHost(), launchChromium()]);
-    manage = managementClient(host);
+    browser = await launchChromium();
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     // The consent link's Copy button writes to the clipboard; the test reads it back.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url });
@@ -52,7 +51,6 @@ describeInBrowser('operator console in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await host?.stop();
   });
 
   it('is served only with the key, with a strict content security policy', async () => {
