@@ -1,7 +1,7 @@
-/**
- * The management API's answers as the console reads them (the server's
- * types live in shared/; the browser build cannot import them).
- */
+// The management API's answers as the console reads them (the server's
+// types live in shared/; the browser build cannot import them).
+// test/console/apiTypes.check.ts fails to compile when these and the
+// server's types drift apart.
 export const SHOW_AS = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown'] as const;
 export type ShowAs = (typeof SHOW_AS)[number];
 export const CALL_HANDLING = ['information', 'diversion'] as const;
@@ -25,12 +25,15 @@ export interface RuleSet {
   settings: { syncDaysForward: number; showSubjects: boolean; privateEvents: PrivateMode };
 }
 
+export type ConsentState = 'pending' | 'granted' | 'consentRequired';
+export type ConsentMode = 'tenantWide' | 'scoped';
+
 export interface Integration {
   id: string;
   name: string;
   active: boolean;
-  consentState: string;
-  consentMode: string;
+  consentState: ConsentState;
+  consentMode: ConsentMode;
   consentError?: string;
   consentLink: string;
   pbxUrl: string;
@@ -42,7 +45,7 @@ export interface User {
   id?: string;
   email: string;
   displayName?: string;
-  status: string;
+  status: 'ok' | 'neverSynced' | 'error' | 'pendingConsent' | 'refused';
   problem?: string;
   lastSyncAt?: string;
   /** The user's own trigger phrases, on top of the integration's; absent when there are none. */
@@ -83,9 +86,12 @@ export interface DeliverySummary {
   counts: { pending: number; delivered: number; failed: number };
   lastErrors: {
     webhookId: string;
-    type: string;
+    type: 'absence.upserted' | 'absence.deleted' | 'user.snapshot';
     userId: string;
+    state: 'pending' | 'delivered' | 'failed';
+    failure?: 'exhausted' | 'rejected' | 'gone' | 'endpointDisabled';
     attempts: number;
+    status?: number;
     error: string;
     at: string;
   }[];
@@ -97,6 +103,9 @@ export type Explanation = {
         outcome: 'absence';
         decidedBy: string;
         absence: {
+          id: string;
+          eventId: string;
+          seriesMasterId?: string;
           start: string;
           end: string;
           reason: { code: string; name: string };

@@ -1,7 +1,7 @@
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { silentLogger } from '../../shared/logger';
 import { replaceSubscription } from '../../shared/subscriptions/subscriptionKeeper';
-import { ALICE, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 import { type Answer, fetchManual, managementClient } from './managementClient';
 
 /**
@@ -11,16 +11,12 @@ import { type Answer, fetchManual, managementClient } from './managementClient';
  * the successful requests asked for.
  */
 describe('concurrent changes of one stored row', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
   let manage: ReturnType<typeof managementClient>;
 
+  const host = useTestHost();
   beforeAll(async () => {
-    host = await startTestHost();
     manage = managementClient(host);
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   /** The answers of all requests, fired at once. */

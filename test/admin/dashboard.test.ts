@@ -11,7 +11,7 @@ import {
 import { assembleRuntime, useRuntime } from '../../shared/runtime';
 import type { UserRecord } from '../../shared/storage/records';
 import type { Repositories } from '../../shared/storage/repositories';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { createTestRepositories } from '../support/tables';
 import { managementClient } from './managementClient';
 
@@ -181,21 +181,17 @@ describe('dashboard', () => {
  * queue state, the same figures from both sources.
  */
 describe('dashboard route and its queue statistics', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
   let manage: ReturnType<typeof managementClient>;
   const dashboardPath = `manage/integrations/${DEMO_INTEGRATION_ID}/dashboard`;
 
+  // The first retry an hour out: it stays scheduled for the whole test.
+  const host = useTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: '0,3600' } });
   beforeAll(async () => {
-    // The first retry an hour out: it stays scheduled for the whole test.
-    host = await startTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: '0,3600' } });
     manage = managementClient(host);
     await settle(host);
   });
 
   afterEach(() => useRuntime(host.runtime));
-  afterAll(async () => {
-    await host?.stop();
-  });
 
   it('shows one webhook scheduled for its retry, from the in-process queue and from Service Bus alike', async () => {
     host.sink?.setBehaviour({ down: true });

@@ -1,12 +1,12 @@
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { listGroupMembers } from '../../shared/graph/groups';
-import { settle, startTestHost } from '../support/localHostHarness';
+import { settle, useTestHost } from '../support/localHostHarness';
 import { managementClient } from './managementClient';
 
 /** An integration that follows a security group: the maintenance run keeps its users equal to the members. */
 describe('group following', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-  let manage: ReturnType<typeof managementClient>;
+  const host = useTestHost();
+  const manage = managementClient(host);
   const GROUP = '9a9a9a9a-0000-4000-8000-00000000cafe';
   const [alice, bob, carol] = DEMO_USERS;
   const userIds = async () =>
@@ -14,14 +14,7 @@ describe('group following', () => {
   const liveSubscriptionsFor = (userId: string) =>
     host.simulator.listSubscriptions().filter((s) => s.resource.includes(userId)).length;
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    manage = managementClient(host);
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('adds new members and removes those who left, within one maintenance run', async () => {
     const dave = { id: 'da7e0000-0000-4000-8000-000000000004', userPrincipalName: 'dave@contoso.example' };

@@ -1,6 +1,6 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { registeredFunctions } from '../../functions/http/functionRegistry';
-import { startTestHost } from '../support/localHostHarness';
+import { useTestHost } from '../support/localHostHarness';
 import { managementClient } from './managementClient';
 
 type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
@@ -8,8 +8,8 @@ type OpenApi = { paths: Record<string, Record<string, Operation>>; security: unk
 
 /** Walks the OpenAPI document: every route exists, refuses callers without the key, and reasons about bad bodies. */
 describe('management API', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-  let manage: ReturnType<typeof managementClient>;
+  const host = useTestHost();
+  const manage = managementClient(host);
   let doc: OpenApi;
   const operations = () =>
     Object.entries(doc.paths).flatMap(([path, methods]) =>
@@ -22,14 +22,9 @@ describe('management API', () => {
     );
 
   beforeAll(async () => {
-    host = await startTestHost();
-    manage = managementClient(host);
     const answer = await manage('GET', 'manage/openapi.json');
     expect(answer.status).toBe(200);
     doc = answer.json as OpenApi;
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   it('documents exactly the registered management functions', () => {

@@ -1,19 +1,15 @@
-import { startTestHost } from '../support/localHostHarness';
+import { useTestHost } from '../support/localHostHarness';
 import { managementClient } from './managementClient';
 
 // PBX_ALLOWED_PRIVATE_HOSTS is the operator's way to reach a PBX on a private
 // network. Saving the URL and sending to it must follow the same policy: the
 // refusal's own advice ("list it in PBX_ALLOWED_PRIVATE_HOSTS") has to work.
 describe('PBX URL policy at create and PATCH', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
   let manage: ReturnType<typeof managementClient>;
 
+  const host = useTestHost({ settings: { PBX_ALLOWED_PRIVATE_HOSTS: '10.0.0.7, pbx.lan' } });
   beforeAll(async () => {
-    host = await startTestHost({ settings: { PBX_ALLOWED_PRIVATE_HOSTS: '10.0.0.7, pbx.lan' } });
     manage = managementClient(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   it('accepts a listed private host when an integration is created and changed', async () => {

@@ -1,18 +1,12 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { managementClient } from './managementClient';
 
 /** New rules resync every user, and the PBX hears exactly what the new rules change. */
 describe("changing an integration's rules", () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('switching availability-default → prefixes-sv sends only the lunch upsert', async () => {
     const graph = await graphAs(host);

@@ -1,18 +1,12 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { managementClient } from './managementClient';
 
 /** A user's own trigger words count on top of the integration's (as Infracom lets users add theirs). */
 describe("a user's own trigger words", () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   const triggersOf = (userId: string) =>
     `manage/integrations/${DEMO_INTEGRATION_ID}/users/${userId}/triggers`;

@@ -1,17 +1,15 @@
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
-import { graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { managementClient } from './managementClient';
 
 /** Adding and removing mailboxes through the management API, against the simulator's directory. */
 describe('users of an integration', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-  let manage: ReturnType<typeof managementClient>;
+  const host = useTestHost();
+  const manage = managementClient(host);
   const DAVE = { id: 'da7e0000-0000-4000-8000-000000000004', userPrincipalName: 'dave@contoso.example' };
   const usersPath = `manage/integrations/${DEMO_INTEGRATION_ID}/users`;
 
   beforeAll(async () => {
-    host = await startTestHost();
-    manage = managementClient(host);
     host.simulator.addUser(DEMO_TENANT.id, {
       ...DAVE,
       displayName: 'Dave Dahl',
@@ -28,9 +26,6 @@ describe('users of an integration', () => {
       mailboxPurpose: 'room',
     });
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   it('refuses an unknown address with a clear message', async () => {

@@ -1,7 +1,7 @@
 import type { QueueSender } from '../../shared/queue/queuePort';
 import type { Repositories } from '../../shared/storage/repositories';
 import { calendarScenario } from '../support/calendarScenario';
-import { addDemoUsers, seededRandom, settle, startTestHost } from '../support/localHostHarness';
+import { addDemoUsers, seededRandom, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * Issue 9: everything that can go wrong at once. Graph loses, repeats, delays
@@ -53,14 +53,13 @@ function crashHalfway(repos: Repositories, queue: QueueSender, chance: number, s
 }
 
 describe('convergence under chaos', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: SCHEDULE } });
   let userIds: string[];
   const random = seededRandom(SEED);
   let scenario: ReturnType<typeof calendarScenario>;
   const change = (forced?: 'busy') => scenario.change(forced);
 
   beforeAll(async () => {
-    host = await startTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: SCHEDULE } });
     userIds = await addDemoUsers(host, USERS - 3, 900);
     userIds.push(...(await host.runtime.repos.users.listByIntegration('demo')).map((u) => u.id));
     userIds = [...new Set(userIds)];
@@ -72,9 +71,6 @@ describe('convergence under chaos', () => {
     });
     await settle(host);
   }, TIMEOUT_MS);
-  afterAll(async () => {
-    await host?.stop();
-  });
 
   it(
     'the PBX ends with exactly the expected absences',

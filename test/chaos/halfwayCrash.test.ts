@@ -1,5 +1,5 @@
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
-import { ALICE, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
 type CrashPoint = 'saving absences' | 'queuing webhooks' | 'saving the delta link';
 
@@ -12,16 +12,10 @@ type CrashPoint = 'saving absences' | 'queuing webhooks' | 'saving the delta lin
  * on meanwhile, the PBX ends with what the calendar says.
  */
 describe('a sync worker that dies halfway', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   let hour = 4;
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('a retry that Graph throttles still reconciles when it runs again', async () => {
     const queue = host.runtime.queue;

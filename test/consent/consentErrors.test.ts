@@ -1,13 +1,12 @@
 import { DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { fetchManual, managementClient } from '../admin/managementClient';
-import { startTestHost } from '../support/localHostHarness';
+import { useTestHost } from '../support/localHostHarness';
 
 /** Each way the consent can fail ends on its own page, in English and Swedish by Accept-Language. */
 describe('admin consent errors', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
 
   beforeAll(async () => {
-    host = await startTestHost();
     const manage = managementClient(host);
     for (const body of [
       { id: 'acme', name: 'Acme AB', pbxUrl: 'http://127.0.0.1:9/pbx' },
@@ -21,9 +20,6 @@ describe('admin consent errors', () => {
     ]) {
       expect((await manage('POST', 'manage/integrations', { body })).status).toBe(201);
     }
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   /** Link → Microsoft (answering as told) → callback, in the given language. */

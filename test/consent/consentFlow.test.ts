@@ -1,7 +1,7 @@
 import { DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { type PbxSink, startPbxSink } from '../../dev/pbxSink';
 import { fetchManual, managementClient } from '../admin/managementClient';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * The admin consent flow over HTTP against the local host: the operator
@@ -10,18 +10,13 @@ import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/l
  * subscribed and synced to the PBX.
  */
 describe('admin consent by link', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-  let manage: ReturnType<typeof managementClient>;
+  const host = useTestHost();
+  const manage = managementClient(host);
   let sink: PbxSink | undefined;
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    manage = managementClient(host);
-    await settle(host);
-  });
+  beforeAll(() => settle(host));
   afterAll(async () => {
     await sink?.stop();
-    await host?.stop();
   });
 
   it('link → Microsoft → callback connects the integration, subscribes its users and feeds the PBX', async () => {

@@ -1,6 +1,6 @@
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { fetchManual, managementClient } from '../admin/managementClient';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * The customer's admin removes the app: the next maintenance run notices it
@@ -8,19 +8,13 @@ import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/l
  * and stops calling Graph for it; a new consent brings it back.
  */
 describe('revoked consent', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   const tokenRequests = () =>
     host.simulator.requests.count({ method: 'POST', pathIncludes: '/oauth2/v2.0/token' });
   const graphRequests = () => host.simulator.requests.count({ pathIncludes: '/v1.0/' });
   const integration = async () => (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value;
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('goes to consentRequired within one maintenance run, without a retry storm', async () => {
     host.simulator.setConsent(DEMO_TENANT.id, false);

@@ -6,7 +6,7 @@ import { disablePbxEndpoint } from '../../shared/delivery/pbxEndpoint';
 import { unavailableQueueStatistics } from '../../shared/queue/queueStatistics';
 import { assembleRuntime, useRuntime } from '../../shared/runtime';
 import { managementClient } from '../admin/managementClient';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';
 
 /**
@@ -15,8 +15,8 @@ import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } f
  * refuses is shown on the page.
  */
 describeInBrowser('operator console in Chromium', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-  let manage: ReturnType<typeof managementClient>;
+  const host = useTestHost();
+  const manage = managementClient(host);
   let browser: Browser;
   let page: Page;
   const apiCalls: string[] = [];
@@ -33,8 +33,7 @@ describeInBrowser('operator console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     buildConsoleScripts();
-    [host, browser] = await Promise.all([startTestHost(), launchChromium()]);
-    manage = managementClient(host);
+    browser = await launchChromium();
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     // The consent link's Copy button writes to the clipboard; the test reads it back.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url });
@@ -54,7 +53,6 @@ describeInBrowser('operator console in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await host?.stop();
   });
 
   it('is served only with the key, with a strict content security policy', async () => {

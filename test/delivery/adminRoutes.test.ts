@@ -1,8 +1,8 @@
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
 /** The delivery routes of the management API over HTTP, through the local host and its function key. */
 describe('delivery management routes', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   const base = () => `${host.url}/api/manage/integrations`;
   const call = (method: string, path: string, body?: string, key: string | undefined = host.functionKey) =>
     fetch(`${base()}${path}`, {
@@ -14,13 +14,7 @@ describe('delivery management routes', () => {
       ...(body !== undefined ? { body } : {}),
     });
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('shows the delivery log of an integration', async () => {
     const response = await call('GET', '/demo/deliveries?errors=5');

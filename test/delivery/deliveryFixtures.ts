@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
 import type { DeliveryDeps } from '../../shared/delivery/deliveryAttempt';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
@@ -12,36 +10,6 @@ import type { IntegrationRecord } from '../../shared/storage/records';
 import type { Repositories } from '../../shared/storage/repositories';
 
 export const NOW = new Date('2026-11-25T08:00:00.000Z');
-
-export interface SeenRequest {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A throwaway PBX on a free loopback port; `respond` decides each answer. */
-export async function startPbx(respond: (response: ServerResponse, seen: SeenRequest) => void) {
-  const seen: SeenRequest[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const entry = { headers: request.headers, body: Buffer.concat(chunks).toString() };
-      seen.push(entry);
-      respond(response, entry);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/webhooks`,
-    seen,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Records what the service sends instead of queuing it (Service Bus is the one part we fake). */
 export function capturingQueue(): QueueSender & {

@@ -1,19 +1,10 @@
-import { createServer } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
 import { handleDelivery } from '../../shared/delivery/deliveryAttempt';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';
-import {
-  capturingQueue,
-  deliveryDeps,
-  integrationFor,
-  NOW,
-  requestFor,
-  type SeenRequest,
-  startPbx,
-} from './deliveryFixtures';
+import { type PbxRequest, urlNobodyListensOn, useTestPbx } from '../support/testPbx';
+import { capturingQueue, deliveryDeps, integrationFor, NOW, requestFor } from './deliveryFixtures';
 
 /**
  * Each answer class of the PBX, through the delivery service with real HTTP
@@ -21,19 +12,12 @@ import {
  * due time) and the delivery log row.
  */
 let repos: Repositories;
-const stops: Array<() => Promise<void>> = [];
 beforeAll(async () => {
   repos = await createTestRepositories();
 });
-afterEach(async () => {
-  await Promise.all(stops.splice(0).map((stop) => stop()));
-});
-
-async function pbxAnswering(status: number, headers: Record<string, string> = {}) {
-  const pbx = await startPbx((response) => response.writeHead(status, headers).end());
-  stops.push(pbx.stop);
-  return pbx;
-}
+const pbx = useTestPbx();
+/** A second PBX, where a redirect would lead. */
+const elsewhere = useTestPbx();
 
 async function deliverOnce(url: string, attempt = 1, overrides = {}) {
   const { record, secret, secrets } = await integrationFor(repos, url);
@@ -48,25 +32,20 @@ const seconds = (n: number) => new Date(NOW.getTime() + n * 1000);
 
 describe('delivery outcome and schedule per PBX answer', () => {
   it('2xx: delivered, verifiable with standardwebhooks, nothing scheduled', async () => {
-    const pbx = await pbxAnswering(204);
+    pbx.answer(204);
     const { result, queue, logged, secret, request } = await deliverOnce(pbx.url);
     expect(result).toEqual({ kind: 'delivered', status: 204, attempt: 1 });
     expect(queue.sent).toEqual([]);
     expect(logged).toMatchObject({ state: 'delivered', attempts: 1, lastStatus: 204 });
     expect(logged?.request).toBeUndefined();
-    const [seen] = pbx.seen as [SeenRequest];
-    const headers = {
-      'webhook-id': String(seen.headers['webhook-id']),
-      'webhook-timestamp': String(seen.headers['webhook-timestamp']),
-      'webhook-signature': String(seen.headers['webhook-signature']),
-    };
-    expect(new Webhook(secret).verify(seen.body, headers)).toEqual(request.event);
+    const [seen] = pbx.requests as [PbxRequest];
+    expect(seen.verify(secret)).toEqual(request.event);
     // The queue-only fields never reach the PBX.
     expect(JSON.parse(seen.body)).not.toHaveProperty('attempt');
   });
 
   it('408: retry in 5 s as attempt 2, on a new message of the same webhook', async () => {
-    const pbx = await pbxAnswering(408);
+    pbx.answer(408);
     const { result, queue, logged, request } = await deliverOnce(pbx.url);
     expect(result).toMatchObject({
       kind: 'retryScheduled',
@@ -84,14 +63,14 @@ describe('delivery outcome and schedule per PBX answer', () => {
   });
 
   it('429 with Retry-After: the next attempt waits as long as the PBX asked', async () => {
-    const pbx = await pbxAnswering(429, { 'retry-after': '120' });
+    pbx.answer(429, { headers: { 'retry-after': '120' } });
     const { result, queue } = await deliverOnce(pbx.url);
     expect(result).toMatchObject({ kind: 'retryScheduled', nextAttempt: 2, status: 429 });
     expect(queue.sent[0]?.message.scheduledEnqueueTime).toEqual(seconds(120));
   });
 
   it('5xx on attempt 3: attempt 4 after 30 minutes', async () => {
-    const pbx = await pbxAnswering(503);
+    pbx.answer(503);
     const { result, queue, request } = await deliverOnce(pbx.url, 3);
     expect(result).toMatchObject({ kind: 'retryScheduled', nextAttempt: 4, status: 503 });
     expect(queue.sent[0]?.message).toMatchObject({
@@ -102,7 +81,7 @@ describe('delivery outcome and schedule per PBX answer', () => {
   });
 
   it('5xx on the last attempt: dead-lettered and kept for replay', async () => {
-    const pbx = await pbxAnswering(500);
+    pbx.answer(500);
     const { result, queue, logged, request } = await deliverOnce(pbx.url, 10);
     expect(result).toMatchObject({ kind: 'failed', failure: 'exhausted', attempts: 10, status: 500 });
     expect(queue.sent).toEqual([]);
@@ -116,8 +95,7 @@ describe('delivery outcome and schedule per PBX answer', () => {
   });
 
   it('other 4xx: failed without retry, the reason recorded', async () => {
-    const pbx = await startPbx((response) => response.writeHead(422).end('unknown reason code'));
-    stops.push(pbx.stop);
+    pbx.answer(422, { body: 'unknown reason code' });
     const { result, queue, logged } = await deliverOnce(pbx.url);
     expect(result).toMatchObject({ kind: 'failed', failure: 'rejected', status: 422 });
     expect(queue.sent).toEqual([]);
@@ -125,16 +103,16 @@ describe('delivery outcome and schedule per PBX answer', () => {
   });
 
   it('3xx: failed without following the redirect', async () => {
-    const elsewhere = await pbxAnswering(204);
-    const pbx = await pbxAnswering(302, { location: elsewhere.url });
+    elsewhere.answer(204);
+    pbx.answer(302, { headers: { location: elsewhere.url } });
     const { result, queue } = await deliverOnce(pbx.url);
     expect(result).toMatchObject({ kind: 'failed', failure: 'rejected', status: 302 });
     expect(queue.sent).toEqual([]);
-    expect(elsewhere.seen).toHaveLength(0);
+    expect(elsewhere.requests).toHaveLength(0);
   });
 
   it('410: failed, the endpoint disabled, and later webhooks recorded without a request', async () => {
-    const pbx = await pbxAnswering(410);
+    pbx.answer(410);
     const { result, record, secrets } = await deliverOnce(pbx.url);
     expect(result).toMatchObject({ kind: 'failed', failure: 'gone', status: 410 });
     const integration = (await repos.integrations.get(record.id))?.value;
@@ -144,7 +122,7 @@ describe('delivery outcome and schedule per PBX answer', () => {
     const later = requestFor(record.id, 'abs_2', 5);
     const second = await handleDelivery(later, deliveryDeps(repos, secrets, queue));
     expect(second).toMatchObject({ kind: 'failed', failure: 'endpointDisabled', attempts: 0 });
-    expect(pbx.seen).toHaveLength(1);
+    expect(pbx.requests).toHaveLength(1);
     expect(await repos.deliveries.get(record.id, later.webhookId)).toMatchObject({
       state: 'failed',
       failure: 'endpointDisabled',
@@ -152,12 +130,9 @@ describe('delivery outcome and schedule per PBX answer', () => {
     });
   });
 
-  it('timeout: retried on the schedule', async () => {
-    const silent = await startPbx(() => {
-      // Never answers.
-    });
-    stops.push(silent.stop);
-    const { result, queue } = await deliverOnce(silent.url, 1, {
+  it('timeout: retried on the schedule, even when the PBX answers 2xx too late', async () => {
+    pbx.answer(204, { delayMs: 1000 });
+    const { result, queue } = await deliverOnce(pbx.url, 1, {
       target: { timeoutMs: 200, allowInsecureLoopback: true, allowedPrivateHosts: [] },
     });
     expect(result).toMatchObject({
@@ -169,8 +144,7 @@ describe('delivery outcome and schedule per PBX answer', () => {
   });
 
   it('refused connection: retried on the schedule', async () => {
-    const url = await closedPortUrl();
-    const { result, queue, logged } = await deliverOnce(url, 2);
+    const { result, queue, logged } = await deliverOnce(await urlNobodyListensOn(), 2);
     expect(result).toMatchObject({ kind: 'retryScheduled', nextAttempt: 3 });
     expect(result.kind === 'retryScheduled' && result.reason).toMatch(/ECONNREFUSED/);
     expect(queue.sent[0]?.message.scheduledEnqueueTime).toEqual(seconds(300));
@@ -178,32 +152,23 @@ describe('delivery outcome and schedule per PBX answer', () => {
   });
 
   it('a retry keeps the webhook-id and carries a fresh timestamp and signature', async () => {
-    let answer = 503;
-    const pbx = await startPbx((response) => response.writeHead(answer).end());
-    stops.push(pbx.stop);
+    pbx.answer(503);
     const first = new Date(Date.now() - 30_000);
     const { queue, secrets, secret } = await deliverOnce(pbx.url, 1, { signingNow: () => first });
-    answer = 200;
+    pbx.answer(200);
     const retry = queue.sent[0]?.message.body as DeliveryRequest;
     const result = await handleDelivery(retry, deliveryDeps(repos, secrets, capturingQueue()));
     expect(result).toEqual({ kind: 'delivered', status: 200, attempt: 2 });
-    const [a, b] = pbx.seen as [SeenRequest, SeenRequest];
+    const [a, b] = pbx.requests as [PbxRequest, PbxRequest];
     expect(a.headers['webhook-id']).toBe(b.headers['webhook-id']);
     expect(a.headers['webhook-timestamp']).not.toBe(b.headers['webhook-timestamp']);
     expect(a.headers['webhook-signature']).not.toBe(b.headers['webhook-signature']);
     expect(a.body).toBe(b.body);
-    const verifier = new Webhook(secret);
-    expect(() =>
-      verifier.verify(b.body, {
-        'webhook-id': String(b.headers['webhook-id']),
-        'webhook-timestamp': String(b.headers['webhook-timestamp']),
-        'webhook-signature': String(b.headers['webhook-signature']),
-      }),
-    ).not.toThrow();
+    expect(() => b.verify(secret)).not.toThrow();
   });
 
   it('a missing signing secret is retried, not dropped', async () => {
-    const pbx = await pbxAnswering(204);
+    pbx.answer(204);
     const { record } = await integrationFor(repos, pbx.url);
     const queue = capturingQueue();
     const result = await handleDelivery(
@@ -211,15 +176,6 @@ describe('delivery outcome and schedule per PBX answer', () => {
       deliveryDeps(repos, createMemorySecretStore(), queue),
     );
     expect(result).toMatchObject({ kind: 'retryScheduled', reason: 'PBX signing secret is not available' });
-    expect(pbx.seen).toHaveLength(0);
+    expect(pbx.requests).toHaveLength(0);
   });
 });
-
-/** A port that was free a moment ago and has no listener now. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/webhooks`;
-}

@@ -2,7 +2,7 @@ import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHos
 import { seededRandom } from '../../dev/seededRandom';
 import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
-import { graphAs, settle, startTestHost } from '../support/localHostHarness';
+import { graphAs, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * Done-when of issue 6: the PBX answers 500 to half the webhooks at random and
@@ -24,7 +24,7 @@ interface ModelEvent {
 }
 
 describe('PBX delivery under chaos', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: SCHEDULE } });
   let graph: Awaited<ReturnType<typeof graphAs>>;
   const users: Array<{ id: string; mail: string }> = DEMO_USERS.map((u) => ({ id: u.id, mail: u.mail }));
   const model = new Map<string, ModelEvent>();
@@ -32,7 +32,6 @@ describe('PBX delivery under chaos', () => {
   const baseHour = Math.ceil(Date.now() / HOUR) * HOUR;
 
   beforeAll(async () => {
-    host = await startTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: SCHEDULE } });
     graph = await graphAs(host);
     for (let i = 0; i < 7; i++) {
       const id = `c4a05000-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -57,9 +56,6 @@ describe('PBX delivery under chaos', () => {
       users.push({ id, mail });
     }
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   const slot = () => {

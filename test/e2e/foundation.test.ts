@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import type { PbxEvent } from '../../shared/pbx/pbxEvent';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * The walking skeleton over HTTP: a calendar change in the Graph simulator
@@ -8,18 +8,14 @@ import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/l
  * function, the sync queue, the delta round, the rules and the delivery queue.
  */
 describe('a Graph change notification becomes a signed PBX webhook', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   let graph: Awaited<ReturnType<typeof graphAs>>;
   const events = () => host.sink!.received.map((w) => w.event);
   const last = (): PbxEvent => events()[events().length - 1]!;
 
   beforeAll(async () => {
-    host = await startTestHost();
     graph = await graphAs(host);
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   let eventId = '';

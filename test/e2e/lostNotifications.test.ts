@@ -1,5 +1,5 @@
 import { calendarScenario } from '../support/calendarScenario';
-import { addDemoUsers, seededRandom, settle, startTestHost } from '../support/localHostHarness';
+import { addDemoUsers, seededRandom, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * Notifications are hints: with a share of them lost, or Graph throttling and
@@ -7,13 +7,12 @@ import { addDemoUsers, seededRandom, settle, startTestHost } from '../support/lo
  * PBX to exactly the absences the calendars say.
  */
 describe('convergence without reliable notifications', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   let userIds: string[];
   const random = seededRandom(20261125);
   let scenario: ReturnType<typeof calendarScenario>;
 
   beforeAll(async () => {
-    host = await startTestHost();
     userIds = await addDemoUsers(host, 17, 100);
     userIds.push(
       ...(await host.runtime.repos.users.listByIntegration('demo'))
@@ -27,9 +26,6 @@ describe('convergence without reliable notifications', () => {
       minEvents: 10,
     });
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   const change = () => scenario.change();

@@ -1,9 +1,9 @@
 import type { SubscriptionRecord } from '../../shared/storage/records';
-import { settle, startTestHost } from '../support/localHostHarness';
+import { settle, useTestHost } from '../support/localHostHarness';
 
 /** The notification endpoint over HTTP, as Graph (or an attacker) reaches it. */
 describe('graph/notifications endpoint', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   let subscription: SubscriptionRecord;
   const endpoint = () => `${host.url}/api/graph/notifications`;
   const syncsQueued = () => {
@@ -25,13 +25,9 @@ describe('graph/notifications endpoint', () => {
   });
 
   beforeAll(async () => {
-    host = await startTestHost();
     await settle(host);
     const all = await host.runtime.repos.subscriptions.list();
     subscription = all[0]!;
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   it('answers the validation handshake with the token as plain text', async () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ALICE, settle, startTestHost } from '../support/localHostHarness';
+import type { SubscriptionRecord } from '../../shared/storage/records';
+import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
 /** `FUZZ_RUNS=2000 npx jest test/fuzz` for a longer run; npm test keeps it short. */
 export const FUZZ_RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 150));
@@ -7,37 +8,46 @@ export const FUZZ_RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 150));
 /** A subject only a leak could print. */
 export const PRIVATE_SUBJECT = 'Fuzz-private-oncology-appointment-7f3a';
 
-export type FuzzHost = Awaited<ReturnType<typeof startFuzzHost>>;
-
 /**
- * The local host with everything it and the test process print captured
- * (host log lines and `console.*`), a private event synced, and the secrets
- * that must never show up in that output.
+ * The local host for a fuzzing suite, with everything it and the test process
+ * print captured (host log lines and `console.*`), a private event synced, and
+ * the secrets that must never show up in that output.
  */
-export async function startFuzzHost() {
+export function useFuzzHost() {
   const consoleLines: string[] = [];
-  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
-    jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      consoleLines.push(args.map(String).join(' '));
-    }),
-  );
-  const host = await startTestHost();
-  host.simulator.createEvent(ALICE.id, {
-    subject: PRIVATE_SUBJECT,
-    showAs: 'busy',
-    sensitivity: 'private',
-    start: { dateTime: hour(3), timeZone: 'UTC' },
-    end: { dateTime: hour(4), timeZone: 'UTC' },
+  let spies: jest.SpyInstance[] = [];
+  // Declared before the host, so what it prints while starting is captured too.
+  beforeAll(() => {
+    spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        consoleLines.push(args.map(String).join(' '));
+      }),
+    );
   });
-  await settle(host);
-  const subscriptions = await host.runtime.repos.subscriptions.list();
-  const secrets = [
-    host.functionKey,
-    host.pbxSecret,
-    host.pbxSecret.replace(/^whsec_/, ''),
-    host.runtime.config.GRAPH_CLIENT_SECRET,
-    ...subscriptions.map((s) => s.clientState),
-  ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
+  const host = useTestHost();
+  afterAll(() => {
+    for (const spy of spies) spy.mockRestore();
+  });
+  let subscriptions: SubscriptionRecord[] = [];
+  let secrets: string[] = [];
+  beforeAll(async () => {
+    host.simulator.createEvent(ALICE.id, {
+      subject: PRIVATE_SUBJECT,
+      showAs: 'busy',
+      sensitivity: 'private',
+      start: { dateTime: hour(3), timeZone: 'UTC' },
+      end: { dateTime: hour(4), timeZone: 'UTC' },
+    });
+    await settle(host);
+    subscriptions = await host.runtime.repos.subscriptions.list();
+    secrets = [
+      host.functionKey,
+      host.pbxSecret,
+      host.pbxSecret.replace(/^whsec_/, ''),
+      host.runtime.config.GRAPH_CLIENT_SECRET,
+      ...subscriptions.map((s) => s.clientState),
+    ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
+  });
 
   const syncsQueued = () => {
     const s = host.queue.stats('sync');
@@ -46,21 +56,28 @@ export async function startFuzzHost() {
     );
   };
 
+  const output = () => [...host.logs, ...consoleLines];
+
   /** Whatever was printed that should not have been; [] when clean. */
   const leaks = (): string[] => {
-    const output = [...host.logs, ...consoleLines].join('\n');
-    const found = secrets.filter((secret) => output.includes(secret)).map(() => 'a secret');
-    if (output.includes(PRIVATE_SUBJECT)) found.push('the private subject');
+    const printed = output().join('\n');
+    const found = secrets.filter((secret) => printed.includes(secret)).map(() => 'a secret');
+    if (printed.includes(PRIVATE_SUBJECT)) found.push('the private subject');
     // Any PBX signing secret, also one a rotation made during the run.
-    if (/whsec_[A-Za-z0-9+/=]{8,}/.test(output)) found.push('a whsec_ secret');
+    if (/whsec_[A-Za-z0-9+/=]{8,}/.test(printed)) found.push('a whsec_ secret');
     return found;
   };
 
-  const stop = async () => {
-    await host.stop();
-    for (const spy of spies) spy.mockRestore();
+  return {
+    host,
+    /** The Graph subscriptions the host made for the demo users. */
+    get subscriptions(): readonly SubscriptionRecord[] {
+      return subscriptions;
+    },
+    syncsQueued,
+    leaks,
+    output,
   };
-  return { host, subscriptions, syncsQueued, leaks, stop, output: () => [...host.logs, ...consoleLines] };
 }
 
 function hour(hoursFromNow: number): string {

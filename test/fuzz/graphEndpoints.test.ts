@@ -3,12 +3,11 @@ import {
   bodies,
   describeRequest,
   FUZZ_RUNS,
-  type FuzzHost,
   type FuzzRequest,
   headers,
   queryString,
   send,
-  startFuzzHost,
+  useFuzzHost,
 } from './fuzzHost';
 
 /**
@@ -17,14 +16,7 @@ import {
  * subscription's clientState, nothing secret or private printed.
  */
 describe('fuzzed Graph webhook endpoints', () => {
-  let fuzz: FuzzHost;
-
-  beforeAll(async () => {
-    fuzz = await startFuzzHost();
-  });
-  afterAll(async () => {
-    await fuzz?.stop();
-  });
+  const fuzz = useFuzzHost();
 
   /** Notification-shaped bodies: real subscription ids with guessed clientStates, and every field bent. */
   const almostNotifications = () => {

@@ -4,12 +4,11 @@ import {
   bodies,
   describeRequest,
   FUZZ_RUNS,
-  type FuzzHost,
   type FuzzRequest,
   headers,
   queryString,
   send,
-  startFuzzHost,
+  useFuzzHost,
 } from './fuzzHost';
 
 interface Operation {
@@ -32,18 +31,14 @@ const pathParam = fc.oneof(
  * Destructive operations (DELETE) run last so the others still find data.
  */
 describe('fuzzed consent and management endpoints', () => {
-  let fuzz: FuzzHost;
+  const fuzz = useFuzzHost();
   let operations: Operation[];
 
   beforeAll(async () => {
-    fuzz = await startFuzzHost();
     const response = await fetch(`${fuzz.host.url}/api/manage/openapi.json`, {
       headers: { 'x-functions-key': fuzz.host.functionKey },
     });
     operations = operationsOf((await response.json()) as OpenApi);
-  });
-  afterAll(async () => {
-    await fuzz?.stop();
   });
 
   async function check(

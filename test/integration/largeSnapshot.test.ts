@@ -1,21 +1,15 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { syncMessageAt } from '../../shared/sync/syncRequest';
-import { ALICE, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * A snapshot of a very busy calendar can outgrow one Service Bus message
  * (256 KB on Standard). It must not turn the user's every sync into a failure.
  */
 describe('a calendar too busy for one snapshot message', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('skips the snapshot with a warning and still syncs and delivers every change', async () => {
     const base = Math.ceil(Date.now() / 3_600_000) * 3_600_000;

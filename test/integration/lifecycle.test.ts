@@ -1,12 +1,12 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
-import { ALICE, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
 const MINUTE = 60_000;
 
 /** Graph's lifecycle notifications, end to end through /api/graph/lifecycle. */
 describe('lifecycle notifications', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   const aliceSubscription = async () =>
     (await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, ALICE.id))!.value.subscriptionId!;
 
@@ -17,13 +17,7 @@ describe('lifecycle notifications', () => {
     return { start: at(start), end: at(start + 60 * MINUTE) };
   };
 
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('reauthorizationRequired renews by PATCH once, however often it repeats', async () => {
     host.simulator.clock.advance(24 * 60 * MINUTE);

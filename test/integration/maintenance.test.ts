@@ -2,21 +2,17 @@ import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { silentLogger } from '../../shared/logger';
 import { removeUser } from '../../shared/onboarding/userProvisioning';
 import type { AbsenceRecord } from '../../shared/storage/records';
-import { addDemoUsers, settle, startTestHost } from '../support/localHostHarness';
+import { addDemoUsers, settle, useTestHost } from '../support/localHostHarness';
 
 const MINUTE = 60_000;
 
 /** The maintenance timer against the simulator: renewal cost, lost subscriptions, retention. */
 describe('maintenance run', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
 
   beforeAll(async () => {
-    host = await startTestHost();
     await addDemoUsers(host, 42);
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   it('renews every subscription due, 20 per $batch, and re-creates one Graph lost, catching its user up', async () => {

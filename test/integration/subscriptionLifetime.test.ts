@@ -1,5 +1,5 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { settle, startTestHost } from '../support/localHostHarness';
+import { settle, useTestHost } from '../support/localHostHarness';
 
 const MINUTE = 60_000;
 
@@ -10,15 +10,9 @@ const MINUTE = 60_000;
  * at renewal.
  */
 describe('subscription lifetime when Graph allows less than configured', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost({ simulator: { maxSubscriptionMinutes: 4230, tooLongExpiration: 'refuse' } });
 
-  beforeAll(async () => {
-    host = await startTestHost({ simulator: { maxSubscriptionMinutes: 4230, tooLongExpiration: 'refuse' } });
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  beforeAll(() => settle(host));
 
   it('creates every subscription with the shorter lifetime Graph accepts', async () => {
     expect(host.runtime.config.SUBSCRIPTION_MAX_MINUTES).toBe(10080);

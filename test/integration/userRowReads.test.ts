@@ -1,5 +1,5 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { ALICE, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * A sync that finds changes writes the user row twice (the reconcile mark,
@@ -7,14 +7,9 @@ import { ALICE, hourFromNow, settle, startTestHost } from '../support/localHostH
  * first write answers with is all the second needs: no read in between.
  */
 describe("a sync's writes of the user row", () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-
+  const host = useTestHost();
   beforeAll(async () => {
-    host = await startTestHost();
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   it('reads the row once per sync and chains the etags of its own writes', async () => {

@@ -1,10 +1,10 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { syncMessageAt } from '../../shared/sync/syncRequest';
-import { ALICE, graphAs, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, settle, useTestHost } from '../support/localHostHarness';
 
 /** The sync worker against the simulator and Azurite: cost and idempotency of one user's sync. */
 describe('user sync', () => {
-  let host: Awaited<ReturnType<typeof startTestHost>>;
+  const host = useTestHost();
   let graph: Awaited<ReturnType<typeof graphAs>>;
   const received = () => host.sink!.received.length;
   const resync = async () => {
@@ -16,12 +16,8 @@ describe('user sync', () => {
   };
 
   beforeAll(async () => {
-    host = await startTestHost();
     graph = await graphAs(host);
     await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
   });
 
   it('turns each occurrence of a recurring series into its own absence, fetching the master once', async () => {

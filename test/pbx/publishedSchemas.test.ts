@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { ALICE, graphAs, hourFromNow, settle, startTestHost } from '../support/localHostHarness';
+import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
 /**
  * The JSON Schemas PBX developers get (docs/schemas/) are checked by an
@@ -22,14 +22,8 @@ describe('published webhook JSON Schemas', () => {
     ]),
   );
 
-  let host: Awaited<ReturnType<typeof startTestHost>>;
-  beforeAll(async () => {
-    host = await startTestHost();
-    await settle(host);
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  const host = useTestHost();
+  beforeAll(() => settle(host));
 
   it('accept every payload of a create, update, delete and resync run', async () => {
     const graph = await graphAs(host);

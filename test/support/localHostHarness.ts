@@ -4,8 +4,38 @@ import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { testTablesConnectionString, uniqueTablePrefix } from './tables';
 
-/** The whole local system on free ports, on fresh tables of the test run's Azurite, with its output captured. */
-export async function startTestHost(options: LocalHostOptions = {}): Promise<LocalHost & { logs: string[] }> {
+export type TestHost = LocalHost & { logs: string[] };
+
+/**
+ * The whole local system for one suite: started on free ports, on fresh
+ * tables of the test run's Azurite, before the suite's first test and stopped
+ * after its last, with its output captured in `logs`.
+ *
+ * Call it where the suite is declared and use the answer like the host
+ * itself. The host only exists once the suite runs, so the answer stands in
+ * for it and hands every property on to the running host; touching it before
+ * then throws. `beforeAll` hooks run in the order they are declared, so the
+ * suite's own setup goes in a `beforeAll` below this call.
+ */
+export function useTestHost(options: LocalHostOptions = {}): TestHost {
+  let running: TestHost | undefined;
+  beforeAll(async () => {
+    running = await startTestHost(options);
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const current = (): TestHost => {
+    if (!running) throw new Error('the test host runs only from the first beforeAll to the last afterAll');
+    return running;
+  };
+  return new Proxy({} as TestHost, {
+    get: (_target, property) => Reflect.get(current(), property),
+    has: (_target, property) => Reflect.has(current(), property),
+  });
+}
+
+async function startTestHost(options: LocalHostOptions): Promise<TestHost> {
   const logs: string[] = [];
   const host = await startLocalHost({
     port: 0,
