@@ -1,10 +1,8 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
-import { ruleSetSchema } from '../shared/domain/rules/ruleSet';
+import { explainEvent } from '../shared/management/explainEvent';
 import {
   createIntegration,
   deleteIntegration,
-  explainForIntegration,
   integrationView,
   queueResync,
   replaceRules,
@@ -13,13 +11,13 @@ import {
 import {
   createIntegrationSchema,
   explainSchema,
-  presetChoiceSchema,
-  type RulesInput,
   updateIntegrationSchema,
 } from '../shared/management/managementSchemas';
+import { ruleChoiceSchema } from '../shared/management/ruleChoice';
 import { registerHttp } from './http/functionRegistry';
 import { adminDeps, answer, byMethod, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
+import { outcomeResponse } from './http/outcomeResponse';
 import { problem } from './http/requestBody';
 
 /** Integrations: list, create, read, change, delete; rules; resync; explain. Function keys required. */
@@ -56,18 +54,8 @@ async function removeIntegration(request: HttpRequest, context: InvocationContex
   return answer(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
 }
 
-/** `{ "preset": … }` or a whole rule set; each is parsed with its own schema so the reason names the field. */
-const rulesBody = z.unknown().transform((value, ctx): RulesInput => {
-  const isPreset = typeof value === 'object' && value !== null && 'preset' in value && !('reasons' in value);
-  const parsed = (isPreset ? presetChoiceSchema : ruleSetSchema).safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues)
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  return z.NEVER;
-});
-
 async function putRules(request: HttpRequest, context: InvocationContext) {
-  const body = await readBody(request, rulesBody);
+  const body = await readBody(request, ruleChoiceSchema);
   if (!body.ok) return body.response;
   const { deps } = await adminDeps(context);
   return answer(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200, (view) => view);
@@ -84,11 +72,7 @@ async function explain(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, explainSchema);
   if (!body.ok) return body.response;
   const { deps } = await adminDeps(context);
-  return answer(
-    await explainForIntegration(param(request, 'id') ?? '', body.value, deps),
-    200,
-    (value) => value,
-  );
+  return outcomeResponse(await explainEvent(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
 registerHttp('manageIntegrations', {

@@ -7,7 +7,7 @@ import { type SyncWindow, syncWindowFor, windowCovers } from '../domain/syncWind
 import { type DeltaRound, type DeltaStart, readCalendarDelta } from '../graph/calendarDelta';
 import { getEvent } from '../graph/events';
 import { classifyGraphError, GraphThrottledError } from '../graph/graphErrors';
-import { type GraphEvent, toCalendarEntry, withMasterProperties } from '../graph/graphEvent';
+import { calendarEntryOf, type GraphEvent, needsMaster } from '../graph/graphEvent';
 import { tenantRefusal } from '../graph/tenantAccess';
 import type { Logger } from '../logger';
 import { markConsentRequired } from '../onboarding/consentFlow';
@@ -268,22 +268,18 @@ async function entriesOf(
     if (item.event.type === 'seriesMaster') masters.set(item.event.id, item.event);
     else events.push(item.event);
   }
-  const needMaster = (event: GraphEvent) => event.type === 'occurrence' && event.showAs === undefined;
   const missing = new Set(
     events
-      .filter(needMaster)
+      .filter(needsMaster)
       .flatMap((e) => (e.seriesMasterId && !masters.has(e.seriesMasterId) ? [e.seriesMasterId] : [])),
   );
   for (const masterId of missing) masters.set(masterId, await getEvent(client, userId, masterId));
   const entries: CalendarEntry[] = [];
   for (const event of events) {
-    let full: GraphEvent | undefined = event;
-    if (needMaster(event)) {
-      const master = event.seriesMasterId ? masters.get(event.seriesMasterId) : undefined;
-      full = master ? withMasterProperties(event, master) : undefined;
-    }
-    const entry = full ? toCalendarEntry(full) : undefined;
-    if (entry) entries.push(entry);
+    const master = event.seriesMasterId ? masters.get(event.seriesMasterId) : undefined;
+    // An event that cannot be read yields no entry, so a stored absence of it is withdrawn.
+    const read = calendarEntryOf(event, master);
+    if ('entry' in read) entries.push(read.entry);
   }
   return { entries, reportedIds };
 }
