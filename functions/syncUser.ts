@@ -1,6 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { receivedInfoFromTrigger } from '../shared/queue/serviceBusTriggerMetadata';
 import { getRuntime } from '../shared/runtime';
+import { lifecycleUpkeep } from '../shared/subscriptions/subscriptionKeeper';
 import { syncRequestSchema } from '../shared/sync/syncRequest';
 import { handleSyncRequest } from '../shared/sync/userSync';
 import { registerQueue } from './http/functionRegistry';
@@ -27,17 +28,18 @@ export async function syncUser(message: unknown, context: InvocationContext): Pr
     parsed.data,
     {
       repos: runtime.repos,
-      graphFor: runtime.graphFor,
-      graphBaseUrl: runtime.config.GRAPH_BASE_URL,
-      deltaPageSize: runtime.config.DELTA_PAGE_SIZE,
+      sourceFor: (integration) => runtime.calendarSourceFor(integration, log),
       queue: runtime.queue,
       now: runtime.now,
       log,
-      subscriptionUpkeep: {
+      onLifecycleEvent: lifecycleUpkeep({
         repos: runtime.repos,
+        graphFor: runtime.graphFor,
+        now: runtime.now,
         urls: runtime.urls,
         subscriptionMinutes: runtime.config.SUBSCRIPTION_MAX_MINUTES,
-      },
+        log,
+      }),
     },
     { redelivered: info.deliveryCount > 1 },
   );

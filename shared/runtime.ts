@@ -1,6 +1,7 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { type Config, loadConfig } from './config';
+import { graphCalendarSource } from './graph/graphCalendarSource';
 import { createGraphClient } from './graph/graphClient';
 import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
 import type { Logger } from './logger';
@@ -12,6 +13,7 @@ import type { SecretStore } from './secrets/secretStore';
 import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
+import type { CalendarSource } from './sync/calendarSource';
 import { type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
 
 /**
@@ -26,6 +28,8 @@ export interface Runtime {
   secrets: SecretStore;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
+  /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
+  calendarSourceFor(integration: GraphIdentity, log: Logger): CalendarSource;
   /** Gets (or reuses) a token for the tenant; throws TenantAccessError when Entra ID refuses the app. */
   confirmTenantAccess(integration: GraphIdentity): Promise<void>;
   now: () => Date;
@@ -77,7 +81,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   };
   const clients = new Map<string, Client>();
   const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
-  return {
+  const runtime: Runtime = {
     config,
     repos,
     queue,
@@ -105,11 +109,20 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       }
       return client;
     },
+    calendarSourceFor(integration, log) {
+      return graphCalendarSource({
+        client: runtime.graphFor(integration),
+        baseUrl: config.GRAPH_BASE_URL,
+        pageSize: config.DELTA_PAGE_SIZE,
+        log,
+      });
+    },
     async confirmTenantAccess(integration) {
       if (!integration.tenantId) throw new Error('integration has no tenant yet (admin consent pending)');
       await tokensFor(integration)(integration.tenantId);
     },
   };
+  return runtime;
 }
 
 /** MSAL (inside @azure/identity) accepts only https authorities; the simulator speaks plain http. */

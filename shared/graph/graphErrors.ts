@@ -46,11 +46,3 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   if (Number.isFinite(date)) return Math.max(0, Math.ceil((date - now) / 1000));
   return DEFAULT_RETRY_AFTER_SECONDS;
 }
-
-/** Thrown by the graph layer so services can reschedule instead of waiting inside a function. */
-export class GraphThrottledError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Graph throttled the request; retry after ${retryAfterSeconds} s`);
-    this.name = 'GraphThrottledError';
-  }
-}

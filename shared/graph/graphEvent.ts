@@ -225,7 +225,10 @@ function instantOf(value: DateTimeTimeZone, field: string): number | { error: st
   const millisecond = Number((match[5] ?? '').padEnd(3, '0').slice(0, 3));
   const wall = { ...date, hour, minute, second, millisecond };
   const zone = value.timeZone.trim();
-  if (UTC_ALIASES.has(zone.toLowerCase())) return utcInstantOf(wall, 'UTC');
+  if (UTC_ALIASES.has(zone.toLowerCase())) {
+    // The sync's every event is in UTC: no zone arithmetic needed.
+    return Date.UTC(wall.year, wall.month - 1, wall.day, hour, minute, second, millisecond);
+  }
   if (!isTimeZone(zone)) {
     return {
       error: `${field}.timeZone: unknown time zone "${value.timeZone}" (use UTC or an IANA name such as Europe/Stockholm)`,
