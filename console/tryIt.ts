@@ -58,6 +58,8 @@ export function tryItBox(integrationId: string, rules: () => RuleSet): HTMLEleme
     const at = (value: string) => ({ dateTime: value.length === 16 ? `${value}:00` : value, timeZone });
     const answer = await callApi<Explanation>('POST', integrationPath(integrationId, '/explain'), {
       event: {
+        // The sync reads only events with an id; a typed-in one needs one too.
+        id: 'dry-run',
         subject: subject.control.value,
         showAs: showAs.control.value,
         sensitivity: isPrivate.control.checked ? 'private' : 'normal',

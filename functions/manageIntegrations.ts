@@ -1,11 +1,9 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
-import { ruleSetSchema } from '../shared/domain/rules/ruleSet';
+import { explainEvent } from '../shared/management/explainEvent';
 import { listIntegrations, readIntegration } from '../shared/management/integrationReads';
 import {
   createIntegration,
   deleteIntegration,
-  explainForIntegration,
   queueResync,
   replaceRules,
   updateIntegration,
@@ -13,13 +11,12 @@ import {
 import {
   createIntegrationSchema,
   explainSchema,
-  presetChoiceSchema,
-  type RulesInput,
   updateIntegrationSchema,
 } from '../shared/management/managementSchemas';
+import { ruleChoiceSchema } from '../shared/management/ruleChoice';
 import { notFound } from '../shared/outcome';
 import { registerHttp } from './http/functionRegistry';
-import { answer, byMethod, managementDeps, param, readBody } from './http/managementRoute';
+import { byMethod, managementDeps, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
 import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
 
@@ -54,18 +51,8 @@ async function removeIntegration(request: HttpRequest, context: InvocationContex
   return outcomeResponse(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
 }
 
-/** `{ "preset": … }` or a whole rule set; each is parsed with its own schema so the reason names the field. */
-const rulesBody = z.unknown().transform((value, ctx): RulesInput => {
-  const isPreset = typeof value === 'object' && value !== null && 'preset' in value && !('reasons' in value);
-  const parsed = (isPreset ? presetChoiceSchema : ruleSetSchema).safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues)
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  return z.NEVER;
-});
-
 async function putRules(request: HttpRequest, context: InvocationContext) {
-  const body = await readBody(request, rulesBody);
+  const body = await readBody(request, ruleChoiceSchema);
   if (!body.ok) return body.response;
   const deps = (await managementDeps(context)).admin;
   return outcomeResponse(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200);
@@ -82,11 +69,7 @@ async function explain(request: HttpRequest, context: InvocationContext) {
   const body = await readBody(request, explainSchema);
   if (!body.ok) return body.response;
   const deps = (await managementDeps(context)).admin;
-  return answer(
-    await explainForIntegration(param(request, 'id') ?? '', body.value, deps),
-    200,
-    (value) => value,
-  );
+  return outcomeResponse(await explainEvent(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
 registerHttp('manageIntegrations', {

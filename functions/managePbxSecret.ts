@@ -3,7 +3,6 @@ import { rotatePbxSecret } from '../shared/delivery/pbxSecretRotation';
 import { registerHttp } from './http/functionRegistry';
 import { byMethod, managementDeps } from './http/managementRoute';
 import { refusalResponse } from './http/outcomeResponse';
-import { problem } from './http/requestBody';
 
 /**
  * Rotates an integration's PBX signing secret. The answer carries the new

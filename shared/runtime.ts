@@ -6,6 +6,7 @@ import type { DeliveryLogDeps } from './delivery/deliveryLog';
 import type { EndpointDeps } from './delivery/pbxEndpoint';
 import type { RotationDeps } from './delivery/pbxSecretRotation';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
+import { graphCalendarSource } from './graph/graphCalendarSource';
 import { createGraphClient } from './graph/graphClient';
 import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
 import type { Logger } from './logger';
@@ -24,6 +25,8 @@ import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
+import { lifecycleUpkeep } from './subscriptions/subscriptionKeeper';
+import type { CalendarSource } from './sync/calendarSource';
 import { type IntakeDeps, type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
 import type { SyncDeps } from './sync/userSync';
 
@@ -42,6 +45,8 @@ export interface Runtime {
   secrets: SecretStore;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
+  /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
+  calendarSourceFor(integration: GraphIdentity, log: Logger): CalendarSource;
   /** Gets (or reuses) a token for the tenant; throws TenantAccessError when Entra ID refuses the app. */
   confirmTenantAccess(integration: GraphIdentity): Promise<void>;
   now: () => Date;
@@ -145,6 +150,14 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       }
       return client;
     },
+    calendarSourceFor(integration, log) {
+      return graphCalendarSource({
+        client: infrastructure.graphFor(integration),
+        baseUrl: config.GRAPH_BASE_URL,
+        pageSize: config.DELTA_PAGE_SIZE,
+        log,
+      });
+    },
     async confirmTenantAccess(integration) {
       if (!integration.tenantId) throw new Error('integration has no tenant yet (admin consent pending)');
       await tokensFor(integration)(integration.tenantId);
@@ -196,13 +209,18 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     }),
     sync: (log) => ({
       repos,
-      graphFor: infra.graphFor,
-      graphBaseUrl: config.GRAPH_BASE_URL,
-      deltaPageSize: config.DELTA_PAGE_SIZE,
+      sourceFor: (integration) => infra.calendarSourceFor(integration, log),
       queue,
       now,
       log,
-      subscriptionUpkeep: { repos, urls, subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES },
+      onLifecycleEvent: lifecycleUpkeep({
+        repos,
+        graphFor: infra.graphFor,
+        now,
+        urls,
+        subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
+        log,
+      }),
     }),
     delivery: (log) => ({
       integrations: repos.integrations,

@@ -1,11 +1,8 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { failureForLog } from '../../shared/logger';
-import type { AdminResult } from '../../shared/management/integrations';
-import { conflict, invalid, type Outcome } from '../../shared/outcome';
 import { getRuntime, type ManagementDeps } from '../../shared/runtime';
 import { invocationLogger } from './invocationLogger';
-import { outcomeResponse } from './outcomeResponse';
 import { type BodyResult, problem, readJsonBody } from './requestBody';
 import { routeIdProblem } from './routeIds';
 
@@ -19,25 +16,6 @@ export async function managementDeps(context: InvocationContext): Promise<Manage
 
 export function readBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<BodyResult<T>> {
   return readJsonBody(request, schema, MAX_MANAGEMENT_BODY_BYTES);
-}
-
-/**
- * For the explain route only, whose service still answers with the older
- * AdminResult (it is moving to a file of its own); it goes through the same
- * mapper as every other route, so the statuses cannot drift apart.
- */
-export function answer<T>(
-  result: AdminResult<T>,
-  status: number,
-  body: (value: T) => unknown,
-): HttpResponseInit {
-  const outcome: Outcome<T> =
-    result.kind !== 'refused'
-      ? result
-      : result.status === 409
-        ? conflict(result.reason)
-        : invalid(result.reason);
-  return outcomeResponse(outcome, status, body);
 }
 
 /** A route parameter; `byMethod` has already refused ids that cannot be keys. */

@@ -38,11 +38,3 @@ export function classifyGraphError(error: unknown): GraphFailure | undefined {
   if (!(error instanceof GraphError)) return undefined;
   return classifyGraphStatus(error.statusCode, error.code ?? '', error.headers?.get('retry-after'));
 }
-
-/** Thrown by the graph layer so services can reschedule instead of waiting inside a function. */
-export class GraphThrottledError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Graph throttled the request; retry after ${retryAfterSeconds} s`);
-    this.name = 'GraphThrottledError';
-  }
-}

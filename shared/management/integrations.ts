@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Explanation, explainGraphEvent } from '../domain/rules/explain';
-import { presetRuleSet } from '../domain/rules/presets';
 import { type RuleSet, userTriggerIssues } from '../domain/rules/ruleSet';
-import { syncWindowFor } from '../domain/syncWindow';
 import { addUser, type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
 import { conflict, invalid, notFound, type Outcome, ok, type Refusal } from '../outcome';
 import { checkPbxTarget, type TargetPolicy } from '../pbx/pbxTarget';
@@ -17,6 +14,7 @@ import {
 } from '../storage/records';
 import { syncMessageAt } from '../sync/syncRequest';
 import type { CreateIntegration, RulesInput, UpdateIntegration } from './managementSchemas';
+import { rulesFrom } from './ruleChoice';
 
 export interface AdminDeps extends ProvisioningDeps {
   secrets: SecretStore;
@@ -30,11 +28,6 @@ export interface AdminDeps extends ProvisioningDeps {
  * answers with it (it is moving to a file of its own and can take Outcome
  * along); every other service here answers with an Outcome.
  */
-export type AdminResult<T> =
-  | { kind: 'ok'; value: T }
-  | { kind: 'notFound'; reason: string }
-  | { kind: 'refused'; status: 400 | 409; reason: string };
-
 /** Written by others in every round: the caller may simply try again. */
 const keptChanging = (what: string): Refusal => conflict(`the ${what} kept changing; try again`);
 const noIntegration = (id: string): Refusal => notFound(`no integration ${id}`);
@@ -84,11 +77,6 @@ export function integrationView(record: IntegrationRecord, publicBaseUrl: string
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-}
-
-export function rulesFrom(input: RulesInput | undefined): RuleSet {
-  if (input === undefined) return presetRuleSet('availability-default');
-  return 'reasons' in input ? input : presetRuleSet(input.preset);
 }
 
 /**
@@ -380,35 +368,4 @@ export async function setUserTriggers(
   const now = deps.now();
   await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'rulesChanged' }, now, now)]);
   return ok(outcome.value);
-}
-
-/**
- * The rules' verdict on one pasted Graph event, in the integration's current
- * window. The event (and its subject) is only handed back to the operator who
- * sent it; it is never stored or logged.
- */
-export async function explainForIntegration(
-  integrationId: string,
-  input: { event: unknown; rules?: RuleSet | undefined; timeZone?: string | undefined },
-  deps: Pick<AdminDeps, 'repos' | 'now' | 'defaultTimeZone'>,
-): Promise<AdminResult<Explanation>> {
-  const stored = await deps.repos.integrations.get(integrationId);
-  if (!stored) return { kind: 'notFound', reason: `no integration ${integrationId}` };
-  const rules = input.rules ?? stored.value.ruleSet;
-  const someone = (await deps.repos.users.listByIntegration(integrationId))[0];
-  const timeZone = input.timeZone ?? someone?.timeZone ?? deps.defaultTimeZone;
-  if (!isTimeZone(timeZone)) return { kind: 'refused', status: 400, reason: `unknown time zone ${timeZone}` };
-  const window = syncWindowFor(deps.now(), rules.settings.syncDaysForward);
-  const explanation = explainGraphEvent(input.event, rules, { timeZone, window });
-  if ('error' in explanation) return { kind: 'refused', status: 400, reason: explanation.error };
-  return { kind: 'ok', value: explanation };
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

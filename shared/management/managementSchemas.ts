@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { INTEGRATION_ID_MAX_LENGTH } from '../domain/identifiers';
-import { PRESET_NAMES } from '../domain/rules/presets';
-import { ruleSetSchema, userTriggersSchema } from '../domain/rules/ruleSet';
+import { userTriggersSchema } from '../domain/rules/ruleSet';
+import { ruleChoiceSchema, rulesInputSchema } from './ruleChoice';
+
+export { presetChoiceSchema, type RulesInput, rulesInputSchema } from './ruleChoice';
 
 /**
  * Request bodies of the management API. Each is strict (an unknown field is
@@ -21,10 +23,6 @@ export const consentModeSchema = z
   );
 
 const emailSchema = z.email().max(320);
-
-export const presetChoiceSchema = z.object({ preset: z.enum(PRESET_NAMES) }).strict();
-
-export const rulesInputSchema = z.union([presetChoiceSchema, ruleSetSchema]);
 
 export const createIntegrationSchema = z
   .object({
@@ -64,8 +62,10 @@ export const explainSchema = z
   .object({
     /** A Graph event as Graph returns it. Never stored, never logged. */
     event: z.record(z.string(), z.unknown()),
-    /** Rules to try instead of the integration's own. */
-    rules: ruleSetSchema.optional(),
+    /** Its series master, for an occurrence that comes with its times only (as calendarView/delta sends them). */
+    master: z.record(z.string(), z.unknown()).optional(),
+    /** Rules to try instead of the integration's own: a whole rule set or `{ "preset": name }`, as PUT /rules takes. */
+    rules: ruleChoiceSchema.optional(),
     /** Mailbox time zone for all-day events; a user's or Europe/Stockholm otherwise. */
     timeZone: z.string().min(1).max(64).optional(),
   })
@@ -73,4 +73,4 @@ export const explainSchema = z
 
 export type CreateIntegration = z.infer<typeof createIntegrationSchema>;
 export type UpdateIntegration = z.infer<typeof updateIntegrationSchema>;
-export type RulesInput = z.infer<typeof rulesInputSchema>;
+export type ExplainRequest = z.infer<typeof explainSchema>;

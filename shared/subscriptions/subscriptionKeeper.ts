@@ -7,10 +7,13 @@ import {
   refusedExpiration,
   SHORTER_DOCUMENTED_MAX_MINUTES,
 } from '../graph/subscriptions';
+import { tenantRefusal } from '../graph/tenantAccess';
 import type { Logger } from '../logger';
 import { optimisticUpdate, settledOrThrow, userRow } from '../storage/optimisticUpdate';
 import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
+import { SourceRefused } from '../sync/calendarSource';
+import type { LifecycleUpkeep } from '../sync/userSync';
 import type { LifecycleEvent } from './lifecycleEvent';
 
 export interface SubscriptionDeps {
@@ -215,4 +218,22 @@ export async function keepSubscription(
     return 'recreated';
   }
   throw new Error(`renewing the subscription failed (${outcome?.kind ?? 'no answer'})`);
+}
+
+/**
+ * What the sync calls when a lifecycle event comes with a user's sync:
+ * `keepSubscription`, with a tenant that refuses the app reported in the
+ * pipeline's words, so the sync marks the integration as needing consent.
+ * Other failures (throttling included) fail the message, which the queue
+ * delivers again with its lifecycle event.
+ */
+export function lifecycleUpkeep(deps: SubscriptionDeps): LifecycleUpkeep {
+  return async (event, integration, user) => {
+    try {
+      return await keepSubscription(event, integration, user, deps);
+    } catch (error) {
+      const refusal = tenantRefusal(error);
+      throw refusal ? new SourceRefused(refusal.code) : error;
+    }
+  };
 }

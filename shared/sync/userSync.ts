@@ -1,34 +1,39 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AbsenceDraft } from '../domain/absence';
 import { type AbsenceChanges, type DiffScope, diffAbsences, type KnownAbsence } from '../domain/absenceDiff';
-import type { CalendarEntry } from '../domain/calendarEntry';
 import { evaluate } from '../domain/rules/evaluate';
-import { type SyncWindow, syncWindowFor, windowCovers } from '../domain/syncWindow';
-import { type DeltaRound, type DeltaStart, readCalendarDelta } from '../graph/calendarDelta';
-import { getEvent } from '../graph/events';
-import { classifyGraphError, GraphThrottledError } from '../graph/graphErrors';
-import { type GraphEvent, toCalendarEntry, withMasterProperties } from '../graph/graphEvent';
-import { tenantRefusal } from '../graph/tenantAccess';
+import { syncWindowFor, windowCovers } from '../domain/syncWindow';
 import type { Logger } from '../logger';
 import { markConsentRequired } from '../onboarding/consentFlow';
 import type { DeliveryRequest } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-import { keepSubscription, type SubscriptionDeps } from '../subscriptions/subscriptionKeeper';
 import { deliveryMessage, deliveryRequestsFor, snapshotRequest } from './absenceWebhooks';
+import {
+  type CalendarSource,
+  type ReadStart,
+  SourceFailed,
+  SourceRefused,
+  SourceThrottled,
+} from './calendarSource';
 import { type SyncRequest, syncMessageAt } from './syncRequest';
+
+/** Sees to the source's change signal for a user (renews or re-creates a Graph subscription); returns what it did. */
+export type LifecycleUpkeep = (
+  event: NonNullable<SyncRequest['lifecycleEvent']>,
+  integration: IntegrationRecord,
+  user: UserRecord,
+) => Promise<string>;
 
 export interface SyncDeps {
   repos: Pick<Repositories, 'integrations' | 'users' | 'absences'>;
-  graphFor(integration: IntegrationRecord): Client;
-  graphBaseUrl: string;
-  deltaPageSize: number;
+  /** Where the integration's calendars are read from; the composition root picks the adapter. */
+  sourceFor(integration: IntegrationRecord): CalendarSource;
   queue: QueueSender;
   now: () => Date;
   log: Logger;
-  /** Needed to act on lifecycle events (renew or re-create the user's subscription). */
-  subscriptionUpkeep?: Omit<SubscriptionDeps, 'graphFor' | 'now' | 'log'>;
+  /** Acts on lifecycle events before the sync reads; without it they only cause a sync. */
+  onLifecycleEvent?: LifecycleUpkeep;
 }
 
 export type SyncOutcome =
@@ -48,7 +53,7 @@ export interface SyncAttempt {
 
 /**
  * Handles one message of the `sync` queue. A throttled sync is put back on the
- * queue for the time Graph asked for instead of waiting inside the function.
+ * queue for the time the source asked for instead of waiting inside the function.
  */
 export async function handleSyncRequest(
   request: SyncRequest,
@@ -58,13 +63,12 @@ export async function handleSyncRequest(
   try {
     return await syncUser(request, deps, attempt);
   } catch (error) {
-    const refusal = tenantRefusal(error);
-    if (refusal) {
+    if (error instanceof SourceRefused) {
       // No retry: the message would only ask Entra ID again. Re-consent queues fresh syncs.
-      await markConsentRequired(request.integrationId, refusal.code, deps);
+      await markConsentRequired(request.integrationId, error.code, deps);
       return { kind: 'skipped', why: 'the tenant refuses the app; consent required' };
     }
-    if (!(error instanceof GraphThrottledError)) throw error;
+    if (!(error instanceof SourceThrottled)) throw error;
     const now = deps.now();
     const at = new Date(now.getTime() + error.retryAfterSeconds * 1000);
     await deps.queue.send('sync', [
@@ -73,14 +77,14 @@ export async function handleSyncRequest(
           integrationId: request.integrationId,
           userId: request.userId,
           cause: 'throttled',
-          // A reconciling sync that Graph throttled still has to reconcile when it runs again.
+          // A reconciling sync that was throttled still has to reconcile when it runs again.
           ...(attempt.redelivered || request.reconcile ? { reconcile: true } : {}),
         },
         at,
         now,
       ),
     ]);
-    deps.log.warn('sync throttled by Graph; rescheduled', {
+    deps.log.warn('sync throttled by the calendar source; rescheduled', {
       userId: request.userId,
       retryAt: at.toISOString(),
     });
@@ -89,9 +93,10 @@ export async function handleSyncRequest(
 }
 
 /**
- * One user's sync: a delta round to the end, occurrences filled from their
- * series master, the rules applied, the result compared with what the PBX has
- * been told, and only the differences queued as webhooks.
+ * One user's sync: the source reads the user's entries (everything in the
+ * window, or what changed since its cursor), the rules are applied, the
+ * result is compared with what the PBX has been told, and only the
+ * differences are queued as webhooks.
  */
 export async function syncUser(
   request: SyncRequest,
@@ -104,15 +109,10 @@ export async function syncUser(
   if (integration.consentState !== 'granted' || !integration.tenantId) {
     return { kind: 'skipped', why: 'integration has no granted consent' };
   }
-  if (request.lifecycleEvent && deps.subscriptionUpkeep) {
+  if (request.lifecycleEvent && deps.onLifecycleEvent) {
     const before = await deps.repos.users.get(request.integrationId, request.userId);
     if (!before) return { kind: 'skipped', why: 'user not found' };
-    const result = await keepSubscription(request.lifecycleEvent, integration, before.value, {
-      ...deps.subscriptionUpkeep,
-      graphFor: deps.graphFor,
-      now: deps.now,
-      log: deps.log,
-    });
+    const result = await deps.onLifecycleEvent(request.lifecycleEvent, integration, before.value);
     deps.log.info('lifecycle event handled', {
       userId: request.userId,
       event: request.lifecycleEvent,
@@ -124,15 +124,16 @@ export async function syncUser(
   const user = stored.value;
   const now = deps.now();
   const rules = integration.ruleSet;
-  const client = deps.graphFor(integration);
+  const source = deps.sourceFor(integration);
 
   try {
     const reconcile = attempt.redelivered || request.reconcile === true || user.reconcilePending === true;
-    const plan = planRound(user, integration, now, reconcile);
-    const { round, fresh, window } = await runRound(client, user, plan, deps);
-    const entries = await entriesOf(client, user.id, round);
+    const start = planRead(user, integration, now, reconcile);
+    const { window } = start;
+    const read = await source.read(user, start);
+    const fresh = read.fresh;
     const drafts: AbsenceDraft[] = [];
-    for (const entry of entries.entries) {
+    for (const entry of read.entries) {
       const verdict = evaluate(entry, rules, {
         timeZone: user.timeZone,
         window,
@@ -142,7 +143,7 @@ export async function syncUser(
     }
     const scope: DiffScope = fresh
       ? { kind: 'full' }
-      : { kind: 'partial', reportedEventIds: entries.reportedIds };
+      : { kind: 'partial', reportedEventIds: read.reportedIds };
     const known = await deps.repos.absences.listForUser(integration.id, user.id);
     const changes = diffAbsences(known, drafts, scope, now.getTime());
     let etag = stored.etag;
@@ -157,7 +158,7 @@ export async function syncUser(
       {
         ...user,
         reconcilePending: undefined,
-        deltaLink: round.deltaLink,
+        deltaLink: read.cursor,
         window,
         rulesVersion: integration.rulesVersion,
         status: 'ok',
@@ -169,7 +170,7 @@ export async function syncUser(
     deps.log.info('user synced', {
       userId: user.id,
       round: fresh ? 'fresh' : 'resumed',
-      pages: round.pages,
+      pages: read.pages,
       upserted: changes.upserted.length,
       deleted: changes.deleted.length,
     });
@@ -178,31 +179,27 @@ export async function syncUser(
       round: fresh ? 'fresh' : 'resumed',
       upserted: changes.upserted.length,
       deleted: changes.deleted.length,
-      pages: round.pages,
+      pages: read.pages,
     };
   } catch (error) {
-    const failure = classifyGraphError(error);
-    if (failure?.kind === 'throttled') throw new GraphThrottledError(failure.retryAfterSeconds);
-    if (!tenantRefusal(error)) await recordError(user, error, deps).catch(() => undefined);
+    if (!(error instanceof SourceThrottled || error instanceof SourceRefused)) {
+      await recordError(user, error, deps).catch(() => undefined);
+    }
     throw error;
   }
 }
 
-type RoundPlan =
-  | { kind: 'resume'; deltaLink: string; window: SyncWindow }
-  | { kind: 'fresh'; window: SyncWindow };
-
 /**
- * Resume from the stored link unless the window no longer covers today + days
- * forward, the rules changed, or the sync must reconcile (an earlier attempt
- * may have died halfway).
+ * Resume from the stored cursor unless the window no longer covers today +
+ * days forward, the rules changed, or the sync must reconcile (an earlier
+ * attempt may have died halfway).
  */
-function planRound(
+function planRead(
   user: UserRecord,
   integration: IntegrationRecord,
   now: Date,
   reconcile: boolean,
-): RoundPlan {
+): ReadStart {
   const days = integration.ruleSet.settings.syncDaysForward;
   const resumable =
     !reconcile &&
@@ -211,80 +208,8 @@ function planRound(
     windowCovers(user.window, now, days) &&
     user.rulesVersion === integration.rulesVersion;
   return resumable && user.deltaLink && user.window
-    ? { kind: 'resume', deltaLink: user.deltaLink, window: user.window }
+    ? { kind: 'resume', cursor: user.deltaLink, window: user.window }
     : { kind: 'fresh', window: syncWindowFor(now, days) };
-}
-
-/** An expired delta token costs a fresh round, never a failed sync; the diff keeps the PBX free of duplicates. */
-async function runRound(
-  client: Client,
-  user: UserRecord,
-  plan: RoundPlan,
-  deps: SyncDeps,
-): Promise<{ round: DeltaRound; fresh: boolean; window: SyncWindow }> {
-  const read = (start: DeltaStart) =>
-    readCalendarDelta(client, {
-      baseUrl: deps.graphBaseUrl,
-      userId: user.id,
-      start,
-      pageSize: deps.deltaPageSize,
-    });
-  if (plan.kind === 'fresh') {
-    return { round: await read({ kind: 'fresh', window: plan.window }), fresh: true, window: plan.window };
-  }
-  try {
-    return {
-      round: await read({ kind: 'resume', deltaLink: plan.deltaLink }),
-      fresh: false,
-      window: plan.window,
-    };
-  } catch (error) {
-    if (classifyGraphError(error)?.kind !== 'syncStateExpired') throw error;
-    deps.log.warn('delta token expired; starting a fresh round', { userId: user.id });
-    return { round: await read({ kind: 'fresh', window: plan.window }), fresh: true, window: plan.window };
-  }
-}
-
-/**
- * Turns delta items into entries. Occurrences arrive with times only; their
- * series master is fetched once per series (or taken from the round itself),
- * and an occurrence whose series is gone counts as removed.
- */
-async function entriesOf(
-  client: Client,
-  userId: string,
-  round: DeltaRound,
-): Promise<{ entries: CalendarEntry[]; reportedIds: Set<string> }> {
-  const reportedIds = new Set<string>();
-  const events: GraphEvent[] = [];
-  const masters = new Map<string, GraphEvent | undefined>();
-  for (const item of round.items) {
-    if (item.kind === 'removed') {
-      reportedIds.add(item.id);
-      continue;
-    }
-    reportedIds.add(item.event.id);
-    if (item.event.type === 'seriesMaster') masters.set(item.event.id, item.event);
-    else events.push(item.event);
-  }
-  const needMaster = (event: GraphEvent) => event.type === 'occurrence' && event.showAs === undefined;
-  const missing = new Set(
-    events
-      .filter(needMaster)
-      .flatMap((e) => (e.seriesMasterId && !masters.has(e.seriesMasterId) ? [e.seriesMasterId] : [])),
-  );
-  for (const masterId of missing) masters.set(masterId, await getEvent(client, userId, masterId));
-  const entries: CalendarEntry[] = [];
-  for (const event of events) {
-    let full: GraphEvent | undefined = event;
-    if (needMaster(event)) {
-      const master = event.seriesMasterId ? masters.get(event.seriesMasterId) : undefined;
-      full = master ? withMasterProperties(event, master) : undefined;
-    }
-    const entry = full ? toCalendarEntry(full) : undefined;
-    if (entry) entries.push(entry);
-  }
-  return { entries, reportedIds };
 }
 
 /**
@@ -350,12 +275,7 @@ function fitsOneMessage(request: DeliveryRequest, user: UserRecord, deps: SyncDe
 }
 
 async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Promise<void> {
-  const failure = classifyGraphError(error);
-  const why = failure
-    ? `Graph ${failure.status} ${failure.kind}`
-    : error instanceof Error
-      ? error.name
-      : 'error';
+  const why = error instanceof SourceFailed ? error.why : error instanceof Error ? error.name : 'error';
   const current = await deps.repos.users.get(user.integrationId, user.id);
   if (!current) return;
   await deps.repos.users.update({ ...current.value, status: 'error', lastError: why }, current.etag);

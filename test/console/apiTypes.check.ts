@@ -13,10 +13,10 @@ import type { DeliverySummary } from '../../shared/delivery/deliveryLog';
 import type { SnapshotResult } from '../../shared/delivery/snapshotOnDemand';
 import type { CALL_HANDLING_VALUES } from '../../shared/domain/absence';
 import type { SHOW_AS_VALUES } from '../../shared/domain/calendarEntry';
-import type { Explanation } from '../../shared/domain/rules/explain';
 import type { PRESET_NAMES } from '../../shared/domain/rules/presets';
 import type { PRIVATE_EVENT_MODES, RuleSet } from '../../shared/domain/rules/ruleSet';
 import type { Dashboard } from '../../shared/management/dashboard';
+import type { Explanation } from '../../shared/management/explainEvent';
 import type { IntegrationView, UserView } from '../../shared/management/integrations';
 
 export type ConsoleMatchesServer = [
@@ -52,7 +52,7 @@ type DashboardAnswer = Unread<
 >;
 type DeliverySummaryAnswer = Unread<DeliverySummary, 'integrationId' | 'failedBy'>;
 /** A refused event is a 400 with an error, so a 200 always carries an evaluation. */
-type ExplanationAnswer = Unread<Exclude<Explanation, { error: string }>, 'entry'>;
+type ExplanationAnswer = Unread<Explanation, 'entry'>;
 /** The route drops `kind`; the console does not show the snapshot's version. */
 type SnapshotAnswer = Unread<Extract<SnapshotResult, { kind: 'queued' }>, 'kind' | 'version'>;
 

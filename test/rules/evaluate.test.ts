@@ -1,9 +1,9 @@
 import type { CalendarEntry } from '../../shared/domain/calendarEntry';
 import { absenceIdFor, type EvaluationContext, evaluate } from '../../shared/domain/rules/evaluate';
-import { entryFromGraphEvent } from '../../shared/domain/rules/eventInput';
-import { explainGraphEvent } from '../../shared/domain/rules/explain';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import { type RuleSet, ruleSetSchema } from '../../shared/domain/rules/ruleSet';
+import { entryFromGraphEvent } from '../../shared/graph/graphEvent';
+import { explainGraphEvent } from '../../shared/management/explainEvent';
 import { type GraphEventJson, graphEvent, stockholmContext } from './graphEventFixture';
 
 function entryOf(json: GraphEventJson): CalendarEntry {
@@ -321,11 +321,13 @@ describe('a recurring lunch', () => {
 
   it('yields one absence per remaining occurrence, each carrying the series master id', () => {
     const rules = withSubjects(presetRuleSet('prefixes-sv'));
-    const evaluations = delta.map((event) => explainGraphEvent(event, rules, stockholmContext()));
+    const evaluations = delta.map((event) => explainGraphEvent({ event }, rules, stockholmContext()));
     const absences = evaluations.flatMap((result) =>
-      'evaluation' in result && result.evaluation.outcome === 'absence' ? [result.evaluation.absence] : [],
+      result.kind === 'ok' && result.value.evaluation.outcome === 'absence'
+        ? [result.value.evaluation.absence]
+        : [],
     );
-    expect(evaluations[0]).toMatchObject({ evaluation: { outcome: 'skip' } });
+    expect(evaluations[0]).toMatchObject({ kind: 'ok', value: { evaluation: { outcome: 'skip' } } });
     expect(
       absences.map(({ eventId, seriesMasterId, start, end, subject, reason }) => ({
         eventId,
@@ -375,13 +377,37 @@ describe('a recurring lunch', () => {
 });
 
 describe('explain', () => {
+  const rules = presetRuleSet('prefixes-sv');
+
   it('reports what is wrong with the pasted event instead of evaluating it', () => {
-    const result = explainGraphEvent({ subject: 'LUN:' }, presetRuleSet('prefixes-sv'), stockholmContext());
-    expect(result).toHaveProperty('error');
-    if ('error' in result) {
-      expect(result.error).toContain('showAs');
-      expect(result.error).toContain('start');
-    }
+    expect(explainGraphEvent({ event: { subject: 'LUN:' } }, rules, stockholmContext())).toEqual({
+      kind: 'invalid',
+      reason: expect.stringContaining('id: '),
+      path: 'event.id',
+    });
+    // A missing showAs is no error: it reads as busy, as in the sync.
+    expect(explainGraphEvent({ event: { id: 'e', subject: 'LUN:' } }, rules, stockholmContext())).toEqual({
+      kind: 'invalid',
+      reason: 'start: required',
+      path: 'event.start',
+    });
+  });
+
+  it('asks for the series master of an occurrence that comes with its times only', () => {
+    const {
+      subject: _,
+      showAs: _showAs,
+      ...timesOnly
+    } = graphEvent({ type: 'occurrence', seriesMasterId: 'm' });
+    expect(explainGraphEvent({ event: timesOnly }, rules, stockholmContext())).toMatchObject({
+      kind: 'invalid',
+      path: 'master',
+    });
+    const master = graphEvent({ id: 'm', type: 'seriesMaster', subject: 'LUN: pizza', showAs: 'busy' });
+    expect(explainGraphEvent({ event: timesOnly, master }, rules, stockholmContext())).toMatchObject({
+      kind: 'ok',
+      value: { evaluation: { outcome: 'absence', decidedBy: 'prefix:LUN:' }, entry: { seriesMasterId: 'm' } },
+    });
   });
 });
 

@@ -1,8 +1,8 @@
 import type { CallHandling } from '../../shared/domain/absence';
 import { SHOW_AS_VALUES, type ShowAs } from '../../shared/domain/calendarEntry';
-import { explainGraphEvent } from '../../shared/domain/rules/explain';
 import { PRESET_NAMES, type PresetName, presetRuleSet } from '../../shared/domain/rules/presets';
 import { ruleSetSchema } from '../../shared/domain/rules/ruleSet';
+import { explainGraphEvent } from '../../shared/management/explainEvent';
 import { type GraphEventJson, graphEvent, stockholmContext } from './graphEventFixture';
 
 type Expected =
@@ -17,9 +17,9 @@ interface Row {
 function run(preset: PresetName, row: Row, showSubjects = true) {
   const rules = presetRuleSet(preset);
   rules.settings.showSubjects = showSubjects;
-  const result = explainGraphEvent(graphEvent(row.event), rules, stockholmContext());
-  if ('error' in result) throw new Error(result.error);
-  return result.evaluation;
+  const result = explainGraphEvent({ event: graphEvent(row.event) }, rules, stockholmContext());
+  if (result.kind !== 'ok') throw new Error(result.reason);
+  return result.value.evaluation;
 }
 
 function check(preset: PresetName, row: Row) {
