@@ -4,13 +4,12 @@ import { registerHttp } from './http/functionRegistry';
 import { byMethod, managementDeps, param } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
 import { openApiDocument } from './http/openApi';
-import { problem } from './http/requestBody';
+import { outcomeResponse } from './http/outcomeResponse';
 
 /** Dashboard figures per integration, and the OpenAPI document of the management API. */
 async function dashboard(request: HttpRequest, context: InvocationContext) {
-  const id = param(request, 'id') ?? '';
-  const figures = await dashboardFor(id, (await managementDeps(context)).dashboard);
-  return figures ? { status: 200, jsonBody: figures } : problem(404, `no integration ${id}`);
+  const deps = (await managementDeps(context)).dashboard;
+  return outcomeResponse(await dashboardFor(param(request, 'id') ?? '', deps), 200);
 }
 
 async function openApi(_request: HttpRequest, context: InvocationContext) {

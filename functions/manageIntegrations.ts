@@ -1,24 +1,23 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { explainEvent } from '../shared/management/explainEvent';
-import { listIntegrations, readIntegration } from '../shared/management/integrationReads';
 import {
   createIntegration,
   deleteIntegration,
-  queueResync,
   replaceRules,
+  resyncIntegration,
   updateIntegration,
 } from '../shared/management/integrations';
+import { listIntegrations, readIntegration } from '../shared/management/integrationViews';
 import {
   createIntegrationSchema,
   explainSchema,
   updateIntegrationSchema,
 } from '../shared/management/managementSchemas';
 import { ruleChoiceSchema } from '../shared/management/ruleChoice';
-import { notFound } from '../shared/outcome';
 import { registerHttp } from './http/functionRegistry';
 import { byMethod, managementDeps, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
-import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
+import { outcomeResponse } from './http/outcomeResponse';
 
 /** Integrations: list, create, read, change, delete; rules; resync; explain. Function keys required. */
 async function getIntegrations(_request: HttpRequest, context: InvocationContext) {
@@ -58,11 +57,10 @@ async function putRules(request: HttpRequest, context: InvocationContext) {
   return outcomeResponse(await replaceRules(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
-async function resyncIntegration(request: HttpRequest, context: InvocationContext) {
-  const id = param(request, 'id') ?? '';
+async function postResync(request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
-  if (!(await deps.repos.integrations.get(id))) return refusalResponse(notFound(`no integration ${id}`));
-  return { status: 202, jsonBody: { queued: await queueResync(id, 'resync', deps) } };
+  const outcome = await resyncIntegration(param(request, 'id') ?? '', deps);
+  return outcomeResponse(outcome, 202, (queued) => ({ queued }));
 }
 
 async function explain(request: HttpRequest, context: InvocationContext) {
@@ -97,7 +95,7 @@ registerHttp('manageResync', {
   methods: ['POST'],
   authLevel: 'function',
   route: ROUTE.resync,
-  handler: byMethod({ POST: resyncIntegration }),
+  handler: byMethod({ POST: postResync }),
 });
 
 registerHttp('manageExplain', {

@@ -6,7 +6,7 @@ import {
   resyncUser,
   setUserTriggers,
   userView,
-} from '../shared/management/integrations';
+} from '../shared/management/mailboxUsers';
 import { addUserSchema, userTriggersBodySchema } from '../shared/management/managementSchemas';
 import { registerHttp } from './http/functionRegistry';
 import { byMethod, managementDeps, param, readBody } from './http/managementRoute';

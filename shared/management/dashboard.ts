@@ -1,7 +1,9 @@
 import type { Logger } from '../logger';
+import { type Outcome, ok } from '../outcome';
 import type { QueueFigures, QueueStatistics } from '../queue/queueStatistics';
 import type { IntegrationRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
+import { noIntegration } from './refusals';
 
 export interface Dashboard {
   integrationId: string;
@@ -37,12 +39,9 @@ export interface DashboardDeps {
 
 const HOUR = 3_600_000;
 
-export async function dashboardFor(
-  integrationId: string,
-  deps: DashboardDeps,
-): Promise<Dashboard | undefined> {
+export async function dashboardFor(integrationId: string, deps: DashboardDeps): Promise<Outcome<Dashboard>> {
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
-  if (!integration) return undefined;
+  if (!integration) return noIntegration(integrationId);
   const now = deps.now().getTime();
   // Started now so a slow management API overlaps the table reads instead of following them.
   const deliveries = deps.queueStatistics.figures('deliveries', deps.log);
@@ -65,7 +64,7 @@ export async function dashboardFor(
     .filter((at): at is string => at !== undefined)
     .sort()
     .at(-1);
-  return {
+  return ok({
     integrationId,
     active: integration.active,
     consentState: integration.consentState,
@@ -85,5 +84,5 @@ export async function dashboardFor(
       .map((u) => u.email),
     subscriptions: { expiringSoon, missing },
     deliveries: await deliveries,
-  };
+  });
 }

@@ -1,19 +1,17 @@
+// Integrations as the operator manages them: create (with a fresh PBX
+// signing secret), change, replace the rules, resync, delete.
 import { randomBytes } from 'node:crypto';
-import { type RuleSet, userTriggerIssues } from '../domain/rules/ruleSet';
-import { addUser, type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
-import { conflict, invalid, notFound, type Outcome, ok, type Refusal } from '../outcome';
+import { type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
+import { conflict, invalid, type Outcome, ok } from '../outcome';
 import { checkPbxTarget, type TargetPolicy } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
-import { integrationRow, optimisticUpdate, userRow } from '../storage/optimisticUpdate';
-import {
-  ConcurrencyError,
-  type IntegrationRecord,
-  type PendingUser,
-  type UserRecord,
-} from '../storage/records';
+import { integrationRow, optimisticUpdate } from '../storage/optimisticUpdate';
+import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
 import { syncMessageAt } from '../sync/syncRequest';
+import { type IntegrationView, integrationView } from './integrationViews';
 import type { CreateIntegration, RulesInput, UpdateIntegration } from './managementSchemas';
+import { keptChanging, noIntegration } from './refusals';
 import { rulesFrom } from './ruleChoice';
 
 export interface AdminDeps extends ProvisioningDeps {
@@ -21,62 +19,6 @@ export interface AdminDeps extends ProvisioningDeps {
   publicBaseUrl: string;
   /** The same policy the delivery uses, so a URL that can be saved can be sent to. */
   pbxTarget: TargetPolicy;
-}
-
-/**
- * The older shape, with HTTP statuses in it: only explainForIntegration still
- * answers with it (it is moving to a file of its own and can take Outcome
- * along); every other service here answers with an Outcome.
- */
-/** Written by others in every round: the caller may simply try again. */
-const keptChanging = (what: string): Refusal => conflict(`the ${what} kept changing; try again`);
-const noIntegration = (id: string): Refusal => notFound(`no integration ${id}`);
-const noUser = (integrationId: string, userId: string): Refusal =>
-  notFound(`no user ${userId} in integration ${integrationId}`);
-
-/** What the management API shows of an integration: never the PBX secret, nor where it is kept. */
-export interface IntegrationView {
-  id: string;
-  name: string;
-  active: boolean;
-  tenantId?: string;
-  consentState: IntegrationRecord['consentState'];
-  consentMode: NonNullable<IntegrationRecord['consentMode']>;
-  consentedAt?: string;
-  consentError?: string;
-  consentRequiredSince?: string;
-  /** Send this to the customer's Microsoft 365 admin. */
-  consentLink: string;
-  followGroupId?: string;
-  pbxUrl: string;
-  rulesVersion: number;
-  ruleSet: RuleSet;
-  pendingUsers: PendingUser[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function integrationView(record: IntegrationRecord, publicBaseUrl: string): IntegrationView {
-  const base = publicBaseUrl.replace(/\/+$/, '');
-  return {
-    id: record.id,
-    name: record.name,
-    active: record.active,
-    ...(record.tenantId ? { tenantId: record.tenantId } : {}),
-    consentState: record.consentState,
-    consentMode: record.consentMode ?? 'tenantWide',
-    ...(record.consentedAt ? { consentedAt: record.consentedAt } : {}),
-    ...(record.consentError ? { consentError: record.consentError } : {}),
-    ...(record.consentRequiredSince ? { consentRequiredSince: record.consentRequiredSince } : {}),
-    consentLink: `${base}/api/consent/${encodeURIComponent(record.id)}`,
-    ...(record.followGroupId ? { followGroupId: record.followGroupId } : {}),
-    pbxUrl: record.pbxUrl,
-    rulesVersion: record.rulesVersion,
-    ruleSet: record.ruleSet,
-    pendingUsers: record.pendingUsers ?? [],
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  };
 }
 
 /**
@@ -217,155 +159,8 @@ export async function queueResync(
   return users.length;
 }
 
-export type UserRequestResult =
-  | { kind: 'added'; user: UserView }
-  | { kind: 'pending'; address: string }
-  | Refusal;
-
-/** A pending list this long is a script gone wrong, not an operator. */
-const MAX_PENDING_USERS = 500;
-
-/** What asking for `address` means for the integration as stored; pure, so it can judge every fresh read. */
-function pendingStep(
-  integration: IntegrationRecord,
-  address: string,
-): 'followsGroup' | 'consented' | 'alreadyPending' | 'full' | 'add' {
-  if (integration.followGroupId) return 'followsGroup';
-  if (integration.consentState === 'granted') return 'consented';
-  const pending = integration.pendingUsers ?? [];
-  if (pending.some((p) => p.address === address)) return 'alreadyPending';
-  return pending.length >= MAX_PENDING_USERS ? 'full' : 'add';
-}
-
-/** Adds a mailbox now, or keeps the address until the admin has consented. */
-export async function requestUser(
-  integrationId: string,
-  address: string,
-  deps: AdminDeps,
-): Promise<UserRequestResult> {
-  const wanted = address.toLowerCase();
-  const updatedAt = deps.now().toISOString();
-  const outcome = await optimisticUpdate(integrationRow(deps.repos.integrations, integrationId), (current) =>
-    pendingStep(current, wanted) === 'add'
-      ? { ...current, pendingUsers: [...(current.pendingUsers ?? []), { address: wanted }], updatedAt }
-      : undefined,
-  );
-  if (outcome.kind === 'notFound') return noIntegration(integrationId);
-  if (outcome.kind === 'conflict') return keptChanging('integration');
-  if (outcome.kind === 'updated') return { kind: 'pending', address: wanted };
-  switch (pendingStep(outcome.value, wanted)) {
-    case 'followsGroup':
-      return conflict('this integration follows a security group; add the person to the group instead');
-    case 'full':
-      return conflict('too many pending addresses');
-    case 'consented': {
-      const result = await addUser(integrationId, address, deps);
-      return result.kind === 'added' ? { kind: 'added', user: userView(result.user) } : result;
-    }
-    default:
-      // alreadyPending: asked for before, and kept. (Never 'add': that would have been written.)
-      return { kind: 'pending', address: wanted };
-  }
-}
-
-export interface UserView {
-  id?: string;
-  email: string;
-  displayName?: string;
-  status: 'ok' | 'neverSynced' | 'error' | 'pendingConsent' | 'refused';
-  /** Why the last sync failed, or why a pending address was refused. */
-  problem?: string;
-  lastSyncAt?: string;
-  timeZone?: string;
-  /** The user's own trigger phrases, when there are any (the console edits them). */
-  triggers?: RuleSet['triggers'];
-}
-
-export function userView(user: UserRecord): UserView {
-  return {
-    id: user.id,
-    email: user.email,
-    ...(user.displayName ? { displayName: user.displayName } : {}),
-    status: user.status,
-    ...(user.status === 'error' && user.lastError ? { problem: user.lastError } : {}),
-    ...(user.lastSyncAt ? { lastSyncAt: user.lastSyncAt } : {}),
-    timeZone: user.timeZone,
-    ...(user.triggers && user.triggers.length > 0 ? { triggers: user.triggers } : {}),
-  };
-}
-
-export async function listUsers(integrationId: string, deps: AdminDeps): Promise<Outcome<UserView[]>> {
-  const stored = await deps.repos.integrations.get(integrationId);
-  if (!stored) return noIntegration(integrationId);
-  const users = (await deps.repos.users.listByIntegration(integrationId)).map(userView);
-  const pending = (stored.value.pendingUsers ?? []).map(
-    (p): UserView => ({
-      email: p.address,
-      status: p.problem ? 'refused' : 'pendingConsent',
-      ...(p.problem ? { problem: p.problem } : {}),
-    }),
-  );
-  return ok([...users, ...pending]);
-}
-
-export async function deleteUser(
-  integrationId: string,
-  userId: string,
-  deps: AdminDeps,
-): Promise<Outcome<null>> {
+/** Queues a sync of every user of the integration. */
+export async function resyncIntegration(integrationId: string, deps: AdminDeps): Promise<Outcome<number>> {
   if (!(await deps.repos.integrations.get(integrationId))) return noIntegration(integrationId);
-  if (await removeUser(integrationId, userId, deps)) return ok(null);
-  // A pending address can be withdrawn by the address itself.
-  const address = userId.toLowerCase();
-  const outcome = await optimisticUpdate(
-    integrationRow(deps.repos.integrations, integrationId),
-    ({ pendingUsers, ...record }) => {
-      const rest = (pendingUsers ?? []).filter((p) => p.address !== address);
-      if (rest.length === (pendingUsers ?? []).length) return undefined;
-      return rest.length > 0 ? { ...record, pendingUsers: rest } : record;
-    },
-  );
-  if (outcome.kind === 'updated') return ok(null);
-  if (outcome.kind === 'conflict') return keptChanging('integration');
-  return outcome.kind === 'notFound' ? noIntegration(integrationId) : noUser(integrationId, userId);
-}
-
-export async function resyncUser(
-  integrationId: string,
-  userId: string,
-  deps: AdminDeps,
-): Promise<Outcome<null>> {
-  if (!(await deps.repos.users.get(integrationId, userId))) return noUser(integrationId, userId);
-  const now = deps.now();
-  await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'resync' }, now, now)]);
-  return ok(null);
-}
-
-/**
- * Replaces a user's own trigger phrases. They must name reasons the
- * integration's catalogue has; the user's next sync starts a fresh round so
- * every entry is judged again with the new phrases.
- */
-export async function setUserTriggers(
-  integrationId: string,
-  userId: string,
-  triggers: RuleSet['triggers'],
-  deps: AdminDeps,
-): Promise<Outcome<UserRecord>> {
-  const integration = (await deps.repos.integrations.get(integrationId))?.value;
-  if (!integration) return noIntegration(integrationId);
-  const issues = userTriggerIssues(triggers, integration.ruleSet);
-  // Invalid triggers write nothing; an unknown user is still told first, as it always was.
-  const outcome = await optimisticUpdate(userRow(deps.repos.users, integrationId, userId), (current) => {
-    if (issues.length > 0) return undefined;
-    // Without a rules version the next sync is a fresh round under the new phrases.
-    const { rulesVersion: _stale, ...rest } = current;
-    return { ...rest, triggers };
-  });
-  if (outcome.kind === 'notFound') return noUser(integrationId, userId);
-  if (issues.length > 0) return invalid(issues.join('; '));
-  if (outcome.kind === 'conflict') return keptChanging('user');
-  const now = deps.now();
-  await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'rulesChanged' }, now, now)]);
-  return ok(outcome.value);
+  return ok(await queueResync(integrationId, 'resync', deps));
 }

@@ -4,6 +4,7 @@ import { inProcessQueueStatistics } from '../../dev/localHost/inProcessQueueStat
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import { type Logger, silentLogger } from '../../shared/logger';
 import { dashboardFor } from '../../shared/management/dashboard';
+import { type Outcome, ok } from '../../shared/outcome';
 import {
   type QueueAdministrationClientLike,
   serviceBusQueueStatistics,
@@ -118,17 +119,19 @@ describe('dashboard', () => {
       expiringWithinMinutes: 1440,
     });
     queue.close();
-    expect(figures).toEqual({
-      integrationId: 'acme',
-      active: true,
-      consentState: 'granted',
-      consentMode: 'scoped',
-      lastSyncAt: minutesAgo(5),
-      users: { total: 5, updatedLastHour: 2, neverUpdated: 1, inError: 2, pendingConsent: 1 },
-      unreadableMailboxes: ['outside@acme.example'],
-      subscriptions: { expiringSoon: 1, missing: 2 },
-      deliveries: { available: true, active: 1, scheduled: 1, deadLettered: 0 },
-    });
+    expect(figures).toEqual(
+      ok({
+        integrationId: 'acme',
+        active: true,
+        consentState: 'granted',
+        consentMode: 'scoped',
+        lastSyncAt: minutesAgo(5),
+        users: { total: 5, updatedLastHour: 2, neverUpdated: 1, inError: 2, pendingConsent: 1 },
+        unreadableMailboxes: ['outside@acme.example'],
+        subscriptions: { expiringSoon: 1, missing: 2 },
+        deliveries: { available: true, active: 1, scheduled: 1, deadLettered: 0 },
+      }),
+    );
   });
 
   it('reads the deliveries queue from Service Bus, and says why when it may not', async () => {
@@ -140,7 +143,12 @@ describe('dashboard', () => {
       log: silentLogger,
       expiringWithinMinutes: 1440,
     });
-    expect(figures?.deliveries).toEqual({ available: true, active: 4, scheduled: 9, deadLettered: 2 });
+    expect(figuresOf(figures).deliveries).toEqual({
+      available: true,
+      active: 4,
+      scheduled: 9,
+      deadLettered: 2,
+    });
     expect(counted.asked).toEqual(['deliveries']);
 
     const refused = fakeAdministrationClient('unauthorized');
@@ -153,12 +161,12 @@ describe('dashboard', () => {
       log,
       expiringWithinMinutes: 1440,
     });
-    expect(withoutManage?.deliveries).toEqual({
+    expect(figuresOf(withoutManage).deliveries).toEqual({
       available: false,
       reason: 'not allowed: reading queue statistics needs the Manage right on Service Bus',
     });
     // The other figures do not depend on the queue.
-    expect(withoutManage?.users.total).toBe(5);
+    expect(figuresOf(withoutManage).users.total).toBe(5);
     expect(warnings).toEqual(['queue statistics unavailable']);
 
     const unknown = fakeAdministrationClient({ active: 0, scheduled: 0, deadLetter: 0 });
@@ -170,7 +178,7 @@ describe('dashboard', () => {
         log: silentLogger,
         expiringWithinMinutes: 1,
       }),
-    ).toBeUndefined();
+    ).toEqual({ kind: 'notFound', reason: 'no integration nobody' });
     expect(unknown.asked).toEqual([]);
   });
 });
@@ -246,3 +254,8 @@ describe('dashboard route and its queue statistics', () => {
     expect(warnings[0]).toMatch(/\[manageDashboard\] warning: .*"status":401/);
   });
 });
+
+function figuresOf<T>(outcome: Outcome<T>): T {
+  if (outcome.kind !== 'ok') throw new Error(`expected figures, got ${outcome.kind}: ${outcome.reason}`);
+  return outcome.value;
+}

@@ -17,7 +17,8 @@ import type { PRESET_NAMES } from '../../shared/domain/rules/presets';
 import type { PRIVATE_EVENT_MODES, RuleSet } from '../../shared/domain/rules/ruleSet';
 import type { Dashboard } from '../../shared/management/dashboard';
 import type { Explanation } from '../../shared/management/explainEvent';
-import type { IntegrationView, UserView } from '../../shared/management/integrations';
+import type { IntegrationView } from '../../shared/management/integrationViews';
+import type { UserView } from '../../shared/management/mailboxUsers';
 
 export type ConsoleMatchesServer = [
   NoDrift<Drift<Console.Integration, IntegrationAnswer>>,

@@ -1,0 +1,66 @@
+// What the management API shows of integrations: never the PBX secret, nor
+// where it is kept.
+import type { RuleSet } from '../domain/rules/ruleSet';
+import { type Outcome, ok } from '../outcome';
+import type { IntegrationRecord, PendingUser } from '../storage/records';
+import type { AdminDeps } from './integrations';
+import { noIntegration } from './refusals';
+
+/** What the management API shows of an integration: never the PBX secret, nor where it is kept. */
+export interface IntegrationView {
+  id: string;
+  name: string;
+  active: boolean;
+  tenantId?: string;
+  consentState: IntegrationRecord['consentState'];
+  consentMode: NonNullable<IntegrationRecord['consentMode']>;
+  consentedAt?: string;
+  consentError?: string;
+  consentRequiredSince?: string;
+  /** Send this to the customer's Microsoft 365 admin. */
+  consentLink: string;
+  followGroupId?: string;
+  pbxUrl: string;
+  rulesVersion: number;
+  ruleSet: RuleSet;
+  pendingUsers: PendingUser[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function integrationView(record: IntegrationRecord, publicBaseUrl: string): IntegrationView {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return {
+    id: record.id,
+    name: record.name,
+    active: record.active,
+    ...(record.tenantId ? { tenantId: record.tenantId } : {}),
+    consentState: record.consentState,
+    consentMode: record.consentMode ?? 'tenantWide',
+    ...(record.consentedAt ? { consentedAt: record.consentedAt } : {}),
+    ...(record.consentError ? { consentError: record.consentError } : {}),
+    ...(record.consentRequiredSince ? { consentRequiredSince: record.consentRequiredSince } : {}),
+    consentLink: `${base}/api/consent/${encodeURIComponent(record.id)}`,
+    ...(record.followGroupId ? { followGroupId: record.followGroupId } : {}),
+    pbxUrl: record.pbxUrl,
+    rulesVersion: record.rulesVersion,
+    ruleSet: record.ruleSet,
+    pendingUsers: record.pendingUsers ?? [],
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+export async function listIntegrations(
+  deps: Pick<AdminDeps, 'repos' | 'publicBaseUrl'>,
+): Promise<IntegrationView[]> {
+  const all = await deps.repos.integrations.list();
+  return all.map((record) => integrationView(record, deps.publicBaseUrl));
+}
+
+export async function readIntegration(
+  id: string,
+  deps: Pick<AdminDeps, 'repos' | 'publicBaseUrl'>,
+): Promise<Outcome<IntegrationView>> {
+  const stored = await deps.repos.integrations.get(id);
+  return stored ? ok(integrationView(stored.value, deps.publicBaseUrl)) : noIntegration(id);
+}
