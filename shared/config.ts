@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from './domain/timeZone';
 import { parseAllowedHosts } from './pbx/privateAddress';
 import {
   DEFAULT_RETRY_POLICY,
@@ -46,14 +47,7 @@ const settingsSchema = z.object({
   /** IANA zone for all-day entries when a mailbox's own zone cannot be read. */
   DEFAULT_TIME_ZONE: z
     .string()
-    .refine((zone) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'an IANA time zone such as Europe/Stockholm')
+    .refine(isTimeZone, 'an IANA time zone such as Europe/Stockholm')
     .default('Europe/Stockholm'),
   /** Users not synced for this long get a catch-up sync (notifications can be lost). */
   CATCH_UP_MINUTES: positiveInt.default(60),

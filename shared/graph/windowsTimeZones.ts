@@ -1,3 +1,5 @@
+import { isTimeZone } from '../domain/timeZone';
+
 /**
  * Exchange mailboxes usually report Windows time zone ids ("W. Europe
  * Standard Time"); the rules need IANA names. The pairs follow the CLDR
@@ -38,10 +40,5 @@ const WINDOWS_TO_IANA: Readonly<Record<string, string>> = {
 /** An IANA name for a zone given either way, or undefined when neither Intl nor the table knows it. */
 export function ianaTimeZone(zone: string): string | undefined {
   const candidate = WINDOWS_TO_IANA[zone] ?? zone;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: candidate });
-    return candidate;
-  } catch {
-    return undefined;
-  }
+  return isTimeZone(candidate) ? candidate : undefined;
 }
