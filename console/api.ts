@@ -1,11 +1,10 @@
+// The management API as the page calls it: same origin, the function key in
+// the `x-functions-key` header. The key arrives once in the address
+// (`?code=`), moves to sessionStorage and leaves the address bar, so it is
+// neither bookmarked nor shown over a shoulder.
+
 import { t } from './labels.js';
 
-/**
- * The management API as the page calls it: same origin, the function key in
- * the `x-functions-key` header. The key arrives once in the address
- * (`?code=`), moves to sessionStorage and leaves the address bar, so it is
- * neither bookmarked nor shown over a shoulder.
- */
 const KEY_STORAGE = 'pbx-console-key';
 
 export function takeKeyFromAddress(): void {

@@ -1,7 +1,6 @@
-/**
- * DOM building without innerHTML: text always goes in as text nodes, so
- * nothing the API returns (names, subjects, errors) can become markup.
- */
+// DOM building without innerHTML: text always goes in as text nodes, so
+// nothing the API returns (names, subjects, errors) can become markup.
+
 type Child = Node | string | number | null | undefined | false;
 type Attributes = Record<string, string | boolean | undefined>;
 

@@ -1,14 +1,13 @@
+// Health of one integration: the dashboard route's figures and the delivery
+// log's latest errors, with the two repairs an operator needs: replay the
+// failed webhooks, and enable a PBX endpoint that was disabled after 410 Gone.
+
 import { callApi, integrationPath } from './api.js';
 import type { Dashboard, DeliverySummary, Replayed } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, notice, table } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
 
-/**
- * Health of one integration: the dashboard route's figures and the delivery
- * log's latest errors, with the two repairs an operator needs: replay the
- * failed webhooks, and enable a PBX endpoint that was disabled after 410 Gone.
- */
 export function renderHealth(context: ConsoleContext): HTMLElement {
   const integration = context.selected;
   if (!integration) return el('p', {}, t('noIntegrations'));

@@ -1,3 +1,8 @@
+// The rules as a grid, like the availability table customers know: each
+// "show as" value → synced, reason, call handling; then prefixes, trigger
+// words and categories. Edits go to a draft; Save sends the whole rule set,
+// and the API's reason for a refusal is shown as it is.
+
 import { callApi, integrationPath } from './api.js';
 import {
   CALL_HANDLING,
@@ -12,12 +17,6 @@ import { button, el, notice, select } from './elements.js';
 import { labelFor, t } from './labels.js';
 import { tryItBox } from './tryIt.js';
 
-/**
- * The rules as a grid, like the availability table customers know: each
- * "show as" value → synced, reason, call handling; then prefixes, trigger
- * words and categories. Edits go to a draft; Save sends the whole rule set,
- * and the API's reason for a refusal is shown as it is.
- */
 let rulesNotice: string | undefined;
 
 export function renderRules(context: ConsoleContext): HTMLElement {

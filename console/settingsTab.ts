@@ -1,14 +1,13 @@
+// One integration's settings. Name and PBX endpoint are the integration's
+// own fields (PATCH); days forward, subjects and private events belong to its
+// rule set, so they are saved with the rules (PUT, which resyncs everyone).
+
 import { callApi, integrationPath } from './api.js';
 import { PRIVATE_MODES, type PrivateMode } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, checkbox, el, field, fieldNamedIn, notice, select } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
 
-/**
- * One integration's settings. Name and PBX endpoint are the integration's
- * own fields (PATCH); days forward, subjects and private events belong to its
- * rule set, so they are saved with the rules (PUT, which resyncs everyone).
- */
 /** Said once on the page drawn after a save (a save reloads the integrations and draws the tab anew). */
 let savedNotice: string | undefined;
 

@@ -1,3 +1,7 @@
+// One user's own trigger words: phrase → reason and call handling, on top of
+// the integration's. Save replaces the whole list (PUT), and the API's reason
+// for a refusal is shown as it is, with the row it names marked invalid.
+
 import { callApi, integrationPath } from './api.js';
 import {
   CALL_HANDLING,
@@ -9,11 +13,6 @@ import {
 import { button, el, notice, select } from './elements.js';
 import { labelFor, t } from './labels.js';
 
-/**
- * One user's own trigger words: phrase → reason and call handling, on top of
- * the integration's. Save replaces the whole list (PUT), and the API's reason
- * for a refusal is shown as it is, with the row it names marked invalid.
- */
 export function userTriggersEditor(
   integration: Integration,
   user: User & { id: string },

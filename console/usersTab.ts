@@ -1,3 +1,7 @@
+// An integration's mailboxes: add by address (the API's reason shown at the
+// field), remove, resync, send the PBX a snapshot, and edit a user's own
+// trigger words below the list.
+
 import { callApi, integrationPath } from './api.js';
 import type { SnapshotQueued, User } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
@@ -5,11 +9,6 @@ import { button, el, field, notice, table } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
 import { userTriggersEditor } from './userTriggers.js';
 
-/**
- * An integration's mailboxes: add by address (the API's reason shown at the
- * field), remove, resync, send the PBX a snapshot, and edit a user's own
- * trigger words below the list.
- */
 export function renderUsers(context: ConsoleContext): HTMLElement {
   const integration = context.selected;
   if (!integration) return el('p', {}, t('noIntegrations'));

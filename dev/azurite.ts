@@ -1,14 +1,13 @@
+// Azurite's table service, run inside this process: the local host and the
+// tests get a real Table Storage API without Docker or a second process that
+// could outlive its parent.
+//
+// Azurite's package root pulls in VS Code, so we load its table server module
+// directly. That module ships no type declarations; the shapes below are the
+// few members we use.
+
 import type { Server } from 'node:http';
 
-/**
- * Azurite's table service, run inside this process: the local host and the
- * tests get a real Table Storage API without Docker or a second process that
- * could outlive its parent.
- *
- * Azurite's package root pulls in VS Code, so we load its table server module
- * directly. That module ships no type declarations; the shapes below are the
- * few members we use.
- */
 interface AzuriteTableConfiguration {
   readonly __brand: 'AzuriteTableConfiguration';
 }

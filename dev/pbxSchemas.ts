@@ -1,14 +1,13 @@
+// The JSON Schemas of docs/schemas, generated from the zod schemas the code
+// and the dev PBX sink validate with. test/pbx/jsonSchemas.test.ts fails when
+// the committed files differ; regenerate with
+// `npm run build && node dist/dev/pbxSchemas.js`.
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PBX_EVENT_SCHEMAS } from '../shared/pbx/pbxEventSchema';
 
-/**
- * The JSON Schemas of docs/schemas, generated from the zod schemas the code
- * and the dev PBX sink validate with. test/pbx/jsonSchemas.test.ts fails when
- * the committed files differ; regenerate with
- * `npm run build && node dist/dev/pbxSchemas.js`.
- */
 export const SCHEMA_FOLDER = join(__dirname, '..', 'docs', 'schemas');
 const BASE_ID = 'https://pbx-calendar-sync.example/schemas';
 

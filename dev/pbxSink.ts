@@ -1,3 +1,8 @@
+// A stand-in PBX for local runs and tests. It verifies every webhook with the
+// independent `standardwebhooks` package (so our own signing is checked by
+// someone else's code), applies events the way a careful PBX would (by
+// version, ignoring redeliveries) and can be told to misbehave.
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -12,12 +17,6 @@ import { pbxEventSchema } from '../shared/pbx/pbxEventSchema';
 import { isSigningSecret } from '../shared/pbx/signing';
 import { seededRandom } from './seededRandom';
 
-/**
- * A stand-in PBX for local runs and tests. It verifies every webhook with the
- * independent `standardwebhooks` package (so our own signing is checked by
- * someone else's code), applies events the way a careful PBX would (by
- * version, ignoring redeliveries) and can be told to misbehave.
- */
 export interface VerifiedWebhook<Event extends PbxEvent = AbsenceUpserted | AbsenceDeleted> {
   webhookId: string;
   timestamp: Date;

@@ -1,7 +1,6 @@
-/**
- * mulberry32: a tiny deterministic PRNG. The simulator, the PBX sink and the
- * scenario tests use it so an injected failure pattern replays from its seed.
- */
+// mulberry32: a tiny deterministic PRNG. The simulator, the PBX sink and the
+// scenario tests use it so an injected failure pattern replays from its seed.
+
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

@@ -1,3 +1,8 @@
+// The admin consent link and Microsoft's redirect back. Both are anonymous
+// (the customer's admin has no key; App Service Authentication excludes
+// /api/consent and /api/consent/*): the link only redirects, and the callback
+// believes nothing before the signed state checks out.
+
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { failureForLog } from '../shared/logger';
 import {
@@ -13,12 +18,6 @@ import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
 import { routeIdProblem } from './http/routeIds';
 
-/**
- * The admin consent link and Microsoft's redirect back. Both are anonymous
- * (the customer's admin has no key; App Service Authentication excludes
- * /api/consent and /api/consent/*): the link only redirects, and the callback
- * believes nothing before the signed state checks out.
- */
 async function consentDeps(context: InvocationContext): Promise<ConsentDeps> {
   return (await getRuntime()).consent(invocationLogger(context));
 }

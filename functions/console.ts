@@ -1,3 +1,11 @@
+// The operator console: one HTML page and its script and style sheet. The
+// page holds no data; everything it shows comes from the management API,
+// called by the page's script with the same function key.
+//
+// The page needs the key (or, with App Service Authentication, the session).
+// The assets are anonymous: a browser loads scripts, module imports and style
+// sheets without custom headers, and they are the same code for everyone.
+
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -5,15 +13,6 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { registerHttp } from './http/functionRegistry';
 import { problem } from './http/requestBody';
 
-/**
- * The operator console: one HTML page and its script and style sheet. The
- * page holds no data; everything it shows comes from the management API,
- * called by the page's script with the same function key.
- *
- * The page needs the key (or, with App Service Authentication, the session).
- * The assets are anonymous: a browser loads scripts, module imports and style
- * sheets without custom headers, and they are the same code for everyone.
- */
 const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'",

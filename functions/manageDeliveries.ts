@@ -1,3 +1,7 @@
+// The delivery side of the management API: the delivery log, replay of failed
+// webhooks, a user's snapshot on demand, and re-enabling a PBX endpoint that
+// answered 410. Routes live under `manage/` (the Functions host reserves `admin`).
+
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { DEFAULT_ERROR_LIMIT, deliverySummary, replayFailedDeliveries } from '../shared/delivery/deliveryLog';
 import { enablePbxEndpoint } from '../shared/delivery/pbxEndpoint';
@@ -9,11 +13,6 @@ import { byMethod, managementDeps } from './http/managementRoute';
 import { outcomeResponse, refusalResponse } from './http/outcomeResponse';
 import { type BodyResult, problem, readJsonBody } from './http/requestBody';
 
-/**
- * The delivery side of the management API: the delivery log, replay of failed
- * webhooks, a user's snapshot on demand, and re-enabling a PBX endpoint that
- * answered 410. Routes live under `manage/` (the Functions host reserves `admin`).
- */
 const MAX_BODY_BYTES = 64 * 1024;
 const BASE = 'manage/integrations/{id}';
 

@@ -1,13 +1,12 @@
+// Rotates an integration's PBX signing secret. The answer carries the new
+// secret, the only time it is ever shown; it must not be cached anywhere.
+
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { rotatePbxSecret } from '../shared/delivery/pbxSecretRotation';
 import { registerHttp } from './http/functionRegistry';
 import { byMethod, managementDeps } from './http/managementRoute';
 import { refusalResponse } from './http/outcomeResponse';
 
-/**
- * Rotates an integration's PBX signing secret. The answer carries the new
- * secret, the only time it is ever shown; it must not be cached anywhere.
- */
 export async function postRotatePbxSecret(
   request: HttpRequest,
   context: InvocationContext,

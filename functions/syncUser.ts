@@ -1,3 +1,7 @@
+// One user's sync. The queue is session-enabled with the user as session, so
+// two syncs of one user never run at once and delta links cannot race. A
+// message that does not parse is logged and dropped: retrying cannot fix it.
+
 import type { InvocationContext } from '@azure/functions';
 import { receivedInfoFromTrigger } from '../shared/queue/serviceBusTriggerMetadata';
 import { getRuntime } from '../shared/runtime';
@@ -6,11 +10,6 @@ import { handleSyncRequest } from '../shared/sync/userSync';
 import { registerQueue } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
 
-/**
- * One user's sync. The queue is session-enabled with the user as session, so
- * two syncs of one user never run at once and delta links cannot race. A
- * message that does not parse is logged and dropped: retrying cannot fix it.
- */
 export async function syncUser(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   const info = receivedInfoFromTrigger(context.triggerMetadata);

@@ -1,3 +1,6 @@
+// Every setting the service reads, parsed once. A missing or malformed setting
+// stops start-up with a message naming it, instead of failing on first use.
+
 import { z } from 'zod';
 import { isTimeZone } from './domain/timeZone';
 import { parseAllowedHosts } from './pbx/privateAddress';
@@ -7,10 +10,6 @@ import {
   parseRetrySchedule,
 } from './pbx/retrySchedule';
 
-/**
- * Every setting the service reads, parsed once. A missing or malformed setting
- * stops start-up with a message naming it, instead of failing on first use.
- */
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 const positiveInt = z.coerce.number().int().positive();
 const url = z.url();

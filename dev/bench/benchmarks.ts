@@ -1,3 +1,7 @@
+// `npm run bench`: costs as counts beside their bounds or a naive baseline
+// measured in the same run, so the figures mean the same on a noisy 2-core
+// machine as on a fast one. `npm run bench -- --json` prints the rows as JSON.
+
 import { startAzuriteTables } from '../azurite';
 import { startBenchHost } from './benchHost';
 import { measureBurstCost } from './burstCost';
@@ -6,11 +10,6 @@ import { measureIntake } from './intake';
 import { measureEndToEndLatency } from './latency';
 import { measureRenewalCost } from './renewalCost';
 
-/**
- * `npm run bench`: costs as counts beside their bounds or a naive baseline
- * measured in the same run, so the figures mean the same on a noisy 2-core
- * machine as on a fast one. `npm run bench -- --json` prints the rows as JSON.
- */
 const sizes = {
   intakeRequests: setting('BENCH_INTAKE_REQUESTS', 2000),
   intakeConcurrency: setting('BENCH_INTAKE_CONCURRENCY', 8),

@@ -1,21 +1,20 @@
+// The client-credentials token endpoint (`/{tenant}/oauth2/v2.0/token`) and
+// the bearer check every Graph route does.
+//
+// Consent: revoking it is modelled as the tenant removing the app's service
+// principal, which is what removing the enterprise app does. Entra then
+// refuses new tokens with `invalid_client` / AADSTS7000229, while tokens
+// already issued keep working until they expire, because Graph validates the
+// signed token itself and does not call back to Entra.
+//
+// Token lifetimes run on real time, not the simulator clock: token caches in
+// clients (MSAL, our own) count in real time, and a clock moved days ahead
+// must not leave them holding tokens the simulator calls expired.
+
 import { randomBytes } from 'node:crypto';
 import type { Directory } from './directory';
 import { json, type SimRequest, type SimResponse } from './exchange';
 
-/**
- * The client-credentials token endpoint (`/{tenant}/oauth2/v2.0/token`) and
- * the bearer check every Graph route does.
- *
- * Consent: revoking it is modelled as the tenant removing the app's service
- * principal, which is what removing the enterprise app does. Entra then
- * refuses new tokens with `invalid_client` / AADSTS7000229, while tokens
- * already issued keep working until they expire, because Graph validates the
- * signed token itself and does not call back to Entra.
- *
- * Token lifetimes run on real time, not the simulator clock: token caches in
- * clients (MSAL, our own) count in real time, and a clock moved days ahead
- * must not leave them holding tokens the simulator calls expired.
- */
 const TOKEN_LIFETIME_SECONDS = 3599;
 
 interface IssuedToken {

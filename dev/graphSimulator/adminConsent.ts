@@ -1,12 +1,11 @@
+// Entra ID's v2.0 admin consent endpoint (`/{tenant}/v2.0/adminconsent`),
+// minus the sign-in page: the answer the "admin" gives is set beforehand,
+// and the browser is sent straight back to the redirect URI with Microsoft's
+// parameters, as after a real consent screen.
+
 import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
 
-/**
- * Entra ID's v2.0 admin consent endpoint (`/{tenant}/v2.0/adminconsent`),
- * minus the sign-in page: the answer the "admin" gives is set beforehand,
- * and the browser is sent straight back to the redirect URI with Microsoft's
- * parameters, as after a real consent screen.
- */
 export type AdminConsentAnswer =
   | { kind: 'grant'; tenantId: string }
   | { kind: 'error'; error: string; description: string };

@@ -1,12 +1,11 @@
+// `POST /v1.0/$batch`: up to 20 requests, each run through the full pipeline
+// (faults, auth, routing, request log) so each is throttled and counted on
+// its own. Items run one after another; Graph gives no order guarantee
+// without `dependsOn`, so callers cannot rely on either.
+
 import { z } from 'zod';
 import { graphError, json, parseJsonBody, type SimRequest, type SimResponse } from './exchange';
 
-/**
- * `POST /v1.0/$batch`: up to 20 requests, each run through the full pipeline
- * (faults, auth, routing, request log) so each is throttled and counted on
- * its own. Items run one after another; Graph gives no order guarantee
- * without `dependsOn`, so callers cannot rely on either.
- */
 const MAX_BATCH_REQUESTS = 20;
 
 const batchSchema = z.object({

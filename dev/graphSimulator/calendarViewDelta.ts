@@ -1,3 +1,9 @@
+// `GET /users/{id}/calendarView/delta`. A round is computed when it starts
+// (a consistent snapshot) and handed out page by page; the state at its start
+// becomes the next round's baseline. Tokens are opaque handles to state kept
+// here, so a stored link replays with no other parameters, and
+// `expireDeltaTokens` can invalidate them like Graph's own expiry does.
+
 import { randomBytes } from 'node:crypto';
 import { deltaItemJson } from './eventJson';
 import type { EventStore } from './eventStore';
@@ -5,13 +11,6 @@ import { graphError, json, type SimResponse } from './exchange';
 import { type GraphContext, mailboxOwner } from './graphContext';
 import { preferenceApplied, preferencesOf } from './preferences';
 
-/**
- * `GET /users/{id}/calendarView/delta`. A round is computed when it starts
- * (a consistent snapshot) and handed out page by page; the state at its start
- * becomes the next round's baseline. Tokens are opaque handles to state kept
- * here, so a stored link replays with no other parameters, and
- * `expireDeltaTokens` can invalidate them like Graph's own expiry does.
- */
 const DEFAULT_PAGE_SIZE = 10;
 
 interface SyncState {

@@ -1,8 +1,7 @@
-/**
- * The simulator's notion of "now". Subscriptions expire and events are stamped
- * against it, so tests can jump days ahead without waiting. Time keeps flowing
- * from the moment it was set, like a real clock that was moved.
- */
+// The simulator's notion of "now". Subscriptions expire and events are stamped
+// against it, so tests can jump days ahead without waiting. Time keeps flowing
+// from the moment it was set, like a real clock that was moved.
+
 export interface SimulatorClock {
   now(): Date;
   set(date: Date): void;

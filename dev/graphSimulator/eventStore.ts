@@ -1,14 +1,13 @@
+// Every mailbox's events: single instances and series masters, with each
+// series' exceptions and deleted occurrences. Occurrences are never stored;
+// they are expanded from the master when a calendar view asks for them.
+
 import { randomBytes } from 'node:crypto';
 import { instantsOf, overlapsWindow, type Timing, timingFrom, timingOnDate } from './eventTiming';
 import type { EventCreate, EventPatch, Recurrence } from './eventWrites';
 import { occurrenceDates } from './recurrence';
 import { addDays, resolveZone, wallClockAt } from './wallClock';
 
-/**
- * Every mailbox's events: single instances and series masters, with each
- * series' exceptions and deleted occurrences. Occurrences are never stored;
- * they are expanded from the master when a calendar view asks for them.
- */
 export interface EventProps {
   subject: string;
   showAs: 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere' | 'unknown';

@@ -1,3 +1,7 @@
+// When an event happens. Timed events are instants (remembering the zone
+// they were written in); all-day events are floating dates, the way Outlook
+// stores them, and only become instants in a mailbox's zone.
+
 import {
   addDays,
   instantOfWallClock,
@@ -6,11 +10,6 @@ import {
   wallClockAt as wallClockOf,
 } from './wallClock';
 
-/**
- * When an event happens. Timed events are instants (remembering the zone
- * they were written in); all-day events are floating dates, the way Outlook
- * stores them, and only become instants in a mailbox's zone.
- */
 export type Timing =
   | { kind: 'timed'; startMs: number; endMs: number; startZone: string; endZone: string }
   | { kind: 'allDay'; startDate: string; endDate: string; zone: string };

@@ -1,9 +1,8 @@
+// What a client may write to an event (POST / PATCH), in Graph's property
+// names. Unknown properties are ignored, as Graph ignores read-only ones.
+
 import { z } from 'zod';
 
-/**
- * What a client may write to an event (POST / PATCH), in Graph's property
- * names. Unknown properties are ignored, as Graph ignores read-only ones.
- */
 const dateTimeTimeZone = z.object({
   dateTime: z.string().min(1),
   timeZone: z.string().min(1).default('UTC'),

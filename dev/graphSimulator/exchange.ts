@@ -1,7 +1,6 @@
-/**
- * One request and its answer, independent of Node's http objects, so the
- * same handlers serve real HTTP requests and the items of a `$batch`.
- */
+// One request and its answer, independent of Node's http objects, so the
+// same handlers serve real HTTP requests and the items of a `$batch`.
+
 export interface SimRequest {
   method: string;
   /** Path as sent (still percent-encoded), without query, e.g. `/v1.0/users/abc/events`. */

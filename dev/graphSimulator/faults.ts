@@ -1,11 +1,10 @@
+// Failures tests can order. Request faults apply to every Graph request in
+// arrival order: a `$batch` itself and each of its items (each is throttled on
+// its own, as in Graph). Use `pathIncludes` to aim at one kind of request.
+
 import { seededRandom } from '../seededRandom';
 import { graphError, type SimResponse } from './exchange';
 
-/**
- * Failures tests can order. Request faults apply to every Graph request in
- * arrival order: a `$batch` itself and each of its items (each is throttled on
- * its own, as in Graph). Use `pathIncludes` to aim at one kind of request.
- */
 export interface FaultOptions {
   retryAfterSeconds?: number;
   /** Only requests whose path (with query) contains this text. */

@@ -1,11 +1,10 @@
+// Entra security groups and their direct members (`GET /groups/{id}/members`),
+// paged like Graph with `$top` and an opaque `$skiptoken` in `@odata.nextLink`.
+// Members are user ids; only users of the group's tenant are listed.
+
 import { graphError, json, type SimResponse } from './exchange';
 import type { GraphContext } from './graphContext';
 
-/**
- * Entra security groups and their direct members (`GET /groups/{id}/members`),
- * paged like Graph with `$top` and an opaque `$skiptoken` in `@odata.nextLink`.
- * Members are user ids; only users of the group's tenant are listed.
- */
 export interface Groups {
   set(tenantId: string, group: { id: string; displayName?: string; memberIds: string[] }): void;
   members(context: GraphContext, groupId: string): SimResponse;

@@ -1,8 +1,7 @@
-/**
- * Posts notifications in the background, the way Graph does: the write that
- * caused them has already been answered. Keeps every POST in flight visible
- * so tests can await them instead of sleeping.
- */
+// Posts notifications in the background, the way Graph does: the write that
+// caused them has already been answered. Keeps every POST in flight visible
+// so tests can await them instead of sleeping.
+
 export interface NotificationSender {
   /** Resolves when this POST completed (or failed: Graph does not tell the writer either way). */
   /** `extraDelayMs` adds to the sender's own delay (the fault injector's disorder). */

@@ -1,3 +1,7 @@
+// What happens to every request, whether it came over HTTP or inside a
+// `$batch`: token endpoint, or Graph (auth, then faults, then the route),
+// then the log.
+
 import type { AccessTokens } from './accessTokens';
 import type { AdminConsent } from './adminConsent';
 import { runBatch } from './batchRoute';
@@ -7,11 +11,6 @@ import type { FaultInjector } from './faults';
 import type { createGraphRouter } from './graphRoutes';
 import type { LoggedRequest } from './requestLog';
 
-/**
- * What happens to every request, whether it came over HTTP or inside a
- * `$batch`: token endpoint, or Graph (auth, then faults, then the route),
- * then the log.
- */
 export interface PipelineParts {
   directory: Directory;
   tokens: AccessTokens;

@@ -1,3 +1,12 @@
+// Change-notification subscriptions on mailbox events: create (after the
+// validation handshake), list, read, renew, reauthorize, delete; and the
+// change and lifecycle notifications they produce.
+//
+// Deliberate differences from Graph: the notification URL may be plain http
+// (everything runs on 127.0.0.1), and a requested expiration beyond the
+// maximum is granted at the maximum instead of refused, so callers must keep
+// the `expirationDateTime` Graph returns rather than the one they asked for.
+
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Directory } from './directory';
@@ -8,16 +17,6 @@ import type { GraphContext } from './graphContext';
 import type { NotificationSender } from './notificationSender';
 import { validateNotificationUrl } from './validationHandshake';
 
-/**
- * Change-notification subscriptions on mailbox events: create (after the
- * validation handshake), list, read, renew, reauthorize, delete; and the
- * change and lifecycle notifications they produce.
- *
- * Deliberate differences from Graph: the notification URL may be plain http
- * (everything runs on 127.0.0.1), and a requested expiration beyond the
- * maximum is granted at the maximum instead of refused, so callers must keep
- * the `expirationDateTime` Graph returns rather than the one they asked for.
- */
 export interface GraphSubscription {
   id: string;
   resource: string;

@@ -1,11 +1,10 @@
+// Graph's check that a notification URL belongs to whoever subscribes: POST
+// `?validationToken=…` with an empty text body and expect the token back,
+// verbatim, with 200 within 10 seconds. The token is free text with spaces
+// and colons, like Graph's, so receivers that do not decode it fail here too.
+
 import { randomUUID } from 'node:crypto';
 
-/**
- * Graph's check that a notification URL belongs to whoever subscribes: POST
- * `?validationToken=…` with an empty text body and expect the token back,
- * verbatim, with 200 within 10 seconds. The token is free text with spaces
- * and colons, like Graph's, so receivers that do not decode it fail here too.
- */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export type HandshakeResult = { ok: true } | { ok: false; code: string; message: string };

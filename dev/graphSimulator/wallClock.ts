@@ -1,8 +1,7 @@
-/**
- * Wall-clock ⇄ instant conversion for the time zones events are written in.
- * Graph accepts Windows zone names as well as IANA ones; we map the common
- * Windows names and otherwise accept whatever Intl knows.
- */
+// Wall-clock ⇄ instant conversion for the time zones events are written in.
+// Graph accepts Windows zone names as well as IANA ones; we map the common
+// Windows names and otherwise accept whatever Intl knows.
+
 const WINDOWS_ZONES: Record<string, string> = {
   'W. Europe Standard Time': 'Europe/Berlin',
   'Romance Standard Time': 'Europe/Paris',

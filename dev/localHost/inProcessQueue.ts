@@ -1,3 +1,8 @@
+// The queue for local runs and tests. It keeps the Service Bus behaviour the
+// code relies on (at-least-once with a delivery count, dead-letter after a
+// maximum, scheduled delivery, duplicate detection by message id at send time,
+// sessions handled one message at a time), so what passes here holds in Azure.
+
 import { serializeOutgoingMessage } from '../../shared/queue/outgoingMessage';
 import type {
   ApplicationProperties,
@@ -7,12 +12,6 @@ import type {
   ReceivedMessageInfo,
 } from '../../shared/queue/queuePort';
 
-/**
- * The queue for local runs and tests. It keeps the Service Bus behaviour the
- * code relies on (at-least-once with a delivery count, dead-letter after a
- * maximum, scheduled delivery, duplicate detection by message id at send time,
- * sessions handled one message at a time), so what passes here holds in Azure.
- */
 export interface InProcessQueueOptions {
   /** Deliveries before a failing message is dead-lettered (Service Bus default: 10). */
   maxDeliveryCount?: number;

@@ -1,10 +1,9 @@
+// `npm start`: the whole system on this machine. Settings that a PBX
+// developer may want to change are read from the environment.
+
 import { DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { startLocalHost } from './localHost';
 
-/**
- * `npm start`: the whole system on this machine. Settings that a PBX
- * developer may want to change are read from the environment.
- */
 async function main(): Promise<void> {
   const host = await startLocalHost({
     port: Number(process.env.LOCAL_PORT ?? 7071),

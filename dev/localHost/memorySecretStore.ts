@@ -1,10 +1,9 @@
+// Secrets kept in process memory: for the local host and tests only, where
+// there is no Key Vault. Everything is lost when the process exits.
+
 import { assertValidSecretName } from '../../shared/secrets/secretName';
 import type { SecretStore } from '../../shared/secrets/secretStore';
 
-/**
- * Secrets kept in process memory: for the local host and tests only, where
- * there is no Key Vault. Everything is lost when the process exits.
- */
 export function createMemorySecretStore(initial: Record<string, string> = {}): SecretStore {
   const secrets = new Map<string, string>();
   for (const [name, value] of Object.entries(initial)) {

@@ -1,7 +1,6 @@
-/**
- * Azure Functions route templates (`consent/{integrationId}`, `admin/users/{id?}`)
- * matched against a path below /api, the way the Functions host does it.
- */
+// Azure Functions route templates (`consent/{integrationId}`, `admin/users/{id?}`)
+// matched against a path below /api, the way the Functions host does it.
+
 export interface RouteMatch {
   params: Record<string, string>;
 }

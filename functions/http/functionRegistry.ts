@@ -1,3 +1,7 @@
+// Every function registers through here. In Azure it goes straight to the
+// Functions host; the local host (LOCAL_HOST=1) reads the same definitions and
+// drives the same handlers over HTTP, its in-process queue and timers.
+
 import {
   app,
   type HttpFunctionOptions,
@@ -5,11 +9,6 @@ import {
   type TimerFunctionOptions,
 } from '@azure/functions';
 
-/**
- * Every function registers through here. In Azure it goes straight to the
- * Functions host; the local host (LOCAL_HOST=1) reads the same definitions and
- * drives the same handlers over HTTP, its in-process queue and timers.
- */
 export type FunctionDefinition =
   | { kind: 'http'; name: string; options: HttpFunctionOptions }
   | { kind: 'serviceBusQueue'; name: string; options: ServiceBusQueueFunctionOptions }

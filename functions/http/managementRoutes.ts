@@ -1,3 +1,11 @@
+// The management API, one row per route and method. The function files
+// register these templates and the OpenAPI document is built from this list,
+// and a test checks the registered functions against it.
+//
+// The prefix is `manage/`, not `admin/`: the Functions host reserves route
+// templates starting with `admin` for its own admin API, whatever the route
+// prefix, and refuses to load a function that claims one.
+
 import type { z } from 'zod';
 import { replayBodySchema } from '../../shared/management/deliveryQueries';
 import {
@@ -9,15 +17,6 @@ import {
   userTriggersBodySchema,
 } from '../../shared/management/managementSchemas';
 
-/**
- * The management API, one row per route and method. The function files
- * register these templates and the OpenAPI document is built from this list,
- * and a test checks the registered functions against it.
- *
- * The prefix is `manage/`, not `admin/`: the Functions host reserves route
- * templates starting with `admin` for its own admin API, whatever the route
- * prefix, and refuses to load a function that claims one.
- */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ManagementRoute {

@@ -1,15 +1,14 @@
+// What the admin API shows about webhooks to one PBX: how many are waiting
+// for a retry, delivered, or failed for good, the newest errors, and whether
+// the endpoint was disabled by a 410. Webhooks still waiting for their first
+// attempt are on the queue and not counted here.
+
 import { conflict, notFound, type Outcome, ok, type Refusal } from '../outcome';
 import type { QueueSender } from '../queue/queuePort';
 import type { DeliveryFailure, DeliveryLogRecord, DeliveryState, PbxEndpointState } from '../storage/records';
 import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
 import { deliveryAttemptMessage } from './deliveryAttempt';
 
-/**
- * What the admin API shows about webhooks to one PBX: how many are waiting
- * for a retry, delivered, or failed for good, the newest errors, and whether
- * the endpoint was disabled by a 410. Webhooks still waiting for their first
- * attempt are on the queue and not counted here.
- */
 export interface DeliverySummary {
   integrationId: string;
   endpoint: PbxEndpointState;

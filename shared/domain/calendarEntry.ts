@@ -1,8 +1,7 @@
-/**
- * A calendar entry as the rules see it: what Graph told us about one event,
- * already parsed and normalised (UTC instants, occurrences filled from their
- * series master). Pure data; no Graph or storage types leak in here.
- */
+// A calendar entry as the rules see it: what Graph told us about one event,
+// already parsed and normalised (UTC instants, occurrences filled from their
+// series master). Pure data; no Graph or storage types leak in here.
+
 export const SHOW_AS_VALUES = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown'] as const;
 export type ShowAs = (typeof SHOW_AS_VALUES)[number];
 

@@ -1,12 +1,11 @@
+// Recognises "this tenant no longer lets the app in" (consent revoked,
+// service principal deleted or disabled). The Graph SDK wraps an error thrown
+// by our token step into a GraphError named after it, so both shapes count.
+// A 403 on one mailbox is not this: that is a mailbox the app may not read.
+
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { TenantAccessError } from './tokenSource';
 
-/**
- * Recognises "this tenant no longer lets the app in" (consent revoked,
- * service principal deleted or disabled). The Graph SDK wraps an error thrown
- * by our token step into a GraphError named after it, so both shapes count.
- * A 403 on one mailbox is not this: that is a mailbox the app may not read.
- */
 export function tenantRefusal(error: unknown): { code: string } | undefined {
   const code =
     error instanceof TenantAccessError

@@ -1,12 +1,11 @@
+// Exchange mailboxes usually report Windows time zone ids ("W. Europe
+// Standard Time"); the rules need IANA names. The pairs follow the CLDR
+// windowsZones table (its territory-independent "001" entries), limited to
+// the zones our customers' mailboxes are likely to use; an id not listed here
+// falls back to the deployment's DEFAULT_TIME_ZONE.
+
 import { isTimeZone } from '../domain/timeZone';
 
-/**
- * Exchange mailboxes usually report Windows time zone ids ("W. Europe
- * Standard Time"); the rules need IANA names. The pairs follow the CLDR
- * windowsZones table (its territory-independent "001" entries), limited to
- * the zones our customers' mailboxes are likely to use; an id not listed here
- * falls back to the deployment's DEFAULT_TIME_ZONE.
- */
 const WINDOWS_TO_IANA: Readonly<Record<string, string>> = {
   UTC: 'UTC',
   'GMT Standard Time': 'Europe/London',

@@ -1,14 +1,13 @@
+// The `state` of an admin consent link: which integration, until when, and a
+// nonce, HMAC-signed so the callback can trust it without a session. The
+// callback is public (Microsoft redirects the admin's browser to it), so a
+// forged or replayed-too-late state must be refused.
+
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { INTEGRATION_ID_MAX_LENGTH } from '../domain/identifiers';
 import type { SecretStore } from '../secrets/secretStore';
 
-/**
- * The `state` of an admin consent link: which integration, until when, and a
- * nonce, HMAC-signed so the callback can trust it without a session. The
- * callback is public (Microsoft redirects the admin's browser to it), so a
- * forged or replayed-too-late state must be refused.
- */
 export type StateCheck =
   | { kind: 'valid'; integrationId: string }
   | { kind: 'expired'; integrationId: string }

@@ -1,10 +1,9 @@
+// The webhook payloads the PBX receives (schema version 1). The envelope
+// follows Standard Webhooks' suggested shape: `type`, `timestamp`, `data`.
+// docs/pbx-webhooks.md is the contract written out for PBX vendors.
+
 import type { CallHandling } from '../domain/absence';
 
-/**
- * The webhook payloads the PBX receives (schema version 1). The envelope
- * follows Standard Webhooks' suggested shape: `type`, `timestamp`, `data`.
- * docs/pbx-webhooks.md is the contract written out for PBX vendors.
- */
 export const PBX_SCHEMA_VERSION = 1;
 
 export interface PbxAbsence {

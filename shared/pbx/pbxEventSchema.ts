@@ -1,12 +1,11 @@
+// The webhook payload as a receiver checks it: the dev PBX sink uses it, and
+// the JSON Schemas in docs/schemas are generated from it, so the documented
+// contract and the code cannot drift apart.
+
 import { z } from 'zod';
 import { CALL_HANDLING_VALUES } from '../domain/absence';
 import { type DeliveryRequest, PBX_SCHEMA_VERSION, type PbxEvent } from './pbxEvent';
 
-/**
- * The webhook payload as a receiver checks it: the dev PBX sink uses it, and
- * the JSON Schemas in docs/schemas are generated from it, so the documented
- * contract and the code cannot drift apart.
- */
 const isoInstant = z.iso.datetime({ offset: true }).describe('UTC instant, ISO 8601');
 const user = z
   .object({

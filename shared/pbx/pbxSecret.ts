@@ -1,12 +1,11 @@
+// What the secret store holds for an integration's PBX: the current signing
+// secret and, during a rotation, the previous one with the instant it stops
+// being used. Stored as JSON; a bare `whsec_...` (or several, space-separated,
+// as written before rotation existed) is read as secrets without an end.
+
 import { z } from 'zod';
 import { isSigningSecret } from './signing';
 
-/**
- * What the secret store holds for an integration's PBX: the current signing
- * secret and, during a rotation, the previous one with the instant it stops
- * being used. Stored as JSON; a bare `whsec_...` (or several, space-separated,
- * as written before rotation existed) is read as secrets without an end.
- */
 export interface PbxSecret {
   current: string;
   previous?: { secret: string; until: string };

@@ -1,14 +1,13 @@
+// Where webhooks may go: https to public addresses; private addresses only
+// when the operator listed the host in PBX_ALLOWED_PRIVATE_HOSTS; plain http
+// only to this machine and only when the local-development setting allows it.
+// Checked before any network call, and usable by the admin screens when an
+// operator saves a URL. Host names are checked again after DNS (see
+// `checkResolvedAddresses`).
+
 import { isIP } from 'node:net';
 import { isPrivateAddress, normaliseHost } from './privateAddress';
 
-/**
- * Where webhooks may go: https to public addresses; private addresses only
- * when the operator listed the host in PBX_ALLOWED_PRIVATE_HOSTS; plain http
- * only to this machine and only when the local-development setting allows it.
- * Checked before any network call, and usable by the admin screens when an
- * operator saves a URL. Host names are checked again after DNS (see
- * `checkResolvedAddresses`).
- */
 export type TargetCheck = { kind: 'allowed'; url: URL } | { kind: 'refused'; reason: string };
 
 export interface TargetPolicy {

@@ -1,11 +1,10 @@
+// Addresses a PBX URL must not reach unless an operator allowed them:
+// private, shared (CGNAT), link-local (cloud metadata lives there), loopback,
+// unspecified and multicast ranges, for IPv4 and IPv6 (IPv4-mapped included).
+// The webhook would otherwise let whoever sets a PBX URL probe our network.
+
 import { isIP } from 'node:net';
 
-/**
- * Addresses a PBX URL must not reach unless an operator allowed them:
- * private, shared (CGNAT), link-local (cloud metadata lives there), loopback,
- * unspecified and multicast ranges, for IPv4 and IPv6 (IPv4-mapped included).
- * The webhook would otherwise let whoever sets a PBX URL probe our network.
- */
 export function isPrivateAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '').toLowerCase();
   const version = isIP(bare);

@@ -1,10 +1,9 @@
-/**
- * When to try a webhook again. Entry n (0-based) is the pause before attempt
- * n + 1, so the first entry (0, "immediately") is the first attempt itself and
- * the schedule's length is the number of attempts before a webhook is
- * dead-lettered. The default follows Standard Webhooks' suggestion, stretched
- * to a day so a PBX down over a night misses nothing.
- */
+// When to try a webhook again. Entry n (0-based) is the pause before attempt
+// n + 1, so the first entry (0, "immediately") is the first attempt itself and
+// the schedule's length is the number of attempts before a webhook is
+// dead-lettered. The default follows Standard Webhooks' suggestion, stretched
+// to a day so a PBX down over a night misses nothing.
+
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [
   0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400,
 ] as const;

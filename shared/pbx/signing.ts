@@ -1,11 +1,10 @@
+// Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256
+// over `${id}.${timestampSeconds}.${body}` with the decoded secret, sent as
+// `v1,<base64>`. During a secret rotation we sign with every current secret,
+// space-separated, so the PBX accepts the call whichever secret it holds.
+
 import { createHmac, randomBytes } from 'node:crypto';
 
-/**
- * Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256
- * over `${id}.${timestampSeconds}.${body}` with the decoded secret, sent as
- * `v1,<base64>`. During a secret rotation we sign with every current secret,
- * space-separated, so the PBX accepts the call whichever secret it holds.
- */
 // A type alias, not an interface, so it fits where plain header records are expected (fetch, http).
 export type SignatureHeaders = {
   'webhook-id': string;

@@ -1,14 +1,13 @@
+// One attempt to hand a webhook to the PBX. The outcome tells the caller what
+// to do next; retries, backoff and giving up belong to the caller (the
+// `deliveries` queue), so this function never sleeps and never loops.
+
 import { lookup } from 'node:dns/promises';
 import { parseRetryAfter } from '../retryAfter';
 import type { DeliveryRequest } from './pbxEvent';
 import { checkPbxTarget, checkResolvedAddresses } from './pbxTarget';
 import { signWebhook } from './signing';
 
-/**
- * One attempt to hand a webhook to the PBX. The outcome tells the caller what
- * to do next; retries, backoff and giving up belong to the caller (the
- * `deliveries` queue), so this function never sleeps and never loops.
- */
 export type DeliveryOutcome =
   | { kind: 'delivered'; status: number }
   /** Worth another attempt later: 408, 429, 5xx, timeout, connection failure. */

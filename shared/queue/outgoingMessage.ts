@@ -1,9 +1,8 @@
-/**
- * Queue bodies travel as JSON on Service Bus. Refusing anything that would not
- * survive the trip (dates, class instances, NaN, functions...) at send time
- * keeps local runs honest: what a handler receives here is what it would
- * receive in Azure.
- */
+// Queue bodies travel as JSON on Service Bus. Refusing anything that would not
+// survive the trip (dates, class instances, NaN, functions...) at send time
+// keeps local runs honest: what a handler receives here is what it would
+// receive in Azure.
+
 import type { OutgoingMessage } from './queuePort';
 
 /** Service Bus limits both ids to 128 characters. */

@@ -1,9 +1,8 @@
-/**
- * The queue port. Service Bus in Azure, an in-process queue locally; both keep
- * the semantics the code relies on: at-least-once delivery, delivery count,
- * dead-letter after a maximum, scheduled messages, duplicate detection by
- * message id within a window, and sessions (one message per session at a time).
- */
+// The queue port. Service Bus in Azure, an in-process queue locally; both keep
+// the semantics the code relies on: at-least-once delivery, delivery count,
+// dead-letter after a maximum, scheduled messages, duplicate detection by
+// message id within a window, and sessions (one message per session at a time).
+
 export const QUEUE_NAMES = ['sync', 'deliveries'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 

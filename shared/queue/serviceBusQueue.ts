@@ -1,21 +1,20 @@
+// Sends to Service Bus. Every message goes through a size-checked batch
+// (`createMessageBatch`), one batch per session because the SDK wants all
+// messages of one send to share a session. Scheduled messages ride in the same
+// batches with `scheduledEnqueueTimeUtc` instead of `scheduleMessages`: one
+// code path and one round trip per batch, and we never cancel a scheduled
+// message (the sequence numbers `scheduleMessages` returns would only serve
+// that). If a later batch fails after an earlier one went out, the caller's
+// retry resends everything and duplicate detection drops what already arrived.
+//
+// Deployment note: batches of distinct message ids are refused by queues that
+// combine partitioning with duplicate detection; our queues are not partitioned.
+
 import type { TokenCredential } from '@azure/identity';
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
 import { serializeOutgoingMessage } from './outgoingMessage';
 import type { OutgoingMessage, QueueName, QueueSender } from './queuePort';
 
-/**
- * Sends to Service Bus. Every message goes through a size-checked batch
- * (`createMessageBatch`), one batch per session because the SDK wants all
- * messages of one send to share a session. Scheduled messages ride in the same
- * batches with `scheduledEnqueueTimeUtc` instead of `scheduleMessages`: one
- * code path and one round trip per batch, and we never cancel a scheduled
- * message (the sequence numbers `scheduleMessages` returns would only serve
- * that). If a later batch fails after an earlier one went out, the caller's
- * retry resends everything and duplicate detection drops what already arrived.
- *
- * Deployment note: batches of distinct message ids are refused by queues that
- * combine partitioning with duplicate detection; our queues are not partitioned.
- */
 export interface MessageBatchLike {
   readonly count: number;
   tryAddMessage(message: ServiceBusMessage): boolean;

@@ -1,14 +1,13 @@
+// What the Azure Functions Service Bus trigger (v4 Node model, one message per
+// call) puts in `context.triggerMetadata`. The worker camel-cases the host's
+// names (MessageId → messageId, EnqueuedTimeUtc → enqueuedTimeUtc, also the
+// keys inside applicationProperties) and JSON-parses string values, so a
+// numeric-looking id can arrive as a number. Extension 5.x sends
+// `applicationProperties`; older ones sent `userProperties`.
+
 import { z } from 'zod';
 import type { ApplicationProperties, ReceivedMessageInfo } from './queuePort';
 
-/**
- * What the Azure Functions Service Bus trigger (v4 Node model, one message per
- * call) puts in `context.triggerMetadata`. The worker camel-cases the host's
- * names (MessageId → messageId, EnqueuedTimeUtc → enqueuedTimeUtc, also the
- * keys inside applicationProperties) and JSON-parses string values, so a
- * numeric-looking id can arrive as a number. Extension 5.x sends
- * `applicationProperties`; older ones sent `userProperties`.
- */
 const idValue = z.union([z.string(), z.number()]).transform(String);
 
 const propertiesValue = z.record(z.string(), z.unknown()).transform((properties): ApplicationProperties => {

@@ -1,11 +1,10 @@
+// The part of the SDK's SecretClient this store uses. A Pick keeps test fakes
+// bound to the real signatures.
+
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { assertValidSecretName } from './secretName';
 import type { SecretStore } from './secretStore';
 
-/**
- * The part of the SDK's SecretClient this store uses. A Pick keeps test fakes
- * bound to the real signatures.
- */
 export type SecretClientLike = Pick<
   SecretClient,
   'getSecret' | 'setSecret' | 'beginDeleteSecret' | 'beginRecoverDeletedSecret'

@@ -1,8 +1,7 @@
-/**
- * Table Storage refuses a string property over 64 KiB (UTF-16, so 32 Ki
- * characters) and an entity over 1 MiB. We check before writing so the
- * caller gets an error naming the property instead of a bare HTTP 400.
- */
+// Table Storage refuses a string property over 64 KiB (UTF-16, so 32 Ki
+// characters) and an entity over 1 MiB. We check before writing so the
+// caller gets an error naming the property instead of a bare HTTP 400.
+
 export const STRING_PROPERTY_MAX_CHARS = 32 * 1024;
 const ENTITY_MAX_BYTES = 1024 * 1024;
 

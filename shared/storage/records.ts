@@ -1,12 +1,11 @@
+// What each table holds. Repositories return these together with the row's
+// ETag so a caller that read-modify-writes can detect a concurrent writer.
+
 import type { Absence } from '../domain/absence';
 import type { RuleSet } from '../domain/rules/ruleSet';
 import type { SyncWindow } from '../domain/syncWindow';
 import type { DeliveryRequest, PbxEventType } from '../pbx/pbxEvent';
 
-/**
- * What each table holds. Repositories return these together with the row's
- * ETag so a caller that read-modify-writes can detect a concurrent writer.
- */
 export type ConsentState = 'pending' | 'granted' | 'consentRequired';
 
 /**

@@ -1,10 +1,9 @@
+// Rows are untrusted input: another version of the service, an operator with
+// Storage Explorer or a bug may have written them. Errors name the row and the
+// failing fields, never the stored values (a subject or a secret may be among them).
+
 import type { z } from 'zod';
 
-/**
- * Rows are untrusted input: another version of the service, an operator with
- * Storage Explorer or a bug may have written them. Errors name the row and the
- * failing fields, never the stored values (a subject or a secret may be among them).
- */
 export class StoredRowError extends Error {
   constructor(what: string, problems: string[]) {
     super(`Stored ${what} is unreadable: ${problems.join('; ')}`);

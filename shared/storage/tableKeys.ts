@@ -1,11 +1,10 @@
-/**
- * Ids become PartitionKey/RowKey values. Table Storage forbids `/ \ # ?` and
- * control characters in keys, and ids come from Graph and operators, so every
- * id is escaped reversibly: each risky character becomes `!` plus two hex
- * digits. `!` and `~` are escaped too, which leaves `~` free to join two ids
- * into one partition key. `%` and `'` are escaped because some Table Storage
- * front ends decode or quote them a second time.
- */
+// Ids become PartitionKey/RowKey values. Table Storage forbids `/ \ # ?` and
+// control characters in keys, and ids come from Graph and operators, so every
+// id is escaped reversibly: each risky character becomes `!` plus two hex
+// digits. `!` and `~` are escaped too, which leaves `~` free to join two ids
+// into one partition key. `%` and `'` are escaped because some Table Storage
+// front ends decode or quote them a second time.
+
 const RISKY = /[/\\#?!~%'\p{Cc}]/gu;
 const ESCAPED = /!([0-9A-F]{2})/g;
 const KEY_MAX_CHARS = 512; // 1 KiB of UTF-16

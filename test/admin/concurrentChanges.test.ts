@@ -1,15 +1,14 @@
+// Operators click at the same time, and syncs write the same rows meanwhile.
+// Whatever interleaving the storage sees, every answer is a success or a 409
+// with a reason (never a 500), and what is stored in the end is what one of
+// the successful requests asked for.
+
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { silentLogger } from '../../shared/logger';
 import { replaceSubscription } from '../../shared/subscriptions/subscriptionKeeper';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 import { type Answer, fetchManual, managementClient } from './managementClient';
 
-/**
- * Operators click at the same time, and syncs write the same rows meanwhile.
- * Whatever interleaving the storage sees, every answer is a success or a 409
- * with a reason (never a 500), and what is stored in the end is what one of
- * the successful requests asked for.
- */
 describe('concurrent changes of one stored row', () => {
   let manage: ReturnType<typeof managementClient>;
 

@@ -1,17 +1,16 @@
+// Issue 9: everything that can go wrong at once. Graph loses, repeats, delays
+// and reorders notifications and answers 429/503 at random; the PBX fails at
+// random and is down for a while; sync workers die after queuing their
+// webhooks but before saving what they did. Once the weather clears and one
+// maintenance run has caught up, the PBX must show exactly what the calendars
+// say. `CHAOS_SCALE=10 npx jest test/chaos` runs ten times the changes and users;
+// `CHAOS_SEED=n` another pattern of faults.
+
 import type { QueueSender } from '../../shared/queue/queuePort';
 import type { Repositories } from '../../shared/storage/repositories';
 import { calendarScenario } from '../support/calendarScenario';
 import { addDemoUsers, seededRandom, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * Issue 9: everything that can go wrong at once. Graph loses, repeats, delays
- * and reorders notifications and answers 429/503 at random; the PBX fails at
- * random and is down for a while; sync workers die after queuing their
- * webhooks but before saving what they did. Once the weather clears and one
- * maintenance run has caught up, the PBX must show exactly what the calendars
- * say. `CHAOS_SCALE=10 npx jest test/chaos` runs ten times the changes and users;
- * `CHAOS_SEED=n` another pattern of faults.
- */
 const SCALE = Math.max(1, Number(process.env.CHAOS_SCALE ?? 1));
 const USERS = 5 + 3 * SCALE;
 const CHANGES = 60 * SCALE;

@@ -1,14 +1,13 @@
+// The admin consent flow over HTTP against the local host: the operator
+// creates an integration, the customer's admin follows the link to
+// Microsoft (the simulator) and back, and the integration's mailboxes are
+// subscribed and synced to the PBX.
+
 import { DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { type PbxSink, startPbxSink } from '../../dev/pbxSink';
 import { fetchManual, managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * The admin consent flow over HTTP against the local host: the operator
- * creates an integration, the customer's admin follows the link to
- * Microsoft (the simulator) and back, and the integration's mailboxes are
- * subscribed and synced to the PBX.
- */
 describe('admin consent by link', () => {
   const host = useTestHost();
   const manage = managementClient(host);

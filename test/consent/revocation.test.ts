@@ -1,12 +1,11 @@
+// The customer's admin removes the app: the next maintenance run notices it
+// with one refused token request, puts the integration in `consentRequired`
+// and stops calling Graph for it; a new consent brings it back.
+
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { fetchManual, managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * The customer's admin removes the app: the next maintenance run notices it
- * with one refused token request, puts the integration in `consentRequired`
- * and stops calling Graph for it; a new consent brings it back.
- */
 describe('revoked consent', () => {
   const host = useTestHost();
   const tokenRequests = () =>

@@ -1,3 +1,7 @@
+// The operator console in a real browser against the local host: every click
+// goes through the management API with the function key, and what the API
+// refuses is shown on the page.
+
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,11 +13,6 @@ import { managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';
 
-/**
- * The operator console in a real browser against the local host: every click
- * goes through the management API with the function key, and what the API
- * refuses is shown on the page.
- */
 describeInBrowser('operator console in Chromium', () => {
   const host = useTestHost();
   const manage = managementClient(host);

@@ -1,3 +1,7 @@
+// Each answer class of the PBX, through the delivery service with real HTTP
+// and real tables: the outcome, the scheduled retry message (id, attempt,
+// due time) and the delivery log row.
+
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
 import { handleDelivery } from '../../shared/delivery/deliveryAttempt';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
@@ -6,11 +10,6 @@ import { createTestRepositories } from '../support/tables';
 import { type PbxRequest, urlNobodyListensOn, useTestPbx } from '../support/testPbx';
 import { capturingQueue, deliveryDeps, integrationFor, NOW, requestFor } from './deliveryFixtures';
 
-/**
- * Each answer class of the PBX, through the delivery service with real HTTP
- * and real tables: the outcome, the scheduled retry message (id, attempt,
- * due time) and the delivery log row.
- */
 let repos: Repositories;
 beforeAll(async () => {
   repos = await createTestRepositories();

@@ -1,17 +1,16 @@
+// Done-when of issue 6: the PBX answers 500 to half the webhooks at random and
+// is down entirely for a while, 100 calendar changes across 10 users, and at
+// the end the PBX (applying by version) shows exactly the absences the
+// calendars say, every webhook having passed the standardwebhooks verifier.
+// The retry schedule is compressed (the real one spans a day); the code path
+// is the production one: scheduled queue messages carrying the attempt.
+
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { seededRandom } from '../../dev/seededRandom';
 import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { graphAs, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * Done-when of issue 6: the PBX answers 500 to half the webhooks at random and
- * is down entirely for a while, 100 calendar changes across 10 users, and at
- * the end the PBX (applying by version) shows exactly the absences the
- * calendars say, every webhook having passed the standardwebhooks verifier.
- * The retry schedule is compressed (the real one spans a day); the code path
- * is the production one: scheduled queue messages carrying the attempt.
- */
 const HOUR = 3_600_000;
 // 30 attempts: at a 50 % failure rate, the odds that one webhook uses them all up are about 1 in 10^9.
 const SCHEDULE = ['0', '0.05', '0.1', '0.15', '0.2', ...Array.from({ length: 25 }, () => '0.3')].join(',');

@@ -1,12 +1,11 @@
+// The walking skeleton over HTTP: a calendar change in the Graph simulator
+// reaches the PBX sink as a signed webhook, through the notification
+// function, the sync queue, the delta round, the rules and the delivery queue.
+
 import { Webhook } from 'standardwebhooks';
 import type { PbxEvent } from '../../shared/pbx/pbxEvent';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * The walking skeleton over HTTP: a calendar change in the Graph simulator
- * reaches the PBX sink as a signed webhook, through the notification
- * function, the sync queue, the delta round, the rules and the delivery queue.
- */
 describe('a Graph change notification becomes a signed PBX webhook', () => {
   const host = useTestHost();
   let graph: Awaited<ReturnType<typeof graphAs>>;

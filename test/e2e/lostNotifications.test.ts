@@ -1,11 +1,10 @@
+// Notifications are hints: with a share of them lost, or Graph throttling and
+// expiring delta tokens, the maintenance run's catch-up must still bring the
+// PBX to exactly the absences the calendars say.
+
 import { calendarScenario } from '../support/calendarScenario';
 import { addDemoUsers, seededRandom, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * Notifications are hints: with a share of them lost, or Graph throttling and
- * expiring delta tokens, the maintenance run's catch-up must still bring the
- * PBX to exactly the absences the calendars say.
- */
 describe('convergence without reliable notifications', () => {
   const host = useTestHost();
   let userIds: string[];

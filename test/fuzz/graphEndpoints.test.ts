@@ -1,3 +1,7 @@
+// Anyone on the internet can POST to the Graph webhooks. Whatever arrives:
+// no 5xx, no sync queued unless the notification carries a real
+// subscription's clientState, nothing secret or private printed.
+
 import fc from 'fast-check';
 import {
   bodies,
@@ -10,11 +14,6 @@ import {
   useFuzzHost,
 } from './fuzzHost';
 
-/**
- * Anyone on the internet can POST to the Graph webhooks. Whatever arrives:
- * no 5xx, no sync queued unless the notification carries a real
- * subscription's clientState, nothing secret or private printed.
- */
 describe('fuzzed Graph webhook endpoints', () => {
   const fuzz = useFuzzHost();
 

@@ -1,12 +1,10 @@
+// Finds (and if needed compiles) infra/main.bicep into ARM JSON with the
+// Bicep CLI that dev/install-bicep.sh restores, and flattens the nested
+// module deployments so tests can look resources up by type.
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-
-/**
- * Finds (and if needed compiles) infra/main.bicep into ARM JSON with the
- * Bicep CLI that dev/install-bicep.sh restores, and flattens the nested
- * module deployments so tests can look resources up by type.
- */
 
 export type Json = Record<string, unknown>;
 

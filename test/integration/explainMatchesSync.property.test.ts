@@ -1,3 +1,15 @@
+// The dry run explains what the sync does: for any Graph event — showAs
+// missing, sensitivities Graph does not document, occurrences that come with
+// their times only (with their series master, or with the series gone),
+// all-day and cancelled events, times in zones the reader refuses — explain
+// names an absence exactly when the sync sends that absence to the PBX, and
+// the same one.
+//
+// The sync runs for real: Azurite tables, the Graph calendar source over
+// HTTP through the Graph SDK. Graph itself is a stand-in that serves the
+// generated JSON unchanged, since the simulator only ever stores well-formed
+// events and could not send values Graph may add later.
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
@@ -15,19 +27,6 @@ import type { Repositories } from '../../shared/storage/repositories';
 import { handleSyncRequest, type SyncDeps } from '../../shared/sync/userSync';
 import { createTestRepositories } from '../support/tables';
 
-/**
- * The dry run explains what the sync does: for any Graph event — showAs
- * missing, sensitivities Graph does not document, occurrences that come with
- * their times only (with their series master, or with the series gone),
- * all-day and cancelled events, times in zones the reader refuses — explain
- * names an absence exactly when the sync sends that absence to the PBX, and
- * the same one.
- *
- * The sync runs for real: Azurite tables, the Graph calendar source over
- * HTTP through the Graph SDK. Graph itself is a stand-in that serves the
- * generated JSON unchanged, since the simulator only ever stores well-formed
- * events and could not send values Graph may add later.
- */
 const NOW = new Date('2026-11-25T08:00:00Z');
 const DAY = 86_400_000;
 

@@ -1,11 +1,10 @@
+// A snapshot of a very busy calendar can outgrow one Service Bus message
+// (256 KB on Standard). It must not turn the user's every sync into a failure.
+
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { syncMessageAt } from '../../shared/sync/syncRequest';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * A snapshot of a very busy calendar can outgrow one Service Bus message
- * (256 KB on Standard). It must not turn the user's every sync into a failure.
- */
 describe('a calendar too busy for one snapshot message', () => {
   const host = useTestHost();
 

@@ -1,3 +1,7 @@
+// The one read-modify-write against real Table Storage (Azurite): the
+// competing writers below write the same row between our read and our write,
+// exactly the interleaving two Functions instances produce.
+
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import {
   DEFAULT_RETRY,
@@ -11,11 +15,6 @@ import type { IntegrationRecord, UserRecord } from '../../shared/storage/records
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';
 
-/**
- * The one read-modify-write against real Table Storage (Azurite): the
- * competing writers below write the same row between our read and our write,
- * exactly the interleaving two Functions instances produce.
- */
 let repos: Repositories;
 
 beforeAll(async () => {

@@ -1,11 +1,10 @@
+// A sync that finds changes writes the user row twice (the reconcile mark,
+// then the result), the second write conditional on the first. The etag the
+// first write answers with is all the second needs: no read in between.
+
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { ALICE, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * A sync that finds changes writes the user row twice (the reconcile mark,
- * then the result), the second write conditional on the first. The etag the
- * first write answers with is all the second needs: no read in between.
- */
 describe("a sync's writes of the user row", () => {
   const host = useTestHost();
   beforeAll(async () => {

@@ -1,14 +1,13 @@
+// The JSON Schemas PBX developers get (docs/schemas/) are checked by an
+// independent JSON Schema validator against every webhook a real run
+// produces, not only by the zod schemas they were generated from.
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 
-/**
- * The JSON Schemas PBX developers get (docs/schemas/) are checked by an
- * independent JSON Schema validator against every webhook a real run
- * produces, not only by the zod schemas they were generated from.
- */
 const schemaFor = (type: string): object =>
   JSON.parse(readFileSync(join(__dirname, '../../docs/schemas', `${type}.v1.schema.json`), 'utf8'));
 

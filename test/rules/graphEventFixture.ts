@@ -1,12 +1,11 @@
+// An event shaped the way `GET /users/{id}/calendarView/delta` returns it with
+// `Prefer: outlook.timezone="UTC"`, including fields the rules ignore, so the
+// tests go through the same reading the sync and the dry run use.
+
 import type { EvaluationContext } from '../../shared/domain/rules/evaluate';
 import { syncWindowFor } from '../../shared/domain/syncWindow';
 import type { GraphEventJson as GraphEventInput } from '../../shared/graph/graphEvent';
 
-/**
- * An event shaped the way `GET /users/{id}/calendarView/delta` returns it with
- * `Prefer: outlook.timezone="UTC"`, including fields the rules ignore, so the
- * tests go through the same reading the sync and the dry run use.
- */
 export type GraphEventJson = GraphEventInput & Record<string, unknown>;
 
 let sequence = 0;

@@ -1,11 +1,10 @@
+// A stand-in for our notification endpoint: answers Graph's validation
+// handshake (echoing the token, or failing on purpose) and collects
+// notification bodies, resolving waiters instead of making tests sleep.
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/**
- * A stand-in for our notification endpoint: answers Graph's validation
- * handshake (echoing the token, or failing on purpose) and collects
- * notification bodies, resolving waiters instead of making tests sleep.
- */
 export type HandshakeMode = 'echo' | 'wrongToken' | 'status500';
 
 export interface NotificationReceiver {

@@ -1,3 +1,15 @@
+// The real Graph SDK pointed at the simulator.
+//
+// Why not `Client.init({ authProvider })`: the SDK's AuthenticationHandler
+// only attaches the token when the URL starts with `https://` and its host is
+// a Graph host or listed in `customHosts` (GraphRequestUtil.isValidEndpoint).
+// The simulator is plain http on 127.0.0.1, so no `customHosts` entry makes it
+// qualify; a small middleware of our own sets the header instead. For the
+// same reason `client.api(absoluteLink)` only understands https links, so
+// `@odata.nextLink` / `@odata.deltaLink` are replayed relative to
+// `graphBaseUrl` (see `relativeTo`). `defaultVersion: ''` because
+// `graphBaseUrl` already ends in `/v1.0`.
+
 import {
   Client,
   HTTPMessageHandler,
@@ -7,19 +19,6 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import type { GraphSimulator } from '../../dev/graphSimulator/graphSimulator';
 
-/**
- * The real Graph SDK pointed at the simulator.
- *
- * Why not `Client.init({ authProvider })`: the SDK's AuthenticationHandler
- * only attaches the token when the URL starts with `https://` and its host is
- * a Graph host or listed in `customHosts` (GraphRequestUtil.isValidEndpoint).
- * The simulator is plain http on 127.0.0.1, so no `customHosts` entry makes it
- * qualify; a small middleware of our own sets the header instead. For the
- * same reason `client.api(absoluteLink)` only understands https links, so
- * `@odata.nextLink` / `@odata.deltaLink` are replayed relative to
- * `graphBaseUrl` (see `relativeTo`). `defaultVersion: ''` because
- * `graphBaseUrl` already ends in `/v1.0`.
- */
 export const TENANT = { id: 'tenant-a', clientId: 'app-client-id', clientSecret: 'app-secret-value' };
 
 export async function requestToken(

@@ -1,12 +1,11 @@
+// Starting points for an integration's rules, each reproducing one of the
+// calendar integrations customers are moving from (docs/rules.md has the
+// tables). Reason codes are ours; an operator renames them to the PBX's own.
+
 import type { CallHandling, Reason } from '../absence';
 import type { RuleSet } from './ruleSet';
 import { wordsOf } from './textMatching';
 
-/**
- * Starting points for an integration's rules, each reproducing one of the
- * calendar integrations customers are moving from (docs/rules.md has the
- * tables). Reason codes are ours; an operator renames them to the PBX's own.
- */
 export const PRESET_NAMES = ['availability-default', 'prefixes-sv', 'triggers-en-sv'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 

@@ -1,13 +1,12 @@
+// An integration's rules: what a calendar entry means to the PBX. Stored as
+// JSON with the integration and parsed with this schema whenever it is read
+// or written, so a bad rule set is refused at the boundary.
+
 import { z } from 'zod';
 import { CALL_HANDLING_VALUES } from '../absence';
 import { SHOW_AS_VALUES } from '../calendarEntry';
 import { categoryKey, foldText, wordsOf } from './textMatching';
 
-/**
- * An integration's rules: what a calendar entry means to the PBX. Stored as
- * JSON with the integration and parsed with this schema whenever it is read
- * or written, so a bad rule set is refused at the boundary.
- */
 const callHandling = z.enum(CALL_HANDLING_VALUES);
 const reasonCode = z.string().trim().min(1).max(64);
 

@@ -1,10 +1,8 @@
-/**
- * How prefixes, trigger phrases and categories are compared with what users
- * type. Outlook clients differ in how they encode the same letters (macOS and
- * iOS often send "ö" as "o" + a combining diaeresis; Windows sends one code
- * point), and users do not care about case, so text is folded before it is
- * compared. Diacritics stay significant: "Möte" and "Mote" are different words.
- */
+// How prefixes, trigger phrases and categories are compared with what users
+// type. Outlook clients differ in how they encode the same letters (macOS and
+// iOS often send "ö" as "o" + a combining diaeresis; Windows sends one code
+// point), and users do not care about case, so text is folded before it is
+// compared. Diacritics stay significant: "Möte" and "Mote" are different words.
 
 /**
  * NFKC, then a full case fold. JavaScript has no case-fold primitive;

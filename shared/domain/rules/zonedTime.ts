@@ -1,8 +1,6 @@
-/**
- * Wall-clock time in an IANA zone → UTC instant, with nothing but `Intl`.
- * All-day entries are floating dates and Graph may report timed entries as
- * a zone-less wall clock plus a zone name, so both need this conversion.
- */
+// Wall-clock time in an IANA zone → UTC instant, with nothing but `Intl`.
+// All-day entries are floating dates and Graph may report timed entries as
+// a zone-less wall clock plus a zone name, so both need this conversion.
 
 /** A wall-clock reading: calendar date and time of day, no zone attached. */
 export interface WallClock {
