@@ -25,7 +25,7 @@ import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
-import { lifecycleUpkeep } from './subscriptions/subscriptionKeeper';
+import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscriptionKeeper';
 import type { CalendarSource } from './sync/calendarSource';
 import { type IntakeDeps, type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
 import type { SyncDeps } from './sync/userSync';
@@ -189,6 +189,14 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     defaultTimeZone: config.DEFAULT_TIME_ZONE,
     log,
   });
+  const subscriptionUpkeep = (log: Logger): SubscriptionDeps => ({
+    repos,
+    graphFor: infra.graphFor,
+    now,
+    urls,
+    subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
+    log,
+  });
   const admin = (log: Logger): AdminDeps => ({
     ...provisioning(log),
     secrets,
@@ -213,14 +221,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       queue,
       now,
       log,
-      onLifecycleEvent: lifecycleUpkeep({
-        repos,
-        graphFor: infra.graphFor,
-        now,
-        urls,
-        subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
-        log,
-      }),
+      onLifecycleEvent: lifecycleUpkeep(subscriptionUpkeep(log)),
     }),
     delivery: (log) => ({
       integrations: repos.integrations,
@@ -235,12 +236,9 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       log,
     }),
     maintenance: (log) => ({
+      ...subscriptionUpkeep(log),
       repos,
-      graphFor: infra.graphFor,
       queue,
-      now,
-      urls,
-      subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
       renewMarginMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
       createsPerRun: config.SUBSCRIPTION_CREATES_PER_RUN,
       catchUpMinutes: config.CATCH_UP_MINUTES,
@@ -250,7 +248,6 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       followGroup: async (integration) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL });
       },
-      log,
     }),
     consent: (log) => ({
       ...provisioning(log),
