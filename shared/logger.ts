@@ -5,21 +5,6 @@ export interface Logger {
   error(message: string, properties?: Record<string, unknown>): void;
 }
 
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
-
-/** Plain lines with a prefix; `write` lets the local host send them wherever its output goes. */
-export function consoleLogger(prefix: string, write?: (line: string) => void): Logger {
-  const line = (message: string, properties?: Record<string, unknown>) =>
-    properties && Object.keys(properties).length > 0
-      ? `${prefix} ${message} ${JSON.stringify(properties)}`
-      : `${prefix} ${message}`;
-  return {
-    info: (m, p) => (write ?? console.log)(line(m, p)),
-    warn: (m, p) => (write ?? console.warn)(line(m, p)),
-    error: (m, p) => (write ?? console.error)(line(m, p)),
-  };
-}
-
 /**
  * What an unexpected failure may put in a log: its name, its code (SDKs put
  * the service's error code or HTTP status there) and where it was thrown.

@@ -15,7 +15,3 @@ export const notFound = (reason: string): Refusal => ({ kind: 'notFound', reason
 export const conflict = (reason: string): Refusal => ({ kind: 'conflict', reason });
 export const invalid = (reason: string, path?: string): Refusal =>
   path === undefined ? { kind: 'invalid', reason } : { kind: 'invalid', reason, path };
-
-export function isRefusal(outcome: { kind: string }): outcome is Refusal {
-  return outcome.kind === 'notFound' || outcome.kind === 'conflict' || outcome.kind === 'invalid';
-}

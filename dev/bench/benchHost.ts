@@ -1,5 +1,5 @@
-import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
+import { silentLogger } from '../localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../localHost/demoTenant';
 import { type LocalHost, startLocalHost } from '../localHost/localHost';
 import { inParallel } from './percentiles';

@@ -12,7 +12,7 @@ import {
 import { type FunctionDefinition, registeredFunctions } from '../../functions/http/functionRegistry';
 import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
-import { consoleLogger, type Logger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { generateSigningSecret } from '../../shared/pbx/signing';
 import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
@@ -23,6 +23,7 @@ import {
   startGraphSimulator,
 } from '../graphSimulator/graphSimulator';
 import { type PbxSink, startPbxSink } from '../pbxSink';
+import { consoleLogger } from './consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { dispatchHttp } from './httpAdapter';
 import { createInProcessQueue, type InProcessQueue } from './inProcessQueue';

@@ -3,8 +3,8 @@
 // with a reason (never a 500), and what is stored in the end is what one of
 // the successful requests asked for.
 
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
-import { silentLogger } from '../../shared/logger';
 import { replaceSubscription } from '../../shared/subscriptions/subscriptionKeeper';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 import { type Answer, fetchManual, managementClient } from './managementClient';

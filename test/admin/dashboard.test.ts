@@ -1,8 +1,9 @@
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { createInProcessQueue } from '../../dev/localHost/inProcessQueue';
 import { inProcessQueueStatistics } from '../../dev/localHost/inProcessQueueStatistics';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
-import { type Logger, silentLogger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
 import { dashboardFor } from '../../shared/management/dashboard';
 import { type Outcome, ok } from '../../shared/outcome';
 import {

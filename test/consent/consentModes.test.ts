@@ -1,5 +1,5 @@
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
-import { silentLogger } from '../../shared/logger';
 import { createIntegration, updateIntegration } from '../../shared/management/integrations';
 import { consentRedirect } from '../../shared/onboarding/consentFlow';
 import type { Repositories } from '../../shared/storage/repositories';

@@ -1,7 +1,7 @@
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
 import type { DeliveryDeps } from '../../shared/delivery/deliveryAttempt';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
-import { silentLogger } from '../../shared/logger';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
 import { DEFAULT_RETRY_POLICY } from '../../shared/pbx/retrySchedule';
 import { generateSigningSecret } from '../../shared/pbx/signing';

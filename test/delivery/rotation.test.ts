@@ -1,6 +1,6 @@
+import { consoleLogger } from '../../dev/localHost/consoleLogger';
 import { handleDelivery } from '../../shared/delivery/deliveryAttempt';
 import { rotatePbxSecret } from '../../shared/delivery/pbxSecretRotation';
-import { consoleLogger } from '../../shared/logger';
 import { readPbxSecret } from '../../shared/pbx/pbxSecret';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';

@@ -5,9 +5,9 @@
 // The retry schedule is compressed (the real one spans a day); the code path
 // is the production one: scheduled queue messages carrying the attempt.
 
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { seededRandom } from '../../dev/seededRandom';
-import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { graphAs, settle, useTestHost } from '../support/localHostHarness';
 

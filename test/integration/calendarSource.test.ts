@@ -1,10 +1,10 @@
 import { type GraphSimulator, startGraphSimulator } from '../../dev/graphSimulator/graphSimulator';
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import type { CalendarEntry } from '../../shared/domain/calendarEntry';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import { syncWindowFor } from '../../shared/domain/syncWindow';
 import { graphCalendarSource } from '../../shared/graph/graphCalendarSource';
 import { createGraphClient } from '../../shared/graph/graphClient';
-import { silentLogger } from '../../shared/logger';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
 import type { OutgoingMessage, QueueName } from '../../shared/queue/queuePort';
 import type { IntegrationRecord, UserRecord } from '../../shared/storage/records';

@@ -13,12 +13,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { RESPONSE_VALUES, SENSITIVITY_VALUES, SHOW_AS_VALUES } from '../../shared/domain/calendarEntry';
 import { PRESET_NAMES, presetRuleSet } from '../../shared/domain/rules/presets';
 import { PRIVATE_EVENT_MODES } from '../../shared/domain/rules/ruleSet';
 import { graphCalendarSource } from '../../shared/graph/graphCalendarSource';
 import { createGraphClient } from '../../shared/graph/graphClient';
-import { silentLogger } from '../../shared/logger';
 import { explainEvent } from '../../shared/management/explainEvent';
 import type { DeliveryRequest, PbxAbsence } from '../../shared/pbx/pbxEvent';
 import type { OutgoingMessage } from '../../shared/queue/queuePort';

@@ -1,5 +1,5 @@
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { silentLogger } from '../../shared/logger';
 import { removeUser } from '../../shared/onboarding/userProvisioning';
 import type { AbsenceRecord } from '../../shared/storage/records';
 import { addDemoUsers, settle, useTestHost } from '../support/localHostHarness';

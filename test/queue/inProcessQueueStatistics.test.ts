@@ -1,6 +1,6 @@
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { createInProcessQueue, type InProcessQueue } from '../../dev/localHost/inProcessQueue';
 import { inProcessQueueStatistics } from '../../dev/localHost/inProcessQueueStatistics';
-import { silentLogger } from '../../shared/logger';
 
 /** The in-process queue's own counts, grouped as Service Bus reports a queue's messages. */
 describe('in-process queue statistics', () => {

@@ -1,6 +1,6 @@
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { type LocalHost, type LocalHostOptions, startLocalHost } from '../../dev/localHost/localHost';
-import { silentLogger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { testTablesConnectionString, uniqueTablePrefix } from './tables';
 

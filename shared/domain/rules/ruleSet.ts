@@ -178,5 +178,3 @@ export function userTriggerIssues(triggers: z.infer<typeof userTriggersSchema>, 
 
 export type RuleSet = z.infer<typeof ruleSetSchema>;
 export type RuleSetInput = z.input<typeof ruleSetSchema>;
-export type AvailabilityRow = z.infer<typeof availabilityRowSchema>;
-export type RuleSettings = z.infer<typeof ruleSettingsSchema>;
