@@ -15,6 +15,7 @@ import {
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, notice, select } from './elements.js';
 import { labelFor, t } from './labels.js';
+import { type OutcomeRowsShape, outcomeRowsTable } from './outcomeRows.js';
 import { tryItBox } from './tryIt.js';
 
 let rulesNotice: string | undefined;
@@ -46,6 +47,7 @@ export function renderRules(context: ConsoleContext): HTMLElement {
     availabilityGrid(draft),
     outcomeList(draft, 'prefixes', {
       label: t('prefix'),
+      textField: 'prefix',
       text: (rule) => rule.prefix,
       setText: (rule, text) => {
         rule.prefix = text;
@@ -54,6 +56,7 @@ export function renderRules(context: ConsoleContext): HTMLElement {
     }),
     outcomeList(draft, 'triggers', {
       label: t('phrase'),
+      textField: 'phrase',
       text: (rule) => rule.phrase,
       setText: (rule, text) => {
         rule.phrase = text;
@@ -62,6 +65,7 @@ export function renderRules(context: ConsoleContext): HTMLElement {
     }),
     outcomeList(draft, 'categories', {
       label: t('category'),
+      textField: 'category',
       text: (rule) => rule.category,
       setText: (rule, text) => {
         rule.category = text;
@@ -157,10 +161,7 @@ function availabilityGrid(draft: RuleSet): HTMLElement {
   );
 }
 
-interface ListShape<R extends Outcome> {
-  label: string;
-  text(rule: R): string;
-  setText(rule: R, text: string): void;
+interface ListShape<R extends Outcome> extends Omit<OutcomeRowsShape<R>, 'reasonOptions'> {
   make(outcome: Outcome): R;
 }
 
@@ -173,59 +174,12 @@ function outcomeList<N extends ListName>(
 ): HTMLElement {
   const section = el('section', { class: 'rule-list', 'aria-labelledby': `${name}-heading` });
   const items = draft[name] as RuleSet[N][number][];
+  const rowsShape = { ...shape, reasonOptions: () => reasonOptions(draft, false) };
   const draw = (focusLast: boolean) => {
-    const rows = items.map((rule, index) => {
-      const position = `${shape.label} ${index + 1}`;
-      const text = el('input', { type: 'text', value: shape.text(rule), 'aria-label': position });
-      text.addEventListener('input', () => shape.setText(rule, text.value));
-      const reason = select(reasonOptions(draft, false), rule.reasonCode, {
-        'aria-label': `${t('reason')}: ${position}`,
-      });
-      reason.addEventListener('change', () => {
-        rule.reasonCode = reason.value;
-      });
-      const handling = handlingSelect(rule.callHandling, `${t('callHandling')}: ${position}`, (value) => {
-        rule.callHandling = value;
-      });
-      const remove = button(
-        t('remove'),
-        () => {
-          items.splice(index, 1);
-          draw(false);
-        },
-        { 'aria-label': `${t('remove')}: ${position}` },
-      );
-      return el(
-        'tr',
-        {},
-        el('td', {}, text),
-        el('td', {}, reason),
-        el('td', {}, handling),
-        el('td', {}, remove),
-      );
-    });
+    const table = outcomeRowsTable(items, rowsShape, () => draw(false));
     section.replaceChildren(
       el('h3', { id: `${name}-heading` }, t(name)),
-      ...(rows.length > 0
-        ? [
-            el(
-              'table',
-              { class: 'grid' },
-              el(
-                'thead',
-                {},
-                el(
-                  'tr',
-                  {},
-                  ...[shape.label, t('reason'), t('callHandling'), ''].map((h) =>
-                    el('th', { scope: 'col' }, h),
-                  ),
-                ),
-              ),
-              el('tbody', {}, ...rows),
-            ),
-          ]
-        : []),
+      ...(table ? [table] : []),
       button(
         `${t('add')}: ${shape.label.toLowerCase()}`,
         () => {

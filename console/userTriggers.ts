@@ -3,15 +3,10 @@
 // for a refusal is shown as it is, with the row it names marked invalid.
 
 import { callApi, integrationPath } from './api.js';
-import {
-  CALL_HANDLING,
-  type CallHandling,
-  type Integration,
-  type User,
-  type UserTrigger,
-} from './apiTypes.js';
-import { button, el, notice, select } from './elements.js';
-import { labelFor, t } from './labels.js';
+import type { Integration, User, UserTrigger } from './apiTypes.js';
+import { button, el, notice } from './elements.js';
+import { t } from './labels.js';
+import { type OutcomeRowsShape, outcomeRowsTable } from './outcomeRows.js';
 
 export function userTriggersEditor(
   integration: Integration,
@@ -35,75 +30,19 @@ export function userTriggersEditor(
       : [...known, { value: current, label: `${current} (${t('unknownReason')})` }];
   };
 
+  const shape: OutcomeRowsShape<UserTrigger> = {
+    label: t('phrase'),
+    textField: 'phrase',
+    text: (trigger) => trigger.phrase,
+    setText: (trigger, text) => {
+      trigger.phrase = text;
+    },
+    reasonOptions,
+  };
+
   const draw = (focusLast: boolean) => {
-    const lines = draft.map((trigger, index) => {
-      const position = `${t('phrase')} ${index + 1}`;
-      const phrase = el('input', {
-        type: 'text',
-        value: trigger.phrase,
-        'aria-label': position,
-        'data-row': String(index),
-        'data-field': 'phrase',
-      });
-      phrase.addEventListener('input', () => {
-        trigger.phrase = phrase.value;
-      });
-      const reason = select(reasonOptions(trigger.reasonCode), trigger.reasonCode, {
-        'aria-label': `${t('reason')}: ${position}`,
-        'data-row': String(index),
-        'data-field': 'reasonCode',
-      });
-      reason.addEventListener('change', () => {
-        trigger.reasonCode = reason.value;
-      });
-      const handling = select(
-        CALL_HANDLING.map((value) => ({ value, label: labelFor('handling', value) })),
-        trigger.callHandling,
-        {
-          'aria-label': `${t('callHandling')}: ${position}`,
-          'data-row': String(index),
-          'data-field': 'callHandling',
-        },
-      );
-      handling.addEventListener('change', () => {
-        trigger.callHandling = handling.value as CallHandling;
-      });
-      const remove = button(
-        t('remove'),
-        () => {
-          draft.splice(index, 1);
-          draw(false);
-        },
-        { 'aria-label': `${t('remove')}: ${position}` },
-      );
-      return el(
-        'tr',
-        {},
-        el('td', {}, phrase),
-        el('td', {}, reason),
-        el('td', {}, handling),
-        el('td', {}, remove),
-      );
-    });
     rows.replaceChildren(
-      lines.length > 0
-        ? el(
-            'table',
-            { class: 'grid' },
-            el(
-              'thead',
-              {},
-              el(
-                'tr',
-                {},
-                ...[t('phrase'), t('reason'), t('callHandling'), ''].map((h) =>
-                  el('th', { scope: 'col' }, h),
-                ),
-              ),
-            ),
-            el('tbody', {}, ...lines),
-          )
-        : el('p', {}, t('noTriggers')),
+      outcomeRowsTable(draft, shape, () => draw(false)) ?? el('p', {}, t('noTriggers')),
       button(
         `${t('add')}: ${t('phrase').toLowerCase()}`,
         () => {
