@@ -8,6 +8,7 @@ import type { DeliveryRequest } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
+import type { LifecycleEvent } from '../subscriptions/lifecycleEvent';
 import { deliveryMessage, deliveryRequestsFor, snapshotRequest } from './absenceWebhooks';
 import {
   type CalendarSource,
@@ -20,7 +21,7 @@ import { type SyncRequest, syncMessageAt } from './syncRequest';
 
 /** Sees to the source's change signal for a user (renews or re-creates a Graph subscription); returns what it did. */
 export type LifecycleUpkeep = (
-  event: NonNullable<SyncRequest['lifecycleEvent']>,
+  event: LifecycleEvent,
   integration: IntegrationRecord,
   user: UserRecord,
 ) => Promise<string>;

@@ -38,5 +38,7 @@ describe('a calendar too busy for one snapshot message', () => {
     const user = await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, ALICE.id);
     expect(user?.value.status).toBe('ok');
     expect(host.sink!.state().size).toBe(count);
-  });
+    // 1,200 signed webhooks through the local PBX: about 20 s on an idle 2-core machine, so the
+    // default 30 s is too close for a loaded one. The test measures nothing; it needs room.
+  }, 90_000);
 });
