@@ -26,7 +26,7 @@ export interface StoredRow<T> {
   write(next: T, etag: string): Promise<string>;
 }
 
-export interface RetryPolicy {
+export interface ConflictRetries {
   /** Rounds of read, change, write; the last conflict gives up. */
   attempts: number;
   /** Waits before round `round` (1-based, never before the first). */
@@ -40,7 +40,7 @@ export interface RetryPolicy {
  * in lockstep; it grows per round and stays far below an HTTP timeout
  * (at most 10 + 20 + 40 + 80 ms in all).
  */
-export const DEFAULT_RETRY: RetryPolicy = {
+export const DEFAULT_CONFLICT_RETRIES: ConflictRetries = {
   attempts: 5,
   pause: (round) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** (round - 1))),
 };
@@ -54,7 +54,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 export async function optimisticUpdate<T>(
   row: StoredRow<T>,
   change: (current: T) => T | undefined,
-  policy: RetryPolicy = DEFAULT_RETRY,
+  policy: ConflictRetries = DEFAULT_CONFLICT_RETRIES,
 ): Promise<UpdateOutcome<T>> {
   for (let round = 0; round < policy.attempts; round++) {
     if (round > 0) await policy.pause(round);

@@ -4,10 +4,10 @@
 
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import {
-  DEFAULT_RETRY,
+  type ConflictRetries,
+  DEFAULT_CONFLICT_RETRIES,
   integrationRow,
   optimisticUpdate,
-  type RetryPolicy,
   type StoredRow,
   userRow,
 } from '../../shared/storage/optimisticUpdate';
@@ -37,7 +37,7 @@ function integration(id: string): IntegrationRecord {
 }
 
 /** No waiting in tests; records which rounds paused. */
-function recordingPolicy(attempts: number): RetryPolicy & { paused: number[] } {
+function recordingPolicy(attempts: number): ConflictRetries & { paused: number[] } {
   const paused: number[] = [];
   return {
     attempts,
@@ -116,8 +116,8 @@ describe('optimisticUpdate', () => {
     const row = contested('default', Number.POSITIVE_INFINITY);
     const started = Date.now();
     expect(await optimisticUpdate(row, bumpRules)).toEqual({ kind: 'conflict' });
-    expect(row.rivals).toHaveLength(DEFAULT_RETRY.attempts);
-    expect(DEFAULT_RETRY.attempts).toBeGreaterThan(1);
+    expect(row.rivals).toHaveLength(DEFAULT_CONFLICT_RETRIES.attempts);
+    expect(DEFAULT_CONFLICT_RETRIES.attempts).toBeGreaterThan(1);
     // Well inside an HTTP request's patience even with Azurite's own time.
     expect(Date.now() - started).toBeLessThan(5_000);
   });
