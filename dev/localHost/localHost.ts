@@ -46,6 +46,12 @@ export interface LocalHostOptions {
   /** How often the timer functions run locally (their CRON schedules are Azure's business). */
   timerIntervalMs?: number;
   log?: (line: string) => void;
+  /**
+   * Print information, debug and trace lines as well. `npm start` leaves them
+   * out to stay readable, but Azure sends Information to Application Insights,
+   * so tests that look for leaks must see them.
+   */
+  allLogLevels?: boolean;
   /** Every Graph request the service makes (benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
   /** More app settings (e.g. a compressed PBX_RETRY_SCHEDULE_SECONDS for tests); they win over the host's own. */
@@ -147,7 +153,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const logHandler =
       (name: string) =>
       (level: string, ...args: unknown[]) => {
-        if (level === 'information' || level === 'debug' || level === 'trace') return;
+        if (!options.allLogLevels && (level === 'information' || level === 'debug' || level === 'trace'))
+          return;
         print(`  [${name}] ${level}: ${args.map(String).join(' ')}`);
       };
     server.on('request', (req, res) => {

@@ -9,7 +9,7 @@ export type TestHost = LocalHost & { logs: string[] };
 /**
  * The whole local system for one suite: started on free ports, on fresh
  * tables of the test run's Azurite, before the suite's first test and stopped
- * after its last, with its output captured in `logs`.
+ * after its last, with its output captured in `logs` (every level).
  *
  * Call it where the suite is declared and use the answer like the host
  * itself. The host only exists once the suite runs, so the answer stands in
@@ -44,6 +44,8 @@ async function startTestHost(options: LocalHostOptions): Promise<TestHost> {
     tablePrefix: uniqueTablePrefix(),
     coalesceSeconds: 0.2,
     log: (line) => logs.push(line),
+    // What Application Insights would receive, so a leak at information level fails a test too.
+    allLogLevels: true,
     ...options,
   });
   return Object.assign(host, { logs });
