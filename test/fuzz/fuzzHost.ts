@@ -58,6 +58,16 @@ export function useFuzzHost() {
 
   const output = () => [...host.logs, ...consoleLines];
 
+  /**
+   * Notifications the intake said it dropped for a wrong clientState, summed
+   * from its warnings: proof that a forged item got as far as the comparison
+   * (an unknown id or a refused body never reaches it).
+   */
+  const rejectedForClientState = () =>
+    host.logs
+      .flatMap((line) => [...line.matchAll(/"badClientState":(\d+)/g)])
+      .reduce((sum, match) => sum + Number(match[1]), 0);
+
   /** Whatever was printed that should not have been; [] when clean. */
   const leaks = (): string[] => {
     const printed = output().join('\n');
@@ -75,6 +85,7 @@ export function useFuzzHost() {
       return subscriptions;
     },
     syncsQueued,
+    rejectedForClientState,
     leaks,
     output,
   };

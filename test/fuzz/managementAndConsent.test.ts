@@ -45,15 +45,18 @@ describe('fuzzed consent and management endpoints', () => {
     request: fc.Arbitrary<FuzzRequest>,
     allowed?: (status: number) => boolean,
     numRuns = FUZZ_RUNS,
-  ) {
+  ): Promise<number[]> {
+    const statuses: number[] = [];
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         const status = await send(fuzz.host.url, r);
+        statuses.push(status);
         if (status >= 500 || (allowed && !allowed(status)))
           throw new Error(`${status} for ${describeRequest(r)}`);
       }),
       { numRuns },
     );
+    return statuses;
   }
 
   it('/api/consent/{id} and its callback: never 5xx, nothing leaked', async () => {
@@ -90,6 +93,7 @@ describe('fuzzed consent and management endpoints', () => {
       ...operations.filter((o) => o.method !== 'DELETE'),
       ...operations.filter((o) => o.method === 'DELETE'),
     ];
+    const statuses: number[] = [];
     for (const operation of ordered) {
       const almostRight =
         operation.bodyKeys.length === 0
@@ -97,7 +101,7 @@ describe('fuzzed consent and management endpoints', () => {
           : fc.dictionary(fc.constantFrom(...operation.bodyKeys), fc.jsonValue({ maxDepth: 2 }), {
               maxKeys: operation.bodyKeys.length,
             });
-      await check(
+      const answered = await check(
         fc.record({
           method: fc.constant(operation.method),
           path: fc
@@ -110,11 +114,14 @@ describe('fuzzed consent and management endpoints', () => {
         // Per operation; across all of them this is well over FUZZ_RUNS requests.
         Math.ceil(FUZZ_RUNS / 2),
       );
+      statuses.push(...answered);
     }
     await fuzz.host.settle();
     expect(fuzz.leaks()).toEqual([]);
-    // The runs reached the handlers: their own refusals were logged or answered, not only 401s.
-    expect(fuzz.output().length).toBeGreaterThan(0);
+    // The key let the runs through to the handlers: bodies were refused by their schemas (400)
+    // and some requests were carried out (2xx), so this is not a walk past the key check only.
+    expect(statuses.filter((status) => status === 400).length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status >= 200 && status < 300).length).toBeGreaterThan(0);
   });
 });
 
