@@ -44,7 +44,8 @@ export function calendarScenario(
     timeZone: 'UTC',
   });
 
-  function change(forced?: 'busy'): void {
+  /** One random change; answers the user whose calendar it touched. */
+  function change(forced?: 'busy'): string {
     const base = Math.ceil(host.runtime.now().getTime() / HOUR) * HOUR;
     const ids = [...model.keys()];
     const kind =
@@ -69,7 +70,9 @@ export function calendarScenario(
         end: graphTime(event.end),
       });
       model.set(created.id, event);
-    } else if (kind === 'update') {
+      return userId;
+    }
+    if (kind === 'update') {
       const id = pick(ids);
       const event = model.get(id)!;
       const shift = (1 + Math.floor(random() * 4)) * HOUR;
@@ -81,17 +84,20 @@ export function calendarScenario(
         end: graphTime(updated.end),
       });
       model.set(id, updated);
-    } else {
-      const id = pick(ids);
-      host.simulator.deleteEvent(model.get(id)!.userId, id);
-      model.delete(id);
+      return event.userId;
     }
+    const id = pick(ids);
+    const { userId } = model.get(id)!;
+    host.simulator.deleteEvent(userId, id);
+    model.delete(id);
+    return userId;
   }
 
-  /** availability-default from the model: Busy and Out of office, private ones left out. */
-  function expected(): Map<string, AbsenceShape> {
+  /** availability-default from the model: Busy and Out of office, private ones left out; `users` narrows it. */
+  function expected(users?: ReadonlySet<string>): Map<string, AbsenceShape> {
     const wanted = new Map<string, AbsenceShape>();
     for (const [id, e] of model) {
+      if (users && !users.has(e.userId)) continue;
       if (e.isPrivate || (e.showAs !== 'busy' && e.showAs !== 'oof')) continue;
       const reason = e.showAs === 'oof' ? 'out-of-office' : 'busy';
       wanted.set(
@@ -102,12 +108,12 @@ export function calendarScenario(
     return wanted;
   }
 
-  function pbxState(): Map<string, AbsenceShape> {
+  /** What the PBX sink holds; `emails` narrows it to those users. */
+  function pbxState(emails?: ReadonlySet<string>): Map<string, AbsenceShape> {
     return new Map(
-      [...host.sink!.state()].map(([id, a]): [string, AbsenceShape] => [
-        id,
-        `${a.start}|${a.end}|${a.reason.code}`,
-      ]),
+      [...host.sink!.state()]
+        .filter(([, a]) => !emails || emails.has(a.userEmail))
+        .map(([id, a]): [string, AbsenceShape] => [id, `${a.start}|${a.end}|${a.reason.code}`]),
     );
   }
 
