@@ -70,7 +70,10 @@ describe('consent takeover, replayed', () => {
     const { hops } = await walk(link, { stopAt: (url) => url.includes('/api/consent/callback') });
     const afterConsent = new URL(hops.at(-1) ?? '');
     afterConsent.searchParams.set('tenant', EVIL_TENANT);
-    const { page } = await walk(afterConsent.toString());
+    const toCode = await walk(afterConsent.toString(), { stopAt: isCodeCallback });
+    const withCode = new URL(toCode.hops.at(-1) ?? '');
+    withCode.searchParams.set('tenant', EVIL_TENANT);
+    const page = await fetchManual(withCode.toString());
     expect(page.text).toContain('data-outcome="granted"');
     expect(await integration('victim')).toMatchObject({ consentState: 'granted', tenantId: DEMO_TENANT.id });
   });
