@@ -121,6 +121,16 @@ describe('consent takeover, replayed', () => {
     expect(syncsQueued() - before).toBe(2);
   });
 
+  it('a second consent from the same tenant confirms a granted integration without provisioning it again', async () => {
+    await settle(host);
+    const before = syncsQueued();
+    const { page } = await walk(await mintLink(host, 'burst'));
+    expect(page.text).toContain('data-outcome="granted"');
+    await settle(host);
+    expect(syncsQueued()).toBe(before);
+    expect(await integration('burst')).toMatchObject({ consentState: 'granted', tenantId: DEMO_TENANT.id });
+  });
+
   it("a granted integration is not rebound by another tenant's admin", async () => {
     host.simulator.answerAdminConsent({ kind: 'grant', tenantId: EVIL_TENANT });
     try {
