@@ -35,10 +35,15 @@ export interface Integration {
   consentState: ConsentState;
   consentMode: ConsentMode;
   consentError?: string;
-  consentLink: string;
   pbxUrl: string;
   rulesVersion: number;
   ruleSet: RuleSet;
+}
+
+/** POST integrations/{id}/consent-link: a fresh link for the customer's admin. */
+export interface ConsentLink {
+  url: string;
+  expiresAt: string;
 }
 
 export interface User {

@@ -1,10 +1,14 @@
 import { callApi, integrationPath } from './api.js';
-import { type Integration, PRESETS } from './apiTypes.js';
+import { type ConsentLink, type Integration, PRESETS } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, field, fieldNamedIn, notice, select, table } from './elements.js';
 import { labelFor, t } from './labels.js';
 
-/** Integrations: the list with consent state and link, activate/deactivate, and a form to create one. */
+/**
+ * Integrations: the list with consent state, a fresh consent link on demand
+ * (links are minted by the API, expire and connect once), activate/deactivate,
+ * and a form to create one.
+ */
 export function renderIntegrations(context: ConsoleContext): HTMLElement {
   const messages = notice();
   return el(
@@ -26,20 +30,35 @@ function row(integration: Integration, context: ConsoleContext, messages: Return
   const link = el('input', {
     type: 'text',
     readonly: true,
-    value: integration.consentLink,
+    value: '',
     'aria-label': `${t('consentLink')} ${integration.name}`,
     class: 'link',
   });
   const copy = button(t('copy'), async () => {
     link.select();
     try {
-      await navigator.clipboard.writeText(integration.consentLink);
+      await navigator.clipboard.writeText(link.value);
     } catch {
       // The link is selected; the person can copy it with the keyboard.
       return;
     }
     messages.info(t('copied'));
   });
+  copy.disabled = true;
+  const mint = button(
+    t('newConsentLink'),
+    async () => {
+      const answer = await callApi<ConsentLink>('POST', integrationPath(integration.id, '/consent-link'));
+      if (!answer.ok) {
+        messages.error(answer.error);
+        return;
+      }
+      link.value = answer.body.url;
+      link.title = answer.body.expiresAt;
+      copy.disabled = false;
+    },
+    { 'aria-label': `${t('newConsentLink')} ${integration.name}` },
+  );
   const toggle = button(integration.active ? t('deactivate') : t('activate'), async () => {
     toggle.disabled = true;
     const answer = await callApi('PATCH', integrationPath(integration.id), { active: !integration.active });
@@ -61,7 +80,7 @@ function row(integration: Integration, context: ConsoleContext, messages: Return
     el('code', {}, integration.id),
     el('span', {}, integration.active ? t('yes') : t('no')),
     integration.consentError ? el('span', {}, consent, el('br'), integration.consentError) : consent,
-    el('span', { class: 'copy-row' }, link, copy),
+    el('span', { class: 'copy-row' }, mint, link, copy),
     el(
       'span',
       { class: 'actions' },

@@ -1,7 +1,8 @@
-// The admin consent link and Microsoft's redirect back. Both are anonymous
+// The admin consent link and Microsoft's redirects back. Both are anonymous
 // (the customer's admin has no key; App Service Authentication excludes
-// /api/consent and /api/consent/*): the link only redirects, and the callback
-// believes nothing before the signed state checks out.
+// /api/consent and /api/consent/*): a link is an operator-minted token, and
+// anything that is not a live one gets the same neutral page; the callback
+// believes nothing before it has burned a stored single-use state.
 
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { failureForLog } from '../shared/logger';
@@ -10,22 +11,18 @@ import {
   type ConsentOutcome,
   completeConsent,
   consentCallbackQuerySchema,
-  consentRedirect,
+  openConsentLink,
 } from '../shared/onboarding/consentFlow';
 import { getRuntime } from '../shared/runtime';
 import { consentPage, pageLanguage } from './http/consentPages';
 import { registerHttp } from './http/functionRegistry';
 import { invocationLogger } from './http/invocationLogger';
-import { routeIdProblem } from './http/routeIds';
 
 async function consentDeps(context: InvocationContext): Promise<ConsentDeps> {
   return (await getRuntime()).consent(invocationLogger(context));
 }
 
-function page(
-  request: HttpRequest,
-  outcome: ConsentOutcome | { kind: 'unknownIntegration' },
-): HttpResponseInit {
+function page(request: HttpRequest, outcome: Exclude<ConsentOutcome, { kind: 'signIn' }>): HttpResponseInit {
   const { status, html } = consentPage(outcome, pageLanguage(request.headers.get('accept-language')));
   return {
     status,
@@ -45,11 +42,9 @@ export async function consentLink(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const id = request.params.integrationId ?? '';
-  if (routeIdProblem(request.params)) return page(request, { kind: 'unknownIntegration' });
   try {
-    const link = await consentRedirect(id, await consentDeps(context));
-    if (link.kind === 'unknownIntegration') return page(request, link);
+    const link = await openConsentLink(request.params.token ?? '', await consentDeps(context));
+    if (link.kind === 'invalidLink') return page(request, link);
     if (link.kind === 'scopedModeUnavailable')
       return page(request, { kind: 'failed', code: 'scoped_mode_not_deployed' });
     return { status: 302, headers: { Location: link.location, 'Cache-Control': 'no-store' } };
@@ -66,7 +61,11 @@ export async function consentCallback(
   const query = consentCallbackQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
   if (!query.success) return page(request, { kind: 'invalidLink' });
   try {
-    return page(request, await completeConsent(query.data, await consentDeps(context)));
+    const outcome = await completeConsent(query.data, await consentDeps(context));
+    if (outcome.kind === 'signIn') {
+      return { status: 302, headers: { Location: outcome.location, 'Cache-Control': 'no-store' } };
+    }
+    return page(request, outcome);
   } catch (error) {
     invocationLogger(context).error('consent callback failed', failureForLog(error));
     return page(request, { kind: 'failed', code: 'service_error' });
@@ -84,6 +83,6 @@ registerHttp('consentCallback', {
 registerHttp('consentLink', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'consent/{integrationId}',
+  route: 'consent/{token}',
   handler: consentLink,
 });

@@ -1,4 +1,5 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
+import { createConsentLink, unbindIntegration } from '../shared/management/consentLinks';
 import { explainEvent } from '../shared/management/explainEvent';
 import {
   createIntegration,
@@ -11,6 +12,7 @@ import { listIntegrations, readIntegration } from '../shared/management/integrat
 import {
   createIntegrationSchema,
   explainSchema,
+  unbindSchema,
   updateIntegrationSchema,
 } from '../shared/management/managementSchemas';
 import { ruleChoiceSchema } from '../shared/management/ruleChoice';
@@ -19,7 +21,7 @@ import { byMethod, managementDeps, param, readBody } from './http/managementRout
 import { ROUTE } from './http/managementRoutes';
 import { outcomeResponse } from './http/outcomeResponse';
 
-/** Integrations: list, create, read, change, delete; rules; resync; explain. Function keys required. */
+/** Integrations: list, create, read, change, delete; rules; resync; explain; consent links and unbinding. Function keys required. */
 async function getIntegrations(_request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
   return { status: 200, jsonBody: await listIntegrations(deps) };
@@ -70,6 +72,18 @@ async function explain(request: HttpRequest, context: InvocationContext) {
   return outcomeResponse(await explainEvent(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
+async function postConsentLink(request: HttpRequest, context: InvocationContext) {
+  const deps = (await managementDeps(context)).admin;
+  return outcomeResponse(await createConsentLink(param(request, 'id') ?? '', deps), 201);
+}
+
+async function postUnbind(request: HttpRequest, context: InvocationContext) {
+  const body = await readBody(request, unbindSchema);
+  if (!body.ok) return body.response;
+  const deps = (await managementDeps(context)).admin;
+  return outcomeResponse(await unbindIntegration(param(request, 'id') ?? '', body.value.reason, deps), 200);
+}
+
 registerHttp('manageIntegrations', {
   methods: ['GET', 'POST'],
   authLevel: 'function',
@@ -103,4 +117,18 @@ registerHttp('manageExplain', {
   authLevel: 'function',
   route: ROUTE.explain,
   handler: byMethod({ POST: explain }),
+});
+
+registerHttp('manageConsentLink', {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: ROUTE.consentLink,
+  handler: byMethod({ POST: postConsentLink }),
+});
+
+registerHttp('manageUnbind', {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: ROUTE.unbind,
+  handler: byMethod({ POST: postUnbind }),
 });

@@ -8,6 +8,7 @@ import type { RotationDeps } from './delivery/pbxSecretRotation';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import { graphCalendarSource } from './graph/graphCalendarSource';
 import { createGraphClient } from './graph/graphClient';
+import { proveTenant } from './graph/tenantProof';
 import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
 import type { Logger } from './logger';
 import type { DashboardDeps } from './management/dashboard';
@@ -251,7 +252,6 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     }),
     consent: (log) => ({
       ...provisioning(log),
-      secrets,
       consent: {
         clientId: config.GRAPH_CLIENT_ID,
         ...(config.GRAPH_SCOPED_CLIENT_ID ? { scopedClientId: config.GRAPH_SCOPED_CLIENT_ID } : {}),
@@ -259,6 +259,17 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
         callbackUrl: urls.consentCallback,
         linkMinutes: config.CONSENT_LINK_MINUTES,
       },
+      proveTenant: (answer) =>
+        proveTenant(answer, {
+          authorityHost: config.CONSENT_AUTHORITY_HOST,
+          callbackUrl: urls.consentCallback,
+          clientSecretFor: (clientId) =>
+            clientId === config.GRAPH_CLIENT_ID
+              ? config.GRAPH_CLIENT_SECRET
+              : clientId === config.GRAPH_SCOPED_CLIENT_ID
+                ? config.GRAPH_SCOPED_CLIENT_SECRET
+                : undefined,
+        }),
     }),
     management: (log) => ({
       admin: admin(log),

@@ -1,10 +1,12 @@
 // Entra ID's v2.0 admin consent endpoint (`/{tenant}/v2.0/adminconsent`),
 // minus the sign-in page: the answer the "admin" gives is set beforehand,
 // and the browser is sent straight back to the redirect URI with Microsoft's
-// parameters, as after a real consent screen.
+// parameters, as after a real consent screen. The "admin" stays signed in,
+// so the OpenID Connect sign-in that follows (signIn.ts) is theirs.
 
 import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
+import type { SignInAnswer } from './signIn';
 
 export type AdminConsentAnswer =
   | { kind: 'grant'; tenantId: string }
@@ -13,6 +15,8 @@ export type AdminConsentAnswer =
 export interface AdminConsent {
   answerWith(answer: AdminConsentAnswer): void;
   handle(request: SimRequest): SimResponse;
+  /** The same browser then signs in: as the admin who granted, or with the same error. */
+  signInAnswer(): SignInAnswer | undefined;
 }
 
 export function createAdminConsent(directory: Directory): AdminConsent {
@@ -20,6 +24,10 @@ export function createAdminConsent(directory: Directory): AdminConsent {
   return {
     answerWith(next) {
       answer = next;
+    },
+    signInAnswer() {
+      if (!answer) return undefined;
+      return answer.kind === 'grant' ? { kind: 'signIn', tenantId: answer.tenantId } : answer;
     },
     handle(request) {
       if (request.method !== 'GET') return graphError(405, 'BadRequest', 'Use GET.');

@@ -14,6 +14,7 @@ import { startHttpServer } from './httpServer';
 import { createNotificationSender, type NotificationDelivery } from './notificationSender';
 import { createPipeline } from './pipeline';
 import { createRequestLog, type RequestLog } from './requestLog';
+import { createSignIn } from './signIn';
 import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptionStore';
 
 export type {
@@ -62,8 +63,11 @@ export interface GraphSimulator {
   /**
    * What the admin does on the consent screen behind `${authorityHost}/{tenant}/v2.0/adminconsent`:
    * grant for a tenant (which also sets its consent), or an error Microsoft redirects back with.
+   * The OpenID Connect sign-in that follows (`/{tenant}/oauth2/v2.0/authorize`) signs in that admin.
    */
   answerAdminConsent(answer: AdminConsentAnswer): void;
+  /** An ID token signed with the simulator's key (served at `${authorityHost}/common/discovery/v2.0/keys`). */
+  signIdToken(claims: Record<string, unknown>): string;
   addUser(tenantId: string, u: SimUserInput): void;
   /** Creates or replaces a security group with these direct members (user ids). */
   setGroup(tenantId: string, group: { id: string; displayName?: string; memberIds: string[] }): void;
@@ -108,6 +112,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const directory = createDirectory();
   const tokens = createAccessTokens(directory);
   const adminConsent = createAdminConsent(directory);
+  let serverUrl = '';
+  const signIn = createSignIn(directory, () => serverUrl);
   const store = createEventStore(now);
   const delta = createCalendarViewDelta(store);
   const injector = createFaultInjector((userId) => delta.expireTokens(userId));
@@ -128,6 +134,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     directory,
     tokens,
     adminConsent,
+    signIn,
     faults: injector,
     route: createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups }),
     graphBaseUrl: () => graphBaseUrl,
@@ -135,6 +142,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   });
   const server = await startHttpServer(options.port ?? 0, respond);
   graphBaseUrl = `${server.url}/v1.0`;
+  serverUrl = server.url;
 
   const userIdOf = (idOrUpn: string) => {
     const user = directory.findUser(idOrUpn);
@@ -150,6 +158,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     addTenant: (t) => directory.addTenant(t),
     setConsent: (tenantId, granted) => directory.setConsent(tenantId, granted),
     answerAdminConsent: (answer) => adminConsent.answerWith(answer),
+    signIdToken: (claims) => signIn.signIdToken(claims),
     addUser(tenantId, u) {
       directory.addUser(tenantId, u);
     },

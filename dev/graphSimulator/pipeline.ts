@@ -1,5 +1,5 @@
 // What happens to every request, whether it came over HTTP or inside a
-// `$batch`: token endpoint, or Graph (auth, then faults, then the route),
+// `$batch`: token endpoint, admin consent and sign-in, or Graph (auth, then faults, then the route),
 // then the log.
 
 import type { AccessTokens } from './accessTokens';
@@ -10,11 +10,13 @@ import { graphError, type SimRequest, type SimResponse } from './exchange';
 import type { FaultInjector } from './faults';
 import type { createGraphRouter } from './graphRoutes';
 import type { LoggedRequest } from './requestLog';
+import type { SignIn } from './signIn';
 
 export interface PipelineParts {
   directory: Directory;
   tokens: AccessTokens;
   adminConsent: AdminConsent;
+  signIn: SignIn;
   faults: FaultInjector;
   route: ReturnType<typeof createGraphRouter>;
   graphBaseUrl: () => string;
@@ -25,6 +27,8 @@ const target = (request: SimRequest) => `${request.path}${request.rawQuery ? `?$
 
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/i;
 const ADMIN_CONSENT_PATH = /^\/[^/]+\/v2\.0\/adminconsent$/i;
+const AUTHORIZE_PATH = /^\/[^/]+\/oauth2\/v2\.0\/authorize$/i;
+const KEYS_PATH = /^\/[^/]+\/discovery\/v2\.0\/keys$/i;
 const GRAPH_PREFIX = '/v1.0';
 
 export function createPipeline(parts: PipelineParts) {
@@ -32,9 +36,16 @@ export function createPipeline(parts: PipelineParts) {
     const tokenPath = TOKEN_PATH.exec(request.path);
     if (tokenPath?.[1] && !inBatch) {
       if (request.method !== 'POST') return graphError(405, 'BadRequest', 'Use POST.');
+      if (new URLSearchParams(request.bodyText).get('grant_type') === 'authorization_code') {
+        return parts.signIn.redeem(request);
+      }
       return parts.tokens.handleTokenRequest(decodeURIComponent(tokenPath[1]), request);
     }
     if (ADMIN_CONSENT_PATH.test(request.path) && !inBatch) return parts.adminConsent.handle(request);
+    if (AUTHORIZE_PATH.test(request.path) && !inBatch) {
+      return parts.signIn.authorize(request, parts.adminConsent.signInAnswer());
+    }
+    if (KEYS_PATH.test(request.path) && !inBatch) return parts.signIn.keys();
     if (!request.path.toLowerCase().startsWith(`${GRAPH_PREFIX}/`)) {
       return graphError(404, 'NotFound', `No such endpoint: ${request.path}`);
     }

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
     ...(process.env.DEMO_PBX_URL ? { pbxUrl: process.env.DEMO_PBX_URL } : {}),
     ...(process.env.DEMO_PBX_SECRET ? { pbxSecret: process.env.DEMO_PBX_SECRET } : {}),
   });
+  // The simulator's demo admin accepts every consent and signs in as the demo tenant's admin.
+  host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
   const alice = DEMO_USERS[0];
   const sim = host.simulator.url;
   console.log(`
@@ -36,7 +38,12 @@ Try it: get a token for the demo tenant, then book a Busy hour for ${alice.mail}
     "start":{"dateTime":"'$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00)'","timeZone":"UTC"},
     "end":{"dateTime":"'$(date -u -d '+2 hour' +%Y-%m-%dT%H:00:00)'","timeZone":"UTC"}}'
 
-Within a few seconds the sink prints a verified absence.upserted for alice. Ctrl-C stops everything.
+Within a few seconds the sink prints a verified absence.upserted for alice.
+
+Consent: create an integration in the console, then press "New link" on its row (or
+POST ${host.url}/api/manage/integrations/{id}/consent-link with the key) and open the
+link in a browser: the simulator's demo admin of tenant ${DEMO_TENANT.id} consents and
+signs in, and the page says "Connected". Ctrl-C stops everything.
 `);
   let stopping = false;
   const stop = async () => {

@@ -1,4 +1,4 @@
-// Azure Functions route templates (`consent/{integrationId}`, `admin/users/{id?}`)
+// Azure Functions route templates (`consent/{token}`, `admin/users/{id?}`)
 // matched against a path below /api, the way the Functions host does it.
 
 export interface RouteMatch {

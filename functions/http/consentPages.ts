@@ -1,7 +1,9 @@
+// The pages the admin's browser ends on after a consent link, in English and Swedish.
+
 import type { ConsentOutcome } from '../../shared/onboarding/consentFlow';
 
 /** Every page the consent link can end on. */
-export type ConsentPageKind = ConsentOutcome['kind'] | 'unknownIntegration';
+export type ConsentPageKind = Exclude<ConsentOutcome['kind'], 'signIn'>;
 export type Language = 'en' | 'sv';
 
 interface PageText {
@@ -51,13 +53,9 @@ const TEXTS: Record<Language, Record<ConsentPageKind, PageText>> = {
     invalidLink: {
       title: 'The link is not valid',
       body: [
-        'This page was reached with a link that was changed or is incomplete, so nothing was done.',
-        'Open the link exactly as your phone system provider sent it.',
+        'This link is incomplete, has expired or has already been used, so nothing was done.',
+        'Ask your phone system provider for a new link.',
       ],
-    },
-    unknownIntegration: {
-      title: 'Unknown connection',
-      body: ['This link does not name a connection we know. Ask your phone system provider for a new link.'],
     },
     failed: {
       title: 'Microsoft reported an error',
@@ -107,13 +105,9 @@ const TEXTS: Record<Language, Record<ConsentPageKind, PageText>> = {
     invalidLink: {
       title: 'Länken är inte giltig',
       body: [
-        'Sidan nåddes med en länk som har ändrats eller är ofullständig, så ingenting gjordes.',
-        'Öppna länken exakt som er telefonileverantör skickade den.',
+        'Länken är ofullständig, har gått ut eller har redan använts, så ingenting gjordes.',
+        'Be er telefonileverantör om en ny länk.',
       ],
-    },
-    unknownIntegration: {
-      title: 'Okänd anslutning',
-      body: ['Länken pekar inte på någon anslutning vi känner till. Be er telefonileverantör om en ny länk.'],
     },
     failed: {
       title: 'Microsoft rapporterade ett fel',
@@ -148,7 +142,7 @@ export function pageLanguage(acceptLanguage: string | null | undefined): Languag
 }
 
 export function consentPage(
-  outcome: ConsentOutcome | { kind: 'unknownIntegration' },
+  outcome: Exclude<ConsentOutcome, { kind: 'signIn' }>,
   language: Language,
 ): { status: number; html: string } {
   const text = TEXTS[language][outcome.kind];
@@ -185,8 +179,6 @@ function statusOf(kind: ConsentPageKind): number {
     case 'expiredLink':
     case 'invalidLink':
       return 400;
-    case 'unknownIntegration':
-      return 404;
     case 'failed':
       return 502;
   }

@@ -13,6 +13,7 @@ import {
   createIntegrationSchema,
   explainSchema,
   rulesInputSchema,
+  unbindSchema,
   updateIntegrationSchema,
   userTriggersBodySchema,
 } from '../../shared/management/managementSchemas';
@@ -38,6 +39,8 @@ export const ROUTE = {
   rules: `${MANAGE}/integrations/{id}/rules`,
   resync: `${MANAGE}/integrations/{id}/resync`,
   explain: `${MANAGE}/integrations/{id}/explain`,
+  consentLink: `${MANAGE}/integrations/{id}/consent-link`,
+  unbind: `${MANAGE}/integrations/{id}/unbind`,
   dashboard: `${MANAGE}/integrations/{id}/dashboard`,
   users: `${MANAGE}/integrations/{id}/users`,
   user: `${MANAGE}/integrations/{id}/users/{userId}`,
@@ -77,7 +80,7 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
   {
     method: 'GET',
     route: ROUTE.integration,
-    summary: 'One integration with its consent link',
+    summary: 'One integration',
     responses: { ...withId, 200: 'the integration' },
   },
   {
@@ -113,6 +116,25 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     summary: 'Dry run: what the rules make of one Graph event (nothing stored or sent)',
     body: explainSchema,
     responses: { ...withId, 200: 'the evaluation', 400: 'malformed body or event' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.consentLink,
+    summary:
+      'Mint a consent link for the customer\u2019s Microsoft 365 admin (unguessable, expires, connects once)',
+    responses: { ...withId, 201: 'the link and when it expires' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.unbind,
+    summary: 'Undo the tenant binding (logged with the reason); the integration waits for a new consent',
+    body: unbindSchema,
+    responses: {
+      ...withId,
+      200: 'the integration',
+      400: 'malformed body',
+      409: 'the integration kept changing',
+    },
   },
   {
     method: 'GET',

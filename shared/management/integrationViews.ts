@@ -17,8 +17,6 @@ export interface IntegrationView {
   consentedAt?: string;
   consentError?: string;
   consentRequiredSince?: string;
-  /** Send this to the customer's Microsoft 365 admin. */
-  consentLink: string;
   followGroupId?: string;
   pbxUrl: string;
   rulesVersion: number;
@@ -28,8 +26,8 @@ export interface IntegrationView {
   updatedAt: string;
 }
 
-export function integrationView(record: IntegrationRecord, publicBaseUrl: string): IntegrationView {
-  const base = publicBaseUrl.replace(/\/+$/, '');
+// The base URL is no longer needed (consent links are minted, not derived); callers still pass it.
+export function integrationView(record: IntegrationRecord, _publicBaseUrl: string): IntegrationView {
   return {
     id: record.id,
     name: record.name,
@@ -40,7 +38,6 @@ export function integrationView(record: IntegrationRecord, publicBaseUrl: string
     ...(record.consentedAt ? { consentedAt: record.consentedAt } : {}),
     ...(record.consentError ? { consentError: record.consentError } : {}),
     ...(record.consentRequiredSince ? { consentRequiredSince: record.consentRequiredSince } : {}),
-    consentLink: `${base}/api/consent/${encodeURIComponent(record.id)}`,
     ...(record.followGroupId ? { followGroupId: record.followGroupId } : {}),
     pbxUrl: record.pbxUrl,
     rulesVersion: record.rulesVersion,

@@ -58,6 +58,9 @@ export const addUserSchema = z.object({ email: emailSchema }).strict();
 /** A user's own trigger phrases, on top of the integration's; they never override the admin's. */
 export const userTriggersBodySchema = z.object({ triggers: userTriggersSchema }).strict();
 
+/** Why the operator undoes a tenant binding; it goes to the log. */
+export const unbindSchema = z.object({ reason: z.string().trim().min(3).max(500) }).strict();
+
 export const explainSchema = z
   .object({
     /** A Graph event as Graph returns it. Never stored, never logged. */

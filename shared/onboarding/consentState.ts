@@ -1,71 +1,39 @@
-// The `state` of an admin consent link: which integration, until when, and a
-// nonce, HMAC-signed so the callback can trust it without a session. The
-// callback is public (Microsoft redirects the admin's browser to it), so a
-// forged or replayed-too-late state must be refused.
+// Consent link tokens and the `state` handed to Microsoft.
+//
+// A link token is 256 random bits an operator mints and sends to the
+// customer's admin; only its SHA-256 is stored (the link's id), so neither
+// the table nor a log line holds a usable link. The state names the link and
+// carries a fresh nonce that is stored on the link's row and burned by the
+// first callback that presents it: a state cannot be had without a link,
+// cannot be replayed, and is worth nothing once used or expired.
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
-import { INTEGRATION_ID_MAX_LENGTH } from '../domain/identifiers';
-import type { SecretStore } from '../secrets/secretStore';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type StateCheck =
-  | { kind: 'valid'; integrationId: string }
-  | { kind: 'expired'; integrationId: string }
-  | { kind: 'invalid' };
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-const STATE_SECRET_NAME = 'consent-state-key';
-const DOMAIN = 'pbx-calendar-sync/consent-state/v1';
-
-const payloadSchema = z
-  .object({
-    i: z.string().min(1).max(INTEGRATION_ID_MAX_LENGTH),
-    e: z.number().int().positive(),
-    n: z.string().min(8).max(64),
-  })
-  .strict();
-
-export function signConsentState(integrationId: string, expiresAt: Date, key: Buffer): string {
-  const payload = Buffer.from(
-    JSON.stringify({
-      i: integrationId,
-      e: Math.floor(expiresAt.getTime() / 1000),
-      n: randomBytes(12).toString('base64url'),
-    }),
-  ).toString('base64url');
-  return `${payload}.${mac(payload, key)}`;
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
 }
 
-export function verifyConsentState(state: string, key: Buffer, now: Date): StateCheck {
-  const [payload, signature, extra] = state.split('.');
-  if (!payload || !signature || extra !== undefined) return { kind: 'invalid' };
-  const expected = Buffer.from(mac(payload, key));
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { kind: 'invalid' };
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return { kind: 'invalid' };
-  }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) return { kind: 'invalid' };
-  if (parsed.data.e * 1000 <= now.getTime()) return { kind: 'expired', integrationId: parsed.data.i };
-  return { kind: 'valid', integrationId: parsed.data.i };
+/** The stored id of the link behind a token; undefined when it cannot be a token at all. */
+export function linkIdOf(token: string): string | undefined {
+  if (!TOKEN.test(token)) return undefined;
+  return createHash('sha256').update(token).digest('base64url');
 }
 
-function mac(payload: string, key: Buffer): string {
-  return createHmac('sha256', key).update(`${DOMAIN}.${payload}`).digest('base64url');
+export function consentStateOf(linkId: string, nonce: string): string {
+  return `${linkId}.${nonce}`;
 }
 
-/**
- * The signing key lives in the secret store, created on first use. Two
- * instances racing the first use may each write one; the loser's links then
- * fail as "invalid" and the admin simply opens the link again.
- */
-export async function consentStateKey(secrets: SecretStore): Promise<Buffer> {
-  const stored = await secrets.get(STATE_SECRET_NAME);
-  if (stored) return Buffer.from(stored, 'base64');
-  const fresh = randomBytes(32).toString('base64');
-  await secrets.set(STATE_SECRET_NAME, fresh);
-  return Buffer.from(fresh, 'base64');
+export function parseConsentState(state: string): { linkId: string; nonce: string } | undefined {
+  const [linkId, nonce, extra] = state.split('.');
+  if (!linkId || !nonce || extra !== undefined || !TOKEN.test(linkId) || !TOKEN.test(nonce)) return undefined;
+  return { linkId, nonce };
+}
+
+/** Constant time, so the callback is no oracle for the stored nonce. */
+export function sameNonce(given: string, stored: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -8,8 +8,14 @@
 // with 412 Precondition Failed when the row changed since its ETag was read
 // (https://learn.microsoft.com/rest/api/storageservices/update-entity2); the
 // repositories turn that (and 404, the row deleted meanwhile) into ConcurrencyError.
-import { ConcurrencyError, type IntegrationRecord, type UserRecord, type Versioned } from './records';
-import type { IntegrationRepository, UserRepository } from './repositories';
+import {
+  ConcurrencyError,
+  type ConsentLinkRecord,
+  type IntegrationRecord,
+  type UserRecord,
+  type Versioned,
+} from './records';
+import type { ConsentLinkRepository, IntegrationRepository, UserRepository } from './repositories';
 
 export type UpdateOutcome<T> =
   | { kind: 'updated'; value: T; etag: string }
@@ -78,6 +84,16 @@ export function integrationRow(
   return {
     read: () => integrations.get(id),
     write: (next, etag) => integrations.update(next, etag),
+  };
+}
+
+export function consentLinkRow(
+  links: Pick<ConsentLinkRepository, 'get' | 'update'>,
+  linkId: string,
+): StoredRow<ConsentLinkRecord> {
+  return {
+    read: () => links.get(linkId),
+    write: (next, etag) => links.update(next, etag),
   };
 }
 

@@ -51,6 +51,33 @@ export interface IntegrationRecord {
   updatedAt: string;
 }
 
+/**
+ * One consent link an operator minted. The row key is a hash of the link's
+ * token, so the table never holds a usable link. `flow` is the one state
+ * handed to Microsoft at a time: its nonce is burned when the callback uses it.
+ */
+export interface ConsentLinkRecord {
+  linkId: string;
+  integrationId: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Set once the link connected its integration; a used link opens nothing. */
+  usedAt?: string;
+  flow?: ConsentFlowStep;
+}
+
+export interface ConsentFlowStep {
+  /** `consent`: waiting for the admin consent redirect; `signIn`: for the OpenID Connect sign-in. */
+  step: 'consent' | 'signIn';
+  /** The state's secret part, compared in constant time and removed on first use. */
+  nonce: string;
+  /** The OpenID Connect nonce the ID token must carry (sign-in step only). */
+  oidcNonce?: string;
+  /** Which app the admin consents to, so the sign-in and the code exchange use the same one. */
+  clientId: string;
+  expiresAt: string;
+}
+
 export type PbxEndpointState = { state: 'active' } | { state: 'disabled'; reason: string; since: string };
 
 export type UserSyncStatus = 'neverSynced' | 'ok' | 'error';

@@ -1,5 +1,6 @@
 import type {
   AbsenceRecord,
+  ConsentLinkRecord,
   DeliveryLogRecord,
   IntegrationRecord,
   SubscriptionRecord,
@@ -60,10 +61,19 @@ export interface DeliveryLogRepository {
   deleteDeliveredBefore(before: string): Promise<number>;
 }
 
+export interface ConsentLinkRepository {
+  get(linkId: string): Promise<Versioned<ConsentLinkRecord> | undefined>;
+  /** Fails with ConcurrencyError when the row already exists. */
+  create(record: ConsentLinkRecord): Promise<string>;
+  /** As IntegrationRepository.update: conditional with an etag, resolves with the new one. */
+  update(record: ConsentLinkRecord, etag?: string): Promise<string>;
+}
+
 export interface Repositories {
   integrations: IntegrationRepository;
   users: UserRepository;
   subscriptions: SubscriptionRepository;
   absences: AbsenceRepository;
   deliveries: DeliveryLogRepository;
+  consentLinks: ConsentLinkRepository;
 }

@@ -13,7 +13,14 @@ export interface TableConnection {
   allowInsecureConnection?: boolean;
 }
 
-export const TABLE_NAMES = ['Integrations', 'Users', 'Subscriptions', 'Absences', 'Deliveries'] as const;
+export const TABLE_NAMES = [
+  'Integrations',
+  'Users',
+  'Subscriptions',
+  'Absences',
+  'Deliveries',
+  'ConsentLinks',
+] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 export type TableClients = Record<TableName, TableClient>;
 

@@ -6,6 +6,7 @@ import {
   absenceToEntity,
   canonicalUtc,
 } from './absenceEntity';
+import { consentLinkFromEntity, consentLinkKey, consentLinkToEntity } from './consentLinkEntity';
 import {
   DELIVERY_SUMMARY_COLUMNS,
   deliveryFromEntity,
@@ -21,6 +22,7 @@ import {
 import { ConcurrencyError } from './records';
 import type {
   AbsenceRepository,
+  ConsentLinkRepository,
   DeliveryLogRepository,
   IntegrationRepository,
   Repositories,
@@ -160,6 +162,18 @@ function integrationRepository(table: TableClient): IntegrationRepository {
       const key = integrationKey(id);
       await ignoringNotFound(() => table.deleteEntity(key.partitionKey, key.rowKey));
     },
+  };
+}
+
+function consentLinkRepository(table: TableClient): ConsentLinkRepository {
+  const what = (id: string) => `consent link ${id}`;
+  return {
+    async get(linkId) {
+      const row = await getRow(table, consentLinkKey(linkId));
+      return row && consentLinkFromEntity(row);
+    },
+    create: (record) => insertRow(table, consentLinkToEntity(record), what(record.linkId)),
+    update: (record, etag) => replaceRow(table, consentLinkToEntity(record), what(record.linkId), etag),
   };
 }
 
@@ -313,5 +327,6 @@ export async function createTableRepositories(connection: TableConnection): Prom
     subscriptions: subscriptionRepository(tables.Subscriptions),
     absences: absenceRepository(tables.Absences),
     deliveries: deliveryLogRepository(tables.Deliveries),
+    consentLinks: consentLinkRepository(tables.ConsentLinks),
   };
 }

@@ -6,6 +6,7 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { replaceSubscription } from '../../shared/subscriptions/subscriptionKeeper';
+import { isCodeCallback, mintLink, walk } from '../consent/consentWalk';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 import { type Answer, fetchManual, managementClient } from './managementClient';
 
@@ -112,10 +113,10 @@ describe('concurrent changes of one stored row', () => {
       body: { id, name: 'Consenting', pbxUrl: 'https://pbx.example/hooks', users: [ALICE.mail] },
     });
     expect(created.status).toBe(201);
-    const { consentLink } = (created.json as { integration: { consentLink: string } }).integration;
-    const toMicrosoft = (await fetchManual(consentLink)).location ?? '';
     host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
-    const callback = (await fetchManual(toMicrosoft)).location ?? '';
+    // Up to the callback that carries the sign-in's code: the one that records the consent.
+    const { hops } = await walk(await mintLink(host, id), { stopAt: isCodeCallback });
+    const callback = hops.at(-1) ?? '';
     expect(callback).toContain('/api/consent/callback');
 
     // The operator's rename lands between the callback's read and its write, once for recording the
@@ -158,14 +159,16 @@ describe('concurrent changes of one stored row', () => {
     const created = await manage('POST', 'manage/integrations', {
       body: { id, name: 'Declining', pbxUrl: 'https://pbx.example/hooks' },
     });
-    const { consentLink } = (created.json as { integration: { consentLink: string } }).integration;
-    const toMicrosoft = (await fetchManual(consentLink)).location ?? '';
+    expect(created.status).toBe(201);
     host.simulator.answerAdminConsent({
       kind: 'error',
       error: 'access_denied',
       description: 'AADSTS65004: User declined to consent to access the app.',
     });
-    const callback = (await fetchManual(toMicrosoft)).location ?? '';
+    const { hops } = await walk(await mintLink(host, id), {
+      stopAt: (url) => url.includes('/api/consent/callback'),
+    });
+    const callback = hops.at(-1) ?? '';
 
     const integrations = host.runtime.repos.integrations;
     const update = integrations.update;

@@ -1,6 +1,7 @@
 import { DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { fetchManual, managementClient } from '../admin/managementClient';
 import { useTestHost } from '../support/localHostHarness';
+import { walk as follow, mintLink } from './consentWalk';
 
 /** Each way the consent can fail ends on its own page, in English and Swedish by Accept-Language. */
 describe('admin consent errors', () => {
@@ -22,12 +23,9 @@ describe('admin consent errors', () => {
     }
   });
 
-  /** Link → Microsoft (answering as told) → callback, in the given language. */
+  /** A fresh link → Microsoft (answering as told) → callback (→ sign-in → callback), in the given language. */
   async function walk(integrationId: string, language: string) {
-    const link = await fetchManual(`${host.url}/api/consent/${integrationId}`);
-    const back = await fetchManual(link.location ?? '');
-    expect(back.status).toBe(302);
-    return fetchManual(back.location ?? '', { 'accept-language': language });
+    return (await follow(await mintLink(host, integrationId), { language })).page;
   }
 
   const microsoftErrors = [
@@ -88,15 +86,18 @@ describe('admin consent errors', () => {
     });
   });
 
-  it('an expired link is refused with its page (en and sv)', async () => {
+  it('a state that outlived its minutes is refused with its page (en and sv)', async () => {
     host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
-    const link = await fetchManual(`${host.url}/api/consent/acme`);
-    const back = await fetchManual(link.location ?? '');
-    host.simulator.clock.advance((host.runtime.config.CONSENT_LINK_MINUTES + 1) * 60_000);
-    const en = await fetchManual(back.location ?? '', { 'accept-language': 'en' });
+    const lateCallback = async (language: string) => {
+      const link = await fetchManual(await mintLink(host, 'acme'));
+      const back = await fetchManual(link.location ?? '');
+      host.simulator.clock.advance((host.runtime.config.CONSENT_LINK_MINUTES + 1) * 60_000);
+      return fetchManual(back.location ?? '', { 'accept-language': language });
+    };
+    const en = await lateCallback('en');
     expect(en.status).toBe(400);
     expect(en.text).toContain('The link has expired');
-    const sv = await fetchManual(back.location ?? '', { 'accept-language': 'sv' });
+    const sv = await lateCallback('sv');
     expect(sv.text).toContain('Länken har gått ut');
     expect((await host.runtime.repos.integrations.get('acme'))?.value.consentState).toBe('pending');
   });

@@ -1,12 +1,14 @@
 // The admin consent flow over HTTP against the local host: the operator
-// creates an integration, the customer's admin follows the link to
-// Microsoft (the simulator) and back, and the integration's mailboxes are
-// subscribed and synced to the PBX.
+// creates an integration and mints a consent link, the customer's admin
+// follows it to Microsoft (the simulator), consents, signs in, and comes
+// back; the tenant the signed ID token names is bound, and the
+// integration's mailboxes are subscribed and synced to the PBX.
 
 import { DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import { type PbxSink, startPbxSink } from '../../dev/pbxSink';
 import { fetchManual, managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
+import { mintLink, walk } from './consentWalk';
 
 describe('admin consent by link', () => {
   const host = useTestHost();
@@ -18,7 +20,7 @@ describe('admin consent by link', () => {
     await sink?.stop();
   });
 
-  it('link → Microsoft → callback connects the integration, subscribes its users and feeds the PBX', async () => {
+  it('link → consent → sign-in → callback connects the integration, subscribes its users and feeds the PBX', async () => {
     const slot = hourFromNow(5);
     const graph = await graphAs(host);
     await graph.call('POST', `/users/${ALICE.mail}/events`, {
@@ -39,24 +41,33 @@ describe('admin consent by link', () => {
     });
     expect(created.status).toBe(201);
     const { integration, pbxSecret } = created.json as {
-      integration: { consentState: string; consentLink: string; pendingUsers: unknown[] };
+      integration: { consentState: string; pendingUsers: unknown[] };
       pbxSecret: string;
     };
     expect(integration.consentState).toBe('pending');
     expect(integration.pendingUsers).toHaveLength(2);
     expect(pbxSecret).toMatch(/^whsec_/);
-    // Write-only: the secret is never shown again.
+    // Write-only: the secret is never shown again; nor is any consent link.
     const again = await manage('GET', 'manage/integrations/acme');
     expect(again.text).not.toContain(pbxSecret);
     expect(again.text).not.toContain('pbxSecretName');
+    expect(again.text).not.toContain('/api/consent/');
 
     sink = await startPbxSink({ secret: pbxSecret });
     expect((await manage('PATCH', 'manage/integrations/acme', { body: { pbxUrl: sink.url } })).status).toBe(
       200,
     );
 
+    // 0. The operator mints a link: an unguessable token that expires.
+    const minted = await manage('POST', 'manage/integrations/acme/consent-link');
+    expect(minted.status).toBe(201);
+    const { url, expiresAt } = minted.json as { url: string; expiresAt: string };
+    expect(url).toMatch(new RegExp(`^${host.url}/api/consent/[\\w-]{43}$`));
+    expect(url).not.toContain('acme');
+    expect(Date.parse(expiresAt)).toBeGreaterThan(host.simulator.clock.now().getTime());
+
     // 1. The link sends the admin to Microsoft's adminconsent endpoint with the right parameters.
-    const link = await fetchManual(integration.consentLink);
+    const link = await fetchManual(url);
     expect(link.status).toBe(302);
     const toMicrosoft = new URL(link.location ?? '');
     expect(`${toMicrosoft.origin}${toMicrosoft.pathname}`).toBe(
@@ -65,7 +76,7 @@ describe('admin consent by link', () => {
     expect(toMicrosoft.searchParams.get('client_id')).toBe(DEMO_TENANT.clientId);
     expect(toMicrosoft.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
     expect(toMicrosoft.searchParams.get('redirect_uri')).toBe(`${host.url}/api/consent/callback`);
-    expect(toMicrosoft.searchParams.get('state')).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(toMicrosoft.searchParams.get('state')).toMatch(/^[\w-]{43}\.[\w-]{43}$/);
 
     // 2. The admin accepts; Microsoft sends the browser back with its success parameters.
     host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
@@ -73,10 +84,26 @@ describe('admin consent by link', () => {
     expect(back.status).toBe(302);
     const callback = new URL(back.location ?? '');
     expect(callback.searchParams.get('admin_consent')).toBe('True');
-    expect(callback.searchParams.get('tenant')).toBe(DEMO_TENANT.id);
 
-    // 3. The callback connects the integration and says so in plain words.
-    const done = await fetchManual(callback.toString(), { 'accept-language': 'en-GB,en;q=0.9' });
+    // 3. The callback believes none of that: it sends the admin on to sign in (OpenID Connect, code flow).
+    const toSignIn = await fetchManual(callback.toString());
+    expect(toSignIn.status).toBe(302);
+    const signIn = new URL(toSignIn.location ?? '');
+    expect(`${signIn.origin}${signIn.pathname}`).toBe(
+      `${host.simulator.authorityHost}/organizations/oauth2/v2.0/authorize`,
+    );
+    expect(Object.fromEntries(signIn.searchParams)).toMatchObject({
+      client_id: DEMO_TENANT.clientId,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${host.url}/api/consent/callback`,
+    });
+    expect(signIn.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
+    expect(signIn.searchParams.get('state')).not.toBe(toMicrosoft.searchParams.get('state'));
+
+    // 4. Microsoft signs the admin in and sends a code; the callback redeems it for a signed ID token.
+    const withCode = await fetchManual(signIn.toString());
+    const done = await fetchManual(withCode.location ?? '', { 'accept-language': 'en-GB,en;q=0.9' });
     expect(done.status).toBe(200);
     expect(done.text).toContain('data-outcome="granted"');
     expect(done.text).toContain('Acme AB is now connected');
@@ -86,7 +113,7 @@ describe('admin consent by link', () => {
     expect(stored?.consentedAt).toBeDefined();
     expect(stored?.pendingUsers).toBeUndefined();
 
-    // 4. Its users got subscriptions and a first sync; the PBX got Alice's absence.
+    // 5. Its users got subscriptions and a first sync; the PBX got Alice's absence.
     await settle(host);
     const users = await host.runtime.repos.users.listByIntegration('acme');
     expect(users.map((u) => u.email).sort()).toEqual([ALICE.mail, 'bob@contoso.example']);
@@ -101,16 +128,20 @@ describe('admin consent by link', () => {
       integrationId: 'acme',
       data: { user: { email: ALICE.mail }, absence: { start: slot.startIso, reason: { code: 'busy' } } },
     });
+
+    // 6. The link has done its work: opening it again shows the neutral page.
+    const used = await walk(url);
+    expect(used.page.status).toBe(400);
+    expect(used.page.text).toContain('data-outcome="invalidLink"');
   });
 
   it('refuses a tampered state without touching anything', async () => {
-    const link = await fetchManual(`${host.url}/api/consent/acme`);
+    host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
+    const link = await fetchManual(await mintLink(host, 'acme'));
     const state = new URL(link.location ?? '').searchParams.get('state') ?? '';
-    const [payload = '', mac = ''] = state.split('.');
-    const forged = Buffer.from(
-      Buffer.from(payload, 'base64url').toString('utf8').replace('"acme"', '"demo"'),
-    ).toString('base64url');
-    for (const bad of [`${forged}.${mac}`, `${payload}.${mac.slice(0, -2)}xx`, '', 'no-dot']) {
+    const [linkId = '', nonce = ''] = state.split('.');
+    const flipped = `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`;
+    for (const bad of [`${linkId}.${flipped}`, `${linkId}.`, `${linkId}.${nonce}.x`, '', 'no-dot']) {
       const page = await fetchManual(
         `${host.url}/api/consent/callback?admin_consent=True&tenant=${DEMO_TENANT.id}&state=${encodeURIComponent(bad)}`,
       );
@@ -119,9 +150,8 @@ describe('admin consent by link', () => {
     }
   });
 
-  it('an unknown integration gets a page, not a redirect', async () => {
-    const page = await fetchManual(`${host.url}/api/consent/nobody`, { 'accept-language': 'sv' });
-    expect(page.status).toBe(404);
-    expect(page.text).toContain('Okänd anslutning');
+  it('the management API refuses to mint a link for an integration that does not exist', async () => {
+    expect((await manage('POST', 'manage/integrations/nobody/consent-link')).status).toBe(404);
+    expect((await manage('POST', 'manage/integrations/acme/consent-link', { key: null })).status).toBe(401);
   });
 });

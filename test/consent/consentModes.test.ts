@@ -1,7 +1,7 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
 import { createIntegration, updateIntegration } from '../../shared/management/integrations';
-import { consentRedirect } from '../../shared/onboarding/consentFlow';
+import { mintConsentLink, openConsentLink } from '../../shared/onboarding/consentFlow';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories } from '../support/tables';
 
@@ -32,8 +32,20 @@ describe('consent modes', () => {
     publicBaseUrl: 'https://pbxsync.example',
     pbxTarget: { allowInsecureLoopback: false },
   });
-  const clientIdOf = (link: Awaited<ReturnType<typeof consentRedirect>>) =>
-    link.kind === 'redirect' ? new URL(link.location).searchParams.get('client_id') : link.kind;
+  /** Mints a link for the integration and opens it: which app does it ask the admin to consent to? */
+  const clientIdOf = async (
+    integrationId: string,
+    settings: typeof consent | Omit<typeof consent, 'scopedClientId'>,
+  ) => {
+    const minted = await mintConsentLink(integrationId, {
+      repos,
+      now,
+      publicBaseUrl: 'https://pbxsync.example',
+    });
+    const token = minted?.url.split('/').at(-1) ?? '';
+    const link = await openConsentLink(token, { repos, now, consent: settings });
+    return link.kind === 'redirect' ? new URL(link.location).searchParams.get('client_id') : link.kind;
+  };
 
   beforeAll(async () => {
     repos = await createTestRepositories();
@@ -50,14 +62,10 @@ describe('consent modes', () => {
   });
 
   it('links each integration to the app of its mode', async () => {
-    expect(clientIdOf(await consentRedirect('wide', { repos, secrets, now, consent }))).toBe(
-      'tenant-wide-app',
-    );
-    expect(clientIdOf(await consentRedirect('narrow', { repos, secrets, now, consent }))).toBe('scoped-app');
+    expect(await clientIdOf('wide', consent)).toBe('tenant-wide-app');
+    expect(await clientIdOf('narrow', consent)).toBe('scoped-app');
     const { scopedClientId: _, ...withoutScoped } = consent;
-    expect(clientIdOf(await consentRedirect('narrow', { repos, secrets, now, consent: withoutScoped }))).toBe(
-      'scopedModeUnavailable',
-    );
+    expect(await clientIdOf('narrow', withoutScoped)).toBe('scopedModeUnavailable');
   });
 
   it('changing the mode of a connected integration asks for consent again', async () => {

@@ -1,35 +1,43 @@
-import { randomBytes } from 'node:crypto';
 import { consentPage, pageLanguage } from '../../functions/http/consentPages';
-import { signConsentState, verifyConsentState } from '../../shared/onboarding/consentState';
+import {
+  consentStateOf,
+  linkIdOf,
+  newSecret,
+  parseConsentState,
+  sameNonce,
+} from '../../shared/onboarding/consentState';
 
-describe('consent state', () => {
-  const key = randomBytes(32);
-  const now = new Date('2026-11-25T10:00:00Z');
-  const inAnHour = new Date(now.getTime() + 3_600_000);
-
-  it('round-trips the integration id until it expires', () => {
-    const state = signConsentState('acme', inAnHour, key);
-    expect(verifyConsentState(state, key, now)).toEqual({ kind: 'valid', integrationId: 'acme' });
-    expect(verifyConsentState(state, key, new Date(inAnHour.getTime() + 1000))).toEqual({
-      kind: 'expired',
-      integrationId: 'acme',
-    });
+describe('consent link tokens and states', () => {
+  it('a token is 256 random bits; its stored id is a hash that does not reveal it', () => {
+    const token = newSecret();
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect(newSecret()).not.toBe(token);
+    const id = linkIdOf(token);
+    expect(id).toMatch(/^[\w-]{43}$/);
+    expect(id).not.toBe(token);
+    expect(linkIdOf(token)).toBe(id);
   });
 
-  it('two links for one integration differ (nonce)', () => {
-    expect(signConsentState('acme', inAnHour, key)).not.toBe(signConsentState('acme', inAnHour, key));
-  });
-
-  it('refuses another key, a changed payload, and junk', () => {
-    const state = signConsentState('acme', inAnHour, key);
-    const [payload, mac] = state.split('.') as [string, string];
-    const changed = Buffer.from(
-      Buffer.from(payload, 'base64url').toString().replace('acme', 'evil'),
-    ).toString('base64url');
-    for (const bad of [`${changed}.${mac}`, `${payload}.`, `${payload}.${mac}.x`, '', '..', 'a.b']) {
-      expect(verifyConsentState(bad, key, now)).toEqual({ kind: 'invalid' });
+  it('anything not shaped like a token names no link (integration ids included)', () => {
+    for (const bad of ['acme', 'demo', '', `${newSecret()}x`, `${newSecret().slice(1)}/`, '../callback']) {
+      expect(linkIdOf(bad)).toBeUndefined();
     }
-    expect(verifyConsentState(state, randomBytes(32), now)).toEqual({ kind: 'invalid' });
+  });
+
+  it('a state names its link and nonce, and nothing else parses', () => {
+    const linkId = linkIdOf(newSecret()) ?? '';
+    const nonce = newSecret();
+    expect(parseConsentState(consentStateOf(linkId, nonce))).toEqual({ linkId, nonce });
+    for (const bad of [`${linkId}.`, `${linkId}.${nonce}.x`, '', '..', 'a.b', `${linkId}.${nonce}!`]) {
+      expect(parseConsentState(bad)).toBeUndefined();
+    }
+  });
+
+  it('nonces compare exactly', () => {
+    const nonce = newSecret();
+    expect(sameNonce(nonce, nonce)).toBe(true);
+    expect(sameNonce(nonce, newSecret())).toBe(false);
+    expect(sameNonce(nonce, nonce.slice(1))).toBe(false);
   });
 });
 

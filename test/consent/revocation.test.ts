@@ -3,8 +3,9 @@
 // and stops calling Graph for it; a new consent brings it back.
 
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
-import { fetchManual, managementClient } from '../admin/managementClient';
+import { managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
+import { mintLink, walk } from './consentWalk';
 
 describe('revoked consent', () => {
   const host = useTestHost();
@@ -58,9 +59,7 @@ describe('revoked consent', () => {
 
   it('consenting again recovers: granted, users synced, changes reach the PBX', async () => {
     host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
-    const link = await fetchManual(`${host.url}/api/consent/${DEMO_INTEGRATION_ID}`);
-    const back = await fetchManual(link.location ?? '');
-    const page = await fetchManual(back.location ?? '');
+    const { page } = await walk(await mintLink(host, DEMO_INTEGRATION_ID));
     expect(page.text).toContain('data-outcome="granted"');
     const recovered = await integration();
     expect(recovered).toMatchObject({ consentState: 'granted', tenantId: DEMO_TENANT.id });

@@ -89,12 +89,21 @@ describeInBrowser('operator console in Chromium', () => {
     expect(secret).toMatch(/^whsec_/);
     const row = page.locator('tbody tr', { hasText: 'Acme AB' });
     expect(await row.textContent()).toContain('waiting for the admin');
-    expect(await row.getByRole('textbox').inputValue()).toBe(`${host.url}/api/consent/acme`);
+    // No standing link: the operator mints one (an unguessable token, not the id) when the admin needs it.
+    expect(await row.getByRole('textbox').inputValue()).toBe('');
+    await row.getByRole('button', { name: 'New link Acme AB' }).click();
+    const linkBox = row.getByRole('textbox');
+    await page.waitForFunction(
+      "[...document.querySelectorAll('input.link')].some((input) => input.value !== '')",
+    );
+    const link = await linkBox.inputValue();
+    expect(link).toMatch(new RegExp(`^${host.url}/api/consent/[\\w-]{43}$`));
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(302);
     await shoot('02-integrations');
 
     await row.getByRole('button', { name: 'Copy', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Consent link copied.' }).waitFor();
-    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(`${host.url}/api/consent/acme`);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(link);
 
     await row.getByRole('button', { name: 'Deactivate Acme AB' }).click();
     await page.getByRole('button', { name: 'Activate Acme AB', exact: true }).waitFor();
