@@ -12,9 +12,12 @@ const KEY_MAX_CHARS = 512; // 1 KiB of UTF-16
 export const KEY_SEPARATOR = '~';
 
 export class InvalidKeyError extends Error {
+  /** Which id it was, in words ("user id"); never its value. */
+  readonly what: string;
   constructor(what: string, problem: string) {
     super(`${what} cannot be stored: ${problem}`);
     this.name = 'InvalidKeyError';
+    this.what = what;
   }
 }
 
