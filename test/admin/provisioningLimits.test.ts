@@ -7,7 +7,8 @@ import { managementClient } from './managementClient';
 // Provisioning after consent writes rows built from what Graph says about a
 // person. One that Table Storage could not hold (here a display name far over
 // the 32 Ki characters a string property takes) is that person's reason,
-// recorded with the address; it never stops the people after it.
+// recorded with the address; it never stops the people after it. Nor does
+// a Graph failure for one of them.
 
 describe('provisioning with a user that cannot be stored', () => {
   const host = useTestHost();
@@ -20,6 +21,7 @@ describe('provisioning with a user that cannot be stored', () => {
       userPrincipalName: 'huge@contoso.example',
       displayName: 'H'.repeat(40_000),
     },
+    flaky: { id: '11111111-0000-4000-8000-00000000aaa4', userPrincipalName: 'flaky@contoso.example' },
     last: { id: '11111111-0000-4000-8000-00000000aaa3', userPrincipalName: 'last@contoso.example' },
   };
 
@@ -43,8 +45,10 @@ describe('provisioning with a user that cannot be stored', () => {
   });
 
   it('adds the others, records the reason for the one, and leaves no subscription for it', async () => {
+    // And Graph fails the lookup of another one: that, too, is its reason and not the end of the run.
+    host.simulator.faults.unavailableNext(1, { pathIncludes: '/users/flaky' });
     const report = await provisionIntegration(ID, host.runtime.onboarding(silentLogger));
-    expect(report).toMatchObject({ added: 2, refused: 1 });
+    expect(report).toMatchObject({ added: 2, refused: 2 });
 
     const users = (await manage('GET', `manage/integrations/${ID}/users`)).json as Array<{
       id?: string;
@@ -62,6 +66,10 @@ describe('provisioning with a user that cannot be stored', () => {
     expect(refused).toMatchObject({
       status: 'refused',
       problem: expect.stringMatching(/cannot be stored.*displayName/),
+    });
+    expect(users.find((u) => u.email === people.flaky.userPrincipalName)).toMatchObject({
+      status: 'refused',
+      problem: expect.stringContaining('Microsoft Graph answered 503'),
     });
     // The reason names the property and its size, never the value.
     expect(refused?.problem).not.toContain('HHHH');

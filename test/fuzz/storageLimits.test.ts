@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { SHOW_AS_VALUES } from '../../shared/domain/calendarEntry';
+import { ruleSetSchema } from '../../shared/domain/rules/ruleSet';
+import { checkIntegrationFits, integrationToEntity } from '../../shared/storage/integrationEntity';
+import type { IntegrationRecord } from '../../shared/storage/records';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, useTestHost } from '../support/localHostHarness';
 import { FUZZ_RUNS } from './fuzzHost';
@@ -123,6 +126,61 @@ describe('management bodies at and past the storage limits', () => {
     const refusal = await refusedWithField('POST', 'manage/integrations', body);
     expect(['users', 'rules.triggers', 'rules.categories']).toContain(refusal.path);
     expect((await manage('GET', 'manage/integrations/too-big')).status).toBe(404);
+  });
+
+  it('POST /integrations: a row that fits only until provisioning gives its pending addresses their reasons is refused', async () => {
+    const users = Array.from(
+      { length: 500 },
+      (_, i) => `${fill(`u${i}.`, 64, 'u')}@${'d'.repeat(60)}.example`,
+    );
+    const recordFor = (triggers: number): IntegrationRecord => ({
+      id: 'no-room',
+      name: 'No room',
+      active: true,
+      consentState: 'pending',
+      pendingUsers: users.map((address) => ({ address })),
+      pbxUrl: 'https://pbx.example/hook',
+      pbxSecretName: 'pbx-no-room-00000000',
+      ruleSet: ruleSetSchema.parse(ruleSetOf({ ...MAX_COUNTS, triggers }, '"')),
+      rulesVersion: 1,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    });
+    const fitsNow = (triggers: number) => {
+      try {
+        integrationToEntity(recordFor(triggers));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const fitsLater = (triggers: number) => {
+      try {
+        checkIntegrationFits(recordFor(triggers));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // The most triggers the row holds as created; with the reasons' room it does not.
+    const triggers =
+      [...Array(51).keys()]
+        .map((n) => n * 10)
+        .filter(fitsNow)
+        .at(-1) ?? 0;
+    expect(fitsNow(triggers)).toBe(true);
+    expect(fitsLater(triggers)).toBe(false);
+    const body = {
+      id: 'no-room',
+      name: 'No room',
+      pbxUrl: 'https://pbx.example/hook',
+      users,
+      rules: ruleSetOf({ ...MAX_COUNTS, triggers }, '"'),
+    };
+    expect(bytes(body)).toBeLessThan(BODY_MAX_BYTES);
+    const refusal = await refusedWithField('POST', 'manage/integrations', body);
+    expect(refusal.error).toMatch(/Table Storage allows at most 1048576 bytes per row/);
+    expect((await manage('GET', 'manage/integrations/no-room')).status).toBe(404);
   });
 
   it("PUT a user's triggers: phrases that outgrow one property are refused at the field", async () => {
