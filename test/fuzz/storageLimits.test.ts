@@ -205,6 +205,26 @@ describe('management bodies at and past the storage limits', () => {
     );
   });
 
+  it('a route id that would outgrow its key once escaped is refused, on every route that takes one', async () => {
+    const users = `manage/integrations/${DEMO_INTEGRATION_ID}/users`;
+    for (const id of ['%23'.repeat(200), '%25'.repeat(160), '%01'.repeat(154)]) {
+      for (const [method, path] of [
+        ['DELETE', `${users}/${id}`],
+        ['POST', `${users}/${id}/resync`],
+        ['PUT', `${users}/${id}/triggers`],
+        ['POST', `${users}/${id}/snapshot`],
+      ] as const) {
+        const answer = await manage(method, path, { body: { triggers: [] } });
+        expect({ path: path.slice(0, 60), status: answer.status }).toEqual({
+          path: path.slice(0, 60),
+          status: 400,
+        });
+      }
+    }
+    // As long as it fits, it is just an unknown user.
+    expect((await manage('DELETE', `${users}/${'%25'.repeat(153)}`)).status).toBe(404);
+  });
+
   it('every route with a body, fuzzed with texts and lists up to and past their limits: never 5xx, a 400 names its field', async () => {
     await manage('POST', 'manage/integrations', {
       body: { id: 'fuzzed', name: 'Fuzzed', pbxUrl: 'https://pbx.example/hook' },
