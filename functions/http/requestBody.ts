@@ -36,10 +36,12 @@ export async function readJsonBody<T>(
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+    const path = first && first.path.length > 0 ? first.path.join('.') : undefined;
+    const reason = `body does not match the schema${path ? ` at ${path}` : ''}: ${first?.message ?? 'invalid'}`;
+    // The field on its own too, as a refusal from a service names it (outcomeResponse.ts).
     return {
       ok: false,
-      response: problem(400, `body does not match the schema${where}: ${first?.message ?? 'invalid'}`),
+      response: path ? { status: 400, jsonBody: { error: reason, path } } : problem(400, reason),
     };
   }
   return { ok: true, value: parsed.data };

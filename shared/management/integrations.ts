@@ -6,12 +6,13 @@ import { conflict, invalid, type Outcome, ok } from '../outcome';
 import { checkPbxTarget, type TargetPolicy } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
+import { checkIntegrationFits } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate } from '../storage/optimisticUpdate';
 import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
 import { syncMessageAt } from '../sync/syncRequest';
 import { type IntegrationView, integrationView } from './integrationViews';
 import type { CreateIntegration, RulesInput, UpdateIntegration } from './managementSchemas';
-import { keptChanging, noIntegration } from './refusals';
+import { keptChanging, noIntegration, storedOr } from './refusals';
 import { rulesFrom } from './ruleChoice';
 
 export interface AdminDeps extends ProvisioningDeps {
@@ -35,9 +36,9 @@ export async function createIntegration(
   if (await deps.repos.integrations.get(input.id)) return conflict(`integration ${input.id} exists already`);
   const pbxSecret = generateSigningSecret();
   const pbxSecretName = `pbx-${input.id}-${randomBytes(4).toString('hex')}`;
-  await deps.secrets.set(pbxSecretName, pbxSecret);
   const now = deps.now().toISOString();
-  const addresses = [...new Set((input.users ?? []).map((address) => address.toLowerCase()))];
+  // The schema has normalised the addresses already (shared/domain/mailAddress.ts).
+  const addresses = [...new Set(input.users ?? [])];
   const record: IntegrationRecord = {
     id: input.id,
     name: input.name,
@@ -54,6 +55,13 @@ export async function createIntegration(
     createdAt: now,
     updatedAt: now,
   };
+  // Before the secret exists, so a refused body leaves nothing behind.
+  const fits = await storedOr(
+    async () => checkIntegrationFits(record),
+    (property) => integrationField(property, record),
+  );
+  if (fits.kind !== 'ok') return fits;
+  await deps.secrets.set(pbxSecretName, pbxSecret);
   try {
     await deps.repos.integrations.create(record);
   } catch (error) {
@@ -103,27 +111,71 @@ export async function replaceRules(
   deps: AdminDeps,
 ): Promise<Outcome<IntegrationView>> {
   const ruleSet = rulesFrom(input);
-  const result = await changeIntegration(id, deps, (current) => ({
-    ...current,
-    ruleSet,
-    rulesVersion: current.rulesVersion + 1,
-  }));
+  // PUT /rules takes the rule set as the whole body.
+  const result = await changeIntegration(
+    id,
+    deps,
+    (current) => ({ ...current, ruleSet, rulesVersion: current.rulesVersion + 1 }),
+    { ruleSet: '', pendingUsers: 'users' },
+  );
   if (result.kind === 'ok') await queueResync(id, 'rulesChanged', deps);
   return result;
 }
 
-/** `change` may run more than once (on fresh reads), so it must be pure. */
+/** Where a request names each part of the integration row: the create body's names by default. */
+interface FieldNames {
+  ruleSet: string;
+  pendingUsers: string;
+}
+const CREATE_FIELDS: FieldNames = { ruleSet: 'rules', pendingUsers: 'users' };
+
+/**
+ * The request field a stored property of the integration row comes from; for
+ * the rule set, its largest list, since that is what the caller would shorten.
+ */
+function integrationField(
+  property: string,
+  record: IntegrationRecord,
+  names: FieldNames = CREATE_FIELDS,
+): string | undefined {
+  if (property === 'ruleSet') {
+    const largest = Object.entries(record.ruleSet).reduce<[string, number]>(
+      (best, [key, value]) => {
+        const size = JSON.stringify(value ?? null).length;
+        return size > best[1] ? [key, size] : best;
+      },
+      ['', 0],
+    )[0];
+    return [names.ruleSet, largest].filter((part) => part !== '').join('.');
+  }
+  if (property === 'pendingUsers') return names.pendingUsers;
+  return ['name', 'pbxUrl', 'followGroupId', 'tenantId'].includes(property) ? property : undefined;
+}
+
+/**
+ * `change` may run more than once (on fresh reads), so it must be pure. A
+ * result Table Storage would refuse (with room kept for provisioning's
+ * reasons) is the caller's mistake, named by the field in `fieldsAt`.
+ */
 async function changeIntegration(
   id: string,
   deps: AdminDeps,
   change: (current: IntegrationRecord) => IntegrationRecord,
+  fieldsAt: FieldNames = CREATE_FIELDS,
 ): Promise<Outcome<IntegrationView>> {
   const updatedAt = deps.now().toISOString();
-  const outcome = await optimisticUpdate(integrationRow(deps.repos.integrations, id), (current) => ({
-    ...change(current),
-    id,
-    updatedAt,
-  }));
+  let last: IntegrationRecord | undefined;
+  const stored = await storedOr(
+    () =>
+      optimisticUpdate(integrationRow(deps.repos.integrations, id), (current) => {
+        last = { ...change(current), id, updatedAt };
+        checkIntegrationFits(last);
+        return last;
+      }),
+    (property) => (last ? integrationField(property, last, fieldsAt) : undefined),
+  );
+  if (stored.kind !== 'ok') return stored;
+  const outcome = stored.value;
   if (outcome.kind === 'notFound') return noIntegration(id);
   if (outcome.kind === 'conflict') return keptChanging('integration');
   return ok(integrationView(outcome.value, deps.publicBaseUrl));

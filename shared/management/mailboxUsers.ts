@@ -1,14 +1,16 @@
 // An integration's mailboxes as the operator manages them: add by address
 // (now, or kept until the admin has consented), list with their status,
 // remove, resync, and the user's own trigger phrases.
+import { addressKey } from '../domain/mailAddress';
 import { type RuleSet, userTriggerIssues } from '../domain/rules/ruleSet';
 import { addUser, removeUser } from '../onboarding/userProvisioning';
 import { conflict, invalid, type Outcome, ok, type Refusal } from '../outcome';
+import { checkIntegrationFits } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate, userRow } from '../storage/optimisticUpdate';
 import type { IntegrationRecord, UserRecord } from '../storage/records';
 import { syncMessageAt } from '../sync/syncRequest';
 import type { AdminDeps } from './integrations';
-import { keptChanging, noIntegration, noUser } from './refusals';
+import { keptChanging, noIntegration, noUser, storedOr } from './refusals';
 
 export type UserRequestResult =
   | { kind: 'added'; user: UserView }
@@ -36,13 +38,25 @@ export async function requestUser(
   address: string,
   deps: AdminDeps,
 ): Promise<UserRequestResult> {
-  const wanted = address.toLowerCase();
+  const wanted = addressKey(address);
   const updatedAt = deps.now().toISOString();
-  const outcome = await optimisticUpdate(integrationRow(deps.repos.integrations, integrationId), (current) =>
-    pendingStep(current, wanted) === 'add'
-      ? { ...current, pendingUsers: [...(current.pendingUsers ?? []), { address: wanted }], updatedAt }
-      : undefined,
+  const stored = await storedOr(
+    () =>
+      optimisticUpdate(integrationRow(deps.repos.integrations, integrationId), (current) => {
+        if (pendingStep(current, wanted) !== 'add') return undefined;
+        const next = {
+          ...current,
+          pendingUsers: [...(current.pendingUsers ?? []), { address: wanted }],
+          updatedAt,
+        };
+        // With room for the reason provisioning may give it, so the list can always be kept.
+        checkIntegrationFits(next);
+        return next;
+      }),
+    () => 'email',
   );
+  if (stored.kind !== 'ok') return stored;
+  const outcome = stored.value;
   if (outcome.kind === 'notFound') return noIntegration(integrationId);
   if (outcome.kind === 'conflict') return keptChanging('integration');
   if (outcome.kind === 'updated') return { kind: 'pending', address: wanted };
@@ -52,7 +66,7 @@ export async function requestUser(
     case 'full':
       return conflict('too many pending addresses');
     case 'consented': {
-      const result = await addUser(integrationId, address, deps);
+      const result = await addUser(integrationId, wanted, deps);
       return result.kind === 'added' ? { kind: 'added', user: userView(result.user) } : result;
     }
     default:
@@ -109,7 +123,7 @@ export async function deleteUser(
   if (!(await deps.repos.integrations.get(integrationId))) return noIntegration(integrationId);
   if (await removeUser(integrationId, userId, deps)) return ok(null);
   // A pending address can be withdrawn by the address itself.
-  const address = userId.toLowerCase();
+  const address = addressKey(userId);
   const outcome = await optimisticUpdate(
     integrationRow(deps.repos.integrations, integrationId),
     ({ pendingUsers, ...record }) => {
@@ -149,14 +163,20 @@ export async function setUserTriggers(
   if (!integration) return noIntegration(integrationId);
   const issues = userTriggerIssues(triggers, integration.ruleSet);
   // Invalid triggers write nothing; an unknown user is still told first, as it always was.
-  const outcome = await optimisticUpdate(userRow(deps.repos.users, integrationId, userId), (current) => {
-    if (issues.length > 0) return undefined;
-    // Without a rules version the next sync is a fresh round under the new phrases.
-    const { rulesVersion: _stale, ...rest } = current;
-    return { ...rest, triggers };
-  });
+  const stored = await storedOr(
+    () =>
+      optimisticUpdate(userRow(deps.repos.users, integrationId, userId), (current) => {
+        if (issues.length > 0) return undefined;
+        // Without a rules version the next sync is a fresh round under the new phrases.
+        const { rulesVersion: _stale, ...rest } = current;
+        return { ...rest, triggers };
+      }),
+    (property) => (property === 'triggers' ? 'triggers' : undefined),
+  );
+  if (stored.kind !== 'ok') return stored;
+  const outcome = stored.value;
   if (outcome.kind === 'notFound') return noUser(integrationId, userId);
-  if (issues.length > 0) return invalid(issues.join('; '));
+  if (issues.length > 0) return invalid(issues.join('; '), 'triggers');
   if (outcome.kind === 'conflict') return keptChanging('user');
   const now = deps.now();
   await deps.queue.send('sync', [syncMessageAt({ integrationId, userId, cause: 'rulesChanged' }, now, now)]);

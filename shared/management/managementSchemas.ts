@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INTEGRATION_ID_MAX_LENGTH } from '../domain/identifiers';
+import { ADDRESS_MAX_OCTETS, parseMailAddress } from '../domain/mailAddress';
 import { userTriggersSchema } from '../domain/rules/ruleSet';
 import { ruleChoiceSchema, rulesInputSchema } from './ruleChoice';
 
@@ -22,7 +23,25 @@ export const consentModeSchema = z
     'tenantWide: the consent grants calendar access to all mailboxes; scoped: the Exchange admin grants it on a group of mailboxes',
   );
 
-const emailSchema = z.email().max(320);
+/**
+ * A mailbox address as RFC 5321/6531 allow it (internationalised too), turned
+ * into its lookup form: lower case, NFC, the domain in ASCII. What cannot be
+ * an address is refused with the reason.
+ */
+const emailSchema = z
+  .string()
+  // Octets are checked after parsing; this only keeps absurd input from being parsed at all.
+  .max(ADDRESS_MAX_OCTETS * 4)
+  .transform((text, ctx) => {
+    const parsed = parseMailAddress(text);
+    if (parsed.kind === 'address') return parsed.address;
+    ctx.addIssue({ code: 'custom', message: parsed.reason });
+    return z.NEVER;
+  })
+  .meta({
+    description:
+      'A mailbox address; internationalised addresses and domains are accepted. Stored lower-case with the domain in its ASCII (xn--) form.',
+  });
 
 export const createIntegrationSchema = z
   .object({

@@ -7,9 +7,13 @@ import { findUser } from '../graph/users';
 import type { Logger } from '../logger';
 import { conflict, invalid, notFound, type Refusal } from '../outcome';
 import type { QueueSender } from '../queue/queuePort';
+import { PENDING_PROBLEM_MAX_CHARS } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
+import { PropertyTooLargeError } from '../storage/propertyLimits';
 import type { IntegrationRecord, PendingUser, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
+import { InvalidKeyError } from '../storage/tableKeys';
+import { userToEntity } from '../storage/userEntity';
 import { replaceSubscription, subscribeUser } from '../subscriptions/subscriptionKeeper';
 import { deliveryMessage, deliveryRequestsFor } from '../sync/absenceWebhooks';
 import { syncMessageAt } from '../sync/syncRequest';
@@ -60,6 +64,9 @@ export async function addUser(
     status: 'neverSynced',
     createdAt: now.toISOString(),
   };
+  // Checked before Graph holds a subscription for a user we could never store.
+  const unstorable = storageProblem(() => userToEntity(user));
+  if (unstorable) return invalid(`${address} cannot be stored: ${unstorable}`);
   const withSubscription = user.subscriptionId
     ? user
     : { ...user, subscriptionId: (await subscribeUser(integration, user, deps)).subscriptionId };
@@ -120,6 +127,21 @@ async function withdrawAbsences(
   await deps.queue.send('deliveries', requests.map(deliveryMessage));
 }
 
+/** Why Table Storage would refuse what `write` builds, in words without its values; undefined when it would not. */
+function storageProblem(write: () => unknown): string | undefined {
+  try {
+    write();
+    return undefined;
+  } catch (error) {
+    if (error instanceof PropertyTooLargeError || error instanceof InvalidKeyError) return error.message;
+    throw error;
+  }
+}
+
+/** A reason that fits the pending list's room for it (see checkIntegrationFits). */
+const shortReason = (reason: string) =>
+  reason.length <= PENDING_PROBLEM_MAX_CHARS ? reason : `${reason.slice(0, PENDING_PROBLEM_MAX_CHARS - 1)}…`;
+
 export interface ProvisioningReport {
   /** Users whose subscription had to be created again. */
   subscribed: number;
@@ -127,6 +149,32 @@ export interface ProvisioningReport {
   added: number;
   /** Pending addresses Graph refused; they stay pending with the reason. */
   refused: number;
+}
+
+/**
+ * Adds one pending address; undefined when added, else why not. A failure of
+ * this one address (Graph, or a row we cannot store) is its reason, so it
+ * never stops the addresses after it.
+ */
+async function addPending(
+  integrationId: string,
+  address: string,
+  deps: ProvisioningDeps,
+): Promise<string | undefined> {
+  try {
+    const result = await addUser(integrationId, address, deps);
+    return result.kind === 'added' ? undefined : result.reason;
+  } catch (error) {
+    const unstorable = error instanceof PropertyTooLargeError || error instanceof InvalidKeyError;
+    deps.log.warn('a pending address could not be added after consent', {
+      integrationId,
+      error: error instanceof Error ? error.name : 'error',
+      status: classifyGraphError(error)?.status,
+    });
+    if (unstorable) return `cannot be stored: ${error.message}`;
+    const status = classifyGraphError(error)?.status;
+    return `could not be added${status ? ` (Microsoft Graph answered ${status})` : ''}; tried again at the next consent`;
+  }
 }
 
 /**
@@ -166,12 +214,12 @@ export async function provisionIntegration(
   }
   const handled = new Map<string, PendingUser | undefined>();
   for (const pending of integration.pendingUsers ?? []) {
-    const result = await addUser(integrationId, pending.address, deps);
-    if (result.kind === 'added') report.added++;
+    const problem = await addPending(integrationId, pending.address, deps);
+    if (problem === undefined) report.added++;
     else report.refused++;
     handled.set(
       pending.address,
-      result.kind === 'added' ? undefined : { address: pending.address, problem: result.reason },
+      problem === undefined ? undefined : { address: pending.address, problem: shortReason(problem) },
     );
   }
   if (handled.size > 0) {

@@ -97,6 +97,25 @@ export function integrationToEntity(record: IntegrationRecord) {
   return entity;
 }
 
+/** A refused pending address keeps a reason of at most this many characters (provisioning cuts longer ones). */
+export const PENDING_PROBLEM_MAX_CHARS = 200;
+
+/**
+ * Throws PropertyTooLargeError unless the integration fits in its row even
+ * after provisioning has given every pending address a reason of the longest
+ * kind, so an integration that could be saved can always record why an
+ * address was refused.
+ */
+export function checkIntegrationFits(record: IntegrationRecord): void {
+  const reserve = 'x'.repeat(PENDING_PROBLEM_MAX_CHARS);
+  integrationToEntity({
+    ...record,
+    ...(record.pendingUsers
+      ? { pendingUsers: record.pendingUsers.map(({ address }) => ({ address, problem: reserve })) }
+      : {}),
+  });
+}
+
 export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
   value: IntegrationRecord;
   etag: string;

@@ -5,16 +5,19 @@
 // into one partition key. `%` and `'` are escaped because some Table Storage
 // front ends decode or quote them a second time.
 
-const RISKY = /[/\\#?!~%'\p{Cc}]/gu;
+import { KEY_MAX_CHARS, KEY_RISKY_CHARACTERS as RISKY } from '../domain/identifiers';
+
 const ESCAPED = /!([0-9A-F]{2})/g;
-const KEY_MAX_CHARS = 512; // 1 KiB of UTF-16
 
 export const KEY_SEPARATOR = '~';
 
 export class InvalidKeyError extends Error {
+  /** Which id it was, in words ("user id"); never its value. */
+  readonly what: string;
   constructor(what: string, problem: string) {
     super(`${what} cannot be stored: ${problem}`);
     this.name = 'InvalidKeyError';
+    this.what = what;
   }
 }
 

@@ -8,11 +8,28 @@ import { SHOW_AS_VALUES } from '../calendarEntry';
 import { categoryKey, foldText, wordsOf } from './textMatching';
 
 const callHandling = z.enum(CALL_HANDLING_VALUES);
-const reasonCode = z.string().trim().min(1).max(64);
+
+/**
+ * A name or phrase an operator types. Control characters and lone surrogates
+ * are refused: no subject or category holds them, and stored as JSON each
+ * one becomes six characters, which let a body of normal size outgrow its
+ * table row.
+ */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(
+      (value) => !/[\p{Cc}\p{Cs}]/u.test(value),
+      'may not contain control characters or lone surrogates',
+    );
+const reasonCode = text(64);
 
 export const reasonSchema = z.object({
   code: reasonCode,
-  name: z.string().trim().min(1).max(100),
+  name: text(100),
 });
 
 /** A match on the subject, a category or availability, and what it yields. */
@@ -24,9 +41,9 @@ export const availabilityRowSchema = z.object({
   callHandling: callHandling.default('information'),
 });
 
-export const prefixRuleSchema = z.object({ prefix: z.string().trim().min(1).max(40), ...outcome });
-export const triggerRuleSchema = z.object({ phrase: z.string().trim().min(1).max(80), ...outcome });
-export const categoryRuleSchema = z.object({ category: z.string().trim().min(1).max(255), ...outcome });
+export const prefixRuleSchema = z.object({ prefix: text(40), ...outcome });
+export const triggerRuleSchema = z.object({ phrase: text(80), ...outcome });
+export const categoryRuleSchema = z.object({ category: text(255), ...outcome });
 
 export const PRIVATE_EVENT_MODES = ['skip', 'busyWithoutSubject'] as const;
 
