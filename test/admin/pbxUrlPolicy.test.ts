@@ -31,7 +31,8 @@ describe('PBX URL policy at create and PATCH', () => {
     });
     expect(created.status).toBe(400);
     expect(created.json).toEqual({
-      error: '10.0.0.8 is a private address; list it in PBX_ALLOWED_PRIVATE_HOSTS to allow it',
+      error:
+        '10.0.0.8 is a special-purpose address (private); list it in PBX_ALLOWED_PRIVATE_HOSTS to allow it',
     });
 
     const changed = await manage('PATCH', 'manage/integrations/onprem-pbx', {
