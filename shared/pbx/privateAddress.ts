@@ -10,14 +10,15 @@
 // https://www.iana.org/assignments/iana-ipv4-special-registry/
 // https://www.iana.org/assignments/iana-ipv6-special-registry/
 
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 /** `public`, or the name of the special-purpose range the address is in (e.g. `loopback`, `6to4→private`). */
 export type AddressClass = 'public' | 'notAnAddress' | (string & {});
 
 export function classifyAddress(address: string): AddressClass {
-  const bare = address.trim().replace(/^\[|\]$/g, '');
-  if (!ipaddr.isValid(bare)) return 'notAnAddress';
+  const bare = canonical(address.trim().replace(/^\[|\]$/g, ''));
+  if (bare === undefined) return 'notAnAddress';
   const parsed = ipaddr.parse(bare);
   return parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
 }
@@ -31,6 +32,19 @@ export function isPrivateAddress(address: string): boolean {
 export function isNeverAllowed(address: string): boolean {
   const found = classifyAddress(address);
   return /(^|→)(unspecified|broadcast|multicast)$/.test(found);
+}
+
+/**
+ * Node's and the URL standard's reading of an IP literal, or undefined for a
+ * name. ipaddr.js alone is not enough: it reads `::8.8.8.8` as
+ * `::ffff:8.8.8.8`, turning an IPv4-compatible address into a mapped one,
+ * and accepts spellings like `10` that Node would look up as a name.
+ */
+function canonical(text: string): string | undefined {
+  const version = isIP(text);
+  if (version === 4) return text;
+  if (version === 6) return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  return undefined;
 }
 
 function classifyV4(address: ipaddr.IPv4): AddressClass {
@@ -94,7 +108,8 @@ export function normaliseHost(host: string): string {
     .toLowerCase()
     .replace(/^\[|\]$/g, '')
     .replace(/\.$/, '');
-  return ipaddr.isValid(bare) ? ipaddr.parse(bare).toString() : bare;
+  const literal = canonical(bare);
+  return literal === undefined ? bare : ipaddr.parse(literal).toString();
 }
 
 export function parseAllowedHosts(text: string | undefined): string[] {

@@ -142,6 +142,7 @@ function post(url: URL, pinned: PinnedAddress, options: PostOptions): Promise<An
       if (lookupOptions.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
       else callback(null, pinned.address, pinned.family);
     };
+    let received: IncomingMessage | undefined;
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const outgoing = send(
       {
@@ -161,44 +162,59 @@ function post(url: URL, pinned: PinnedAddress, options: PostOptions): Promise<An
         ...(options.ca ? { ca: options.ca } : {}),
       },
       (response) => {
-        readCapped(response, options.maxBytes).then(({ body, complete }) =>
+        received = response;
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          // The answer is in the status; the body is not waited for.
+          finish({ kind: 'answered', response, body: new Uint8Array(), complete: false });
+          response.destroy();
+          return;
+        }
+        readCapped(response, options.maxBytes, (body, complete) =>
           finish({ kind: 'answered', response, body, complete }),
         );
       },
     );
     const timer = setTimeout(() => {
-      finish({ kind: 'failed', errorClass: 'timeout', reason: 'timeout' });
-      outgoing.destroy();
+      // Once the status is in, a body that stalls still leaves the status to decide on.
+      if (received) received.destroy();
+      else {
+        finish({ kind: 'failed', errorClass: 'timeout', reason: 'timeout' });
+        outgoing.destroy();
+      }
     }, options.timeoutMs);
     outgoing.on('error', (error) => finish(networkFailure(error)));
     outgoing.end(options.body);
   });
 }
 
-/** Reads at most `maxBytes` and drops the rest unread; a body that breaks off still leaves the status. */
+/**
+ * Reads at most `maxBytes` and drops the rest unread; a body that breaks off
+ * still leaves the status. `done` runs before the response is destroyed, so
+ * no error from tearing it down can overtake the answer.
+ */
 function readCapped(
   response: IncomingMessage,
   maxBytes: number,
-): Promise<{ body: Uint8Array; complete: boolean }> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let done = false;
-    const stop = (complete: boolean) => {
-      if (done) return;
-      done = true;
-      response.destroy();
-      resolve({ body: Buffer.concat(chunks).subarray(0, maxBytes), complete });
-    };
-    response.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      total += chunk.byteLength;
-      if (total > maxBytes) stop(false);
-    });
-    response.on('end', () => stop(true));
-    response.on('error', () => stop(false));
-    response.on('close', () => stop(false));
+  done: (body: Uint8Array, complete: boolean) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let stopped = false;
+  const stop = (complete: boolean) => {
+    if (stopped) return;
+    stopped = true;
+    done(Buffer.concat(chunks).subarray(0, maxBytes), complete);
+    response.destroy();
+  };
+  response.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+    if (total > maxBytes) stop(false);
   });
+  response.on('end', () => stop(true));
+  response.on('error', () => stop(false));
+  response.on('close', () => stop(false));
 }
 
 /** Node's error codes, never its messages: those carry the address we connected to. */

@@ -151,6 +151,21 @@ describe('deliverWebhook', () => {
     expect(pbx.requests[0]?.headers.host).toBe(`pbx.localhost:${port}`);
   });
 
+  it('decides on the status when the body never ends: delivered on 2xx, the status on an error', async () => {
+    pbx.answer(200, { body: 'ok so far', unfinished: true });
+    expect(await deliverWebhook(request, to(pbx.url), { ...options, timeoutMs: 300 })).toEqual({
+      kind: 'delivered',
+      status: 200,
+    });
+    pbx.answer(503, { headers: { 'content-type': 'text/plain' }, body: 'overloaded', unfinished: true });
+    expect(await deliverWebhook(request, to(pbx.url), { ...options, timeoutMs: 300 })).toMatchObject({
+      kind: 'retry',
+      errorClass: 'http',
+      status: 503,
+      reason: 'HTTP 503: overloaded',
+    });
+  });
+
   it('reads only the first bytes of an error body and does not wait for the rest', async () => {
     // Far more than the cap, and the response never ends: reading it all would run into the timeout.
     pbx.answer(400, {
