@@ -31,6 +31,8 @@ describe('consent modes', () => {
     log: silentLogger,
     publicBaseUrl: 'https://pbxsync.example',
     pbxTarget: { allowInsecureLoopback: false },
+    // Saving a PBX URL resolves its name; a public answer, without DNS.
+    resolveHost: async () => ['93.184.216.34'],
   });
   const clientIdOf = (link: Awaited<ReturnType<typeof consentRedirect>>) =>
     link.kind === 'redirect' ? new URL(link.location).searchParams.get('client_id') : link.kind;

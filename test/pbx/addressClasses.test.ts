@@ -71,50 +71,57 @@ describe('PBX address classes at send', () => {
 });
 
 describe('DNS rebinding', () => {
-  let listener: Server;
+  // Two listeners on one port of this machine: the PBX at 127.0.0.2, which the
+  // operator allowed, and something private at 127.0.0.1, which must never be
+  // reached. No connection may leave the machine, so the "good" answer is an
+  // allowed address here rather than a public one.
+  const listeners: Server[] = [];
   let port = 0;
-  let connections = 0;
-  beforeAll(async () => {
-    listener = createServer((socket) => {
-      connections += 1;
+  const connections = { pbx: 0, private: 0 };
+  const listen = async (address: string, at: number, count: () => void) => {
+    const server = createServer((socket) => {
+      count();
       socket.destroy();
     });
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-    port = (listener.address() as AddressInfo).port;
+    listeners.push(server);
+    await new Promise<void>((resolve) => server.listen(at, address, resolve));
+    return (server.address() as AddressInfo).port;
+  };
+  beforeAll(async () => {
+    port = await listen('127.0.0.1', 0, () => {
+      connections.private += 1;
+    });
+    await listen('127.0.0.2', port, () => {
+      connections.pbx += 1;
+    });
   });
   beforeEach(() => {
-    connections = 0;
+    connections.pbx = 0;
+    connections.private = 0;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    await Promise.all(
+      listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
   });
 
   it('connects where the check looked, so a name that turns into loopback after the check reaches nothing', async () => {
-    // `localhost` is what the system resolver answers loopback for; the stub plays a hostile DNS server
-    // that answers a public address to the check and loopback to anyone who asks again.
+    // `localhost` is a name the system resolver answers with 127.0.0.1; the stub plays a hostile DNS
+    // server that answers the allowed address once and 127.0.0.1 to anyone who asks again.
     let asked = 0;
     const rebinding = async () => {
       asked += 1;
-      return asked === 1 ? ['93.184.216.34'] : ['127.0.0.1'];
+      return asked === 1 ? ['127.0.0.2'] : ['127.0.0.1'];
     };
+    const options = { ...production, allowedPrivateHosts: ['127.0.0.2'], resolveHost: rebinding };
     const url = `https://localhost:${port}/hooks`;
-    const first = await deliverWebhook(
-      request,
-      { url, secrets: [secret] },
-      { ...production, resolveHost: rebinding },
-    );
-    // The public address is unreachable from here: a failed connection, retried later.
-    expect(first.kind).toBe('retry');
-    expect(connections).toBe(0);
+    await deliverWebhook(request, { url, secrets: [secret] }, options);
+    expect(connections).toEqual({ pbx: 1, private: 0 });
 
-    // The next attempt asks again, hears loopback, and refuses.
-    const second = await deliverWebhook(
-      request,
-      { url, secrets: [secret] },
-      { ...production, resolveHost: rebinding },
-    );
+    // The next attempt asks again, hears 127.0.0.1, and refuses before connecting.
+    const second = await deliverWebhook(request, { url, secrets: [secret] }, options);
     expect(second).toMatchObject({ kind: 'rejected', errorClass: 'blockedAddress' });
-    expect(connections).toBe(0);
+    expect(connections).toEqual({ pbx: 1, private: 0 });
   });
 
   it('resolves *.localhost names in local development instead of trusting them', async () => {
@@ -126,15 +133,15 @@ describe('DNS rebinding', () => {
       { ...local, resolveHost: answering(['10.0.0.5']) },
     );
     expect(outcome).toMatchObject({ kind: 'rejected', errorClass: 'blockedAddress' });
-    expect(connections).toBe(0);
+    expect(connections).toEqual({ pbx: 0, private: 0 });
 
     // The same name resolving to this machine is what local development is for.
     await deliverWebhook(
       request,
       { url, secrets: [secret] },
-      { ...local, resolveHost: answering(['127.0.0.1']) },
+      { ...local, resolveHost: answering(['127.0.0.2']) },
     );
-    expect(connections).toBe(1);
+    expect(connections).toEqual({ pbx: 1, private: 0 });
   });
 });
 
