@@ -32,6 +32,8 @@ export interface PbxReply {
 }
 
 const SUMMARY_CHARS = 120;
+/** RFC 6838 §4.2 names, at most 127 characters each side. */
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 const KEY_CHARS = 32;
 const MAX_KEYS = 8;
 /** Shorter values (`busy`, a version number) say nothing about anyone. */
@@ -45,7 +47,9 @@ export function summariseReply(
   complete: boolean,
   sent: PbxEvent,
 ): PbxReply {
-  const contentType = headers.contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
+  const mediaType = headers.contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  // Only a well-formed media type is kept: the header is the PBX's to fill, with anything.
+  const contentType = MEDIA_TYPE.test(mediaType) ? mediaType : undefined;
   const declared = Number(headers.contentLength);
   const length =
     headers.contentLength !== undefined && Number.isSafeInteger(declared) && declared >= 0

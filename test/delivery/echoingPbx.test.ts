@@ -107,5 +107,14 @@ describe('a PBX that echoes the request', () => {
     expect(await repos.deliveries.get(record.id, second.webhookId)).toMatchObject({
       reply: { summary: 'keys: accepted, queue' },
     });
+
+    // A content type is the PBX's to fill with anything; only a well-formed media type is kept.
+    pbx.answer(400, { headers: { 'content-type': `text/${'x'.repeat(4000)} ${SUBJECT}` }, body: 'no' });
+    const third = { ...request, webhookId: 'msg_type' };
+    await handleDelivery(third, deliveryDeps(repos, secrets, capturingQueue()));
+    expect((await repos.deliveries.get(record.id, third.webhookId))?.reply).toEqual({
+      length: 2,
+      summary: 'no',
+    });
   });
 });
