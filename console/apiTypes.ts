@@ -98,6 +98,20 @@ export interface DeliverySummary {
     attempts: number;
     status?: number;
     error: string;
+    errorClass?:
+      | 'http'
+      | 'redirect'
+      | 'timeout'
+      | 'refused'
+      | 'reset'
+      | 'unreachable'
+      | 'tls'
+      | 'dns'
+      | 'network'
+      | 'blockedAddress'
+      | 'invalidUrl'
+      | 'secretUnavailable';
+    reply?: { length?: number; contentType?: string; summary?: string };
     at: string;
   }[];
 }

@@ -16,6 +16,7 @@ import type { AdminDeps } from './management/integrations';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
 import type { ProvisioningDeps } from './onboarding/userProvisioning';
+import { type ResolveHost, resolveWithDns } from './pbx/pbxTarget';
 import type { QueueSender } from './queue/queuePort';
 import type { QueueStatistics } from './queue/queueStatistics';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
@@ -53,6 +54,8 @@ export interface Runtime {
   now: () => Date;
   subscriptionCache: SubscriptionCache;
   urls: { notification: string; lifecycle: string; consentCallback: string };
+  /** Resolves PBX host names, when a URL is saved and before every send (DNS; a stub in tests). */
+  resolveHost: ResolveHost;
   /** Each capability's dependencies, for one invocation's logger. */
   intake(log: Logger, cause: 'notification' | 'lifecycle'): IntakeDeps;
   /** Adding and removing users, provisioning after consent. */
@@ -84,6 +87,8 @@ export interface RuntimeOverrides {
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
+  /** Answers DNS questions for PBX host names (tests play a rebinding name with it). */
+  resolveHost?: ResolveHost;
 }
 
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
@@ -130,6 +135,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     secrets,
     now,
     subscriptionCache: subscriptionCache(30_000),
+    resolveHost: overrides.resolveHost ?? resolveWithDns,
     urls: {
       notification: `${base}/api/graph/notifications`,
       lifecycle: `${base}/api/graph/lifecycle`,
@@ -203,6 +209,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     secrets,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     pbxTarget: config.pbxTarget,
+    resolveHost: infra.resolveHost,
   });
   return {
     ...infra,
@@ -231,6 +238,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       queue,
       retryPolicy: config.pbxRetryPolicy,
       target: config.pbxTarget,
+      resolveHost: infra.resolveHost,
       now,
       // Signatures carry wall-clock time: receivers reject timestamps far from their own clock.
       signingNow: () => new Date(),

@@ -14,6 +14,7 @@ import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import type { Logger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
+import type { ResolveHost } from '../../shared/pbx/pbxTarget';
 import { generateSigningSecret } from '../../shared/pbx/signing';
 import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
 import { startAzuriteTables } from '../azurite';
@@ -58,6 +59,8 @@ export interface LocalHostOptions {
   settings?: Record<string, string>;
   /** Key for routes with authLevel `function` (admin API); LOCAL_FUNCTION_KEY or a fresh random one. */
   functionKey?: string;
+  /** Answers DNS questions for PBX host names instead of the system resolver. */
+  resolveHost?: ResolveHost;
 }
 
 export interface LocalHost {
@@ -147,6 +150,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       secrets,
       now,
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     });
     useRuntime(runtime);
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger';
 import type { DeliveryRequest } from '../pbx/pbxEvent';
 import { readPbxSecret, signingSecretsAt } from '../pbx/pbxSecret';
+import type { ResolveHost } from '../pbx/pbxTarget';
 import { nextAttempt, type RetryPolicy } from '../pbx/retrySchedule';
 import { type DeliveryOutcome, deliverWebhook } from '../pbx/webhookPost';
 import type { OutgoingMessage, QueueSender } from '../queue/queuePort';
@@ -16,14 +17,15 @@ export interface DeliveryDeps {
   queue: QueueSender;
   retryPolicy: RetryPolicy;
   target: { timeoutMs: number; allowInsecureLoopback: boolean; allowedPrivateHosts: readonly string[] };
+  /** How PBX host names are resolved before each attempt (DNS unless a test stubs it). */
+  resolveHost?: ResolveHost;
   /** The service clock: when the next attempt is due, log timestamps, the rotation window. */
   now: () => Date;
   /** Signatures carry wall-clock time, since receivers compare it with their own clock. */
   signingNow?: () => Date;
   log: Logger;
-  /** Tests only. */
-  fetchImpl?: typeof fetch;
-  resolveHost?: (hostname: string) => Promise<string[]>;
+  /** Tests only: certificate authorities a test PBX's certificate is signed by. */
+  trustedCa?: string;
 }
 
 export type DeliveryResult =
@@ -74,11 +76,16 @@ export async function handleDelivery(request: DeliveryRequest, deps: DeliveryDep
       return fail(request, deps, attempt, { failure: 'gone', reason, status: 410 });
     }
     case 'rejected':
-      deps.log.warn('PBX refused the webhook; not retrying', { ...context, reason: outcome.reason });
+      deps.log.warn('PBX refused the webhook; not retrying', {
+        ...context,
+        errorClass: outcome.errorClass,
+        reason: outcome.reason,
+      });
       return fail(request, deps, attempt, {
         failure: 'rejected',
         reason: outcome.reason,
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+        ...answerFields(outcome),
       });
   }
 }
@@ -90,9 +97,11 @@ async function attemptDelivery(
 ): Promise<DeliveryOutcome> {
   const stored = await deps.secrets.get(integration.pbxSecretName);
   // A missing or broken secret is an operator's fix away: keep retrying on the schedule meanwhile.
-  if (!stored) return { kind: 'retry', reason: 'PBX signing secret is not available' };
+  if (!stored)
+    return { kind: 'retry', errorClass: 'secretUnavailable', reason: 'PBX signing secret is not available' };
   const secret = readPbxSecret(stored);
-  if (secret.kind === 'unreadable') return { kind: 'retry', reason: secret.why };
+  if (secret.kind === 'unreadable')
+    return { kind: 'retry', errorClass: 'secretUnavailable', reason: secret.why };
   // The rotation window runs on the service clock; the signature's timestamp on the wall clock.
   const secrets = signingSecretsAt(secret.secret, deps.now());
   const { attempt: _attempt, replay: _replay, ...wire } = request;
@@ -104,8 +113,8 @@ async function attemptDelivery(
       allowInsecureLoopback: deps.target.allowInsecureLoopback,
       allowedPrivateHosts: deps.target.allowedPrivateHosts,
       now: deps.signingNow ?? (() => new Date()),
-      ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
       ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
+      ...(deps.trustedCa ? { trustedCa: deps.trustedCa } : {}),
     },
   );
 }
@@ -123,9 +132,15 @@ async function retryLater(
       integrationId: request.integrationId,
       webhookId: request.webhookId,
       attempts: attempt,
+      errorClass: outcome.errorClass,
       reason: outcome.reason,
     });
-    return fail(request, deps, attempt, { failure: 'exhausted', reason: outcome.reason, ...status });
+    return fail(request, deps, attempt, {
+      failure: 'exhausted',
+      reason: outcome.reason,
+      ...status,
+      ...answerFields(outcome),
+    });
   }
   const dueAt = new Date(deps.now().getTime() + decision.delayMs);
   await deps.queue.send('deliveries', [deliveryAttemptMessage(request, decision.attempt, dueAt)]);
@@ -136,6 +151,7 @@ async function retryLater(
       attempts: attempt,
       lastError: outcome.reason,
       ...(outcome.status !== undefined ? { lastStatus: outcome.status } : {}),
+      ...answerFields(outcome),
     }),
   );
   return {
@@ -166,7 +182,7 @@ async function fail(
   request: DeliveryRequest,
   deps: DeliveryDeps,
   attempts: number,
-  failure: { failure: DeliveryFailure; reason: string; status?: number },
+  failure: { failure: DeliveryFailure; reason: string; status?: number } & AnswerFields,
 ): Promise<DeliveryResult> {
   const { attempt: _attempt, ...replayable } = request;
   // Not best-effort: this row is the only copy of the webhook once the message completes.
@@ -177,6 +193,8 @@ async function fail(
       attempts,
       lastError: failure.reason,
       ...(failure.status !== undefined ? { lastStatus: failure.status } : {}),
+      ...(failure.errorClass ? { errorClass: failure.errorClass } : {}),
+      ...(failure.reply ? { reply: failure.reply } : {}),
       request: replayable,
     }),
   );
@@ -186,6 +204,16 @@ async function fail(
     reason: failure.reason,
     attempts,
     ...(failure.status !== undefined ? { status: failure.status } : {}),
+  };
+}
+
+type AnswerFields = Pick<DeliveryLogRecord, 'errorClass' | 'reply'>;
+
+/** The error's class and the summary of the PBX's answer: all the log keeps of a failure besides the reason. */
+function answerFields(outcome: Extract<DeliveryOutcome, { kind: 'retry' | 'rejected' }>): AnswerFields {
+  return {
+    errorClass: outcome.errorClass,
+    ...(outcome.reply ? { reply: outcome.reply } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 // attempt are on the queue and not counted here.
 
 import { conflict, notFound, type Outcome, ok, type Refusal } from '../outcome';
+import type { DeliveryErrorClass, PbxReply } from '../pbx/pbxReply';
 import type { QueueSender } from '../queue/queuePort';
 import type { DeliveryFailure, DeliveryLogRecord, DeliveryState, PbxEndpointState } from '../storage/records';
 import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
@@ -26,6 +27,9 @@ export interface DeliveryError {
   attempts: number;
   status?: number;
   error: string;
+  errorClass?: DeliveryErrorClass;
+  /** The PBX's answer: length, content type, short summary; never its body. */
+  reply?: PbxReply;
   at: string;
 }
 
@@ -71,6 +75,8 @@ export async function deliverySummary(
         attempts: row.attempts,
         ...(row.lastStatus !== undefined ? { status: row.lastStatus } : {}),
         error: row.lastError ?? '',
+        ...(row.errorClass ? { errorClass: row.errorClass } : {}),
+        ...(row.reply ? { reply: row.reply } : {}),
         at: row.updatedAt,
       }),
     );

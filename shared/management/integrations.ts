@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
 import { conflict, invalid, type Outcome, ok } from '../outcome';
-import { checkPbxTarget, type TargetPolicy } from '../pbx/pbxTarget';
+import { decidePbxTarget, type ResolveHost, type TargetPolicy } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
 import type { SecretStore } from '../secrets/secretStore';
 import { checkIntegrationFits } from '../storage/integrationEntity';
@@ -20,6 +20,8 @@ export interface AdminDeps extends ProvisioningDeps {
   publicBaseUrl: string;
   /** The same policy the delivery uses, so a URL that can be saved can be sent to. */
   pbxTarget: TargetPolicy;
+  /** How a PBX host name is resolved when a URL is saved (DNS unless a test stubs it); the send resolves again. */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function createIntegration(
   input: CreateIntegration,
   deps: AdminDeps,
 ): Promise<Outcome<{ integration: IntegrationView; pbxSecret: string }>> {
-  const target = checkPbxTarget(input.pbxUrl, deps.pbxTarget);
+  const target = await decidePbxTarget(input.pbxUrl, deps.pbxTarget, deps.resolveHost);
   if (target.kind === 'refused') return invalid(target.reason);
   if (await deps.repos.integrations.get(input.id)) return conflict(`integration ${input.id} exists already`);
   const pbxSecret = generateSigningSecret();
@@ -79,7 +81,7 @@ export async function updateIntegration(
   deps: AdminDeps,
 ): Promise<Outcome<IntegrationView>> {
   if (change.pbxUrl !== undefined) {
-    const target = checkPbxTarget(change.pbxUrl, deps.pbxTarget);
+    const target = await decidePbxTarget(change.pbxUrl, deps.pbxTarget, deps.resolveHost);
     if (target.kind === 'refused') return invalid(target.reason);
   }
   const { followGroupId, ...fields } = change;

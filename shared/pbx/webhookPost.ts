@@ -2,20 +2,33 @@
 // to do next; retries, backoff and giving up belong to the caller (the
 // `deliveries` queue), so this function never sleeps and never loops.
 
-import { lookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { parseRetryAfter } from '../retryAfter';
 import type { DeliveryRequest } from './pbxEvent';
-import { checkPbxTarget, checkResolvedAddresses } from './pbxTarget';
+import { type DeliveryErrorClass, type PbxReply, summariseReply } from './pbxReply';
+
+export type { DeliveryErrorClass } from './pbxReply';
+
+import { decidePbxTarget, type PinnedAddress, type ResolveHost } from './pbxTarget';
 import { signWebhook } from './signing';
 
 export type DeliveryOutcome =
   | { kind: 'delivered'; status: number }
   /** Worth another attempt later: 408, 429, 5xx, timeout, connection failure. */
-  | { kind: 'retry'; reason: string; status?: number; retryAfterSeconds?: number }
+  | {
+      kind: 'retry';
+      reason: string;
+      errorClass: DeliveryErrorClass;
+      status?: number;
+      retryAfterSeconds?: number;
+      reply?: PbxReply;
+    }
   /** The PBX says this endpoint is gone for good (410): stop delivering to it. */
   | { kind: 'gone'; status: 410 }
   /** Another attempt would fail the same way: other 4xx, a redirect, or a URL we refuse (no status). */
-  | { kind: 'rejected'; reason: string; status?: number };
+  | { kind: 'rejected'; reason: string; errorClass: DeliveryErrorClass; status?: number; reply?: PbxReply };
 
 export interface DeliveryTarget {
   url: string;
@@ -29,17 +42,16 @@ export interface DeliveryOptions {
   /** Host names or IP literals that may be private addresses (PBX_ALLOWED_PRIVATE_HOSTS). */
   allowedPrivateHosts?: readonly string[];
   /** Every address a host name resolves to; DNS by default, replaceable in tests. */
-  resolveHost?: (hostname: string) => Promise<string[]>;
+  resolveHost?: ResolveHost;
   now?: () => Date;
-  fetchImpl?: typeof fetch;
-  /** How much of an error response to keep for the reason (default 4 KiB); the rest is discarded unread. */
+  /** How much of an error response to read for its summary (default 4 KiB); the rest is discarded unread. */
   maxResponseBytes?: number;
+  /** Tests only: certificate authorities to trust instead of the system's. */
+  trustedCa?: string;
 }
 
 export const USER_AGENT = 'pbx-calendar-sync';
 const DEFAULT_MAX_RESPONSE_BYTES = 4096;
-/** Enough of the PBX's answer to explain a failure in a log line or on the dashboard. */
-const MAX_REASON_CHARS = 300;
 
 /** Throws only for programming or configuration errors (e.g. a malformed signing secret). */
 export async function deliverWebhook(
@@ -47,150 +59,218 @@ export async function deliverWebhook(
   target: DeliveryTarget,
   options: DeliveryOptions,
 ): Promise<DeliveryOutcome> {
-  const policy = {
-    allowInsecureLoopback: options.allowInsecureLoopback,
-    allowedPrivateHosts: options.allowedPrivateHosts ?? [],
-  };
-  const check = checkPbxTarget(target.url, policy);
-  if (check.kind === 'refused') return { kind: 'rejected', reason: check.reason };
-  const resolved = await resolveAndCheck(check.url, policy, options.resolveHost ?? resolveWithDns);
-  if (resolved) return resolved;
+  // Decided afresh before every attempt, since DNS answers change; the connection goes to the address decided on.
+  const decision = await decidePbxTarget(
+    target.url,
+    {
+      allowInsecureLoopback: options.allowInsecureLoopback,
+      allowedPrivateHosts: options.allowedPrivateHosts ?? [],
+    },
+    options.resolveHost,
+  );
+  if (decision.kind === 'refused') {
+    // A name that does not resolve may resolve later; a URL we refuse will be refused again.
+    return decision.errorClass === 'dns'
+      ? { kind: 'retry', reason: decision.reason, errorClass: 'dns' }
+      : { kind: 'rejected', reason: decision.reason, errorClass: decision.errorClass };
+  }
 
   const now = options.now ?? (() => new Date());
-  const fetchImpl = options.fetchImpl ?? fetch;
   const body = JSON.stringify(request.event);
   // A fresh timestamp and signature per attempt; the id stays, so the PBX can spot a redelivery.
   const signature = signWebhook({ id: request.webhookId, timestamp: now(), body, secrets: target.secrets });
-
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  try {
-    const response = await fetchImpl(check.url, {
-      method: 'POST',
-      headers: { ...signature, 'content-type': 'application/json', 'user-agent': USER_AGENT },
-      body,
-      redirect: 'manual',
-      signal: controller.signal,
-    });
-    if (response.ok) {
-      // The answer is in the status; a body that fails to close must not turn a delivery into a retry.
-      await response.body?.cancel().catch(() => undefined);
-      return { kind: 'delivered', status: response.status };
-    }
-    const excerpt = await readExcerpt(response, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-    return classifyFailure(response, excerpt, now());
-  } catch (error) {
-    if (timedOut) return { kind: 'retry', reason: `no answer within ${options.timeoutMs} ms` };
-    return { kind: 'retry', reason: `connection failed: ${describeNetworkError(error)}` };
-  } finally {
-    clearTimeout(timer);
+  const answer = await post(decision.url, decision.pinned, {
+    headers: { ...signature, 'content-type': 'application/json', 'user-agent': USER_AGENT },
+    body,
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    ...(options.trustedCa ? { ca: options.trustedCa } : {}),
+  });
+  if (answer.kind === 'failed') {
+    return answer.errorClass === 'timeout'
+      ? { kind: 'retry', errorClass: 'timeout', reason: `no answer within ${options.timeoutMs} ms` }
+      : { kind: 'retry', errorClass: answer.errorClass, reason: answer.reason };
   }
+  const { response } = answer;
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status < 300) return { kind: 'delivered', status };
+  const reply = summariseReply(
+    {
+      ...(typeof response.headers['content-type'] === 'string'
+        ? { contentType: response.headers['content-type'] }
+        : {}),
+      ...(typeof response.headers['content-length'] === 'string'
+        ? { contentLength: response.headers['content-length'] }
+        : {}),
+    },
+    answer.body,
+    answer.complete,
+    request.event,
+  );
+  return classifyFailure(response, status, reply, now());
+}
+
+type Answer =
+  | { kind: 'answered'; response: IncomingMessage; body: Uint8Array; complete: boolean }
+  | { kind: 'failed'; errorClass: DeliveryErrorClass; reason: string };
+
+interface PostOptions {
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  maxBytes: number;
+  ca?: string;
 }
 
 /**
- * Checked before every attempt, since DNS answers change. fetch resolves the
- * name again, so a DNS server that changes its answer between the two lookups
- * could still steer one request; PBX URLs are set by operators, and this check
- * guards against mistakes and casual probing, not against a hostile DNS owner.
+ * One POST over node:http(s), connected to `pinned` whatever DNS says now.
+ * The URL's host name still goes into the Host header, the TLS server name
+ * (SNI) and the certificate check, so https verifies the certificate of the
+ * name the operator configured. Global fetch offers no per-request lookup
+ * (its undici is internal), hence the plain client.
  */
-async function resolveAndCheck(
-  url: URL,
-  policy: { allowInsecureLoopback: boolean; allowedPrivateHosts: readonly string[] },
-  resolveHost: (hostname: string) => Promise<string[]>,
-): Promise<DeliveryOutcome | undefined> {
-  if (!needsLookup(url, policy)) return undefined;
-  let addresses: string[];
-  try {
-    addresses = await resolveHost(url.hostname);
-  } catch (error) {
-    return { kind: 'retry', reason: `could not resolve ${url.hostname}: ${describeNetworkError(error)}` };
-  }
-  const check = checkResolvedAddresses(url, addresses, policy);
-  return check.kind === 'refused' ? { kind: 'rejected', reason: check.reason } : undefined;
+function post(url: URL, pinned: PinnedAddress, options: PostOptions): Promise<Answer> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (answer: Answer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    const pinnedLookup: LookupFunction = (_hostname, lookupOptions, callback) => {
+      if (lookupOptions.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
+      else callback(null, pinned.address, pinned.family);
+    };
+    let received: IncomingMessage | undefined;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const outgoing = send(
+      {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: {
+          ...options.headers,
+          host: url.host,
+          'content-length': String(Buffer.byteLength(options.body)),
+        },
+        lookup: pinnedLookup,
+        // One connection per attempt: a pooled socket could have been opened to another address.
+        agent: false,
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
+      (response) => {
+        received = response;
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          // The answer is in the status; the body is not waited for.
+          finish({ kind: 'answered', response, body: new Uint8Array(), complete: false });
+          response.destroy();
+          return;
+        }
+        readCapped(response, options.maxBytes, (body, complete) =>
+          finish({ kind: 'answered', response, body, complete }),
+        );
+      },
+    );
+    const timer = setTimeout(() => {
+      // Once the status is in, a body that stalls still leaves the status to decide on.
+      if (received) received.destroy();
+      else {
+        finish({ kind: 'failed', errorClass: 'timeout', reason: 'timeout' });
+        outgoing.destroy();
+      }
+    }, options.timeoutMs);
+    outgoing.on('error', (error) => finish(networkFailure(error)));
+    outgoing.end(options.body);
+  });
 }
 
-/** IP literals, allowed names and local loopback need no lookup: a name whose private answer would be refused does. */
-function needsLookup(
-  url: URL,
-  policy: { allowInsecureLoopback: boolean; allowedPrivateHosts: readonly string[] },
-): boolean {
-  return checkResolvedAddresses(url, ['127.0.0.1'], policy).kind === 'refused';
+/**
+ * Reads at most `maxBytes` and drops the rest unread; a body that breaks off
+ * still leaves the status. `done` runs before the response is destroyed, so
+ * no error from tearing it down can overtake the answer.
+ */
+function readCapped(
+  response: IncomingMessage,
+  maxBytes: number,
+  done: (body: Uint8Array, complete: boolean) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let stopped = false;
+  const stop = (complete: boolean) => {
+    if (stopped) return;
+    stopped = true;
+    done(Buffer.concat(chunks).subarray(0, maxBytes), complete);
+    response.destroy();
+  };
+  response.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+    if (total > maxBytes) stop(false);
+  });
+  response.on('end', () => stop(true));
+  response.on('error', () => stop(false));
+  response.on('close', () => stop(false));
 }
 
-async function resolveWithDns(hostname: string): Promise<string[]> {
-  const answers = await lookup(hostname, { all: true, verbatim: true });
-  return answers.map((answer) => answer.address);
+/** Node's error codes, never its messages: those carry the address we connected to. */
+function networkFailure(error: unknown): Answer {
+  const code = errorCode(error);
+  const named = (errorClass: DeliveryErrorClass, words: string): Answer => ({
+    kind: 'failed',
+    errorClass,
+    reason: code ? `${words} (${code})` : words,
+  });
+  if (code === 'ECONNREFUSED') return named('refused', 'connection refused');
+  if (code === 'ECONNRESET' || code === 'EPIPE') return named('reset', 'connection reset');
+  if (code === 'ETIMEDOUT') return named('timeout', 'connection timed out');
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL')
+    return named('unreachable', 'PBX unreachable');
+  if (code === 'ENOTFOUND' || code?.startsWith('EAI_')) return named('dns', 'name not resolved');
+  if (code && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_/.test(code)) return named('tls', 'TLS failed');
+  return named('network', 'connection failed');
 }
 
-function classifyFailure(response: Response, excerpt: string, now: Date): DeliveryOutcome {
-  const { status } = response;
-  const reason = `HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : undefined;
+}
+
+function classifyFailure(
+  response: IncomingMessage,
+  status: number,
+  reply: PbxReply,
+  now: Date,
+): DeliveryOutcome {
+  const reason = `HTTP ${status}${reply.summary ? `: ${reply.summary}` : ''}`;
   if (status === 410) return { kind: 'gone', status: 410 };
   if (status === 408 || status === 429 || status >= 500) {
-    const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), now);
+    const retryAfter = response.headers['retry-after'];
+    const retryAfterSeconds = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null, now);
     return {
       kind: 'retry',
+      errorClass: 'http',
       reason,
       status,
+      reply,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     };
   }
   if (status >= 300 && status < 400) {
-    // Following a redirect would send signed absence data somewhere nobody configured.
-    const location = response.headers.get('location');
+    // Following a redirect would send signed absence data somewhere nobody configured; where it
+    // points is not repeated, as it may name an internal address.
     return {
       kind: 'rejected',
+      errorClass: 'redirect',
       status,
-      reason: `HTTP ${status}: redirect not followed${location ? ` (to ${location.slice(0, 200)})` : ''}; update the PBX URL`,
+      reply,
+      reason: `HTTP ${status}: redirect not followed; update the PBX URL`,
     };
   }
-  return { kind: 'rejected', status, reason };
-}
-
-async function readExcerpt(response: Response, maxBytes: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (total < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.byteLength;
-    }
-  } catch {
-    // A body that breaks off midway still leaves us the status to decide on.
-  } finally {
-    // Discard the rest instead of reading an arbitrarily large answer.
-    await reader.cancel().catch(() => undefined);
-  }
-  const bytes = Buffer.concat(chunks).subarray(0, maxBytes);
-  const text = new TextDecoder().decode(bytes).replace(/\s+/g, ' ').trim();
-  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
-}
-
-function describeNetworkError(error: unknown): string {
-  // Structural checks: errors from fetch may come from another realm, where instanceof fails.
-  const { message, cause } = asErrorLike(error);
-  // undici hides the useful part (ECONNREFUSED, ENOTFOUND...) in `cause`.
-  if (cause !== undefined) {
-    const inner = asErrorLike(cause);
-    return inner.code ? `${inner.code} (${inner.message})` : inner.message;
-  }
-  return message;
-}
-
-function asErrorLike(value: unknown): { message: string; code?: string; cause?: unknown } {
-  if (typeof value !== 'object' || value === null) return { message: String(value) };
-  const record = value as Record<string, unknown>;
-  return {
-    message: typeof record.message === 'string' ? record.message : String(value),
-    ...(typeof record.code === 'string' ? { code: record.code } : {}),
-    ...(record.cause !== undefined ? { cause: record.cause } : {}),
-  };
+  return { kind: 'rejected', errorClass: 'http', status, reply, reason };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryRequestSchema } from '../pbx/pbxEventSchema';
+import type { DeliveryErrorClass, PbxReply } from '../pbx/pbxReply';
 import { checkEntitySize, definedProperties, joinLongText, splitLongText } from './propertyLimits';
 import type { DeliveryFailure, DeliveryLogRecord, DeliveryState } from './records';
 import { parseStoredJson, parseStoredRow } from './storedRow';
@@ -17,6 +18,21 @@ const FAILURES: { [Failure in DeliveryFailure]: Failure } = {
   endpointDisabled: 'endpointDisabled',
 };
 
+const ERROR_CLASSES: { [Class in DeliveryErrorClass]: Class } = {
+  http: 'http',
+  redirect: 'redirect',
+  timeout: 'timeout',
+  refused: 'refused',
+  reset: 'reset',
+  unreachable: 'unreachable',
+  tls: 'tls',
+  dns: 'dns',
+  network: 'network',
+  blockedAddress: 'blockedAddress',
+  invalidUrl: 'invalidUrl',
+  secretUnavailable: 'secretUnavailable',
+};
+
 const deliveryRowSchema = z.object({
   partitionKey: z.string().min(1),
   rowKey: z.string().min(1),
@@ -27,6 +43,10 @@ const deliveryRowSchema = z.object({
   attempts: z.number().int().nonnegative(),
   lastStatus: z.number().int().optional(),
   lastError: z.string().optional(),
+  errorClass: z.enum(ERROR_CLASSES).optional(),
+  replyLength: z.number().int().nonnegative().optional(),
+  replyContentType: z.string().optional(),
+  replySummary: z.string().optional(),
   updatedAt: z.string(),
 });
 
@@ -41,6 +61,10 @@ export const DELIVERY_SUMMARY_COLUMNS = [
   'attempts',
   'lastStatus',
   'lastError',
+  'errorClass',
+  'replyLength',
+  'replyContentType',
+  'replySummary',
   'updatedAt',
 ];
 
@@ -66,6 +90,11 @@ export function deliveryToEntity(record: DeliveryLogRecord) {
       attempts: record.attempts,
       lastStatus: record.lastStatus,
       lastError: record.lastError,
+      errorClass: record.errorClass,
+      // Flat columns, so a listing's $select can name them.
+      replyLength: record.reply?.length,
+      replyContentType: record.reply?.contentType,
+      replySummary: record.reply?.summary,
       updatedAt: record.updatedAt,
     }),
     // A snapshot can outgrow one property; spread it like a large rule set.
@@ -80,7 +109,16 @@ export function deliveryFromEntity(row: Readonly<Record<string, unknown>>): Deli
   const what = `delivery ${webhookId}`;
   // A $select names columns some rows lack; the service may return those as null rather than leave them out.
   const present = Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null));
-  const { partitionKey, rowKey, ...fields } = parseStoredRow(deliveryRowSchema, present, what);
+  const { partitionKey, rowKey, replyLength, replyContentType, replySummary, ...fields } = parseStoredRow(
+    deliveryRowSchema,
+    present,
+    what,
+  );
+  const reply: PbxReply = {
+    ...(replyLength !== undefined ? { length: replyLength } : {}),
+    ...(replyContentType !== undefined ? { contentType: replyContentType } : {}),
+    ...(replySummary !== undefined ? { summary: replySummary } : {}),
+  };
   const requestText = row.request === undefined ? undefined : joinLongText('request', row);
   const request =
     requestText === undefined
@@ -90,6 +128,7 @@ export function deliveryFromEntity(row: Readonly<Record<string, unknown>>): Deli
     integrationId: decodeKeyPart(partitionKey),
     webhookId: decodeKeyPart(rowKey),
     ...fields,
+    ...(Object.keys(reply).length > 0 ? { reply } : {}),
     ...(request ? { request } : {}),
   };
 }

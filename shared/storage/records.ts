@@ -5,6 +5,7 @@ import type { Absence } from '../domain/absence';
 import type { RuleSet } from '../domain/rules/ruleSet';
 import type { SyncWindow } from '../domain/syncWindow';
 import type { DeliveryRequest, PbxEventType } from '../pbx/pbxEvent';
+import type { DeliveryErrorClass, PbxReply } from '../pbx/pbxReply';
 
 export type ConsentState = 'pending' | 'granted' | 'consentRequired';
 
@@ -144,8 +145,12 @@ export interface DeliveryLogRecord {
   /** Attempts made so far (the last one included). */
   attempts: number;
   lastStatus?: number;
-  /** The PBX's answer or the network error, shortened; never a payload or a secret. */
+  /** The PBX's answer or the network error, shortened; never a payload, a secret or an address we resolved. */
   lastError?: string;
+  /** The kind of the last failure (`http`, `timeout`, `refused`, `tls`, `blockedAddress`, ...). */
+  errorClass?: DeliveryErrorClass;
+  /** The PBX's last error answer: its length, content type and a short summary, never its body. */
+  reply?: PbxReply;
   updatedAt: string;
   /** Kept while `failed`, so the webhook can be replayed as it was. */
   request?: DeliveryRequest;

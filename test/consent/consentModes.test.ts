@@ -31,6 +31,8 @@ describe('consent modes', () => {
     log: silentLogger,
     publicBaseUrl: 'https://pbxsync.example',
     pbxTarget: { allowInsecureLoopback: false },
+    // Saving a PBX URL resolves its name; a public answer, without DNS.
+    resolveHost: async () => ['93.184.216.34'],
   });
   /** Mints a link for the integration and opens it: which app does it ask the admin to consent to? */
   const clientIdOf = async (

@@ -62,8 +62,10 @@ describe('deliverWebhook', () => {
     const outcome = await deliverWebhook(request, to(pbx.url), options);
     expect(outcome).toEqual({
       kind: 'retry',
+      errorClass: 'http',
       status,
       reason: `HTTP ${status}: try later`,
+      reply: { length: 9, summary: 'try later' },
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     });
   });
@@ -86,61 +88,82 @@ describe('deliverWebhook', () => {
       kind: 'gone',
       status: 410,
     });
-    pbx.answer(400, { headers: { 'content-type': 'text/plain' }, body: 'unknown\n  absence   reason' });
+    const body = 'unknown\n  absence   reason';
+    pbx.answer(400, { headers: { 'content-type': 'text/plain' }, body });
     expect(await deliverWebhook(request, to(pbx.url), options)).toEqual({
       kind: 'rejected',
+      errorClass: 'http',
       status: 400,
       reason: 'HTTP 400: unknown absence reason',
+      reply: {
+        length: Buffer.byteLength(body),
+        contentType: 'text/plain',
+        summary: 'unknown absence reason',
+      },
     });
   });
 
   it('gives up waiting after the timeout and asks for a retry', async () => {
     pbx.neverAnswer();
     const outcome = await deliverWebhook(request, to(pbx.url), { ...options, timeoutMs: 200 });
-    expect(outcome).toEqual({ kind: 'retry', reason: 'no answer within 200 ms' });
+    expect(outcome).toEqual({ kind: 'retry', errorClass: 'timeout', reason: 'no answer within 200 ms' });
     expect(pbx.requests).toHaveLength(1);
   });
 
   it('asks for a retry when the connection is refused', async () => {
     const outcome = await deliverWebhook(request, to(await urlNobodyListensOn()), options);
-    expect(outcome).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/ECONNREFUSED/) });
+    expect(outcome).toEqual({
+      kind: 'retry',
+      errorClass: 'refused',
+      reason: 'connection refused (ECONNREFUSED)',
+    });
   });
 
   it('refuses plain http to other hosts, and to loopback unless allowed, without any request', async () => {
-    const calls: unknown[] = [];
-    const fetchImpl: typeof fetch = async (input) => {
-      calls.push(input);
-      return new Response(null, { status: 204 });
-    };
-    expect(
-      await deliverWebhook(request, to('http://pbx.example.com/hooks'), { ...options, fetchImpl }),
-    ).toEqual({ kind: 'rejected', reason: 'plain http is allowed only to loopback addresses' });
-    expect(
-      await deliverWebhook(request, to('http://127.0.0.1:9/hooks'), {
-        ...options,
-        allowInsecureLoopback: false,
-        fetchImpl,
-      }),
-    ).toEqual({ kind: 'rejected', reason: 'the PBX URL must use https' });
-    expect(
-      await deliverWebhook(request, to('https://user:pw@pbx.example.com/'), { ...options, fetchImpl }),
-    ).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/credentials/) });
-    expect(
-      await deliverWebhook(request, to('ftp://pbx.example.com/'), { ...options, fetchImpl }),
-    ).toMatchObject({
+    const refused = async (url: string, extra: Partial<DeliveryOptions> = {}) =>
+      deliverWebhook(request, to(url), { ...options, ...extra });
+    const port = new URL(pbx.url).port;
+    expect(await refused(`http://pbx.example.com:${port}/hooks`)).toEqual({
       kind: 'rejected',
+      errorClass: 'invalidUrl',
+      reason: 'plain http is allowed only to loopback addresses',
     });
-    expect(calls).toEqual([]);
+    expect(await refused(pbx.url, { allowInsecureLoopback: false })).toEqual({
+      kind: 'rejected',
+      errorClass: 'invalidUrl',
+      reason: 'the PBX URL must use https',
+    });
+    expect(await refused(`https://user:pw@127.0.0.1:${port}/`)).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(/credentials/),
+    });
+    expect(await refused(`ftp://127.0.0.1:${port}/`)).toMatchObject({ kind: 'rejected' });
+    expect(pbx.requests).toEqual([]);
+  });
 
-    expect(
-      await deliverWebhook(request, to('https://pbx.example.com/hooks'), {
-        ...options,
-        fetchImpl,
-        // A public address, so the private-address check lets it pass without real DNS.
-        resolveHost: async () => ['93.184.216.34'],
-      }),
-    ).toEqual({ kind: 'delivered', status: 204 });
-    expect(String(calls[0])).toBe('https://pbx.example.com/hooks');
+  it('connects to the address it checked, sending the configured name as Host', async () => {
+    const port = new URL(pbx.url).port;
+    const outcome = await deliverWebhook(request, to(`http://pbx.localhost:${port}/webhooks`), {
+      ...options,
+      resolveHost: async () => ['127.0.0.1'],
+    });
+    expect(outcome).toEqual({ kind: 'delivered', status: 204 });
+    expect(pbx.requests[0]?.headers.host).toBe(`pbx.localhost:${port}`);
+  });
+
+  it('decides on the status when the body never ends: delivered on 2xx, the status on an error', async () => {
+    pbx.answer(200, { body: 'ok so far', unfinished: true });
+    expect(await deliverWebhook(request, to(pbx.url), { ...options, timeoutMs: 300 })).toEqual({
+      kind: 'delivered',
+      status: 200,
+    });
+    pbx.answer(503, { headers: { 'content-type': 'text/plain' }, body: 'overloaded', unfinished: true });
+    expect(await deliverWebhook(request, to(pbx.url), { ...options, timeoutMs: 300 })).toMatchObject({
+      kind: 'retry',
+      errorClass: 'http',
+      status: 503,
+      reason: 'HTTP 503: overloaded',
+    });
   });
 
   it('reads only the first bytes of an error body and does not wait for the rest', async () => {
@@ -155,6 +178,12 @@ describe('deliverWebhook', () => {
       timeoutMs: 5000,
       maxResponseBytes: 10,
     });
-    expect(outcome).toEqual({ kind: 'rejected', status: 400, reason: 'HTTP 400: 0123456789' });
+    expect(outcome).toEqual({
+      kind: 'rejected',
+      errorClass: 'http',
+      status: 400,
+      reason: 'HTTP 400: 0123456789',
+      reply: { contentType: 'text/plain', summary: '0123456789' },
+    });
   });
 });

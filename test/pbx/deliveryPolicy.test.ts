@@ -1,5 +1,5 @@
 import { readPbxSecret, signingSecretsAt, writePbxSecret } from '../../shared/pbx/pbxSecret';
-import { checkPbxTarget, checkResolvedAddresses } from '../../shared/pbx/pbxTarget';
+import { checkPbxTarget, decidePbxTarget } from '../../shared/pbx/pbxTarget';
 import { isPrivateAddress, parseAllowedHosts } from '../../shared/pbx/privateAddress';
 import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
@@ -85,7 +85,8 @@ describe('private PBX addresses', () => {
     ['fe80::1', true],
     ['::ffff:10.0.0.1', true],
     ['::ffff:a00:1', true],
-    ['2001:db8::1', false],
+    ['2001:db8::1', true],
+    ['2606:4700:4700::1111', false],
     ['pbx.example.com', false],
   ])('%s is private: %p', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);
@@ -98,7 +99,9 @@ describe('private PBX addresses', () => {
     };
     expect(checkPbxTarget('https://10.0.0.8/hooks', policy)).toEqual({
       kind: 'refused',
-      reason: '10.0.0.8 is a private address; list it in PBX_ALLOWED_PRIVATE_HOSTS to allow it',
+      errorClass: 'blockedAddress',
+      reason:
+        '10.0.0.8 is a special-purpose address (private); list it in PBX_ALLOWED_PRIVATE_HOSTS to allow it',
     });
     expect(checkPbxTarget('https://10.0.0.7/hooks', policy).kind).toBe('allowed');
     expect(checkPbxTarget('https://[fe80::1]/hooks', policy).kind).toBe('refused');
@@ -107,16 +110,30 @@ describe('private PBX addresses', () => {
     expect(checkPbxTarget('https://127.0.0.1/hooks', policy).kind).toBe('refused');
   });
 
-  it('refuses a host name when any address it resolves to is private, unless the name is listed', () => {
+  it('refuses a host name when any address it resolves to is private, unless the name is listed', async () => {
     const policy = { allowInsecureLoopback: false, allowedPrivateHosts: ['pbx.lan'] };
-    const url = (host: string) => new URL(`https://${host}/hooks`);
-    expect(checkResolvedAddresses(url('pbx.example.com'), ['93.184.216.34'], policy).kind).toBe('allowed');
+    const answering =
+      (...addresses: string[]) =>
+      async () =>
+        addresses;
     expect(
-      checkResolvedAddresses(url('pbx.example.com'), ['93.184.216.34', '10.0.0.1'], policy),
-    ).toMatchObject({
-      kind: 'refused',
-      reason: expect.stringMatching(/resolves to 10\.0\.0\.1/),
+      await decidePbxTarget('https://pbx.example.com/hooks', policy, answering('93.184.216.34')),
+    ).toMatchObject({ kind: 'allowed', pinned: { address: '93.184.216.34', family: 4 } });
+    const mixed = await decidePbxTarget(
+      'https://pbx.example.com/hooks',
+      policy,
+      answering('93.184.216.34', '10.0.0.1'),
+    );
+    expect(mixed).toMatchObject({ kind: 'refused', errorClass: 'blockedAddress' });
+    // Where the name leads stays out of the reason: it would map our network for whoever sets the URL.
+    expect(JSON.stringify(mixed)).not.toContain('10.0.0.1');
+    expect(await decidePbxTarget('https://pbx.lan/hooks', policy, answering('192.168.0.9'))).toMatchObject({
+      kind: 'allowed',
+      pinned: { address: '192.168.0.9' },
     });
-    expect(checkResolvedAddresses(url('pbx.lan'), ['192.168.0.9'], policy).kind).toBe('allowed');
+    expect(await decidePbxTarget('https://pbx.example.com/hooks', policy, answering())).toMatchObject({
+      kind: 'refused',
+      errorClass: 'dns',
+    });
   });
 });

@@ -87,7 +87,7 @@ describe('PBX sink', () => {
     sink.setBehaviour({ down: true });
     expect(await deliver(request)).toMatchObject({
       kind: 'retry',
-      reason: expect.stringMatching(/connection failed/),
+      errorClass: 'reset',
     });
 
     sink.setBehaviour({ down: false, failFraction: 0 });

@@ -23,6 +23,7 @@ describe('PBX target check', () => {
     expect(checkPbxTarget('https://pbx.example.com/hooks', false)).toMatchObject({ kind: 'allowed' });
     expect(checkPbxTarget('not a url', true)).toEqual({
       kind: 'refused',
+      errorClass: 'invalidUrl',
       reason: 'the PBX URL is not a valid absolute URL',
     });
   });

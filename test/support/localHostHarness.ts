@@ -2,6 +2,7 @@ import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { type LocalHost, type LocalHostOptions, startLocalHost } from '../../dev/localHost/localHost';
 import { addUser } from '../../shared/onboarding/userProvisioning';
+import { resolveWithDns } from '../../shared/pbx/pbxTarget';
 import { testTablesConnectionString, uniqueTablePrefix } from './tables';
 
 export type TestHost = LocalHost & { logs: string[] };
@@ -46,9 +47,22 @@ async function startTestHost(options: LocalHostOptions): Promise<TestHost> {
     log: (line) => logs.push(line),
     // What Application Insights would receive, so a leak at information level fails a test too.
     allLogLevels: true,
+    resolveHost: exampleNamesOnThisMachine,
     ...options,
   });
   return Object.assign(host, { logs });
+}
+
+/**
+ * PBX URLs in tests use the reserved example names (RFC 2606, RFC 6761),
+ * which DNS does not answer; saving a URL resolves its name, so here they lead
+ * to this machine (the test host allows loopback) and a webhook sent to one is
+ * refused locally instead of leaving the machine. Other names go to DNS.
+ */
+async function exampleNamesOnThisMachine(hostname: string): Promise<string[]> {
+  return /(^|\.)(example|test|invalid|example\.(com|net|org))$/.test(hostname)
+    ? ['127.0.0.1']
+    : resolveWithDns(hostname);
 }
 
 /** Everything the system will do on its own for what has happened so far: notifications sent, queues drained. */
