@@ -7,6 +7,8 @@ module.exports = {
   testTimeout: 30000,
   maxWorkers: 2,
   /** One in-memory Azurite for the run; tests read TEST_TABLES_CONNECTION_STRING. */
+  /** Every connection a test opens must stay on this machine (see the file). */
+  setupFiles: ['<rootDir>/test/support/loopbackOnly.ts'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
 };
