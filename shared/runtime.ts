@@ -27,7 +27,8 @@ import { createTableRepositories } from './storage/tableRepositories';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
 import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscriptionKeeper';
 import type { CalendarSource } from './sync/calendarSource';
-import { type IntakeDeps, type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
+import type { IntakeDeps } from './sync/notificationIntake';
+import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
 import type { SyncDeps } from './sync/userSync';
 
 // The one composition root. Every client is built here from the parsed config,
@@ -50,7 +51,8 @@ export interface Runtime {
   /** Gets (or reuses) a token for the tenant; throws TenantAccessError when Entra ID refuses the app. */
   confirmTenantAccess(integration: GraphIdentity): Promise<void>;
   now: () => Date;
-  subscriptionCache: SubscriptionCache;
+  /** Per instance: which subscription ids are ours, and the bounded reads that find out. */
+  subscriptionLookups: SubscriptionLookups;
   urls: { notification: string; lifecycle: string; consentCallback: string };
   /** Each capability's dependencies, for one invocation's logger. */
   intake(log: Logger, cause: 'notification' | 'lifecycle'): IntakeDeps;
@@ -128,7 +130,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     queueStatistics,
     secrets,
     now,
-    subscriptionCache: subscriptionCache(30_000),
+    subscriptionLookups: subscriptionLookups(),
     urls: {
       notification: `${base}/api/graph/notifications`,
       lifecycle: `${base}/api/graph/lifecycle`,
@@ -211,7 +213,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       queue,
       now,
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
-      cache: infra.subscriptionCache,
+      lookups: infra.subscriptionLookups,
       cause,
       log,
     }),
