@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { countTableRequests, type TableRequestCounter } from '../../dev/bench/tableRequestCounter';
 import { type LocalHost, startLocalHost } from '../../dev/localHost/localHost';
 import type { SubscriptionRecord } from '../../shared/storage/records';
-import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
+import { isGraphSubscriptionId, MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { addDemoUsers, settle } from '../support/localHostHarness';
 import { testTablesConnectionString, uniqueTablePrefix } from '../support/tables';
 
@@ -38,6 +38,8 @@ describe('notification intake under a flood of forged ids', () => {
     await settle(host);
     subscriptions = await host.runtime.repos.subscriptions.list();
     expect(subscriptions.length).toBeGreaterThanOrEqual(3);
+    // The simulator hands out ids shaped as Graph's, so the shape check refuses none of ours.
+    expect(subscriptions.filter((s) => !isGraphSubscriptionId(s.subscriptionId))).toEqual([]);
   });
 
   afterAll(async () => {
