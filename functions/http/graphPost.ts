@@ -3,6 +3,7 @@ import { failureForLog } from '../../shared/logger';
 import { getRuntime } from '../../shared/runtime';
 import {
   acceptChangeNotifications,
+  needsRedelivery,
   notificationBatchSchema,
   parseNotifications,
 } from '../../shared/sync/notificationIntake';
@@ -34,17 +35,18 @@ export function validationResponse(request: HttpRequest): HttpResponseInit | und
 
 type QueueingOutcome =
   | { kind: 'done' }
-  | { kind: 'unverifiable' }
+  | { kind: 'redeliver' }
   | { kind: 'failed'; error: unknown }
   | { kind: 'late' };
 
 /**
  * One POST from Graph (change or lifecycle notifications): the handshake, or
  * verify and queue, answering 202 only once the syncs are queued. If queuing
- * fails or stalls, or a subscription could not be read to verify an item,
- * 503 makes Graph deliver the notifications again, so none is acknowledged
- * and lost: Graph resends what does not get a 2xx within 3 s, for up to 4
- * hours (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks).
+ * fails or stalls, or items of Graph's could not be verified in time
+ * (needsRedelivery), 503 makes Graph deliver the notifications again, so
+ * none is acknowledged and lost: Graph resends what does not get a 2xx
+ * within 3 s, for up to 4 hours
+ * (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks).
  * Items that are malformed, forged or unknown are dropped one by one and never
  * turn the answer into a 5xx; 400 only when no item at all is usable.
  */
@@ -64,7 +66,7 @@ export async function answerGraphPost(
   if (parsed.malformed > 0)
     log.warn('dropped malformed change notifications', { malformed: parsed.malformed });
   const work = acceptChangeNotifications(parsed.notifications, runtime.intake(log, cause)).then(
-    (result): QueueingOutcome => (result.unverifiable > 0 ? { kind: 'unverifiable' } : { kind: 'done' }),
+    (result): QueueingOutcome => (needsRedelivery(result) ? { kind: 'redeliver' } : { kind: 'done' }),
     (error: unknown): QueueingOutcome => ({ kind: 'failed', error }),
   );
   const outcome = await within<QueueingOutcome>(NOTIFICATION_DEADLINE_MS, work, { kind: 'late' });
@@ -72,5 +74,6 @@ export async function answerGraphPost(
   if (outcome.kind === 'failed')
     log.error(`could not queue syncs for ${cause}s`, failureForLog(outcome.error));
   else if (outcome.kind === 'late') log.warn('queuing syncs took too long; asking Graph to retry');
+  else log.warn('some notifications could not be verified; asking Graph to deliver them again');
   return { status: 503, headers: { 'Retry-After': '5' }, jsonBody: { error: 'try again' } };
 }

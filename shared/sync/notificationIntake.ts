@@ -71,6 +71,16 @@ export interface IntakeResult {
   unverifiable: number;
 }
 
+/**
+ * Whether Graph should deliver the POST again: a read failed, or the POST
+ * proved itself with a verified item (so it is Graph's) and still had ids
+ * left unread when its time ran out. A forged POST never proves itself, so
+ * no forged input earns a retry answer.
+ */
+export function needsRedelivery(result: IntakeResult): boolean {
+  return result.unverifiable > 0 || (result.accepted > 0 && result.unchecked > 0);
+}
+
 export interface IntakeDeps {
   subscriptions: Pick<SubscriptionRepository, 'get'>;
   queue: QueueSender;
