@@ -29,7 +29,8 @@ import { createTableRepositories } from './storage/tableRepositories';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
 import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscriptionKeeper';
 import type { CalendarSource } from './sync/calendarSource';
-import { type IntakeDeps, type SubscriptionCache, subscriptionCache } from './sync/notificationIntake';
+import type { IntakeDeps } from './sync/notificationIntake';
+import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
 import type { SyncDeps } from './sync/userSync';
 
 // The one composition root. Every client is built here from the parsed config,
@@ -52,7 +53,8 @@ export interface Runtime {
   /** Gets (or reuses) a token for the tenant; throws TenantAccessError when Entra ID refuses the app. */
   confirmTenantAccess(integration: GraphIdentity): Promise<void>;
   now: () => Date;
-  subscriptionCache: SubscriptionCache;
+  /** Per instance: which subscription ids are ours, and the bounded reads that find out. */
+  subscriptionLookups: SubscriptionLookups;
   urls: { notification: string; lifecycle: string; consentCallback: string };
   /** Resolves PBX host names, when a URL is saved and before every send (DNS; a stub in tests). */
   resolveHost: ResolveHost;
@@ -134,7 +136,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     queueStatistics,
     secrets,
     now,
-    subscriptionCache: subscriptionCache(30_000),
+    subscriptionLookups: subscriptionLookups(),
     resolveHost: overrides.resolveHost ?? resolveWithDns,
     urls: {
       notification: `${base}/api/graph/notifications`,
@@ -219,7 +221,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       queue,
       now,
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
-      cache: infra.subscriptionCache,
+      lookups: infra.subscriptionLookups,
       cause,
       log,
     }),

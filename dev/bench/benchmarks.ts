@@ -2,11 +2,12 @@
 // measured in the same run, so the figures mean the same on a noisy 2-core
 // machine as on a fast one. `npm run bench -- --json` prints the rows as JSON.
 
+import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
 import { startBenchHost } from './benchHost';
 import { measureBurstCost } from './burstCost';
 import { measureInitialSync, measureTenantFirstSync, processMaxRssMb } from './firstSync';
-import { measureIntake } from './intake';
+import { measureForgedFlood, measureIntake } from './intake';
 import { measureEndToEndLatency } from './latency';
 import { measureRenewalCost } from './renewalCost';
 
@@ -117,6 +118,18 @@ async function main(): Promise<void> {
         `${Math.round(batch.notificationsPerSecond)} /s`,
         `p50 ${ms(batch.p50Ms)}, p99 ${ms(batch.p99Ms)}${batch.rejected ? `, ${batch.rejected} not 202` : ''}`,
         `${ratio(batch.notificationsPerSecond, single.notificationsPerSecond)} of 1 per POST`,
+      );
+      const f = await measureForgedFlood(bench, 24, 1000);
+      add(
+        `Forged notifications, ${f.posts} POSTs × ${f.idsPerPost} ids in flight: Table reads per POST`,
+        (f.subscriptionReads / f.posts).toFixed(1),
+        `bound ${MAX_LOOKUPS_PER_POST} per POST`,
+        ratio(f.subscriptionReads / f.posts, MAX_LOOKUPS_PER_POST),
+      );
+      add(
+        '  genuine notification sent beside them, until queued (202)',
+        ms(f.genuineMs),
+        `status ${f.genuineStatus}; ${f.serverErrors} answers ≥ 500; flood answered in ${ms(f.floodMs)}`,
       );
     } finally {
       await bench.stop();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SubscriptionRecord } from '../../shared/storage/records';
 import type { BenchHost } from './benchHost';
 import { inParallel, percentile } from './percentiles';
@@ -53,6 +54,69 @@ export async function measureIntake(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     rejected,
+  };
+}
+
+export interface ForgedFlood {
+  posts: number;
+  idsPerPost: number;
+  /** Point reads of the subscriptions table while the flood was answered. */
+  subscriptionReads: number;
+  /** Answers of 500 and above, to forged POSTs and the genuine one. */
+  serverErrors: number;
+  /** Round trip of the one genuine notification sent while the flood was in flight (202 means queued). */
+  genuineMs: number;
+  genuineStatus: number;
+  floodMs: number;
+}
+
+/**
+ * What an anonymous caller costs: `posts` POSTs in flight at once, each of
+ * `idsPerPost` forged notifications (random GUID-shaped ids, random
+ * clientStates), with one genuine notification sent once they are under way.
+ */
+export async function measureForgedFlood(
+  bench: BenchHost,
+  posts: number,
+  idsPerPost: number,
+): Promise<ForgedFlood> {
+  const [real] = await bench.host.runtime.repos.subscriptions.list();
+  if (!real) throw new Error('no subscription to notify');
+  const url = `${bench.host.url}/api/graph/notifications`;
+  const send = (value: unknown[]) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value }),
+    });
+  const bodies = Array.from({ length: posts }, () =>
+    Array.from({ length: idsPerPost }, () => ({
+      subscriptionId: randomUUID(),
+      clientState: randomUUID(),
+      changeType: 'updated',
+      resource: 'Users/forged/Events/forged',
+    })),
+  );
+  await bench.host.settle();
+  bench.tables.reset();
+  const started = performance.now();
+  const flood = bodies.map((body) => send(body).then((response) => response.status));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const sent = performance.now();
+  const genuine = await send([notification(real, 0, 0)]);
+  const genuineMs = performance.now() - sent;
+  const statuses = [...(await Promise.all(flood)), genuine.status];
+  const floodMs = performance.now() - started;
+  const subscriptionReads = bench.tables.count(/Subscriptions\(PartitionKey/);
+  await bench.host.settle();
+  return {
+    posts,
+    idsPerPost,
+    subscriptionReads,
+    serverErrors: statuses.filter((status) => status >= 500).length,
+    genuineMs,
+    genuineStatus: genuine.status,
+    floodMs,
   };
 }
 

@@ -4,9 +4,15 @@ import type { AddressInfo } from 'node:net';
 export interface TableRequestCounter {
   /** Connection string pointing at the counter instead of Azurite. */
   connectionString: string;
-  /** Table Storage HTTP requests (each an operation, a query page or an entity batch) since the last reset. */
-  count(): number;
+  /**
+   * Table Storage HTTP requests (each an operation, a query page or an entity
+   * batch) since the last reset; with `path`, only those whose request path
+   * matches it (say, one table's).
+   */
+  count(path?: RegExp): number;
   reset(): void;
+  /** Answers every request with this status instead of passing it on (a storage outage), until called with none. */
+  refuse(status?: number): void;
   stop(): Promise<void>;
 }
 
@@ -17,9 +23,18 @@ export interface TableRequestCounter {
  */
 export async function countTableRequests(connectionString: string): Promise<TableRequestCounter> {
   const target = new URL(/TableEndpoint=([^;]+)/.exec(connectionString)?.[1] ?? '');
-  let requests = 0;
+  let paths: string[] = [];
+  let refusing: number | undefined;
   const server = createServer((incoming, outgoing) => {
-    requests++;
+    paths.push(incoming.url ?? '');
+    if (refusing !== undefined) {
+      incoming.resume();
+      outgoing.writeHead(refusing, { 'content-type': 'application/json' });
+      outgoing.end(
+        JSON.stringify({ 'odata.error': { code: 'AuthorizationFailure', message: { value: 'refused' } } }),
+      );
+      return;
+    }
     const upstream = forward(
       {
         host: target.hostname,
@@ -41,9 +56,12 @@ export async function countTableRequests(connectionString: string): Promise<Tabl
   const proxied = `http://127.0.0.1:${port}${target.pathname.replace(/\/$/, '')}`;
   return {
     connectionString: connectionString.replace(/TableEndpoint=[^;]+/, `TableEndpoint=${proxied}`),
-    count: () => requests,
+    count: (path) => (path ? paths.filter((p) => path.test(p)).length : paths.length),
     reset() {
-      requests = 0;
+      paths = [];
+    },
+    refuse(status) {
+      refusing = status;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,9 +1,14 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { failureForLog } from '../../shared/logger';
 import { getRuntime } from '../../shared/runtime';
-import { acceptChangeNotifications, notificationBatchSchema } from '../../shared/sync/notificationIntake';
+import {
+  acceptChangeNotifications,
+  needsRedelivery,
+  notificationBatchSchema,
+  parseNotifications,
+} from '../../shared/sync/notificationIntake';
 import { invocationLogger } from './invocationLogger';
-import { readJsonBody, within } from './requestBody';
+import { problem, readJsonBody, within } from './requestBody';
 
 /** Graph's notification bodies are small; anything near this is not Graph. */
 export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
@@ -28,13 +33,22 @@ export function validationResponse(request: HttpRequest): HttpResponseInit | und
   };
 }
 
-type QueueingOutcome = { kind: 'done' } | { kind: 'failed'; error: unknown } | { kind: 'late' };
+type QueueingOutcome =
+  | { kind: 'done' }
+  | { kind: 'redeliver' }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'late' };
 
 /**
  * One POST from Graph (change or lifecycle notifications): the handshake, or
  * verify and queue, answering 202 only once the syncs are queued. If queuing
- * fails or stalls, 503 makes Graph deliver the notifications again, so none is
- * acknowledged and lost.
+ * fails or stalls, or items of Graph's could not be verified in time
+ * (needsRedelivery), 503 makes Graph deliver the notifications again, so
+ * none is acknowledged and lost: Graph resends what does not get a 2xx
+ * within 3 s, for up to 4 hours
+ * (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks).
+ * Items that are malformed, forged or unknown are dropped one by one and never
+ * turn the answer into a 5xx; 400 only when no item at all is usable.
  */
 export async function answerGraphPost(
   request: HttpRequest,
@@ -45,16 +59,21 @@ export async function answerGraphPost(
   if (validation) return validation;
   const body = await readJsonBody(request, notificationBatchSchema, MAX_NOTIFICATION_BYTES);
   if (!body.ok) return body.response;
+  const parsed = parseNotifications(body.value.value);
+  if (parsed.notifications.length === 0) return problem(400, parsed.firstProblem ?? 'no notification');
   const runtime = await getRuntime();
   const log = invocationLogger(context);
-  const work = acceptChangeNotifications(body.value.value, runtime.intake(log, cause)).then(
-    (): QueueingOutcome => ({ kind: 'done' }),
+  if (parsed.malformed > 0)
+    log.warn('dropped malformed change notifications', { malformed: parsed.malformed });
+  const work = acceptChangeNotifications(parsed.notifications, runtime.intake(log, cause)).then(
+    (result): QueueingOutcome => (needsRedelivery(result) ? { kind: 'redeliver' } : { kind: 'done' }),
     (error: unknown): QueueingOutcome => ({ kind: 'failed', error }),
   );
   const outcome = await within<QueueingOutcome>(NOTIFICATION_DEADLINE_MS, work, { kind: 'late' });
   if (outcome.kind === 'done') return { status: 202 };
   if (outcome.kind === 'failed')
     log.error(`could not queue syncs for ${cause}s`, failureForLog(outcome.error));
-  else log.warn('queuing syncs took too long; asking Graph to retry');
+  else if (outcome.kind === 'late') log.warn('queuing syncs took too long; asking Graph to retry');
+  else log.warn('some notifications could not be verified; asking Graph to deliver them again');
   return { status: 503, headers: { 'Retry-After': '5' }, jsonBody: { error: 'try again' } };
 }

@@ -1,10 +1,16 @@
+// Graph's change and lifecycle notifications, verified and turned into sync
+// requests. Everything here may come from an anonymous caller: an item is
+// trusted only once its subscription id is one we stored and its clientState
+// matches ours, and what a forged item costs is bounded in
+// subscriptionLookups.ts.
+
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { Logger } from '../logger';
+import { failureForLog, type Logger } from '../logger';
 import type { QueueSender } from '../queue/queuePort';
-import type { SubscriptionRecord } from '../storage/records';
 import type { SubscriptionRepository } from '../storage/repositories';
 import { type LifecycleEvent, lifecycleEventOf } from '../subscriptions/lifecycleEvent';
+import { isGraphSubscriptionId, type SubscriptionLookups } from './subscriptionLookups';
 import { coalescedSyncMessage } from './syncRequest';
 
 /** Graph's change-notification collection. Only what we act on is required; the rest passes through unread. */
@@ -17,10 +23,39 @@ export const changeNotificationSchema = z.object({
   subscriptionExpirationDateTime: z.string().max(100).optional(),
   lifecycleEvent: z.string().max(100).optional(),
 });
+/**
+ * The collection's outer shape. Items are parsed one by one
+ * (parseNotifications), so one malformed item never costs the others.
+ */
 export const notificationBatchSchema = z.object({
-  value: z.array(changeNotificationSchema).min(1).max(1000),
+  value: z.array(z.unknown()).min(1).max(1000),
 });
 export type ChangeNotification = z.infer<typeof changeNotificationSchema>;
+
+export interface ParsedNotifications {
+  notifications: ChangeNotification[];
+  malformed: number;
+  /** Why the first malformed item was refused (the answer when no item is usable). */
+  firstProblem?: string;
+}
+
+export function parseNotifications(items: readonly unknown[]): ParsedNotifications {
+  const parsed: ParsedNotifications = { notifications: [], malformed: 0 };
+  items.forEach((item, index) => {
+    const one = changeNotificationSchema.safeParse(item);
+    if (one.success) {
+      parsed.notifications.push(one.data);
+      return;
+    }
+    parsed.malformed++;
+    if (parsed.firstProblem === undefined) {
+      const issue = one.error.issues[0];
+      const path = ['value', index, ...(issue?.path ?? [])].join('.');
+      parsed.firstProblem = `body does not match the schema at ${path}: ${issue?.message ?? 'invalid'}`;
+    }
+  });
+  return parsed;
+}
 
 export interface IntakeResult {
   /** Users a sync was queued for. */
@@ -28,6 +63,22 @@ export interface IntakeResult {
   accepted: number;
   unknownSubscription: number;
   badClientState: number;
+  /** Not shaped like a Graph subscription id: refused without a read. */
+  malformedSubscriptionId: number;
+  /** Left unread because the POST's lookup budget ran out first. */
+  unchecked: number;
+  /** Their read failed: Graph should deliver them again. */
+  unverifiable: number;
+}
+
+/**
+ * Whether Graph should deliver the POST again: a read failed, or the POST
+ * proved itself with a verified item (so it is Graph's) and still had ids
+ * left unread when its time ran out. A forged POST never proves itself, so
+ * no forged input earns a retry answer.
+ */
+export function needsRedelivery(result: IntakeResult): boolean {
+  return result.unverifiable > 0 || (result.accepted > 0 && result.unchecked > 0);
 }
 
 export interface IntakeDeps {
@@ -36,8 +87,8 @@ export interface IntakeDeps {
   now: () => Date;
   coalesceSeconds: number;
   log: Logger;
-  /** Optional lookup cache so a burst does not read the same row again and again. */
-  cache?: SubscriptionCache;
+  /** The instance's memory of subscription ids and its bounded read slots. */
+  lookups: SubscriptionLookups;
   /** Lifecycle events queue a catch-up sync too; the cause is kept for the logs. */
   cause?: 'notification' | 'lifecycle';
 }
@@ -49,37 +100,6 @@ export function sameSecret(expected: string, given: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export interface SubscriptionCache {
-  get(id: string): SubscriptionRecord | null | undefined;
-  set(id: string, record: SubscriptionRecord | null): void;
-}
-
-/** Short-lived cache; `null` remembers "unknown" too, so a flood of forged ids costs one read each per TTL. */
-export function subscriptionCache(
-  ttlMs: number,
-  now: () => number = Date.now,
-  maxEntries = 50_000,
-  /** Short, so a subscription stored just after Graph's first notification is found soon after. */
-  unknownTtlMs = Math.min(ttlMs, 5_000),
-): SubscriptionCache {
-  const entries = new Map<string, { record: SubscriptionRecord | null; until: number }>();
-  return {
-    get(id) {
-      const entry = entries.get(id);
-      if (!entry) return undefined;
-      if (entry.until < now()) {
-        entries.delete(id);
-        return undefined;
-      }
-      return entry.record;
-    },
-    set(id, record) {
-      if (entries.size >= maxEntries) entries.clear();
-      entries.set(id, { record, until: now() + (record ? ttlMs : unknownTtlMs) });
-    },
-  };
-}
-
 /**
  * Verifies each notification against the subscription we stored and queues
  * one sync per user. Nothing from the notification body is trusted beyond the
@@ -89,20 +109,48 @@ export async function acceptChangeNotifications(
   notifications: ChangeNotification[],
   deps: IntakeDeps,
 ): Promise<IntakeResult> {
-  const result: IntakeResult = { queued: 0, accepted: 0, unknownSubscription: 0, badClientState: 0 };
-  const records = new Map<string, SubscriptionRecord | null>();
-  await Promise.all(
-    [...new Set(notifications.map((n) => n.subscriptionId))].map(async (id) => {
-      records.set(id, await lookup(id, deps));
-    }),
+  const result: IntakeResult = {
+    queued: 0,
+    accepted: 0,
+    unknownSubscription: 0,
+    badClientState: 0,
+    malformedSubscriptionId: 0,
+    unchecked: 0,
+    unverifiable: 0,
+  };
+  const clientStates = new Map<string, Set<string>>();
+  for (const { subscriptionId, clientState } of notifications) {
+    if (!isGraphSubscriptionId(subscriptionId)) continue;
+    const states = clientStates.get(subscriptionId) ?? new Set<string>();
+    states.add(clientState ?? '');
+    clientStates.set(subscriptionId, states);
+  }
+  const lookups = await deps.lookups.resolve(
+    [...clientStates.keys()],
+    (id) => deps.subscriptions.get(id),
+    (record) =>
+      [...(clientStates.get(record.subscriptionId) ?? [])].some((given) =>
+        sameSecret(record.clientState, given),
+      ),
   );
+  const failures: unknown[] = [];
   const users = new Map<string, { integrationId: string; userId: string; lifecycleEvent?: LifecycleEvent }>();
   for (const notification of notifications) {
-    const record = records.get(notification.subscriptionId);
-    if (!record) {
-      result.unknownSubscription++;
+    const lookup = lookups.get(notification.subscriptionId);
+    if (!lookup) {
+      result.malformedSubscriptionId++;
       continue;
     }
+    if (lookup.kind !== 'known') {
+      if (lookup.kind === 'unknown') result.unknownSubscription++;
+      else if (lookup.kind === 'unchecked') result.unchecked++;
+      else {
+        result.unverifiable++;
+        failures.push(lookup.error);
+      }
+      continue;
+    }
+    const record = lookup.record;
     if (!sameSecret(record.clientState, notification.clientState ?? '')) {
       result.badClientState++;
       continue;
@@ -116,11 +164,21 @@ export async function acceptChangeNotifications(
       ...(lifecycleEvent ? { lifecycleEvent } : {}),
     });
   }
-  if (result.unknownSubscription + result.badClientState > 0) {
+  const dropped =
+    result.unknownSubscription + result.badClientState + result.malformedSubscriptionId + result.unchecked;
+  if (dropped > 0) {
     // Counts only: the ids could be an attacker's input and the clientState is a secret.
     deps.log.warn('dropped unverifiable change notifications', {
       unknownSubscription: result.unknownSubscription,
       badClientState: result.badClientState,
+      malformedSubscriptionId: result.malformedSubscriptionId,
+      unchecked: result.unchecked,
+    });
+  }
+  if (failures.length > 0) {
+    deps.log.error('could not read subscriptions to verify notifications', {
+      unverifiable: result.unverifiable,
+      ...failureForLog(failures[0]),
     });
   }
   const now = deps.now();
@@ -130,12 +188,4 @@ export async function acceptChangeNotifications(
   if (messages.length > 0) await deps.queue.send('sync', messages);
   result.queued = messages.length;
   return result;
-}
-
-async function lookup(id: string, deps: IntakeDeps): Promise<SubscriptionRecord | null> {
-  const cached = deps.cache?.get(id);
-  if (cached !== undefined) return cached;
-  const record = (await deps.subscriptions.get(id)) ?? null;
-  deps.cache?.set(id, record);
-  return record;
 }

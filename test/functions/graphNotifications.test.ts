@@ -60,11 +60,12 @@ describe('graph/notifications endpoint', () => {
     expect(host.logs.join('\n')).not.toContain(subscription.clientState);
   });
 
-  it('drops notifications for unknown subscriptions', async () => {
+  it.each([
+    ["an id of Graph's shape", '7f105c7d-2dc5-4530-97cd-4e7ae6534c07'],
+    ['an id of no Graph shape', 'no-such-subscription'],
+  ])('drops notifications for unknown subscriptions (%s)', async (_name, subscriptionId) => {
     const before = syncsQueued();
-    const response = await post(
-      JSON.stringify({ value: [notification({ subscriptionId: 'no-such-subscription' })] }),
-    );
+    const response = await post(JSON.stringify({ value: [notification({ subscriptionId })] }));
     expect(response.status).toBe(202);
     expect(syncsQueued()).toBe(before);
   });

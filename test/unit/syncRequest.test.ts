@@ -1,4 +1,3 @@
-import { subscriptionCache } from '../../shared/sync/notificationIntake';
 import { coalescedSyncMessage } from '../../shared/sync/syncRequest';
 
 describe('coalesced sync messages', () => {
@@ -26,27 +25,5 @@ describe('coalesced sync messages', () => {
     expect(coalescedSyncMessage(user, now, 2).messageId).not.toBe(
       coalescedSyncMessage({ ...user, userId: 'u2' }, now, 2).messageId,
     );
-  });
-});
-
-describe('subscription lookup cache', () => {
-  it('remembers a known subscription longer than an unknown id', () => {
-    let clock = 0;
-    const cache = subscriptionCache(30_000, () => clock);
-    const record = {
-      subscriptionId: 's1',
-      integrationId: 'demo',
-      userId: 'u1',
-      clientState: 'secret',
-      resource: 'users/u1/events',
-      expiresAt: '2026-12-01T00:00:00Z',
-    };
-    cache.set('s1', record);
-    cache.set('forged', null);
-    clock = 6_000;
-    expect(cache.get('s1')).toEqual(record);
-    expect(cache.get('forged')).toBeUndefined();
-    clock = 31_000;
-    expect(cache.get('s1')).toBeUndefined();
   });
 });
