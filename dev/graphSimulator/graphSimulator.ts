@@ -11,6 +11,7 @@ import { createFaultInjector, type Faults, type InjectedFaults } from './faults'
 import { createGraphRouter } from './graphRoutes';
 import { createGroups } from './groupRoutes';
 import { startHttpServer } from './httpServer';
+import { createMailboxScopes, type MailboxScopeOptions } from './mailboxScopes';
 import { createNotificationSender, type NotificationDelivery } from './notificationSender';
 import { createPipeline } from './pipeline';
 import { createRequestLog, type RequestLog } from './requestLog';
@@ -24,6 +25,7 @@ export type {
   GraphEventInput,
   GraphSubscription,
   InjectedFaults,
+  MailboxScopeOptions,
   NotificationDelivery,
   SimUserInput,
   SimulatorClock,
@@ -69,6 +71,13 @@ export interface GraphSimulator {
   /** An ID token signed with the simulator's key (served at `${authorityHost}/common/discovery/v2.0/keys`). */
   signIdToken(claims: Record<string, unknown>): string;
   addUser(tenantId: string, u: SimUserInput): void;
+  /**
+   * Scoped mode (Exchange Online RBAC for Applications): only the members of
+   * the scope's group may be read; the others answer 403 ErrorAccessDenied.
+   * Member changes of that group reach the scope after `propagationMinutes`
+   * of simulator time. Undefined: tenant-wide again.
+   */
+  setMailboxScope(tenantId: string, scope: MailboxScopeOptions | undefined): void;
   /** Creates or replaces a security group with these direct members (user ids). */
   setGroup(tenantId: string, group: { id: string; displayName?: string; memberIds: string[] }): void;
   /** Same effect as POST /users/{id}/events, notifications included. Throws on invalid input. */
@@ -129,6 +138,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   store.onChange((change) => subscriptions.notifyChange(change));
   const requestLog = createRequestLog();
   const groups = createGroups();
+  const scopes = createMailboxScopes({ now, directory, membersOf: (id) => groups.memberIds(id) });
   let graphBaseUrl = '';
   const respond = createPipeline({
     directory,
@@ -137,6 +147,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     signIn,
     faults: injector,
     route: createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups }),
+    scopes,
     graphBaseUrl: () => graphBaseUrl,
     log: (entry) => requestLog.add(entry),
   });
@@ -162,7 +173,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     addUser(tenantId, u) {
       directory.addUser(tenantId, u);
     },
-    setGroup: (tenantId, group) => groups.set(tenantId, group),
+    setMailboxScope: (tenantId, scope) => scopes.set(tenantId, scope),
+    setGroup(tenantId, group) {
+      groups.set(tenantId, group);
+      scopes.groupChanged(group.id);
+    },
     createEvent(userId, event) {
       const input = eventCreateSchema.parse(event);
       return storedEventJson(unwrap(store.create(userIdOf(userId), input)), undefined);

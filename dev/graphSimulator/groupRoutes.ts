@@ -8,6 +8,8 @@ import type { GraphContext } from './graphContext';
 export interface Groups {
   set(tenantId: string, group: { id: string; displayName?: string; memberIds: string[] }): void;
   members(context: GraphContext, groupId: string): SimResponse;
+  /** The group's direct member ids, or undefined for an unknown group. */
+  memberIds(groupId: string): readonly string[] | undefined;
 }
 
 const DEFAULT_PAGE = 100;
@@ -22,6 +24,7 @@ export function createGroups(): Groups {
         memberIds: [...group.memberIds],
       });
     },
+    memberIds: (groupId) => groups.get(groupId.toLowerCase())?.memberIds,
     members(context, groupId) {
       const group = groups.get(groupId.toLowerCase());
       if (!group || group.tenantId !== context.tenantId) {

@@ -9,6 +9,7 @@ import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
 import type { FaultInjector } from './faults';
 import type { createGraphRouter } from './graphRoutes';
+import type { MailboxScopes } from './mailboxScopes';
 import type { LoggedRequest } from './requestLog';
 import type { SignIn } from './signIn';
 
@@ -19,6 +20,7 @@ export interface PipelineParts {
   signIn: SignIn;
   faults: FaultInjector;
   route: ReturnType<typeof createGraphRouter>;
+  scopes: MailboxScopes;
   graphBaseUrl: () => string;
   log: (entry: LoggedRequest) => void;
 }
@@ -54,6 +56,8 @@ export function createPipeline(parts: PipelineParts) {
     const fault = parts.faults.interceptRequest(target(request));
     if (fault) return fault;
     const graphPath = request.path.slice(GRAPH_PREFIX.length);
+    const outOfScope = parts.scopes.refusal(bearer.tenantId, graphPath, request);
+    if (outOfScope) return outOfScope;
     if (/^\/\$batch$/i.test(graphPath)) {
       if (inBatch) return graphError(400, 'BadRequest', 'A batch cannot contain a batch.');
       if (request.method !== 'POST') return graphError(405, 'BadRequest', 'Use POST.');
