@@ -50,8 +50,10 @@ export interface User {
   id?: string;
   email: string;
   displayName?: string;
-  status: 'ok' | 'neverSynced' | 'error' | 'pendingConsent' | 'refused';
+  status: 'ok' | 'neverSynced' | 'error' | 'unreadable' | 'pendingConsent' | 'refused';
   problem?: string;
+  /** For an unreadable mailbox: when the next try is. */
+  retryAt?: string;
   lastSyncAt?: string;
   /** The user's own trigger phrases, on top of the integration's; absent when there are none. */
   triggers?: UserTrigger[];

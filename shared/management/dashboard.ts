@@ -80,7 +80,10 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
       pendingConsent: (integration.pendingUsers ?? []).filter((p) => !p.problem).length,
     },
     unreadableMailboxes: users
-      .filter((u) => u.status === 'error' && (u.lastError ?? '').includes('accessDenied'))
+      .filter(
+        (u) =>
+          u.status === 'unreadable' || (u.status === 'error' && (u.lastError ?? '').includes('accessDenied')),
+      )
       .map((u) => u.email),
     subscriptions: { expiringSoon, missing },
     deliveries: await deliveries,

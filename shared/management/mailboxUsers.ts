@@ -79,9 +79,11 @@ export interface UserView {
   id?: string;
   email: string;
   displayName?: string;
-  status: 'ok' | 'neverSynced' | 'error' | 'pendingConsent' | 'refused';
-  /** Why the last sync failed, or why a pending address was refused. */
+  status: 'ok' | 'neverSynced' | 'error' | 'unreadable' | 'pendingConsent' | 'refused';
+  /** Why the last sync failed, why Graph refuses the mailbox, or why a pending address was refused. */
   problem?: string;
+  /** For an `unreadable` mailbox: when the maintenance run tries it again. */
+  retryAt?: string;
   lastSyncAt?: string;
   timeZone?: string;
   /** The user's own trigger phrases, when there are any (the console edits them). */
@@ -94,7 +96,10 @@ export function userView(user: UserRecord): UserView {
     email: user.email,
     ...(user.displayName ? { displayName: user.displayName } : {}),
     status: user.status,
-    ...(user.status === 'error' && user.lastError ? { problem: user.lastError } : {}),
+    ...((user.status === 'error' || user.status === 'unreadable') && user.lastError
+      ? { problem: user.lastError }
+      : {}),
+    ...(user.status === 'unreadable' && user.retryAt ? { retryAt: user.retryAt } : {}),
     ...(user.lastSyncAt ? { lastSyncAt: user.lastSyncAt } : {}),
     timeZone: user.timeZone,
     ...(user.triggers && user.triggers.length > 0 ? { triggers: user.triggers } : {}),

@@ -1,11 +1,13 @@
+import { classifyGraphError } from '../graph/graphErrors';
 import { listGroupMembers } from '../graph/groups';
+import { tenantRefusal } from '../graph/tenantAccess';
 import type { IntegrationRecord } from '../storage/records';
 import { addUser, type ProvisioningDeps, removeUser } from './userProvisioning';
 
 export interface GroupFollowingReport {
   added: number;
   removed: number;
-  /** Members that are not a person's mailbox (or unknown); tried again next run. */
+  /** Members that are not a person's mailbox (or unknown), or failed to be added; tried again next run. */
   refused: number;
 }
 
@@ -29,15 +31,33 @@ export async function followGroup(
   const memberIds = new Set(members.map((m) => m.id.toLowerCase()));
   const users = await deps.repos.users.listByIntegration(integration.id);
   const known = new Set(users.map((u) => u.id.toLowerCase()));
+  // Each member on its own: one that fails is tried again next run and never stops the others.
+  const alone = async (userId: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      if (tenantRefusal(error)) throw error;
+      report.refused++;
+      deps.log.warn('a group member could not be added or removed; tried again next run', {
+        integrationId: integration.id,
+        userId,
+        status: classifyGraphError(error)?.status,
+      });
+    }
+  };
   for (const user of users) {
     if (memberIds.has(user.id.toLowerCase())) continue;
-    if (await removeUser(integration.id, user.id, deps)) report.removed++;
+    await alone(user.id, async () => {
+      if (await removeUser(integration.id, user.id, deps)) report.removed++;
+    });
   }
   for (const member of members) {
     if (known.has(member.id.toLowerCase())) continue;
-    const result = await addUser(integration.id, member.id, deps);
-    if (result.kind === 'added') report.added++;
-    else report.refused++;
+    await alone(member.id, async () => {
+      const result = await addUser(integration.id, member.id, deps);
+      if (result.kind === 'added') report.added++;
+      else report.refused++;
+    });
   }
   if (report.added + report.removed + report.refused > 0) {
     deps.log.info('group followed', { integrationId: integration.id, ...report });

@@ -14,7 +14,13 @@ import type { IntegrationRecord, PendingUser, UserRecord } from '../storage/reco
 import type { Repositories } from '../storage/repositories';
 import { InvalidKeyError } from '../storage/tableKeys';
 import { userToEntity } from '../storage/userEntity';
-import { replaceSubscription, subscribeUser } from '../subscriptions/subscriptionKeeper';
+import {
+  mailboxRefusal,
+  markUnreadable,
+  replaceSubscription,
+  subscribeUser,
+  unreadableUser,
+} from '../subscriptions/subscriptionKeeper';
 import { deliveryMessage, deliveryRequestsFor } from '../sync/absenceWebhooks';
 import { syncMessageAt } from '../sync/syncRequest';
 
@@ -33,7 +39,9 @@ export type AddUserResult = { kind: 'added'; user: UserRecord } | Refusal;
 
 /**
  * Adds a mailbox to an integration: resolves the address with Graph,
- * subscribes to its events and queues the first sync.
+ * subscribes to its events and queues the first sync. A mailbox Graph
+ * refuses (403: outside the app's scope) is still added, as `unreadable`
+ * with the reason, and the maintenance run keeps trying it.
  */
 export async function addUser(
   integrationId: string,
@@ -67,9 +75,25 @@ export async function addUser(
   // Checked before Graph holds a subscription for a user we could never store.
   const unstorable = storageProblem(() => userToEntity(user));
   if (unstorable) return invalid(`${address} cannot be stored: ${unstorable}`);
-  const withSubscription = user.subscriptionId
-    ? user
-    : { ...user, subscriptionId: (await subscribeUser(integration, user, deps)).subscriptionId };
+  let withSubscription: UserRecord = user;
+  if (!user.subscriptionId) {
+    try {
+      withSubscription = {
+        ...user,
+        subscriptionId: (await subscribeUser(integration, user, deps)).subscriptionId,
+      };
+    } catch (error) {
+      const refusal = mailboxRefusal(error);
+      if (!refusal) throw error;
+      const unreadable = unreadableUser(user, refusal, now);
+      await deps.repos.users.upsert(unreadable);
+      deps.log.warn('user added, but Graph refuses the mailbox; tried again later', {
+        integrationId,
+        userId: user.id,
+      });
+      return { kind: 'added', user: unreadable };
+    }
+  }
   await deps.repos.users.upsert(withSubscription);
   await deps.queue.send('sync', [
     syncMessageAt({ integrationId, userId: user.id, cause: 'provisioned' }, now, now),
@@ -201,6 +225,12 @@ export async function provisionIntegration(
         report.subscribed++;
       }
     } catch (error) {
+      const refusal = mailboxRefusal(error);
+      if (refusal) {
+        // A sync would only be refused too; the maintenance run tries the mailbox again.
+        await markUnreadable(user, refusal, deps);
+        continue;
+      }
       // The maintenance run re-creates missing subscriptions; the sync below still runs.
       deps.log.warn('could not subscribe a user after consent', {
         userId: user.id,

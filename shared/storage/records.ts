@@ -81,7 +81,8 @@ export interface ConsentFlowStep {
 
 export type PbxEndpointState = { state: 'active' } | { state: 'disabled'; reason: string; since: string };
 
-export type UserSyncStatus = 'neverSynced' | 'ok' | 'error';
+/** `unreadable`: Graph refused this mailbox (403) while the tenant still grants the app; retried with backoff. */
+export type UserSyncStatus = 'neverSynced' | 'ok' | 'error' | 'unreadable';
 
 export interface UserRecord {
   integrationId: string;
@@ -108,6 +109,10 @@ export interface UserRecord {
   status: UserSyncStatus;
   lastSyncAt?: string;
   lastError?: string;
+  /** Since when the mailbox has been `unreadable`; the retry backoff grows with it. */
+  unreadableSince?: string;
+  /** When the maintenance run next tries an `unreadable` mailbox. */
+  retryAt?: string;
   createdAt: string;
 }
 

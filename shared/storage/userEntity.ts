@@ -9,6 +9,7 @@ const SYNC_STATUSES: { [Status in UserSyncStatus]: Status } = {
   neverSynced: 'neverSynced',
   ok: 'ok',
   error: 'error',
+  unreadable: 'unreadable',
 };
 
 /** A failure text is diagnostics; a long stack trace must not make recording the failure fail too. */
@@ -30,6 +31,8 @@ const userRowSchema = z.object({
   status: z.enum(SYNC_STATUSES),
   lastSyncAt: z.string().optional(),
   lastError: z.string().optional(),
+  unreadableSince: z.string().optional(),
+  retryAt: z.string().optional(),
   createdAt: z.string(),
 });
 
@@ -60,6 +63,8 @@ export function userToEntity(record: UserRecord) {
       status: record.status,
       lastSyncAt: record.lastSyncAt,
       lastError: record.lastError?.slice(0, LAST_ERROR_MAX_CHARS),
+      unreadableSince: record.unreadableSince,
+      retryAt: record.retryAt,
       createdAt: record.createdAt,
     }),
   };

@@ -1,12 +1,19 @@
 import { windowCovers } from '../domain/syncWindow';
 import { classifyGraphError } from '../graph/graphErrors';
+import { checkMailbox } from '../graph/mailboxes';
 import { tenantRefusal } from '../graph/tenantAccess';
 import { markConsentRequired } from '../onboarding/consentFlow';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { coalescedSyncMessage } from '../sync/syncRequest';
-import { renewSubscriptions, replaceSubscription, type SubscriptionDeps } from './subscriptionKeeper';
+import {
+  mailboxRefusal,
+  markUnreadable,
+  renewSubscriptions,
+  replaceSubscription,
+  type SubscriptionDeps,
+} from './subscriptionKeeper';
 
 export interface MaintenanceDeps extends SubscriptionDeps {
   repos: Repositories;
@@ -35,7 +42,12 @@ export interface MaintenanceReport {
   purgedDeliveries: number;
   /** Integrations found refused by their tenant in this run (now `consentRequired`). */
   consentRequired: number;
+  /** Mailboxes Graph refused in this run or that wait for their next try (`unreadable`). */
+  unreadable: number;
+  /** Integrations whose maintenance failed as a whole. */
   errors: string[];
+  /** Failures of one mailbox or of following the group; the rest of its integration was maintained. */
+  partialErrors: string[];
 }
 
 const MINUTE = 60_000;
@@ -57,7 +69,9 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     purgedAbsences: 0,
     purgedDeliveries: 0,
     consentRequired: 0,
+    unreadable: 0,
     errors: [],
+    partialErrors: [],
   };
   const subscriptions = new Map((await deps.repos.subscriptions.list()).map((s) => [s.subscriptionId, s]));
   let createBudget = deps.createsPerRun;
@@ -70,7 +84,8 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     try {
       await deps.confirmTenantAccess?.(integration);
       if (integration.followGroupId && deps.followGroup) {
-        await deps.followGroup(integration);
+        // A group that cannot be read this time must not cost the members already known their renewals.
+        await followGroupOrReport(integration, deps.followGroup, deps, report);
         // Members added just now have subscriptions the map read at the start does not know.
         for (const s of await deps.repos.subscriptions.list()) subscriptions.set(s.subscriptionId, s);
       }
@@ -82,12 +97,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
         if (await markConsentRequired(integration.id, refusal.code, deps)) report.consentRequired++;
         continue;
       }
-      const failure = classifyGraphError(error);
-      const why = failure
-        ? `Graph ${failure.status} ${failure.kind}`
-        : error instanceof Error
-          ? error.message
-          : 'error';
+      const why = failureText(error);
       report.errors.push(`${integration.id}: ${why}`);
       deps.log.error('maintenance of an integration failed; the next run retries', {
         integrationId: integration.id,
@@ -97,7 +107,11 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
   }
   report.purgedAbsences = await purgeExpiredAbsences(deps);
   report.purgedDeliveries = await deps.repos.deliveries.deleteDeliveredBefore(retentionCutoff(deps));
-  deps.log.info('maintenance done', { ...report, errors: report.errors.length });
+  deps.log.info('maintenance done', {
+    ...report,
+    errors: report.errors.length,
+    partialErrors: report.partialErrors.length,
+  });
   return report;
 }
 
@@ -128,23 +142,49 @@ async function maintainIntegration(
   }
 
   const caughtUp = new Set<string>();
+  const refused = new Set<string>();
   for (const user of users) {
     const subscription = subscriptionOf(user);
     if (alive(subscription) && !gone.has(subscription.subscriptionId)) continue;
+    if (user.status === 'unreadable' && user.retryAt && Date.parse(user.retryAt) > now.getTime()) {
+      report.unreadable++;
+      refused.add(user.id);
+      continue;
+    }
     if (createBudget <= 0) {
       report.deferred++;
       continue;
     }
     createBudget--;
-    await replaceSubscription(integration, user, deps);
-    report.recreated++;
-    // Changes made while no subscription existed were never notified.
-    caughtUp.add(user.id);
+    // Each mailbox on its own: one Graph refuses, or one that fails, must not stop the others.
+    try {
+      await replaceSubscription(integration, user, deps, await readableAgain(integration, user, deps));
+      report.recreated++;
+      // Changes made while no subscription existed were never notified.
+      caughtUp.add(user.id);
+    } catch (error) {
+      if (tenantRefusal(error)) throw error;
+      const refusal = mailboxRefusal(error);
+      if (refusal) {
+        await markUnreadable(user, refusal, deps);
+        report.unreadable++;
+        refused.add(user.id);
+        continue;
+      }
+      report.deferred++;
+      report.partialErrors.push(`${integration.id}/${user.id}: ${failureText(error)}`);
+      deps.log.warn('could not re-create a subscription; the next run retries', {
+        integrationId: integration.id,
+        userId: user.id,
+        why: failureText(error),
+      });
+    }
   }
 
   const staleBefore = now.getTime() - deps.catchUpMinutes * MINUTE;
   const days = integration.ruleSet.settings.syncDaysForward;
   const messages = users
+    .filter((user) => caughtUp.has(user.id) || (user.status !== 'unreadable' && !refused.has(user.id)))
     .filter(
       (user) =>
         caughtUp.has(user.id) ||
@@ -164,6 +204,41 @@ async function maintainIntegration(
   if (messages.length > 0) await deps.queue.send('sync', messages);
   report.catchUps += messages.length;
   return createBudget;
+}
+
+/** A mailbox coming back from `unreadable` has its settings read again: its time zone was never known. */
+async function readableAgain(
+  integration: IntegrationRecord,
+  user: UserRecord,
+  deps: MaintenanceDeps,
+): Promise<{ timeZone?: string }> {
+  if (user.status !== 'unreadable') return {};
+  const mailbox = await checkMailbox(deps.graphFor(integration), user.id);
+  return mailbox.kind === 'userMailbox' && mailbox.timeZone ? { timeZone: mailbox.timeZone } : {};
+}
+
+async function followGroupOrReport(
+  integration: IntegrationRecord,
+  followGroup: (integration: IntegrationRecord) => Promise<void>,
+  deps: MaintenanceDeps,
+  report: MaintenanceReport,
+): Promise<void> {
+  try {
+    await followGroup(integration);
+  } catch (error) {
+    if (tenantRefusal(error)) throw error;
+    report.partialErrors.push(`${integration.id}: following the group: ${failureText(error)}`);
+    deps.log.warn('could not follow the group; the known users are still maintained', {
+      integrationId: integration.id,
+      why: failureText(error),
+    });
+  }
+}
+
+function failureText(error: unknown): string {
+  const failure = classifyGraphError(error);
+  if (failure) return `Graph ${failure.status} ${failure.kind}`;
+  return error instanceof Error ? error.message : 'error';
 }
 
 /** Absences (and tombstones) whose end lies more than the retention period back. */

@@ -1,5 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { classifyGraphStatus } from '../graph/graphErrors';
+import { classifyGraphError, classifyGraphStatus } from '../graph/graphErrors';
 import { type BatchResponse, chunks, headerOf, MAX_BATCH_SIZE, sendBatch } from '../graph/jsonBatch';
 import {
   createEventSubscription,
@@ -57,19 +57,30 @@ export async function subscribeUser(
   return record;
 }
 
-/** Points the user at a new subscription and forgets the old one. */
+/**
+ * Points the user at a new subscription and forgets the old one. A mailbox
+ * that was `unreadable` is readable again once this succeeds: it loses its
+ * refusal, and `timeZone` (read again from its settings) when given.
+ */
 export async function replaceSubscription(
   integration: IntegrationRecord,
   user: UserRecord,
   deps: SubscriptionDeps,
+  readable: { timeZone?: string } = {},
 ): Promise<SubscriptionRecord> {
   const record = await subscribeUser(integration, user, deps);
   const pointed = await optimisticUpdate(
     userRow(deps.repos.users, user.integrationId, user.id),
-    (current) => ({
-      ...current,
-      subscriptionId: record.subscriptionId,
-    }),
+    (current): UserRecord => {
+      if (current.status !== 'unreadable') return { ...current, subscriptionId: record.subscriptionId };
+      const { lastError, unreadableSince, retryAt, ...rest } = current;
+      return {
+        ...rest,
+        ...(readable.timeZone ? { timeZone: readable.timeZone } : {}),
+        subscriptionId: record.subscriptionId,
+        status: current.lastSyncAt ? 'ok' : 'neverSynced',
+      };
+    },
   );
   // A user removed meanwhile needs no subscription; one that kept changing is tried again by the caller's retry.
   settledOrThrow(pointed, `user ${user.id} of integration ${user.integrationId}`);
@@ -77,6 +88,58 @@ export async function replaceSubscription(
     await deps.repos.subscriptions.delete(user.subscriptionId);
   }
   return record;
+}
+
+/**
+ * Why Graph refused this one mailbox, when it did: a 403 while the tenant
+ * still grants the app means the app may not read this mailbox (outside its
+ * Exchange Online RBAC for Applications scope, or a scope change that has
+ * not propagated yet: "between 30 minutes and 2 hours",
+ * https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+ * Undefined for any other failure.
+ */
+export function mailboxRefusal(error: unknown): string | undefined {
+  if (tenantRefusal(error)) return undefined;
+  const failure = classifyGraphError(error);
+  if (failure?.kind !== 'accessDenied' || failure.status !== 403) return undefined;
+  return `Microsoft Graph refused this mailbox (403 ${failure.code || 'accessDenied'}): it is outside the app's mailbox scope, or a scope change has not reached Exchange yet`;
+}
+
+const MINUTE = 60_000;
+/** Retries start at a quarter hour (the maintenance timer's pace) and grow to an hour, past Exchange's 2-hour propagation. */
+const FIRST_RETRY_MINUTES = 15;
+const LONGEST_RETRY_MINUTES = 60;
+
+/** The user marked `unreadable` with its reason, and when to try again: later the longer it has been refused. */
+export function unreadableUser(user: UserRecord, reason: string, now: Date): UserRecord {
+  const since =
+    user.status === 'unreadable' && user.unreadableSince ? user.unreadableSince : now.toISOString();
+  const refusedFor = now.getTime() - Date.parse(since);
+  const wait = Math.min(LONGEST_RETRY_MINUTES * MINUTE, Math.max(FIRST_RETRY_MINUTES * MINUTE, refusedFor));
+  return {
+    ...user,
+    status: 'unreadable',
+    lastError: reason,
+    unreadableSince: since,
+    retryAt: new Date(now.getTime() + wait).toISOString(),
+  };
+}
+
+/** Stores that Graph refused the user's mailbox; the maintenance run tries again at `retryAt`. */
+export async function markUnreadable(
+  user: UserRecord,
+  reason: string,
+  deps: SubscriptionDeps,
+): Promise<void> {
+  const now = deps.now();
+  const marked = await optimisticUpdate(userRow(deps.repos.users, user.integrationId, user.id), (current) =>
+    unreadableUser(current, reason, now),
+  );
+  settledOrThrow(marked, `user ${user.id} of integration ${user.integrationId}`);
+  deps.log.warn('mailbox refused by Graph; tried again later', {
+    integrationId: user.integrationId,
+    userId: user.id,
+  });
 }
 
 export type RenewalOutcome =

@@ -1,0 +1,66 @@
+import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
+import { settle, useTestHost } from '../support/localHostHarness';
+
+const MINUTE = 60_000;
+
+/** The maintenance run handles each mailbox on its own: one failure never costs the others their upkeep. */
+describe('maintenance run, one mailbox at a time', () => {
+  const host = useTestHost();
+  const [alice, bob, carol] = DEMO_USERS;
+  const user = async (id: string) => (await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, id))?.value;
+  const liveSubscriptionsFor = (userId: string) =>
+    host.simulator.listSubscriptions().filter((s) => s.resource.includes(userId)).length;
+
+  beforeAll(() => settle(host));
+
+  it('re-creates the other lost subscriptions when one re-creation fails, and that one on the next run', async () => {
+    const lostAlice = (await user(alice.id))!.subscriptionId!;
+    const lostCarol = (await user(carol.id))!.subscriptionId!;
+    // Lost in Graph and lapsed in our table too, so the run goes straight to re-creating them.
+    for (const lost of [lostAlice, lostCarol]) {
+      host.simulator.deleteSubscriptionSilently(lost);
+      const record = (await host.runtime.repos.subscriptions.get(lost))!;
+      await host.runtime.repos.subscriptions.upsert({
+        ...record,
+        expiresAt: new Date(host.runtime.now().getTime() - MINUTE).toISOString(),
+      });
+    }
+    // Users are kept in id order, so Alice's re-creation comes first and fails.
+    host.simulator.faults.unavailableNext(1, { pathIncludes: '/subscriptions' });
+    await host.runTimer('maintenance');
+    await settle(host);
+
+    expect(liveSubscriptionsFor(alice.id)).toBe(0);
+    expect(liveSubscriptionsFor(carol.id)).toBe(1);
+    expect((await user(carol.id))!.subscriptionId).not.toBe(lostCarol);
+
+    await host.runTimer('maintenance');
+    await settle(host);
+    expect(liveSubscriptionsFor(alice.id)).toBe(1);
+  });
+
+  it('still renews every subscription when the followed group cannot be read', async () => {
+    const followed = await optimisticUpdate(
+      integrationRow(host.runtime.repos.integrations, DEMO_INTEGRATION_ID),
+      (integration) => ({ ...integration, followGroupId: '0000dead-0000-4000-8000-000000000000' }),
+    );
+    expect(followed.kind).toBe('updated');
+    const config = host.runtime.config;
+    host.simulator.clock.advance(
+      (config.SUBSCRIPTION_MAX_MINUTES - config.SUBSCRIPTION_RENEW_MARGIN_MINUTES + 1) * MINUTE,
+    );
+    const movedTo = host.runtime.now().getTime();
+    await host.runTimer('maintenance');
+    await settle(host);
+
+    for (const id of [alice.id, bob.id, carol.id]) {
+      const after = (await user(id))!;
+      const record = await host.runtime.repos.subscriptions.get(after.subscriptionId!);
+      expect(Date.parse(record!.expiresAt)).toBeGreaterThan(
+        movedTo + (config.SUBSCRIPTION_MAX_MINUTES - 5) * MINUTE,
+      );
+      expect(Date.parse(after.lastSyncAt!)).toBeGreaterThanOrEqual(movedTo);
+    }
+  });
+});
