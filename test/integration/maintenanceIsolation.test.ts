@@ -1,4 +1,4 @@
-import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
 import { settle, useTestHost } from '../support/localHostHarness';
 
@@ -62,5 +62,33 @@ describe('maintenance run, one mailbox at a time', () => {
       );
       expect(Date.parse(after.lastSyncAt!)).toBeGreaterThanOrEqual(movedTo);
     }
+  });
+
+  it('adds the other new group members when adding one fails, and that one on the next run', async () => {
+    const GROUP = '9a9a9a9a-0000-4000-8000-0000000000aa';
+    const newcomers = ['d0000000-0000-4000-8000-00000000000d', 'e0000000-0000-4000-8000-00000000000e'];
+    for (const id of newcomers)
+      host.simulator.addUser(DEMO_TENANT.id, { id, userPrincipalName: `${id}@contoso.example` });
+    host.simulator.setGroup(DEMO_TENANT.id, {
+      id: GROUP,
+      memberIds: [alice.id, bob.id, carol.id, ...newcomers],
+    });
+    await optimisticUpdate(
+      integrationRow(host.runtime.repos.integrations, DEMO_INTEGRATION_ID),
+      (integration) => ({
+        ...integration,
+        followGroupId: GROUP,
+      }),
+    );
+    // The first newcomer's subscription is refused for a moment.
+    host.simulator.faults.unavailableNext(1, { pathIncludes: '/subscriptions' });
+    await host.runTimer('maintenance');
+    await settle(host);
+    expect(await user(newcomers[0]!)).toBeUndefined();
+    expect((await user(newcomers[1]!))?.status).toBe('ok');
+
+    await host.runTimer('maintenance');
+    await settle(host);
+    expect((await user(newcomers[0]!))?.status).toBe('ok');
   });
 });

@@ -1,4 +1,5 @@
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
 import { managementClient } from '../admin/managementClient';
 import { settle, useTestHost } from '../support/localHostHarness';
 
@@ -136,5 +137,38 @@ describe('a scoped tenant', () => {
     const byEmail = new Map((await listed()).map((u) => [u.email, u]));
     expect(byEmail.get(dave.userPrincipalName)?.status).toBe('ok');
     expect(byEmail.get(erin.userPrincipalName)?.status).toBe('unreadable');
+  });
+
+  it('adds a followed group member outside the scope as unreadable and keeps the others going', async () => {
+    const frank = { id: 'f2a90000-0000-4000-8000-000000000006', userPrincipalName: 'frank@contoso.example' };
+    const FOLLOWED = 'f0110000-0000-4000-8000-00000000f011';
+    host.simulator.addUser(DEMO_TENANT.id, frank);
+    host.simulator.setGroup(DEMO_TENANT.id, {
+      id: FOLLOWED,
+      memberIds: [...inScope, dave.id, erin.id, frank.id],
+    });
+    const followed = await optimisticUpdate(
+      integrationRow(host.runtime.repos.integrations, DEMO_INTEGRATION_ID),
+      (integration) => ({ ...integration, followGroupId: FOLLOWED }),
+    );
+    expect(followed.kind).toBe('updated');
+    const before = host.runtime.now().getTime();
+    host.simulator.clock.advance(16 * 60 * MINUTE);
+    await host.runTimer('maintenance');
+    await settle(host);
+
+    expect(await user(frank.id)).toMatchObject({
+      status: 'unreadable',
+      lastError: expect.stringMatching(/403/),
+    });
+    for (const id of [...inScope, dave.id]) {
+      const after = (await user(id))!;
+      expect(after.status).toBe('ok');
+      // The window rolled a day: everyone readable was caught up in the same run.
+      expect(Date.parse(after.lastSyncAt!)).toBeGreaterThan(before);
+    }
+    expect((await dashboard()).unreadableMailboxes.sort()).toEqual(
+      [erin.userPrincipalName, frank.userPrincipalName].sort(),
+    );
   });
 });
