@@ -10,14 +10,21 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 /** The IANA zone behind a Graph time zone label, or undefined when we do not know it. */
 export function resolveZone(label: string): string | undefined {
   if (label === 'UTC' || label === 'Etc/UTC' || label === 'Coordinated Universal Time') return 'UTC';
+  // Every event time passes through here; the CLDR lookup is a scan, so each label is resolved once.
+  if (resolved.has(label)) return resolved.get(label);
   const mapped = findIana(label)[0] ?? label;
+  let zone: string | undefined;
   try {
     formatterFor(mapped);
-    return mapped;
+    zone = mapped;
   } catch {
-    return undefined;
+    zone = undefined;
   }
+  resolved.set(label, zone);
+  return zone;
 }
+
+const resolved = new Map<string, string | undefined>();
 
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(zone);
