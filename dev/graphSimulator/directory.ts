@@ -1,4 +1,11 @@
-/** Tenants, their app registration and their users: the simulator's Entra ID. */
+// Tenants, their app registration and their users: the simulator's Entra ID.
+// A user has a user principal name (sign-in name), a primary SMTP address
+// (`mail`) and aliases (`proxyAddresses`), and in real tenants the three
+// often differ: `GET /users/{id | userPrincipalName}` takes only the first
+// two kinds of key, so an address must be looked up with `$filter`.
+// https://learn.microsoft.com/graph/api/user-get and
+// https://learn.microsoft.com/graph/api/resources/user (proxyAddresses).
+
 export interface SimTenant {
   id: string;
   clientId: string;
@@ -6,15 +13,29 @@ export interface SimTenant {
   consentGranted: boolean;
 }
 
+export type MailboxPurpose = 'user' | 'shared' | 'room' | 'equipment';
+
 export interface SimUserInput {
   id: string;
   userPrincipalName: string;
+  /** Primary SMTP address; the UPN when absent. */
   mail?: string;
+  /** Further SMTP addresses the mailbox receives mail for (without the `smtp:` prefix). */
+  aliases?: readonly string[];
   displayName?: string;
-  /** IANA zone of the mailbox; Europe/Stockholm when absent. */
+  /**
+   * The mailbox's zone as Exchange reports it: a Windows id unless someone set
+   * an IANA name. "W. Europe Standard Time" when absent.
+   */
   timeZone?: string;
   /** mailboxSettings.userPurpose; `user` when absent. */
-  mailboxPurpose?: 'user' | 'shared' | 'room' | 'equipment';
+  mailboxPurpose?: MailboxPurpose;
+  /**
+   * How mailboxSettings spells `userPurpose`: `object` (`{"value":"user"}`,
+   * as in the get-mailboxSettings example) unless told `string` (as in the
+   * resource's JSON representation). Both are documented, so callers must read both.
+   */
+  purposeShape?: 'object' | 'string';
 }
 
 export interface SimUser {
@@ -22,9 +43,12 @@ export interface SimUser {
   tenantId: string;
   userPrincipalName: string;
   mail: string;
+  /** `SMTP:` marks the primary address, `smtp:` the aliases, as Entra ID lists them. */
+  proxyAddresses: string[];
   displayName: string;
   timeZone: string;
-  mailboxPurpose: 'user' | 'shared' | 'room' | 'equipment';
+  mailboxPurpose: MailboxPurpose;
+  purposeShape: 'object' | 'string';
 }
 
 export interface Directory {
@@ -32,8 +56,10 @@ export interface Directory {
   tenant(id: string): SimTenant | undefined;
   setConsent(tenantId: string, granted: boolean): void;
   addUser(tenantId: string, u: SimUserInput): SimUser;
-  /** By object id or user principal name (case-insensitive, as Graph matches UPNs). */
+  /** By object id or user principal name (case-insensitive, as Graph matches UPNs); never by mail or alias. */
   findUser(idOrUpn: string): SimUser | undefined;
+  /** The users of a tenant, for `GET /users?$filter=…`. */
+  usersOf(tenantId: string): SimUser[];
 }
 
 export function createDirectory(): Directory {
@@ -52,14 +78,17 @@ export function createDirectory(): Directory {
     },
     addUser(tenantId, u) {
       if (!tenants.has(tenantId)) throw new Error(`unknown tenant ${tenantId}`);
+      const mail = u.mail ?? u.userPrincipalName;
       const user: SimUser = {
         id: u.id,
         tenantId,
         userPrincipalName: u.userPrincipalName,
-        mail: u.mail ?? u.userPrincipalName,
+        mail,
+        proxyAddresses: [`SMTP:${mail}`, ...(u.aliases ?? []).map((alias) => `smtp:${alias}`)],
         displayName: u.displayName ?? u.userPrincipalName.split('@')[0] ?? u.userPrincipalName,
-        timeZone: u.timeZone ?? 'Europe/Stockholm',
+        timeZone: u.timeZone ?? 'W. Europe Standard Time',
         mailboxPurpose: u.mailboxPurpose ?? 'user',
+        purposeShape: u.purposeShape ?? 'object',
       };
       users.set(user.id.toLowerCase(), user);
       return user;
@@ -73,5 +102,6 @@ export function createDirectory(): Directory {
       }
       return undefined;
     },
+    usersOf: (tenantId) => [...users.values()].filter((user) => user.tenantId === tenantId),
   };
 }

@@ -4,7 +4,7 @@ import { graphError, type SimResponse } from './exchange';
 import type { GraphContext } from './graphContext';
 import type { Groups } from './groupRoutes';
 import type { Subscriptions } from './subscriptionStore';
-import { getMailboxSettings, getUser } from './userRoutes';
+import { getMailboxSettings, getUser, listUsers } from './userRoutes';
 
 /** Which handler answers a Graph path (below `/v1.0`). Segment names match case-insensitively, as in Graph. */
 export interface GraphHandlers {
@@ -32,6 +32,7 @@ export function createGraphRouter(handlers: GraphHandlers) {
       pattern: new RegExp(`^/groups/${SEGMENT}/members$`, 'i'),
       handler: (c, [g]) => groups.members(c, g!),
     },
+    { method: 'GET', pattern: /^\/users$/i, handler: (c) => listUsers(c) },
     { method: 'GET', pattern: new RegExp(`^/users/${SEGMENT}$`, 'i'), handler: (c, [u]) => getUser(c, u!) },
     {
       method: 'GET',

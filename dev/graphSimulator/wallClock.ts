@@ -1,37 +1,30 @@
 // Wall-clock ⇄ instant conversion for the time zones events are written in.
-// Graph accepts Windows zone names as well as IANA ones; we map the common
-// Windows names and otherwise accept whatever Intl knows.
+// Graph accepts Windows zone names as well as IANA ones; Windows names are
+// mapped through windows-iana (CLDR's table, its territory-independent entry
+// first), anything else is whatever Intl knows.
 
-const WINDOWS_ZONES: Record<string, string> = {
-  'W. Europe Standard Time': 'Europe/Berlin',
-  'Romance Standard Time': 'Europe/Paris',
-  'Central Europe Standard Time': 'Europe/Budapest',
-  'Central European Standard Time': 'Europe/Warsaw',
-  'GMT Standard Time': 'Europe/London',
-  'Greenwich Standard Time': 'Atlantic/Reykjavik',
-  'FLE Standard Time': 'Europe/Helsinki',
-  'Eastern Standard Time': 'America/New_York',
-  'Central Standard Time': 'America/Chicago',
-  'Mountain Standard Time': 'America/Denver',
-  'Pacific Standard Time': 'America/Los_Angeles',
-  'Tokyo Standard Time': 'Asia/Tokyo',
-  'India Standard Time': 'Asia/Kolkata',
-  'AUS Eastern Standard Time': 'Australia/Sydney',
-};
+import { findIana } from 'windows-iana';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The IANA zone behind a Graph time zone label, or undefined when we do not know it. */
 export function resolveZone(label: string): string | undefined {
   if (label === 'UTC' || label === 'Etc/UTC' || label === 'Coordinated Universal Time') return 'UTC';
-  const mapped = WINDOWS_ZONES[label] ?? label;
+  // Every event time passes through here; the CLDR lookup is a scan, so each label is resolved once.
+  if (resolved.has(label)) return resolved.get(label);
+  const mapped = findIana(label)[0] ?? label;
+  let zone: string | undefined;
   try {
     formatterFor(mapped);
-    return mapped;
+    zone = mapped;
   } catch {
-    return undefined;
+    zone = undefined;
   }
+  resolved.set(label, zone);
+  return zone;
 }
+
+const resolved = new Map<string, string | undefined>();
 
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(zone);

@@ -1,4 +1,6 @@
-/** The demo customer the local host starts with: one tenant, one integration, three mailboxes. */
+// The demo customer the local host starts with: one tenant, one integration,
+// three mailboxes. Carol's sign-in name is not her address, as in many real
+// tenants, and she has an alias; the local host adds her by her address.
 export const DEMO_TENANT = {
   id: '6f2b6a7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
   clientId: 'local-demo-app',
@@ -22,8 +24,9 @@ export const DEMO_USERS = [
   },
   {
     id: 'ca201c0d-0000-4000-8000-000000000003',
-    userPrincipalName: 'carol@contoso.example',
+    userPrincipalName: 'ccarlsson@contoso.example',
     mail: 'carol@contoso.example',
+    aliases: ['carol.carlsson@contoso.example'],
     displayName: 'Carol Carlsson',
   },
 ] as const;

@@ -315,10 +315,10 @@ async function seedDemoIntegration(
   if (existing) await runtime.repos.integrations.update(record);
   else await runtime.repos.integrations.create(record);
   for (const user of DEMO_USERS) {
-    const result = await addUser(DEMO_INTEGRATION_ID, user.userPrincipalName, {
+    const result = await addUser(DEMO_INTEGRATION_ID, user.mail, {
       ...runtime.onboarding(demo.log),
     });
-    if (result.kind !== 'added') throw new Error(`demo user ${user.userPrincipalName}: ${result.reason}`);
+    if (result.kind !== 'added') throw new Error(`demo user ${user.mail}: ${result.reason}`);
   }
 }
 

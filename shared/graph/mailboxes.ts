@@ -1,20 +1,30 @@
+// What a mailbox is for and which zone it lives in, from its mailboxSettings.
+// Each field is read on its own, so one field of an unexpected shape cannot
+// cost the others (a lost time zone would put all-day absences in the
+// deployment's zone). `userPurpose` is documented both as a string (the
+// resource's JSON representation) and as `{"value":"user"}` (the
+// get-mailboxSettings example); both are read.
+// https://learn.microsoft.com/graph/api/resources/mailboxsettings
+// https://learn.microsoft.com/graph/api/user-get-mailboxsettings
+
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { classifyGraphError } from './graphErrors';
 import { ianaTimeZone } from './windowsTimeZones';
 
-/** Exchange's own words for what a mailbox is for; only people's mailboxes have absences worth telling a PBX. */
-const mailboxSettingsSchema = z.object({
-  userPurpose: z.string().nullish(),
-  timeZone: z.string().nullish(),
-});
+const purposeSchema = z.union([z.string(), z.object({ value: z.string() }).transform((p) => p.value)]);
+const timeZoneSchema = z.string().min(1);
 
 export type MailboxCheck =
-  | { kind: 'userMailbox'; timeZone?: string }
+  /** `unknownZone`: the zone the mailbox reports when it maps to no IANA name. */
+  | { kind: 'userMailbox'; timeZone?: string; unknownZone?: string }
   /** The app may not read mailbox settings (permission not granted); the address is taken on trust. */
   | { kind: 'unknown' }
   | { kind: 'notAUserMailbox'; purpose: string }
   | { kind: 'noMailbox' };
+
+const fieldOf = (raw: unknown, name: string): unknown =>
+  typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
 
 /**
  * Reads `mailboxSettings` (MailboxSettings.Read): its `userPurpose` says
@@ -32,10 +42,13 @@ export async function checkMailbox(client: Client, userId: string): Promise<Mail
     if (failure?.kind === 'notFound') return { kind: 'noMailbox' };
     throw error;
   }
-  const parsed = mailboxSettingsSchema.safeParse(raw);
-  if (!parsed.success) return { kind: 'unknown' };
-  const purpose = parsed.data.userPurpose ?? 'user';
-  if (purpose !== 'user' && purpose !== 'linked') return { kind: 'notAUserMailbox', purpose };
-  const zone = parsed.data.timeZone ? ianaTimeZone(parsed.data.timeZone) : undefined;
-  return { kind: 'userMailbox', ...(zone ? { timeZone: zone } : {}) };
+  if (typeof raw !== 'object' || raw === null) return { kind: 'unknown' };
+  const purpose = purposeSchema.safeParse(fieldOf(raw, 'userPurpose'));
+  const purposeName = purpose.success ? purpose.data : 'user';
+  if (purposeName !== 'user' && purposeName !== 'linked')
+    return { kind: 'notAUserMailbox', purpose: purposeName };
+  const reported = timeZoneSchema.safeParse(fieldOf(raw, 'timeZone'));
+  if (!reported.success) return { kind: 'userMailbox' };
+  const zone = ianaTimeZone(reported.data);
+  return zone ? { kind: 'userMailbox', timeZone: zone } : { kind: 'userMailbox', unknownZone: reported.data };
 }

@@ -61,6 +61,14 @@ export async function addUser(
   if (mailbox.kind === 'notAUserMailbox') {
     return invalid(`${address} is a ${mailbox.purpose} mailbox, not a person's mailbox`);
   }
+  if (mailbox.kind === 'userMailbox' && mailbox.unknownZone !== undefined) {
+    deps.log.warn('mailbox time zone not recognised; using the default time zone', {
+      integrationId,
+      userId: found.id,
+      reportedTimeZone: mailbox.unknownZone,
+      timeZone: deps.defaultTimeZone,
+    });
+  }
   const now = deps.now();
   const existing = (await deps.repos.users.get(integrationId, found.id))?.value;
   const user: UserRecord = existing ?? {

@@ -74,7 +74,7 @@ describe('PBX delivery under chaos', () => {
     if (own.length === 0 || roll < 0.5) {
       const time = slot();
       const showAs = random() < 0.7 ? 'busy' : 'oof';
-      const created = await graph.call('POST', `/users/${user.mail}/events`, {
+      const created = await graph.call('POST', `/users/${user.id}/events`, {
         subject: 'Chaos',
         showAs,
         ...time.graph,
@@ -85,10 +85,10 @@ describe('PBX delivery under chaos', () => {
     const [eventId, event] = own[Math.floor(random() * own.length)]!;
     if (roll < 0.8) {
       const time = slot();
-      await graph.call('PATCH', `/users/${user.mail}/events/${eventId}`, time.graph);
+      await graph.call('PATCH', `/users/${user.id}/events/${eventId}`, time.graph);
       model.set(eventId, { ...event, start: time.start, end: time.end });
     } else {
-      await graph.call('DELETE', `/users/${user.mail}/events/${eventId}`);
+      await graph.call('DELETE', `/users/${user.id}/events/${eventId}`);
       model.delete(eventId);
     }
   }

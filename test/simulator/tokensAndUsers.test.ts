@@ -67,7 +67,7 @@ describe('graph simulator: tokens and users', () => {
     });
     expect(byUpn.id).toBe('user-1');
     const settings = await client.api('/users/user-1/mailboxSettings').get();
-    expect(settings.timeZone).toBe('Europe/Stockholm');
+    expect(settings.timeZone).toBe('W. Europe Standard Time');
   });
 
   it('answers 404 Request_ResourceNotFound for unknown users and users of another tenant', async () => {
