@@ -25,7 +25,7 @@ export interface RuleSet {
   settings: { syncDaysForward: number; showSubjects: boolean; privateEvents: PrivateMode };
 }
 
-export type ConsentState = 'pending' | 'granted' | 'consentRequired';
+export type ConsentState = 'pending' | 'granted' | 'consentRequired' | 'permissionsMissing';
 export type ConsentMode = 'tenantWide' | 'scoped';
 
 export interface Integration {
@@ -35,6 +35,7 @@ export interface Integration {
   consentState: ConsentState;
   consentMode: ConsentMode;
   consentError?: string;
+  missingPermissions?: string[];
   pbxUrl: string;
   rulesVersion: number;
   ruleSet: RuleSet;

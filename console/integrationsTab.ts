@@ -79,7 +79,7 @@ function row(integration: Integration, context: ConsoleContext, messages: Return
     el('span', {}, integration.name),
     el('code', {}, integration.id),
     el('span', {}, integration.active ? t('yes') : t('no')),
-    integration.consentError ? el('span', {}, consent, el('br'), integration.consentError) : consent,
+    consentCell(integration, consent),
     el('span', { class: 'copy-row' }, mint, link, copy),
     el(
       'span',
@@ -157,4 +157,19 @@ function createForm(context: ConsoleContext): HTMLElement {
     await context.reload(answer.body.integration.id);
   });
   return form;
+}
+
+/** The state, and below it what the admin has to grant again (in the console's language) or the server's reason. */
+function consentCell(integration: Integration, consent: HTMLElement): HTMLElement {
+  if (integration.missingPermissions?.length) {
+    return el(
+      'span',
+      {},
+      consent,
+      el('br'),
+      `${t('missingPermissions')} `,
+      el('code', { class: 'missing-permissions' }, integration.missingPermissions.join(', ')),
+    );
+  }
+  return integration.consentError ? el('span', {}, consent, el('br'), integration.consentError) : consent;
 }

@@ -6,6 +6,7 @@ import type { DeliveryLogDeps } from './delivery/deliveryLog';
 import type { EndpointDeps } from './delivery/pbxEndpoint';
 import type { RotationDeps } from './delivery/pbxSecretRotation';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
+import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { graphCalendarSource } from './graph/graphCalendarSource';
 import { createGraphClient } from './graph/graphClient';
 import { proveTenant } from './graph/tenantProof';
@@ -50,8 +51,12 @@ export interface Runtime {
   graphFor(integration: GraphIdentity): Client;
   /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
   calendarSourceFor(integration: GraphIdentity, log: Logger): CalendarSource;
-  /** Gets (or reuses) a token for the tenant; throws TenantAccessError when Entra ID refuses the app. */
-  confirmTenantAccess(integration: GraphIdentity): Promise<void>;
+  /**
+   * Gets (or reuses) a token for the tenant; throws TenantAccessError when
+   * Entra ID refuses the app. Answers the permissions the sync needs that the
+   * token does not carry (the admin removed them but kept the app).
+   */
+  confirmTenantAccess(integration: GraphIdentity & PermissionNeeds): Promise<TenantAccess>;
   now: () => Date;
   /** Per instance: which subscription ids are ours, and the bounded reads that find out. */
   subscriptionLookups: SubscriptionLookups;
@@ -169,7 +174,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     },
     async confirmTenantAccess(integration) {
       if (!integration.tenantId) throw new Error('integration has no tenant yet (admin consent pending)');
-      await tokensFor(integration)(integration.tenantId);
+      const token = await tokensFor(integration)(integration.tenantId);
+      return { missingPermissions: missingPermissions(token, integration) };
     },
   };
   return assembleRuntime(infrastructure);
@@ -232,6 +238,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       now,
       log,
       onLifecycleEvent: lifecycleUpkeep(subscriptionUpkeep(log)),
+      tenantAccess: (integration) => infra.confirmTenantAccess(integration),
     }),
     delivery: (log) => ({
       integrations: repos.integrations,

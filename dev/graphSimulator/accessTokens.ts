@@ -7,6 +7,13 @@
 // already issued keep working until they expire, because Graph validates the
 // signed token itself and does not call back to Entra.
 //
+// Tokens are JWT-shaped, as Entra's are, and carry the tenant's granted
+// application permissions in `roles` as they stood when the token was issued
+// (left out when none are granted): removing permissions while keeping the
+// app still yields tokens, only without roles
+// (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference).
+// The signature is random: clients must not validate Graph's tokens anyway.
+//
 // Token lifetimes run on real time, not the simulator clock: token caches in
 // clients (MSAL, our own) count in real time, and a clock moved days ahead
 // must not leave them holding tokens the simulator calls expired.
@@ -19,10 +26,13 @@ const TOKEN_LIFETIME_SECONDS = 3599;
 
 interface IssuedToken {
   tenantId: string;
+  roles: ReadonlySet<string>;
   expiresAtMs: number;
 }
 
-export type BearerCheck = { ok: true; tenantId: string } | { ok: false; response: SimResponse };
+export type BearerCheck =
+  | { ok: true; tenantId: string; roles: ReadonlySet<string> }
+  | { ok: false; response: SimResponse };
 
 export interface AccessTokens {
   handleTokenRequest(tenantId: string, request: SimRequest): SimResponse;
@@ -51,6 +61,11 @@ function graphAuthError(message: string): BearerCheck {
       },
     ),
   };
+}
+
+function unsignedJwt(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ typ: 'JWT', alg: 'RS256' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
 }
 
 export function createAccessTokens(directory: Directory): AccessTokens {
@@ -104,8 +119,25 @@ export function createAccessTokens(directory: Directory): AccessTokens {
           `The provided value for scope ${scope} is not valid.`,
         );
       }
-      const accessToken = `sim.${randomBytes(24).toString('base64url')}`;
-      issued.set(accessToken, { tenantId, expiresAtMs: Date.now() + TOKEN_LIFETIME_SECONDS * 1000 });
+      const roles = [...tenant.applicationPermissions].sort();
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      const accessToken = unsignedJwt({
+        aud: 'https://graph.microsoft.com',
+        iss: `https://sts.windows.net/${tenantId}/`,
+        iat: nowSeconds,
+        nbf: nowSeconds,
+        exp: nowSeconds + TOKEN_LIFETIME_SECONDS,
+        appid: tenant.clientId,
+        idtyp: 'app',
+        tid: tenantId,
+        ...(roles.length > 0 ? { roles } : {}),
+        ver: '1.0',
+      });
+      issued.set(accessToken, {
+        tenantId,
+        roles: new Set(roles),
+        expiresAtMs: Date.now() + TOKEN_LIFETIME_SECONDS * 1000,
+      });
       return json(200, {
         token_type: 'Bearer',
         expires_in: TOKEN_LIFETIME_SECONDS,
@@ -124,7 +156,7 @@ export function createAccessTokens(directory: Directory): AccessTokens {
         issued.delete(match[1]);
         return graphAuthError('Lifetime validation failed, the token is expired.');
       }
-      return { ok: true, tenantId: token.tenantId };
+      return { ok: true, tenantId: token.tenantId, roles: token.roles };
     },
   };
 }

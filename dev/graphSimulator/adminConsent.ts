@@ -6,6 +6,7 @@
 
 import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
+import { PRODUCT_PERMISSIONS } from './permissions';
 import type { SignInAnswer } from './signIn';
 
 export type AdminConsentAnswer =
@@ -53,6 +54,8 @@ export function createAdminConsent(directory: Directory): AdminConsent {
           );
         } else {
           directory.setConsent(tenant.id, true);
+          // `/.default` grants every permission the app registration lists.
+          directory.setApplicationPermissions(tenant.id, PRODUCT_PERMISSIONS);
           back.searchParams.set('admin_consent', 'True');
           back.searchParams.set('tenant', tenant.id);
           back.searchParams.set('scope', scope);

@@ -5,12 +5,15 @@
 // two kinds of key, so an address must be looked up with `$filter`.
 // https://learn.microsoft.com/graph/api/user-get and
 // https://learn.microsoft.com/graph/api/resources/user (proxyAddresses).
+import { PRODUCT_PERMISSIONS } from './permissions';
 
 export interface SimTenant {
   id: string;
   clientId: string;
   clientSecret: string;
   consentGranted: boolean;
+  /** Application permissions granted to the app; they become the `roles` of tokens issued from now on. */
+  applicationPermissions: Set<string>;
 }
 
 export type MailboxPurpose = 'user' | 'shared' | 'room' | 'equipment';
@@ -55,6 +58,7 @@ export interface Directory {
   addTenant(t: { id: string; clientId: string; clientSecret: string }): void;
   tenant(id: string): SimTenant | undefined;
   setConsent(tenantId: string, granted: boolean): void;
+  setApplicationPermissions(tenantId: string, permissions: readonly string[]): void;
   addUser(tenantId: string, u: SimUserInput): SimUser;
   /** By object id or user principal name (case-insensitive, as Graph matches UPNs); never by mail or alias. */
   findUser(idOrUpn: string): SimUser | undefined;
@@ -68,13 +72,18 @@ export function createDirectory(): Directory {
 
   return {
     addTenant(t) {
-      tenants.set(t.id, { ...t, consentGranted: true });
+      tenants.set(t.id, { ...t, consentGranted: true, applicationPermissions: new Set(PRODUCT_PERMISSIONS) });
     },
     tenant: (id) => tenants.get(id),
     setConsent(tenantId, granted) {
       const tenant = tenants.get(tenantId);
       if (!tenant) throw new Error(`unknown tenant ${tenantId}`);
       tenant.consentGranted = granted;
+    },
+    setApplicationPermissions(tenantId, permissions) {
+      const tenant = tenants.get(tenantId);
+      if (!tenant) throw new Error(`unknown tenant ${tenantId}`);
+      tenant.applicationPermissions = new Set(permissions);
     },
     addUser(tenantId, u) {
       if (!tenants.has(tenantId)) throw new Error(`unknown tenant ${tenantId}`);

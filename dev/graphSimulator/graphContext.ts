@@ -5,6 +5,8 @@ import { graphError, type SimRequest, type SimResponse } from './exchange';
 export interface GraphContext {
   request: SimRequest;
   tenantId: string;
+  /** The `roles` of the caller's token: the application permissions granted when it was issued. */
+  roles: ReadonlySet<string>;
   graphBaseUrl: string;
   directory: Directory;
 }

@@ -3,6 +3,15 @@ import type { createEventRoutes } from './eventRoutes';
 import { graphError, type SimResponse } from './exchange';
 import type { GraphContext } from './graphContext';
 import type { Groups } from './groupRoutes';
+import {
+  CALENDAR_READ,
+  EVENT_SUBSCRIPTION,
+  GROUP_MEMBERS_READ,
+  MAILBOX_SETTINGS_READ,
+  permissionRefusal,
+  type RequiredPermission,
+  USER_READ,
+} from './permissions';
 import type { Subscriptions } from './subscriptionStore';
 import { getMailboxSettings, getUser, listUsers } from './userRoutes';
 
@@ -20,6 +29,8 @@ interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
+  /** The application permission Graph documents for the call (permissions.ts); none for event writes. */
+  needs?: RequiredPermission;
 }
 
 const SEGMENT = '([^/]+)';
@@ -30,13 +41,20 @@ export function createGraphRouter(handlers: GraphHandlers) {
     {
       method: 'GET',
       pattern: new RegExp(`^/groups/${SEGMENT}/members$`, 'i'),
+      needs: GROUP_MEMBERS_READ,
       handler: (c, [g]) => groups.members(c, g!),
     },
-    { method: 'GET', pattern: /^\/users$/i, handler: (c) => listUsers(c) },
-    { method: 'GET', pattern: new RegExp(`^/users/${SEGMENT}$`, 'i'), handler: (c, [u]) => getUser(c, u!) },
+    { method: 'GET', pattern: /^\/users$/i, needs: USER_READ, handler: (c) => listUsers(c) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/users/${SEGMENT}$`, 'i'),
+      needs: USER_READ,
+      handler: (c, [u]) => getUser(c, u!),
+    },
     {
       method: 'GET',
       pattern: new RegExp(`^/users/${SEGMENT}/mailboxSettings$`, 'i'),
+      needs: MAILBOX_SETTINGS_READ,
       handler: (c, [u]) => getMailboxSettings(c, u!),
     },
     {
@@ -47,6 +65,7 @@ export function createGraphRouter(handlers: GraphHandlers) {
     {
       method: 'GET',
       pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}$`, 'i'),
+      needs: CALENDAR_READ,
       handler: (c, [u, e]) => events.get(c, u!, e!),
     },
     {
@@ -62,9 +81,15 @@ export function createGraphRouter(handlers: GraphHandlers) {
     {
       method: 'GET',
       pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?calendarView/delta(?:\\(\\))?$`, 'i'),
+      needs: CALENDAR_READ,
       handler: (c, [u]) => delta.handle(c, u!),
     },
-    { method: 'POST', pattern: /^\/subscriptions$/i, handler: (c) => subscriptions.create(c) },
+    {
+      method: 'POST',
+      pattern: /^\/subscriptions$/i,
+      needs: EVENT_SUBSCRIPTION,
+      handler: (c) => subscriptions.create(c),
+    },
     { method: 'GET', pattern: /^\/subscriptions$/i, handler: (c) => subscriptions.list(c) },
     {
       method: 'GET',
@@ -74,6 +99,7 @@ export function createGraphRouter(handlers: GraphHandlers) {
     {
       method: 'PATCH',
       pattern: new RegExp(`^/subscriptions/${SEGMENT}$`, 'i'),
+      needs: EVENT_SUBSCRIPTION,
       handler: (c, [id]) => subscriptions.update(c, id!),
     },
     {
@@ -84,6 +110,7 @@ export function createGraphRouter(handlers: GraphHandlers) {
     {
       method: 'POST',
       pattern: new RegExp(`^/subscriptions/${SEGMENT}/reauthorize$`, 'i'),
+      needs: EVENT_SUBSCRIPTION,
       handler: (c, [id]) => subscriptions.reauthorize(c, id!),
     },
   ];
@@ -99,6 +126,8 @@ export function createGraphRouter(handlers: GraphHandlers) {
     const chosen = matching.find((m) => m.route.method === context.request.method);
     if (!chosen?.match)
       return graphError(405, 'BadRequest', 'The specified HTTP method is not allowed for the request.');
+    const refused = chosen.route.needs && permissionRefusal(context.roles, chosen.route.needs);
+    if (refused) return refused;
     const params = chosen.match.slice(1).map((p) => decodeURIComponent(p ?? ''));
     return chosen.route.handler(context, params);
   };

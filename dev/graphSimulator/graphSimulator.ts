@@ -18,6 +18,7 @@ import { createRequestLog, type RequestLog } from './requestLog';
 import { createSignIn } from './signIn';
 import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptionStore';
 
+export { PRODUCT_PERMISSIONS } from './permissions';
 export type {
   AdminConsentAnswer,
   Faults,
@@ -62,6 +63,16 @@ export interface GraphSimulator {
   addTenant(t: { id: string; clientId: string; clientSecret: string }): void;
   /** Revoked: new tokens are refused (AADSTS7000229); tokens already issued work until they expire. */
   setConsent(tenantId: string, granted: boolean): void;
+  /**
+   * The application permissions the tenant grants the app (default: all the
+   * product asks for, `PRODUCT_PERMISSIONS`). Tokens issued from now on carry
+   * exactly these as `roles` (none: no `roles` claim, the app kept); tokens
+   * already issued keep theirs until they expire. When a permission is taken
+   * away, every subscription of the tenant with a lifecycle URL gets
+   * `reauthorizationRequired`, as Graph sends when an admin revokes the app's
+   * permissions (https://learn.microsoft.com/graph/change-notifications-lifecycle-events).
+   */
+  setApplicationPermissions(tenantId: string, permissions: readonly string[]): Promise<void>;
   /**
    * What the admin does on the consent screen behind `${authorityHost}/{tenant}/v2.0/adminconsent`:
    * grant for a tenant (which also sets its consent), or an error Microsoft redirects back with.
@@ -168,6 +179,17 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     clock,
     addTenant: (t) => directory.addTenant(t),
     setConsent: (tenantId, granted) => directory.setConsent(tenantId, granted),
+    async setApplicationPermissions(tenantId, permissions) {
+      const before = directory.tenant(tenantId)?.applicationPermissions ?? new Set<string>();
+      const revoked = [...before].some((p) => !permissions.includes(p));
+      directory.setApplicationPermissions(tenantId, permissions);
+      if (!revoked) return;
+      await Promise.all(
+        subscriptions
+          .lifecycleSubscriptionsOf(tenantId)
+          .map((id) => subscriptions.sendLifecycle(id, 'reauthorizationRequired')),
+      );
+    },
     answerAdminConsent: (answer) => adminConsent.answerWith(answer),
     signIdToken: (claims) => signIn.signIdToken(claims),
     addUser(tenantId, u) {

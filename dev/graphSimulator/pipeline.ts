@@ -64,7 +64,13 @@ export function createPipeline(parts: PipelineParts) {
       return runBatch(request, (item) => logged(item, true));
     }
     return parts.route(
-      { request, tenantId: bearer.tenantId, graphBaseUrl: parts.graphBaseUrl(), directory: parts.directory },
+      {
+        request,
+        tenantId: bearer.tenantId,
+        roles: bearer.roles,
+        graphBaseUrl: parts.graphBaseUrl(),
+        directory: parts.directory,
+      },
       graphPath,
     );
   };

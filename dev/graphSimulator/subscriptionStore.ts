@@ -314,6 +314,13 @@ export function createSubscriptions(options: SubscriptionsOptions) {
       }
     },
 
+    /** The tenant's active subscriptions that asked for lifecycle notifications. */
+    lifecycleSubscriptionsOf(tenantId: string): string[] {
+      return [...subscriptions.values()]
+        .filter((s) => s.tenantId === tenantId && isActive(s) && s.lifecycleNotificationUrl !== null)
+        .map((s) => s.id);
+    },
+
     async sendLifecycle(id: string, lifecycleEvent: LifecycleEvent): Promise<void> {
       const s = subscriptions.get(id);
       if (!s) throw new Error(`no subscription ${id}`);

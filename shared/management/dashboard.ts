@@ -12,6 +12,8 @@ export interface Dashboard {
   consentMode: NonNullable<IntegrationRecord['consentMode']>;
   consentError?: string;
   consentRequiredSince?: string;
+  /** In `permissionsMissing`: the application permissions the tenant no longer grants. */
+  missingPermissions?: string[];
   lastSyncAt?: string;
   users: {
     total: number;
@@ -71,6 +73,7 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
     consentMode: integration.consentMode ?? 'tenantWide',
     ...(integration.consentError ? { consentError: integration.consentError } : {}),
     ...(integration.consentRequiredSince ? { consentRequiredSince: integration.consentRequiredSince } : {}),
+    ...(integration.missingPermissions?.length ? { missingPermissions: integration.missingPermissions } : {}),
     ...(lastSyncAt ? { lastSyncAt } : {}),
     users: {
       total: users.length,

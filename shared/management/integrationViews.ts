@@ -17,6 +17,8 @@ export interface IntegrationView {
   consentedAt?: string;
   consentError?: string;
   consentRequiredSince?: string;
+  /** In `permissionsMissing`: what the admin has to grant again, as Entra names it. */
+  missingPermissions?: string[];
   followGroupId?: string;
   pbxUrl: string;
   rulesVersion: number;
@@ -38,6 +40,7 @@ export function integrationView(record: IntegrationRecord, _publicBaseUrl: strin
     ...(record.consentedAt ? { consentedAt: record.consentedAt } : {}),
     ...(record.consentError ? { consentError: record.consentError } : {}),
     ...(record.consentRequiredSince ? { consentRequiredSince: record.consentRequiredSince } : {}),
+    ...(record.missingPermissions?.length ? { missingPermissions: record.missingPermissions } : {}),
     ...(record.followGroupId ? { followGroupId: record.followGroupId } : {}),
     pbxUrl: record.pbxUrl,
     rulesVersion: record.rulesVersion,

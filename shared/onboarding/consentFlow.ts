@@ -231,7 +231,7 @@ async function bindTenant(
     (current): IntegrationRecord | undefined => {
       if (otherTenant(current, tenantId)) return undefined;
       if (current.consentState === 'granted' && current.tenantId !== undefined) return undefined;
-      const { consentError: _e, consentRequiredSince: _s, ...rest } = current;
+      const { consentError: _e, consentRequiredSince: _s, missingPermissions: _m, ...rest } = current;
       return { ...rest, tenantId, consentState: 'granted', consentedAt: now, updatedAt: now };
     },
   );
@@ -287,7 +287,14 @@ export async function unbindTenant(
     (current): IntegrationRecord | undefined => {
       previousTenant = current.tenantId;
       if (current.tenantId === undefined && current.consentState === 'pending') return undefined;
-      const { tenantId: _t, consentedAt: _c, consentError: _e, consentRequiredSince: _s, ...rest } = current;
+      const {
+        tenantId: _t,
+        consentedAt: _c,
+        consentError: _e,
+        consentRequiredSince: _s,
+        missingPermissions: _m,
+        ...rest
+      } = current;
       return { ...rest, consentState: 'pending', updatedAt: now };
     },
   );
@@ -358,7 +365,7 @@ export async function markConsentRequired(
       current.consentState === 'consentRequired'
         ? undefined
         : {
-            ...current,
+            ...withoutMissingPermissions(current),
             consentState: 'consentRequired',
             consentError: `Entra ID refused the tenant (${code})`,
             consentRequiredSince: now,
@@ -369,6 +376,78 @@ export async function markConsentRequired(
   if (settledOrThrow(outcome, `integration ${integrationId}`).kind !== 'updated') return false;
   deps.log.warn('the tenant refuses the app; consent is required again', { integrationId, code });
   return true;
+}
+
+/**
+ * The tenant still lets the app in, but its token lacks permissions the sync
+ * needs: stop calling Graph for it (the maintenance run keeps checking the
+ * token) and name what is missing. Only a granted integration is marked; a
+ * changed list is recorded. Idempotent, and safe against concurrent writers.
+ */
+export async function markPermissionsMissing(
+  integrationId: string,
+  missing: string[],
+  deps: { repos: Pick<Repositories, 'integrations'>; now: () => Date; log: Logger },
+): Promise<boolean> {
+  const now = deps.now().toISOString();
+  const names = [...missing].sort();
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    (current): IntegrationRecord | undefined => {
+      if (current.consentState === 'permissionsMissing') {
+        if ((current.missingPermissions ?? []).join(',') === names.join(',')) return undefined;
+        return {
+          ...current,
+          missingPermissions: names,
+          consentError: permissionsError(names),
+          updatedAt: now,
+        };
+      }
+      if (current.consentState !== 'granted') return undefined;
+      return {
+        ...current,
+        consentState: 'permissionsMissing',
+        missingPermissions: names,
+        consentError: permissionsError(names),
+        consentRequiredSince: now,
+        updatedAt: now,
+      };
+    },
+  );
+  if (settledOrThrow(outcome, `integration ${integrationId}`).kind !== 'updated') return false;
+  deps.log.warn('the tenant keeps the app but not the permissions the sync needs', {
+    integrationId,
+    missing: names.join(','),
+  });
+  return true;
+}
+
+/** The admin granted the permissions again: back to granted. True when this call made the change. */
+export async function markPermissionsRestored(
+  integrationId: string,
+  deps: { repos: Pick<Repositories, 'integrations'>; now: () => Date; log: Logger },
+): Promise<boolean> {
+  const now = deps.now().toISOString();
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    (current): IntegrationRecord | undefined => {
+      if (current.consentState !== 'permissionsMissing') return undefined;
+      const { consentError: _e, consentRequiredSince: _s, ...rest } = withoutMissingPermissions(current);
+      return { ...rest, consentState: 'granted', updatedAt: now };
+    },
+  );
+  if (settledOrThrow(outcome, `integration ${integrationId}`).kind !== 'updated') return false;
+  deps.log.info('the tenant grants the permissions the sync needs again', { integrationId });
+  return true;
+}
+
+function permissionsError(names: string[]): string {
+  return `the tenant no longer grants ${names.join(', ')}`;
+}
+
+function withoutMissingPermissions(record: IntegrationRecord): IntegrationRecord {
+  const { missingPermissions: _m, ...rest } = record;
+  return rest;
 }
 
 function withSlash(url: string): string {

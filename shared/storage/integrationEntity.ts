@@ -12,6 +12,7 @@ const CONSENT_STATES: { [State in ConsentState]: State } = {
   pending: 'pending',
   granted: 'granted',
   consentRequired: 'consentRequired',
+  permissionsMissing: 'permissionsMissing',
 };
 
 const CONSENT_MODES: { [Mode in ConsentMode]: Mode } = { tenantWide: 'tenantWide', scoped: 'scoped' };
@@ -32,6 +33,8 @@ const integrationRowSchema = z.object({
   consentMode: z.enum(CONSENT_MODES).optional(),
   consentError: z.string().optional(),
   consentRequiredSince: z.string().optional(),
+  /** Comma-separated: permission names hold no comma. */
+  missingPermissions: z.string().optional(),
   followGroupId: z.string().optional(),
   pbxUrl: z.string(),
   pbxSecretName: z.string(),
@@ -75,6 +78,10 @@ export function integrationToEntity(record: IntegrationRecord) {
       consentMode: record.consentMode,
       consentError: record.consentError,
       consentRequiredSince: record.consentRequiredSince,
+      missingPermissions:
+        record.missingPermissions && record.missingPermissions.length > 0
+          ? record.missingPermissions.join(',')
+          : undefined,
       followGroupId: record.followGroupId,
       pbxUrl: record.pbxUrl,
       pbxSecretName: record.pbxSecretName,
@@ -128,6 +135,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
     etag,
     pbxEndpointDisabledReason,
     pbxEndpointDisabledSince,
+    missingPermissions,
     ...fields
   } = parseStoredRow(integrationRowSchema, row, what);
   const pbxEndpoint =
@@ -151,6 +159,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
       id: decodeKeyPart(key),
       ...fields,
       ...pbxEndpoint,
+      ...(missingPermissions ? { missingPermissions: missingPermissions.split(',') } : {}),
       ruleSet,
       ...(pendingUsers ? { pendingUsers } : {}),
     },

@@ -7,7 +7,13 @@ import type { SyncWindow } from '../domain/syncWindow';
 import type { DeliveryRequest, PbxEventType } from '../pbx/pbxEvent';
 import type { DeliveryErrorClass, PbxReply } from '../pbx/pbxReply';
 
-export type ConsentState = 'pending' | 'granted' | 'consentRequired';
+/**
+ * `consentRequired`: Entra ID refuses the app's tokens (AADSTS codes: app
+ * deleted, disabled, never consented). `permissionsMissing`: the app is still
+ * there and gets tokens, but without an application permission the sync
+ * needs; it recovers by itself once the admin grants it again.
+ */
+export type ConsentState = 'pending' | 'granted' | 'consentRequired' | 'permissionsMissing';
 
 /**
  * `tenantWide`: the admin consent grants calendar access to every mailbox.
@@ -37,6 +43,8 @@ export interface IntegrationRecord {
   consentError?: string;
   /** Since when Graph or Entra ID refuses this tenant. */
   consentRequiredSince?: string;
+  /** In `permissionsMissing`: the application permissions the tenant no longer grants, as Entra names them. */
+  missingPermissions?: string[];
   pendingUsers?: PendingUser[];
   /** Entra security group whose members are this integration's users (kept in step by the maintenance run). */
   followGroupId?: string;

@@ -1,8 +1,13 @@
 import { windowCovers } from '../domain/syncWindow';
+import type { TenantAccess } from '../graph/appPermissions';
 import { classifyGraphError } from '../graph/graphErrors';
 import { checkMailbox } from '../graph/mailboxes';
 import { tenantRefusal } from '../graph/tenantAccess';
-import { markConsentRequired } from '../onboarding/consentFlow';
+import {
+  markConsentRequired,
+  markPermissionsMissing,
+  markPermissionsRestored,
+} from '../onboarding/consentFlow';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
@@ -23,8 +28,12 @@ export interface MaintenanceDeps extends SubscriptionDeps {
   catchUpMinutes: number;
   retentionDays: number;
   coalesceSeconds: number;
-  /** Asks Entra ID for (or reuses) the tenant's token first, so a revoked consent is noticed every run. */
-  confirmTenantAccess?: (integration: IntegrationRecord) => Promise<void>;
+  /**
+   * Asks Entra ID for (or reuses) the tenant's token first, so a revoked
+   * consent is noticed every run, and reads from it which needed permissions
+   * the tenant no longer grants.
+   */
+  confirmTenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
   /** Brings the users of a group-following integration in step with the group. */
   followGroup?: (integration: IntegrationRecord) => Promise<void>;
 }
@@ -44,6 +53,8 @@ export interface MaintenanceReport {
   consentRequired: number;
   /** Mailboxes Graph refused in this run or that wait for their next try (`unreadable`). */
   unreadable: number;
+  /** Integrations found without a needed permission in this run (now `permissionsMissing`). */
+  permissionsMissing: number;
   /** Integrations whose maintenance failed as a whole. */
   errors: string[];
   /** Failures of one mailbox or of following the group; the rest of its integration was maintained. */
@@ -70,26 +81,45 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     purgedDeliveries: 0,
     consentRequired: 0,
     unreadable: 0,
+    permissionsMissing: 0,
     errors: [],
     partialErrors: [],
   };
   const subscriptions = new Map((await deps.repos.subscriptions.list()).map((s) => [s.subscriptionId, s]));
   let createBudget = deps.createsPerRun;
   for (const integration of await deps.repos.integrations.list()) {
-    if (!integration.active || integration.consentState !== 'granted' || !integration.tenantId) {
+    // A tenant without the needed permissions is still checked, once per run, so it recovers on its own.
+    const checked =
+      integration.consentState === 'granted' || integration.consentState === 'permissionsMissing';
+    if (!integration.active || !checked || !integration.tenantId) {
       report.skippedIntegrations++;
       continue;
     }
     report.integrations++;
     try {
-      await deps.confirmTenantAccess?.(integration);
+      const missing = (await deps.confirmTenantAccess?.(integration))?.missingPermissions ?? [];
+      if (missing.length > 0) {
+        if (await markPermissionsMissing(integration.id, missing, deps)) report.permissionsMissing++;
+        continue;
+      }
+      // Back from missing permissions: nothing was synced meanwhile, so everyone catches up.
+      const recovered =
+        integration.consentState === 'permissionsMissing' &&
+        (await markPermissionsRestored(integration.id, deps));
       if (integration.followGroupId && deps.followGroup) {
         // A group that cannot be read this time must not cost the members already known their renewals.
         await followGroupOrReport(integration, deps.followGroup, deps, report);
         // Members added just now have subscriptions the map read at the start does not know.
         for (const s of await deps.repos.subscriptions.list()) subscriptions.set(s.subscriptionId, s);
       }
-      createBudget = await maintainIntegration(integration, subscriptions, createBudget, deps, report);
+      createBudget = await maintainIntegration(
+        integration,
+        subscriptions,
+        createBudget,
+        deps,
+        report,
+        recovered,
+      );
     } catch (error) {
       const refusal = tenantRefusal(error);
       if (refusal) {
@@ -121,6 +151,7 @@ async function maintainIntegration(
   createBudget: number,
   deps: MaintenanceDeps,
   report: MaintenanceReport,
+  catchUpEveryone = false,
 ): Promise<number> {
   const now = deps.now();
   const users = await deps.repos.users.listByIntegration(integration.id);
@@ -187,6 +218,7 @@ async function maintainIntegration(
     .filter((user) => caughtUp.has(user.id) || (user.status !== 'unreadable' && !refused.has(user.id)))
     .filter(
       (user) =>
+        catchUpEveryone ||
         caughtUp.has(user.id) ||
         !user.lastSyncAt ||
         Date.parse(user.lastSyncAt) <= staleBefore ||

@@ -2,8 +2,9 @@ import type { AbsenceDraft } from '../domain/absence';
 import { type AbsenceChanges, type DiffScope, diffAbsences, type KnownAbsence } from '../domain/absenceDiff';
 import { evaluate } from '../domain/rules/evaluate';
 import { syncWindowFor, windowCovers } from '../domain/syncWindow';
+import type { TenantAccess } from '../graph/appPermissions';
 import type { Logger } from '../logger';
-import { markConsentRequired } from '../onboarding/consentFlow';
+import { markConsentRequired, markPermissionsMissing } from '../onboarding/consentFlow';
 import type { DeliveryRequest } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
@@ -35,6 +36,8 @@ export interface SyncDeps {
   log: Logger;
   /** Acts on lifecycle events before the sync reads; without it they only cause a sync. */
   onLifecycleEvent?: LifecycleUpkeep;
+  /** After a failure: which needed permissions the tenant's token lacks (the admin removed them, kept the app). */
+  tenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
 }
 
 export type SyncOutcome =
@@ -69,7 +72,13 @@ export async function handleSyncRequest(
       await markConsentRequired(request.integrationId, error.code, deps);
       return { kind: 'skipped', why: 'the tenant refuses the app; consent required' };
     }
-    if (!(error instanceof SourceThrottled)) throw error;
+    if (!(error instanceof SourceThrottled)) {
+      // Retrying is pointless while the tenant lacks a permission; the maintenance run notices its return.
+      if (await permissionsMissing(request.integrationId, deps)) {
+        return { kind: 'skipped', why: 'the tenant lacks a permission the sync needs' };
+      }
+      throw error;
+    }
     const now = deps.now();
     const at = new Date(now.getTime() + error.retryAfterSeconds * 1000);
     await deps.queue.send('sync', [
@@ -91,6 +100,18 @@ export async function handleSyncRequest(
     });
     return { kind: 'rescheduled', retryAt: at.toISOString() };
   }
+}
+
+/** Asks the (cached) token, not Graph, whether permissions are gone; marks the integration if so. */
+async function permissionsMissing(integrationId: string, deps: SyncDeps): Promise<boolean> {
+  const integration = (await deps.repos.integrations.get(integrationId))?.value;
+  if (!deps.tenantAccess || !integration?.tenantId) return false;
+  const { missingPermissions } = await deps.tenantAccess(integration).catch(() => ({
+    missingPermissions: [] as string[],
+  }));
+  if (missingPermissions.length === 0) return false;
+  await markPermissionsMissing(integrationId, missingPermissions, deps);
+  return true;
 }
 
 /**

@@ -51,7 +51,13 @@ type UserAnswer = Unread<UserView, 'timeZone'>;
 /** Consent is shown on the integrations tab, from the integration itself. */
 type DashboardAnswer = Unread<
   Dashboard,
-  'integrationId' | 'active' | 'consentState' | 'consentMode' | 'consentError' | 'consentRequiredSince'
+  | 'integrationId'
+  | 'active'
+  | 'consentState'
+  | 'consentMode'
+  | 'consentError'
+  | 'consentRequiredSince'
+  | 'missingPermissions'
 >;
 type DeliverySummaryAnswer = Unread<DeliverySummary, 'integrationId' | 'failedBy'>;
 /** A refused event is a 400 with an error, so a 200 always carries an evaluation. */

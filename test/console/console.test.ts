@@ -363,6 +363,32 @@ describeInBrowser('operator console in Chromium', () => {
     await shoot('06-settings');
   });
 
+  it('names the permissions an admin removed on the integrations tab', async () => {
+    const stored = await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID);
+    await host.runtime.repos.integrations.update(
+      {
+        ...stored!.value,
+        consentState: 'permissionsMissing',
+        missingPermissions: ['Calendars.Read'],
+        consentError: 'the tenant no longer grants Calendars.Read',
+      },
+      stored!.etag,
+    );
+    try {
+      await page.goto(`${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}`);
+      const row = page.locator('tbody tr', { hasText: 'Contoso (demo)' });
+      await row.locator('.consent-permissionsMissing').waitFor();
+      expect(await row.locator('.consent-permissionsMissing').textContent()).toBe('permissions missing');
+      expect(await row.locator('.missing-permissions').textContent()).toBe('Calendars.Read');
+      expect(await row.textContent()).toContain('The admin has to grant again:');
+    } finally {
+      const current = await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID);
+      const { missingPermissions: _m, consentError: _e, ...granted } = current!.value;
+      await host.runtime.repos.integrations.update({ ...granted, consentState: 'granted' }, current!.etag);
+      await page.goto(`${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}`);
+    }
+  });
+
   it('speaks Swedish on request, and used nothing but the management API', async () => {
     await page.getByRole('button', { name: 'Byt språk till svenska' }).click();
     await page.getByRole('tab', { name: 'Regler' }).click();
