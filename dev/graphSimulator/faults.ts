@@ -16,6 +16,8 @@ export interface Faults {
   throttleNext(n: number, options: FaultOptions & { retryAfterSeconds: number }): void;
   /** The next `n` matching requests get 503 (with `Retry-After` when given). */
   unavailableNext(n: number, options?: FaultOptions): void;
+  /** The next `n` matching requests get this Graph error (e.g. 500 `generalException`), served as Graph shapes errors. */
+  failNext(n: number, options: FaultOptions & { status: number; code: string; message?: string }): void;
   /** Every delta token handed out so far (for one user, or all) answers 410 `syncStateNotFound`. */
   expireDeltaTokens(userId?: string): void;
   /** From now on, this fraction (0–1) of change notifications is silently not sent; deterministic for a seed. */
@@ -63,7 +65,10 @@ interface RandomRequestFaults {
 
 interface RequestFault {
   remaining: number;
-  status: 429 | 503;
+  status: number;
+  /** Set for `failNext`; throttling faults answer with their own code. */
+  code?: string;
+  message?: string;
   retryAfterSeconds?: number;
   pathIncludes?: string;
 }
@@ -93,6 +98,9 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
       unavailableNext(n, options = {}) {
         requestFaults.push({ remaining: n, status: 503, ...options });
       },
+      failNext(n, options) {
+        requestFaults.push({ remaining: n, ...options });
+      },
       expireDeltaTokens,
       dropNotificationFraction(fraction, seed = 1) {
         dropFraction = Math.min(1, Math.max(0, fraction));
@@ -121,7 +129,9 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
       if (fault) {
         fault.remaining -= 1;
         requestFaults = requestFaults.filter((f) => f.remaining > 0);
-        return faultResponse(fault.status, fault.retryAfterSeconds);
+        if (fault.code !== undefined)
+          return graphError(fault.status, fault.code, fault.message ?? 'Injected failure.');
+        return faultResponse(fault.status === 429 ? 429 : 503, fault.retryAfterSeconds);
       }
       if (!randomFaults) return undefined;
       if (randomFaults.pathIncludes !== undefined && !pathWithQuery.includes(randomFaults.pathIncludes))

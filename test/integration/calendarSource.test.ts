@@ -278,7 +278,7 @@ describe('the sync pipeline behind the seam', () => {
     const deps = depsWith(mailbox.source, {
       onLifecycleEvent: async (event, _integration, record) => {
         seen.push(`${event}:${record.id}:${mailbox.reads.length}`);
-        return 'renewed';
+        return { kind: 'done', did: 'renewed' };
       },
     });
     await handleSyncRequest(
