@@ -41,7 +41,7 @@ export interface GraphSimulatorOptions {
   port?: number;
   /** Cap on the expiration granted to subscriptions; default 10080 (7 days). */
   maxSubscriptionMinutes?: number;
-  /** `cap` (default) grants the maximum for a later expiration; `refuse` answers 400 like Graph. */
+  /** `refuse` (default) answers a later expiration with Graph's 400; `cap` grants the maximum instead. */
   tooLongExpiration?: 'cap' | 'refuse';
   /** Source of time; the simulator's `clock` moves relative to it. Default: real time. */
   now?: () => Date;
@@ -122,7 +122,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     directory,
     now,
     maxSubscriptionMinutes: options.maxSubscriptionMinutes ?? 10080,
-    tooLongExpiration: options.tooLongExpiration ?? 'cap',
+    tooLongExpiration: options.tooLongExpiration ?? 'refuse',
     sender,
     planNotification: () => injector.planNotification(),
   });
