@@ -3,6 +3,7 @@
 // its own, as in Graph). Use `pathIncludes` to aim at one kind of request.
 
 import { seededRandom } from '../seededRandom';
+import type { DeltaExpiry } from './calendarViewDelta';
 import { graphError, type SimResponse } from './exchange';
 
 export interface FaultOptions {
@@ -18,8 +19,11 @@ export interface Faults {
   unavailableNext(n: number, options?: FaultOptions): void;
   /** The next `n` matching requests get this Graph error (e.g. 500 `generalException`), served as Graph shapes errors. */
   failNext(n: number, options: FaultOptions & { status: number; code: string; message?: string }): void;
-  /** Every delta token handed out so far (for one user, or all) answers 410 `syncStateNotFound`. */
-  expireDeltaTokens(userId?: string): void;
+  /**
+   * Every delta token handed out so far (for one user, or all) answers as an
+   * expired one: 410 `syncStateNotFound` unless told another documented answer.
+   */
+  expireDeltaTokens(userId?: string, answer?: DeltaExpiry): void;
   /** From now on, this fraction (0–1) of change notifications is silently not sent; deterministic for a seed. */
   dropNotificationFraction(fraction: number, seed?: number): void;
   /** How many change notifications were dropped so far. */
@@ -81,7 +85,9 @@ export interface FaultInjector {
   planNotification(): number[];
 }
 
-export function createFaultInjector(expireDeltaTokens: (userId?: string) => void): FaultInjector {
+export function createFaultInjector(
+  expireDeltaTokens: (userId?: string, answer?: DeltaExpiry) => void,
+): FaultInjector {
   let requestFaults: RequestFault[] = [];
   let dropFraction = 0;
   let random = seededRandom(1);

@@ -116,7 +116,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const signIn = createSignIn(directory, () => serverUrl);
   const store = createEventStore(now);
   const delta = createCalendarViewDelta(store);
-  const injector = createFaultInjector((userId) => delta.expireTokens(userId));
+  const injector = createFaultInjector((userId, answer) => delta.expireTokens(userId, answer));
   const sender = createNotificationSender(options.notificationDelayMs ?? 0);
   const subscriptions = createSubscriptions({
     directory,

@@ -89,6 +89,20 @@ describe('the Graph calendar source', () => {
     expect(restarted.entries).toHaveLength(fresh.entries.length);
   });
 
+  // Graph documents "a 40X-series error with error codes such as syncStateNotFound"; services vary the case.
+  it.each([
+    { status: 400, code: 'SyncStateNotFound' },
+    { status: 404, code: 'resyncRequired' },
+    { status: 409, code: 'SYNCSTATEINVALID' },
+    { status: 400, code: 'syncStateInvalid' },
+  ] as const)('starts a fresh round when an expired token answers $status $code', async (answer) => {
+    const first = await source.read(anna, { kind: 'fresh', window });
+    sim.faults.expireDeltaTokens(anna.id, answer);
+    const restarted = await source.read(anna, { kind: 'resume', cursor: first.cursor, window });
+    expect(restarted.fresh).toBe(true);
+    expect(restarted.entries).toHaveLength(first.entries.length);
+  });
+
   it("speaks the pipeline's words for Graph's failures", async () => {
     sim.faults.throttleNext(1, { retryAfterSeconds: 7, pathIncludes: 'calendarView/delta' });
     await expect(source.read(anna, { kind: 'fresh', window })).rejects.toEqual(new SourceThrottled(7));

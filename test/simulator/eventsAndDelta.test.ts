@@ -275,4 +275,15 @@ describe('graph simulator: events and calendarView delta', () => {
     const fresh = await deltaRound(firstDeltaPath(userId), 'odata.maxpagesize=10');
     expect(fresh.pages.flatMap((p) => p.value).map((e) => e.subject)).toEqual(['Before expiry']);
   });
+
+  it('can answer an expired token with any documented 40X and sync-state code', async () => {
+    const userId = newUser();
+    const round = await deltaRound(firstDeltaPath(userId), 'odata.maxpagesize=10');
+    sim.faults.expireDeltaTokens(userId, { status: 400, code: 'resyncRequired' });
+    const expired = await client
+      .api(relativeTo(sim, round.deltaLink))
+      .get()
+      .catch((e: unknown) => e);
+    expect(expired).toMatchObject({ statusCode: 400, code: 'resyncRequired' });
+  });
 });
