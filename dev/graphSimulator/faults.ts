@@ -45,6 +45,11 @@ export interface Faults {
     pathIncludes?: string;
     seed?: number;
   }): void;
+  /**
+   * From now on, the event with this id is reported with this `type` wherever
+   * Graph would show it (a value Graph may add later, to see how callers cope).
+   */
+  reportEventTypeAs(eventId: string, type: string): void;
   /** What was injected so far, for a test's summary. */
   injected(): InjectedFaults;
   /** Clears pending request faults and notification dropping, disorder and random failures. */
@@ -81,6 +86,8 @@ export interface FaultInjector {
   faults: Faults;
   /** A fault response for this request, consuming one, or undefined. */
   interceptRequest(pathWithQuery: string): SimResponse | undefined;
+  /** The Graph answer as faults would change it (`reportEventTypeAs`). */
+  rewriteResponse(response: SimResponse): SimResponse;
   /** Extra waits, one per copy of a change notification to send: none when it is dropped, two when duplicated. */
   planNotification(): number[];
 }
@@ -94,6 +101,13 @@ export function createFaultInjector(
   let dropped = 0;
   let disorder: { maxDelayMs: number; duplicateFraction: number; random: () => number } | undefined;
   let randomFaults: RandomRequestFaults | undefined;
+  const reportedTypes = new Map<string, string>();
+  const retyped = (item: unknown): unknown => {
+    if (typeof item !== 'object' || item === null || !('id' in item) || typeof item.id !== 'string')
+      return item;
+    const type = reportedTypes.get(item.id);
+    return type === undefined ? item : { ...item, type };
+  };
   const counts = { duplicatedNotifications: 0, delayedNotifications: 0, throttled: 0, unavailable: 0 };
 
   return {
@@ -119,13 +133,24 @@ export function createFaultInjector(
       failRequestsAtRandom({ seed = 1, ...rest }) {
         randomFaults = { ...rest, random: seededRandom(seed) };
       },
+      reportEventTypeAs(eventId, type) {
+        reportedTypes.set(eventId, type);
+      },
       injected: () => ({ droppedNotifications: dropped, ...counts }),
       clear() {
         requestFaults = [];
         dropFraction = 0;
         disorder = undefined;
         randomFaults = undefined;
+        reportedTypes.clear();
       },
+    },
+
+    rewriteResponse(response) {
+      const body = response.body;
+      if (reportedTypes.size === 0 || typeof body !== 'object' || body === null) return response;
+      const value = 'value' in body && Array.isArray(body.value) ? { value: body.value.map(retyped) } : {};
+      return { ...response, body: { ...(retyped(body) as object), ...value } };
     },
 
     interceptRequest(pathWithQuery) {

@@ -130,13 +130,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const requestLog = createRequestLog();
   const groups = createGroups();
   let graphBaseUrl = '';
+  const router = createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups });
   const respond = createPipeline({
     directory,
     tokens,
     adminConsent,
     signIn,
     faults: injector,
-    route: createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups }),
+    route: async (context, graphPath) => injector.rewriteResponse(await router(context, graphPath)),
     graphBaseUrl: () => graphBaseUrl,
     log: (entry) => requestLog.add(entry),
   });
