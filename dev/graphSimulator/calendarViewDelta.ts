@@ -64,12 +64,12 @@ function expiredToken(answer: DeltaExpiry = SYNC_STATE_NOT_FOUND): SimResponse {
   );
 }
 
-function queryValue(query: URLSearchParams, name: string): string | undefined {
+export function queryValue(query: URLSearchParams, name: string): string | undefined {
   for (const [key, value] of query) if (key.toLowerCase() === name.toLowerCase()) return value;
   return undefined;
 }
 
-function parseInstant(value: string): number {
+export function parseInstant(value: string): number {
   return Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
 }
 
