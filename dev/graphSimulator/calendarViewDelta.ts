@@ -24,36 +24,52 @@ interface SyncState {
   sequence: number;
   /** Item id → its JSON as last reported, to tell what changed. */
   known: Map<string, string>;
-  expired: boolean;
+  /** Set once expired: what its token is answered with from then on. */
+  expiredAs: DeltaExpiry | undefined;
 }
 
 interface Round {
   items: Array<Record<string, unknown>>;
   next: SyncState;
-  expired: boolean;
+  expiredAs: DeltaExpiry | undefined;
 }
 
 export interface CalendarViewDelta {
   handle(context: GraphContext, userSegment: string): SimResponse;
-  expireTokens(userId?: string): void;
+  expireTokens(userId?: string, answer?: DeltaExpiry): void;
 }
+
+/**
+ * How Graph answers an expired delta token: "a 40X-series error with error
+ * codes such as syncStateNotFound"
+ * (https://learn.microsoft.com/graph/delta-query-overview#token-duration);
+ * the codes are listed in https://learn.microsoft.com/graph/errors#code-property
+ * (resyncRequired, syncStateInvalid, syncStateNotFound) and real services spell
+ * them in other cases too. The default is the 410 `syncStateNotFound` seen most.
+ */
+export interface DeltaExpiry {
+  status: 400 | 404 | 409 | 410;
+  code: string;
+}
+
+const SYNC_STATE_NOT_FOUND: DeltaExpiry = { status: 410, code: 'syncStateNotFound' };
 
 const token = () => randomBytes(18).toString('base64url');
 
-function syncStateNotFound(): SimResponse {
+function expiredToken(answer: DeltaExpiry = SYNC_STATE_NOT_FOUND): SimResponse {
   return graphError(
-    410,
-    'syncStateNotFound',
+    answer.status,
+    answer.code,
     'The sync state generation is not found or has expired. Please start a new sync round without a token.',
   );
 }
 
-function queryValue(query: URLSearchParams, name: string): string | undefined {
+export function queryValue(query: URLSearchParams, name: string): string | undefined {
   for (const [key, value] of query) if (key.toLowerCase() === name.toLowerCase()) return value;
   return undefined;
 }
 
-function parseInstant(value: string): number {
+export function parseInstant(value: string): number {
   return Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
 }
 
@@ -98,9 +114,9 @@ export function createCalendarViewDelta(store: EventStore): CalendarViewDelta {
       pageSize: previous.pageSize,
       sequence: store.sequence(),
       known: new Map([...current].map(([id, { text }]) => [id, text])),
-      expired: false,
+      expiredAs: undefined,
     };
-    return { items, next, expired: false };
+    return { items, next, expiredAs: undefined };
   };
 
   const page = (context: GraphContext, userSegment: string, round: Round, cursor: number): SimResponse => {
@@ -135,14 +151,16 @@ export function createCalendarViewDelta(store: EventStore): CalendarViewDelta {
       const skipToken = queryValue(query, '$skiptoken');
       if (skipToken !== undefined) {
         const found = pages.get(skipToken);
-        if (!found || found.round.expired || found.round.next.userId !== user.id) return syncStateNotFound();
+        if (!found || found.round.next.userId !== user.id) return expiredToken();
+        if (found.round.expiredAs) return expiredToken(found.round.expiredAs);
         return page(context, userSegment, found.round, found.cursor);
       }
 
       const deltaToken = queryValue(query, '$deltatoken');
       if (deltaToken !== undefined) {
         const state = states.get(deltaToken);
-        if (!state || state.expired || state.userId !== user.id) return syncStateNotFound();
+        if (!state || state.userId !== user.id) return expiredToken();
+        if (state.expiredAs) return expiredToken(state.expiredAs);
         const round = startRound(user.id, user.timeZone, state);
         return page(context, userSegment, round, 0);
       }
@@ -172,15 +190,15 @@ export function createCalendarViewDelta(store: EventStore): CalendarViewDelta {
         zoneLabel: preferencesOf(context.request).timeZone,
         pageSize: preferencesOf(context.request).maxPageSize ?? DEFAULT_PAGE_SIZE,
         sequence: store.sequence(),
-        expired: false,
+        expiredAs: undefined,
       });
       return page(context, userSegment, round, 0);
     },
 
-    expireTokens(userId) {
-      for (const state of states.values()) if (!userId || state.userId === userId) state.expired = true;
+    expireTokens(userId, answer = SYNC_STATE_NOT_FOUND) {
+      for (const state of states.values()) if (!userId || state.userId === userId) state.expiredAs = answer;
       for (const { round } of pages.values())
-        if (!userId || round.next.userId === userId) round.expired = true;
+        if (!userId || round.next.userId === userId) round.expiredAs = answer;
     },
   };
 }

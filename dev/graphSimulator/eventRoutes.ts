@@ -1,6 +1,7 @@
 import type { z } from 'zod';
+import { parseInstant, queryValue } from './calendarViewDelta';
 import { foundJson, storedEventJson } from './eventJson';
-import type { EventStore, StoreResult } from './eventStore';
+import type { EventInstance, EventStore, StoreResult } from './eventStore';
 import { eventCreateSchema, eventPatchSchema } from './eventWrites';
 import { graphError, json, noContent, parseJsonBody, type SimResponse } from './exchange';
 import { type GraphContext, mailboxOwner } from './graphContext';
@@ -17,6 +18,12 @@ function invalidBody(error: z.ZodError): SimResponse {
 
 function failed(result: Extract<StoreResult<unknown>, { ok: false }>): SimResponse {
   return graphError(result.status, result.code, result.message);
+}
+
+/** Whether a calendar-view instance is the event with this id or one of its series. */
+function instanceOf(instance: EventInstance, eventId: string): boolean {
+  if (instance.kind === 'singleInstance') return instance.event.id === eventId;
+  return instance.master.id === eventId || instance.id === eventId;
 }
 
 export function createEventRoutes(store: EventStore) {
@@ -60,6 +67,51 @@ export function createEventRoutes(store: EventStore) {
       return json(200, {
         '@odata.context': `${context.graphBaseUrl}/$metadata#users('${owner.user.id}')/events/$entity`,
         ...foundJson(updated.value, preferencesOf(context.request).timeZone),
+      });
+    },
+
+    /**
+     * `GET …/events/{id}/instances`: the occurrences and exceptions of a
+     * series master within the window, or the event itself for any other id
+     * that falls in it. Both window parameters are required, as documented:
+     * https://learn.microsoft.com/graph/api/event-list-instances
+     */
+    instances(context: GraphContext, userSegment: string, eventId: string): SimResponse {
+      const owner = mailboxOwner(context, userSegment);
+      if (!owner.ok) return owner.response;
+      const { query } = context.request;
+      const start = queryValue(query, 'startDateTime');
+      const end = queryValue(query, 'endDateTime');
+      if (!start || !end) {
+        return graphError(
+          400,
+          'ErrorInvalidParameter',
+          'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+        );
+      }
+      const startMs = parseInstant(start);
+      const endMs = parseInstant(end);
+      if (Number.isNaN(startMs) || Number.isNaN(endMs) || endMs <= startMs) {
+        return graphError(
+          400,
+          'ErrorInvalidParameter',
+          'The parameters StartDateTime and EndDateTime are not a valid time window.',
+        );
+      }
+      if (!store.find(owner.user.id, eventId))
+        return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+      const zoneLabel = preferencesOf(context.request).timeZone;
+      const value = store
+        .instancesInWindow(owner.user.id, startMs, endMs, owner.user.timeZone)
+        .filter((instance) => instanceOf(instance, eventId))
+        .map((instance) =>
+          instance.kind === 'singleInstance'
+            ? storedEventJson(instance.event, zoneLabel)
+            : foundJson({ kind: 'occurrence', instance }, zoneLabel),
+        );
+      return json(200, {
+        '@odata.context': `${context.graphBaseUrl}/$metadata#users('${owner.user.id}')/events('${eventId}')/instances`,
+        value,
       });
     },
 

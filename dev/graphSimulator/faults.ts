@@ -3,6 +3,7 @@
 // its own, as in Graph). Use `pathIncludes` to aim at one kind of request.
 
 import { seededRandom } from '../seededRandom';
+import type { DeltaExpiry } from './calendarViewDelta';
 import { graphError, type SimResponse } from './exchange';
 
 export interface FaultOptions {
@@ -16,8 +17,13 @@ export interface Faults {
   throttleNext(n: number, options: FaultOptions & { retryAfterSeconds: number }): void;
   /** The next `n` matching requests get 503 (with `Retry-After` when given). */
   unavailableNext(n: number, options?: FaultOptions): void;
-  /** Every delta token handed out so far (for one user, or all) answers 410 `syncStateNotFound`. */
-  expireDeltaTokens(userId?: string): void;
+  /** The next `n` matching requests get this Graph error (e.g. 500 `generalException`), served as Graph shapes errors. */
+  failNext(n: number, options: FaultOptions & { status: number; code: string; message?: string }): void;
+  /**
+   * Every delta token handed out so far (for one user, or all) answers as an
+   * expired one: 410 `syncStateNotFound` unless told another documented answer.
+   */
+  expireDeltaTokens(userId?: string, answer?: DeltaExpiry): void;
   /** From now on, this fraction (0–1) of change notifications is silently not sent; deterministic for a seed. */
   dropNotificationFraction(fraction: number, seed?: number): void;
   /** How many change notifications were dropped so far. */
@@ -39,6 +45,11 @@ export interface Faults {
     pathIncludes?: string;
     seed?: number;
   }): void;
+  /**
+   * From now on, the event with this id is reported with this `type` wherever
+   * Graph would show it (a value Graph may add later, to see how callers cope).
+   */
+  reportEventTypeAs(eventId: string, type: string): void;
   /** What was injected so far, for a test's summary. */
   injected(): InjectedFaults;
   /** Clears pending request faults and notification dropping, disorder and random failures. */
@@ -63,7 +74,10 @@ interface RandomRequestFaults {
 
 interface RequestFault {
   remaining: number;
-  status: 429 | 503;
+  status: number;
+  /** Set for `failNext`; throttling faults answer with their own code. */
+  code?: string;
+  message?: string;
   retryAfterSeconds?: number;
   pathIncludes?: string;
 }
@@ -72,17 +86,28 @@ export interface FaultInjector {
   faults: Faults;
   /** A fault response for this request, consuming one, or undefined. */
   interceptRequest(pathWithQuery: string): SimResponse | undefined;
+  /** The Graph answer as faults would change it (`reportEventTypeAs`). */
+  rewriteResponse(response: SimResponse): SimResponse;
   /** Extra waits, one per copy of a change notification to send: none when it is dropped, two when duplicated. */
   planNotification(): number[];
 }
 
-export function createFaultInjector(expireDeltaTokens: (userId?: string) => void): FaultInjector {
+export function createFaultInjector(
+  expireDeltaTokens: (userId?: string, answer?: DeltaExpiry) => void,
+): FaultInjector {
   let requestFaults: RequestFault[] = [];
   let dropFraction = 0;
   let random = seededRandom(1);
   let dropped = 0;
   let disorder: { maxDelayMs: number; duplicateFraction: number; random: () => number } | undefined;
   let randomFaults: RandomRequestFaults | undefined;
+  const reportedTypes = new Map<string, string>();
+  const retyped = (item: unknown): unknown => {
+    if (typeof item !== 'object' || item === null || !('id' in item) || typeof item.id !== 'string')
+      return item;
+    const type = reportedTypes.get(item.id);
+    return type === undefined ? item : { ...item, type };
+  };
   const counts = { duplicatedNotifications: 0, delayedNotifications: 0, throttled: 0, unavailable: 0 };
 
   return {
@@ -92,6 +117,9 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
       },
       unavailableNext(n, options = {}) {
         requestFaults.push({ remaining: n, status: 503, ...options });
+      },
+      failNext(n, options) {
+        requestFaults.push({ remaining: n, ...options });
       },
       expireDeltaTokens,
       dropNotificationFraction(fraction, seed = 1) {
@@ -105,13 +133,24 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
       failRequestsAtRandom({ seed = 1, ...rest }) {
         randomFaults = { ...rest, random: seededRandom(seed) };
       },
+      reportEventTypeAs(eventId, type) {
+        reportedTypes.set(eventId, type);
+      },
       injected: () => ({ droppedNotifications: dropped, ...counts }),
       clear() {
         requestFaults = [];
         dropFraction = 0;
         disorder = undefined;
         randomFaults = undefined;
+        reportedTypes.clear();
       },
+    },
+
+    rewriteResponse(response) {
+      const body = response.body;
+      if (reportedTypes.size === 0 || typeof body !== 'object' || body === null) return response;
+      const value = 'value' in body && Array.isArray(body.value) ? { value: body.value.map(retyped) } : {};
+      return { ...response, body: { ...(retyped(body) as object), ...value } };
     },
 
     interceptRequest(pathWithQuery) {
@@ -121,7 +160,9 @@ export function createFaultInjector(expireDeltaTokens: (userId?: string) => void
       if (fault) {
         fault.remaining -= 1;
         requestFaults = requestFaults.filter((f) => f.remaining > 0);
-        return faultResponse(fault.status, fault.retryAfterSeconds);
+        if (fault.code !== undefined)
+          return graphError(fault.status, fault.code, fault.message ?? 'Injected failure.');
+        return faultResponse(fault.status === 429 ? 429 : 503, fault.retryAfterSeconds);
       }
       if (!randomFaults) return undefined;
       if (randomFaults.pathIncludes !== undefined && !pathWithQuery.includes(randomFaults.pathIncludes))

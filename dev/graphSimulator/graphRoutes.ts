@@ -80,6 +80,11 @@ export function createGraphRouter(handlers: GraphHandlers) {
     },
     {
       method: 'GET',
+      pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}/instances$`, 'i'),
+      handler: (c, [u, e]) => events.instances(c, u!, e!),
+    },
+    {
+      method: 'GET',
       pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?calendarView/delta(?:\\(\\))?$`, 'i'),
       needs: CALENDAR_READ,
       handler: (c, [u]) => delta.handle(c, u!),

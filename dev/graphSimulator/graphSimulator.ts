@@ -44,7 +44,7 @@ export interface GraphSimulatorOptions {
   port?: number;
   /** Cap on the expiration granted to subscriptions; default 10080 (7 days). */
   maxSubscriptionMinutes?: number;
-  /** `cap` (default) grants the maximum for a later expiration; `refuse` answers 400 like Graph. */
+  /** `refuse` (default) answers a later expiration with Graph's 400; `cap` grants the maximum instead. */
   tooLongExpiration?: 'cap' | 'refuse';
   /** Source of time; the simulator's `clock` moves relative to it. Default: real time. */
   now?: () => Date;
@@ -136,13 +136,13 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const signIn = createSignIn(directory, () => serverUrl);
   const store = createEventStore(now);
   const delta = createCalendarViewDelta(store);
-  const injector = createFaultInjector((userId) => delta.expireTokens(userId));
+  const injector = createFaultInjector((userId, answer) => delta.expireTokens(userId, answer));
   const sender = createNotificationSender(options.notificationDelayMs ?? 0);
   const subscriptions = createSubscriptions({
     directory,
     now,
     maxSubscriptionMinutes: options.maxSubscriptionMinutes ?? 10080,
-    tooLongExpiration: options.tooLongExpiration ?? 'cap',
+    tooLongExpiration: options.tooLongExpiration ?? 'refuse',
     sender,
     planNotification: () => injector.planNotification(),
   });
@@ -151,13 +151,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const groups = createGroups();
   const scopes = createMailboxScopes({ now, directory, membersOf: (id) => groups.memberIds(id) });
   let graphBaseUrl = '';
+  const router = createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups });
   const respond = createPipeline({
     directory,
     tokens,
     adminConsent,
     signIn,
     faults: injector,
-    route: createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups }),
+    route: async (context, graphPath) => injector.rewriteResponse(await router(context, graphPath)),
     scopes,
     graphBaseUrl: () => graphBaseUrl,
     log: (entry) => requestLog.add(entry),

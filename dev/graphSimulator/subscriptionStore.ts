@@ -2,10 +2,15 @@
 // validation handshake), list, read, renew, reauthorize, delete; and the
 // change and lifecycle notifications they produce.
 //
-// Deliberate differences from Graph: the notification URL may be plain http
-// (everything runs on 127.0.0.1), and a requested expiration beyond the
-// maximum is granted at the maximum instead of refused, so callers must keep
-// the `expirationDateTime` Graph returns rather than the one they asked for.
+// Deliberate difference from Graph: the notification URL may be plain http
+// (everything runs on 127.0.0.1).
+//
+// An expiration beyond the resource's maximum is refused with a 400, as Graph
+// does ("In the future, any requests to create or renew a subscription beyond
+// the maximum value will fail"; the maximum per resource is tabled in
+// https://learn.microsoft.com/graph/api/resources/subscription#maximum-length-of-subscription-per-resource-type,
+// which has named both 4230 and 10080 minutes for Outlook events over time).
+// On request the simulator grants the maximum instead (`cap`).
 
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';

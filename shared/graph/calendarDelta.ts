@@ -17,8 +17,8 @@ export interface DeltaRound {
   /** The whole link Graph gave for the next round; store it and replay it unchanged. */
   deltaLink: string;
   pages: number;
-  /** Items that matched neither a removal nor an event shape (counted, not fatal). */
-  unreadable: number;
+  /** Items that matched neither a removal nor an event shape (counted, not fatal), by the field at fault. */
+  unreadable: Map<string, number>;
 }
 
 /**
@@ -32,7 +32,7 @@ export async function readCalendarDelta(
 ): Promise<DeltaRound> {
   const maxPages = options.maxPages ?? 1000;
   const items: DeltaItem[] = [];
-  let unreadable = 0;
+  const unreadable = new Map<string, number>();
   let path =
     options.start.kind === 'resume'
       ? relativeGraphPath(options.start.deltaLink, options.baseUrl)
@@ -47,8 +47,8 @@ export async function readCalendarDelta(
     const page = deltaPageSchema.parse(raw);
     for (const value of page.value) {
       const item = parseDeltaItem(value);
-      if (item) items.push(item);
-      else unreadable++;
+      if (item.kind === 'unreadable') unreadable.set(item.field, (unreadable.get(item.field) ?? 0) + 1);
+      else items.push(item);
     }
     if (page['@odata.deltaLink']) {
       return { items, deltaLink: page['@odata.deltaLink'], pages, unreadable };

@@ -34,7 +34,8 @@ export function graphCalendarSource(options: GraphCalendarSourceOptions): Calend
     async read(mailbox, start) {
       try {
         const { round, fresh } = await runRound(mailbox, start, options);
-        const { entries, reportedIds } = await entriesOf(options.client, mailbox.id, round);
+        const { entries, reportedIds, unreadable } = await entriesOf(options.client, mailbox.id, round);
+        reportUnreadable(mailbox.id, unreadable, options);
         return {
           entries,
           reportedIds,
@@ -95,8 +96,9 @@ async function entriesOf(
   client: Client,
   userId: string,
   round: DeltaRound,
-): Promise<{ entries: CalendarEntry[]; reportedIds: Set<string> }> {
+): Promise<{ entries: CalendarEntry[]; reportedIds: Set<string>; unreadable: Map<string, number> }> {
   const reportedIds = new Set<string>();
+  const unreadable = new Map(round.unreadable);
   const events: GraphEvent[] = [];
   const masters = new Map<string, GraphEvent | undefined>();
   for (const item of round.items) {
@@ -120,6 +122,26 @@ async function entriesOf(
     // An event that cannot be read yields no entry, so a stored absence of it is withdrawn.
     const read = calendarEntryOf(event, master);
     if ('entry' in read) entries.push(read.entry);
+    else unreadable.set(read.path, (unreadable.get(read.path) ?? 0) + 1);
   }
-  return { entries, reportedIds };
+  return { entries, reportedIds, unreadable };
+}
+
+/**
+ * Items the sync could not read (an event `type` Graph does not document, a
+ * time it cannot parse) are skipped, never silently: one warning per read with
+ * the count and the fields at fault, and no calendar content.
+ */
+function reportUnreadable(
+  userId: string,
+  unreadable: ReadonlyMap<string, number>,
+  options: GraphCalendarSourceOptions,
+): void {
+  if (unreadable.size === 0) return;
+  const skipped = [...unreadable.values()].reduce((sum, count) => sum + count, 0);
+  options.log.warn('calendar items skipped as unreadable', {
+    userId,
+    skipped,
+    fields: Object.fromEntries(unreadable),
+  });
 }

@@ -12,6 +12,18 @@ export type GraphFailure =
 /** Used when Graph throttles without saying for how long. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 30;
 
+/**
+ * An expired delta token is "a 40X-series error with error codes such as
+ * syncStateNotFound" (https://learn.microsoft.com/graph/delta-query-overview#token-duration);
+ * the sync-state codes of https://learn.microsoft.com/graph/errors#code-property,
+ * compared without case because services spell them `SyncStateNotFound` too.
+ */
+const SYNC_STATE_CODES: ReadonlySet<string> = new Set([
+  'syncstatenotfound',
+  'syncstateinvalid',
+  'resyncrequired',
+]);
+
 export function classifyGraphStatus(
   status: number,
   code: string,
@@ -21,12 +33,7 @@ export function classifyGraphStatus(
     const retryAfterSeconds = parseRetryAfter(retryAfter, new Date()) ?? DEFAULT_RETRY_AFTER_SECONDS;
     return { kind: 'throttled', status, retryAfterSeconds };
   }
-  if (
-    status === 410 ||
-    code === 'syncStateNotFound' ||
-    code === 'resyncRequired' ||
-    code === 'syncStateInvalid'
-  ) {
+  if (status === 410 || (status >= 400 && status < 500 && SYNC_STATE_CODES.has(code.toLowerCase()))) {
     return { kind: 'syncStateExpired', status, code };
   }
   if (status === 404) return { kind: 'notFound', status, code };

@@ -92,11 +92,16 @@ export const removedItemSchema = z.object({
 /** One item of a delta page: a removal notice or an event (possibly partial). */
 export type DeltaItem = { kind: 'removed'; id: string } | { kind: 'event'; event: GraphEvent };
 
-export function parseDeltaItem(raw: unknown): DeltaItem | undefined {
+/**
+ * A delta item, or the first field that kept it from being one (e.g. `type`
+ * with a value Graph does not document), so the sync can say what it skipped.
+ */
+export function parseDeltaItem(raw: unknown): DeltaItem | { kind: 'unreadable'; field: string } {
   const removed = removedItemSchema.safeParse(raw);
   if (removed.success) return { kind: 'removed', id: removed.data.id };
   const event = graphEventSchema.safeParse(raw);
-  return event.success ? { kind: 'event', event: event.data } : undefined;
+  if (event.success) return { kind: 'event', event: event.data };
+  return { kind: 'unreadable', field: String(event.error.issues[0]?.path[0] ?? 'item') };
 }
 
 /** An occurrence that came with times only: its properties are its series master's. */

@@ -310,16 +310,21 @@ export async function unbindTenant(
 }
 
 /**
- * Microsoft's errors on the redirect. `access_denied` with AADSTS65004 is
- * the admin pressing Cancel; AADSTS90093/90094 (or consent_required) mean the
- * signed-in account may not grant application permissions.
+ * Microsoft's errors on the redirect. AADSTS65004 (UserDeclinedConsent) is the
+ * admin pressing Cancel, whatever `error` says: the admin consent endpoint
+ * sends it as `error=consent_required` (with `admin_consent=True`), see
+ * https://learn.microsoft.com/entra/identity-platform/v2-admin-consent#error-response
+ * and https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
+ * AADSTS90093/90094/90008 (or another consent_required) mean the signed-in
+ * account may not grant application permissions.
  */
 function microsoftError(error: string, description: string): ConsentOutcome {
   const code = /AADSTS(\d+)/.exec(description)?.[1];
+  if (code === '65004') return { kind: 'declined' };
   if (code === '90093' || code === '90094' || code === '90008' || error === 'consent_required') {
     return { kind: 'needsAdmin' };
   }
-  if (error === 'access_denied' || code === '65004') return { kind: 'declined' };
+  if (error === 'access_denied') return { kind: 'declined' };
   return { kind: 'failed', code: code ? `AADSTS${code}` : error.replace(/[^a-z_]/gi, '').slice(0, 40) };
 }
 

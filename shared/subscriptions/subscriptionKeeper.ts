@@ -13,7 +13,7 @@ import { optimisticUpdate, settledOrThrow, userRow } from '../storage/optimistic
 import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { SourceRefused } from '../sync/calendarSource';
-import type { LifecycleUpkeep } from '../sync/userSync';
+import type { LifecycleUpkeep, LifecycleUpkeepResult } from '../sync/userSync';
 import type { LifecycleEvent } from './lifecycleEvent';
 
 export interface SubscriptionDeps {
@@ -256,39 +256,49 @@ const RECENT_RENEWAL_MINUTES = 15;
 /**
  * Acts on a lifecycle event for a user's subscription: renew (PATCH also
  * reauthorizes) or re-create. A renewal done within the last minutes is not
- * repeated, so a stream of reauthorizationRequired costs one call.
+ * repeated, so a stream of reauthorizationRequired costs one call. A renewal
+ * Graph throttles or refuses is an answer, not an exception: the caller
+ * decides when to try again. Creating a subscription still throws Graph's error.
  */
 export async function keepSubscription(
   event: LifecycleEvent,
   integration: IntegrationRecord,
   user: UserRecord,
   deps: SubscriptionDeps,
-): Promise<'renewed' | 'recreated' | 'unchanged'> {
-  if (event === 'missed') return 'unchanged';
+): Promise<LifecycleUpkeepResult> {
+  if (event === 'missed') return { kind: 'done', did: 'unchanged' };
   const current = user.subscriptionId ? await deps.repos.subscriptions.get(user.subscriptionId) : undefined;
   if (event === 'subscriptionRemoved' || !current) {
     await replaceSubscription(integration, user, deps);
-    return 'recreated';
+    return { kind: 'done', did: 'recreated' };
   }
   const now = deps.now().getTime();
   const renewedRecently =
     Date.parse(current.expiresAt) - now > (deps.subscriptionMinutes - RECENT_RENEWAL_MINUTES) * 60_000;
-  if (renewedRecently) return 'unchanged';
+  if (renewedRecently) return { kind: 'done', did: 'unchanged' };
   const [outcome] = await renewSubscriptions(integration, [current], deps);
-  if (outcome?.kind === 'renewed') return 'renewed';
-  if (outcome?.kind === 'gone') {
-    await replaceSubscription(integration, user, deps);
-    return 'recreated';
+  if (!outcome) return { kind: 'failed', why: 'renewal had no answer' };
+  switch (outcome.kind) {
+    case 'renewed':
+      return { kind: 'done', did: 'renewed' };
+    case 'gone':
+      await replaceSubscription(integration, user, deps);
+      return { kind: 'done', did: 'recreated' };
+    case 'throttled':
+      return { kind: 'throttled', retryAfterSeconds: outcome.retryAfterSeconds };
+    case 'failed':
+      return { kind: 'failed', why: `renewal: Graph ${outcome.status}` };
   }
-  throw new Error(`renewing the subscription failed (${outcome?.kind ?? 'no answer'})`);
 }
 
 /**
  * What the sync calls when a lifecycle event comes with a user's sync:
- * `keepSubscription`, with a tenant that refuses the app reported in the
- * pipeline's words, so the sync marks the integration as needing consent.
- * Other failures (throttling included) fail the message, which the queue
- * delivers again with its lifecycle event.
+ * `keepSubscription`, with every failure turned into an answer so the sync
+ * still reads the calendar. A tenant that refuses the app is the exception:
+ * it is reported in the pipeline's words, so the sync marks the integration
+ * as needing consent. Throttling is answered with Graph's Retry-After (the
+ * sync schedules the lifecycle event again); any other failure is left to the
+ * maintenance run, which renews what nears expiry and re-creates what Graph dropped.
  */
 export function lifecycleUpkeep(deps: SubscriptionDeps): LifecycleUpkeep {
   return async (event, integration, user) => {
@@ -296,7 +306,18 @@ export function lifecycleUpkeep(deps: SubscriptionDeps): LifecycleUpkeep {
       return await keepSubscription(event, integration, user, deps);
     } catch (error) {
       const refusal = tenantRefusal(error);
-      throw refusal ? new SourceRefused(refusal.code) : error;
+      if (refusal) throw new SourceRefused(refusal.code);
+      const failure = classifyGraphError(error);
+      if (failure?.kind === 'throttled')
+        return { kind: 'throttled', retryAfterSeconds: failure.retryAfterSeconds };
+      return {
+        kind: 'failed',
+        why: failure
+          ? `Graph ${failure.status} ${failure.kind}`
+          : error instanceof Error
+            ? error.name
+            : 'error',
+      };
     }
   };
 }

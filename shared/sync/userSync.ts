@@ -20,12 +20,21 @@ import {
 } from './calendarSource';
 import { type SyncRequest, syncMessageAt } from './syncRequest';
 
-/** Sees to the source's change signal for a user (renews or re-creates a Graph subscription); returns what it did. */
+/**
+ * Sees to the source's change signal for a user (renews or re-creates a Graph
+ * subscription). It answers instead of throwing, so its trouble never costs the
+ * user's read; only a tenant that refuses the app throws `SourceRefused`.
+ */
 export type LifecycleUpkeep = (
   event: LifecycleEvent,
   integration: IntegrationRecord,
   user: UserRecord,
-) => Promise<string>;
+) => Promise<LifecycleUpkeepResult>;
+
+export type LifecycleUpkeepResult =
+  | { kind: 'done'; did: string }
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  | { kind: 'failed'; why: string };
 
 export interface SyncDeps {
   repos: Pick<Repositories, 'integrations' | 'users' | 'absences'>;
@@ -134,12 +143,8 @@ export async function syncUser(
   if (request.lifecycleEvent && deps.onLifecycleEvent) {
     const before = await deps.repos.users.get(request.integrationId, request.userId);
     if (!before) return { kind: 'skipped', why: 'user not found' };
-    const result = await deps.onLifecycleEvent(request.lifecycleEvent, integration, before.value);
-    deps.log.info('lifecycle event handled', {
-      userId: request.userId,
-      event: request.lifecycleEvent,
-      result,
-    });
+    const upkeep = await deps.onLifecycleEvent(request.lifecycleEvent, integration, before.value);
+    await followUpLifecycle(request, request.lifecycleEvent, upkeep, deps);
   }
   const stored = await deps.repos.users.get(request.integrationId, request.userId);
   if (!stored) return { kind: 'skipped', why: 'user not found' };
@@ -209,6 +214,49 @@ export async function syncUser(
     }
     throw error;
   }
+}
+
+/**
+ * The read goes on whatever the upkeep answered. Throttled: the lifecycle
+ * event is queued again for the time Graph asked. Failed otherwise: only
+ * logged; the maintenance run renews or re-creates the subscription later.
+ */
+async function followUpLifecycle(
+  request: SyncRequest,
+  event: LifecycleEvent,
+  upkeep: LifecycleUpkeepResult,
+  deps: SyncDeps,
+): Promise<void> {
+  const context = { userId: request.userId, event };
+  if (upkeep.kind === 'done') {
+    deps.log.info('lifecycle event handled', { ...context, result: upkeep.did });
+    return;
+  }
+  if (upkeep.kind === 'failed') {
+    deps.log.warn('lifecycle event not handled; the maintenance run sees to the subscription', {
+      ...context,
+      why: upkeep.why,
+    });
+    return;
+  }
+  const now = deps.now();
+  const at = new Date(now.getTime() + upkeep.retryAfterSeconds * 1000);
+  await deps.queue.send('sync', [
+    syncMessageAt(
+      {
+        integrationId: request.integrationId,
+        userId: request.userId,
+        cause: 'lifecycle',
+        lifecycleEvent: event,
+      },
+      at,
+      now,
+    ),
+  ]);
+  deps.log.warn('lifecycle event throttled by the calendar source; rescheduled', {
+    ...context,
+    retryAt: at.toISOString(),
+  });
 }
 
 /**

@@ -38,6 +38,15 @@ describe('admin consent errors', () => {
       sv: 'Medgivandet avböjdes',
     },
     {
+      // Cancel on the admin consent screen, as Microsoft documents the redirect.
+      outcome: 'declined',
+      error: 'consent_required',
+      description: 'AADSTS65004: The resource owner or authorization server denied the request.',
+      status: 200,
+      en: 'Consent was declined',
+      sv: 'Medgivandet avböjdes',
+    },
+    {
       outcome: 'needsAdmin',
       error: 'access_denied',
       description: 'AADSTS90094: The grant requires admin permission.',

@@ -89,6 +89,61 @@ describe('the Graph calendar source', () => {
     expect(restarted.entries).toHaveLength(fresh.entries.length);
   });
 
+  // Graph documents "a 40X-series error with error codes such as syncStateNotFound"; services vary the case.
+  it.each([
+    { status: 400, code: 'SyncStateNotFound' },
+    { status: 404, code: 'resyncRequired' },
+    { status: 409, code: 'SYNCSTATEINVALID' },
+    { status: 400, code: 'syncStateInvalid' },
+  ] as const)('starts a fresh round when an expired token answers $status $code', async (answer) => {
+    const first = await source.read(anna, { kind: 'fresh', window });
+    sim.faults.expireDeltaTokens(anna.id, answer);
+    const restarted = await source.read(anna, { kind: 'resume', cursor: first.cursor, window });
+    expect(restarted.fresh).toBe(true);
+    expect(restarted.entries).toHaveLength(first.entries.length);
+  });
+
+  it('skips an event of a type Graph does not document with a warning that counts it', async () => {
+    const warnings: { message: string; properties?: Record<string, unknown> }[] = [];
+    const watched = graphCalendarSource({
+      client: createGraphClient({
+        baseUrl: sim.url,
+        tenantId: TENANT.id,
+        tokens: async () => accessToken(sim),
+      }),
+      baseUrl: sim.url,
+      pageSize: 2,
+      log: { ...silentLogger, warn: (message, properties) => warnings.push({ message, properties }) },
+    });
+    const odd = sim.createEvent(anna.id, {
+      subject: 'Odd',
+      showAs: 'oof',
+      start: utc(base + 30 * HOUR),
+      end: utc(base + 31 * HOUR),
+    });
+    const plain = sim.createEvent(anna.id, {
+      subject: 'Plain',
+      showAs: 'oof',
+      start: utc(base + 32 * HOUR),
+      end: utc(base + 33 * HOUR),
+    });
+    sim.faults.reportEventTypeAs(odd.id, 'futureKind');
+    try {
+      const read = await watched.read(anna, { kind: 'fresh', window });
+      const ids = read.entries.map((e) => e.id);
+      expect(ids).toContain(plain.id);
+      expect(ids).not.toContain(odd.id);
+      expect(warnings).toEqual([
+        {
+          message: 'calendar items skipped as unreadable',
+          properties: { userId: anna.id, skipped: 1, fields: { type: 1 } },
+        },
+      ]);
+    } finally {
+      sim.faults.clear();
+    }
+  });
+
   it("speaks the pipeline's words for Graph's failures", async () => {
     sim.faults.throttleNext(1, { retryAfterSeconds: 7, pathIncludes: 'calendarView/delta' });
     await expect(source.read(anna, { kind: 'fresh', window })).rejects.toEqual(new SourceThrottled(7));
@@ -278,7 +333,7 @@ describe('the sync pipeline behind the seam', () => {
     const deps = depsWith(mailbox.source, {
       onLifecycleEvent: async (event, _integration, record) => {
         seen.push(`${event}:${record.id}:${mailbox.reads.length}`);
-        return 'renewed';
+        return { kind: 'done', did: 'renewed' };
       },
     });
     await handleSyncRequest(

@@ -63,6 +63,81 @@ describe('lifecycle notifications', () => {
     expect(host.sink!.state().has(absenceIdFor(event.id))).toBe(true);
   });
 
+  it('a renewal throttled in lifecycle handling waits for Retry-After while the delta round runs now', async () => {
+    // A day on, the subscription is old enough that reauthorizationRequired renews it.
+    host.simulator.clock.advance(24 * 60 * MINUTE);
+    const id = await aliceSubscription();
+    const expiry = () => host.simulator.listSubscriptions().find((s) => s.id === id)!.expirationDateTime;
+    const before = expiry();
+    host.simulator.faults.dropNotificationFraction(1);
+    const event = host.simulator.createEvent(ALICE.id, {
+      subject: 'Workshop',
+      showAs: 'oof',
+      ...slotAhead(10),
+    });
+    host.simulator.faults.dropNotificationFraction(0);
+    // Aimed at the PATCH item inside the $batch, not at the batch itself.
+    host.simulator.faults.throttleNext(1, { retryAfterSeconds: 3, pathIncludes: `/subscriptions/${id}` });
+    const sent: { body: unknown; scheduledEnqueueTime?: Date }[] = [];
+    const send = host.queue.send.bind(host.queue);
+    const spy = jest.spyOn(host.queue, 'send').mockImplementation(async (queue, messages) => {
+      if (queue === 'sync') sent.push(...messages);
+      return send(queue, messages);
+    });
+    try {
+      await host.simulator.sendLifecycleNotification(id, 'reauthorizationRequired');
+      await host.simulator.flushNotifications();
+      const handledAt = host.runtime.now().getTime();
+      // Everything due within a second: the first sync and its webhooks, not the retry 3 s out.
+      await host.queue.idle({ includeScheduled: true, scheduledHorizonMs: 1_000 });
+      // The read was not skipped: the change reached the PBX before the renewal was tried again.
+      expect(host.sink!.state().has(absenceIdFor(event.id))).toBe(true);
+      expect(expiry()).toBe(before);
+      // The notification's own sync, then the lifecycle event once more for when Graph allows it.
+      expect(sent).toHaveLength(2);
+      const retry = sent[1]!;
+      expect(retry.body).toMatchObject({ userId: ALICE.id, lifecycleEvent: 'reauthorizationRequired' });
+      expect(retry.scheduledEnqueueTime!.getTime() - handledAt).toBeGreaterThanOrEqual(3_000);
+      expect(retry.scheduledEnqueueTime!.getTime() - handledAt).toBeLessThan(10_000);
+    } finally {
+      spy.mockRestore();
+    }
+    await host.queue.idle({ includeScheduled: true });
+    await settle(host);
+    expect(Date.parse(expiry())).toBeGreaterThan(Date.parse(before));
+    expect(host.queue.deadLetters('sync')).toHaveLength(0);
+  });
+
+  it('a renewal that fails otherwise is left to the maintenance run; the delta round runs now', async () => {
+    host.simulator.clock.advance(24 * 60 * MINUTE);
+    const id = await aliceSubscription();
+    const expiry = () => host.simulator.listSubscriptions().find((s) => s.id === id)!.expirationDateTime;
+    const before = expiry();
+    host.simulator.faults.dropNotificationFraction(1);
+    const event = host.simulator.createEvent(ALICE.id, { subject: 'Audit', showAs: 'oof', ...slotAhead(12) });
+    host.simulator.faults.dropNotificationFraction(0);
+    host.simulator.faults.failNext(1, {
+      status: 500,
+      code: 'generalException',
+      pathIncludes: `/subscriptions/${id}`,
+    });
+    const scheduledBefore = host.queue.stats('sync').scheduled;
+    const logsBefore = host.logs.length;
+    await host.simulator.sendLifecycleNotification(id, 'reauthorizationRequired');
+    await settle(host);
+    expect(host.sink!.state().has(absenceIdFor(event.id))).toBe(true);
+    expect(expiry()).toBe(before);
+    expect(host.queue.stats('sync').scheduled).toBe(scheduledBefore);
+    expect(host.queue.deadLetters('sync')).toHaveLength(0);
+    const warning = host.logs.slice(logsBefore).find((line) => line.includes('lifecycle event not handled'));
+    expect(warning).toContain('Graph 500');
+    // Close to its expiry the maintenance run renews what the lifecycle event could not.
+    host.simulator.clock.advance(Date.parse(before) - host.runtime.now().getTime() - MINUTE);
+    await host.runTimer('maintenance');
+    expect(Date.parse(expiry())).toBeGreaterThan(Date.parse(before));
+    await settle(host);
+  });
+
   it('ignores a lifecycle notification with a forged clientState', async () => {
     const before = host.queue.stats('sync').completed;
     const response = await fetch(`${host.url}/api/graph/lifecycle`, {

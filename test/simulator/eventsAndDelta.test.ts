@@ -275,4 +275,71 @@ describe('graph simulator: events and calendarView delta', () => {
     const fresh = await deltaRound(firstDeltaPath(userId), 'odata.maxpagesize=10');
     expect(fresh.pages.flatMap((p) => p.value).map((e) => e.subject)).toEqual(['Before expiry']);
   });
+
+  it('lists the instances of an event within a required window', async () => {
+    const userId = newUser();
+    const master = sim.createEvent(userId, {
+      ...timed('Daily', '2026-12-02'),
+      recurrence: {
+        pattern: { type: 'daily', interval: 1 },
+        range: { type: 'numbered', startDate: '2026-12-02', numberOfOccurrences: 5 },
+      },
+    });
+    const single = sim.createEvent(userId, timed('Once', '2026-12-03'));
+    const instances = async (id: string, window: string) =>
+      (await client.api(`/users/${userId}/events/${id}/instances?${window}`).get()) as {
+        value: {
+          id: string;
+          type: string;
+          seriesMasterId?: string;
+          subject: string;
+          start: { dateTime: string };
+        }[];
+      };
+    const three = await instances(
+      master.id,
+      'startDateTime=2026-12-03T00:00:00&endDateTime=2026-12-06T00:00:00',
+    );
+    expect(three.value.map((i) => i.start.dateTime.slice(0, 10))).toEqual([
+      '2026-12-03',
+      '2026-12-04',
+      '2026-12-05',
+    ]);
+    expect(
+      three.value.every(
+        (i) => i.type === 'occurrence' && i.seriesMasterId === master.id && i.subject === 'Daily',
+      ),
+    ).toBe(true);
+    expect(
+      (
+        await instances(single.id, 'startDateTime=2026-12-01T00:00:00Z&endDateTime=2026-12-05T00:00:00Z')
+      ).value.map((i) => i.id),
+    ).toEqual([single.id]);
+
+    for (const missing of ['', 'startDateTime=2026-12-03T00:00:00', 'endDateTime=2026-12-06T00:00:00']) {
+      const refused = await client
+        .api(`/users/${userId}/events/${master.id}/instances?${missing}`)
+        .get()
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ statusCode: 400, code: 'ErrorInvalidParameter' });
+    }
+    const unknown = await client
+      .api(
+        `/users/${userId}/events/no-such-event/instances?startDateTime=2026-12-01T00:00:00Z&endDateTime=2026-12-05T00:00:00Z`,
+      )
+      .get()
+      .catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ statusCode: 404 });
+  });
+
+  it('can answer an expired token with any documented 40X and sync-state code', async () => {
+    const userId = newUser();
+    const round = await deltaRound(firstDeltaPath(userId), 'odata.maxpagesize=10');
+    sim.faults.expireDeltaTokens(userId, { status: 400, code: 'resyncRequired' });
+    const expired = await client
+      .api(relativeTo(sim, round.deltaLink))
+      .get()
+      .catch((e: unknown) => e);
+    expect(expired).toMatchObject({ statusCode: 400, code: 'resyncRequired' });
+  });
 });

@@ -71,13 +71,24 @@ describe('graph simulator: subscriptions, notifications, $batch and faults', () 
     expect(sim.listSubscriptions()).toEqual([]);
   });
 
-  it('caps the granted expiration, renews with PATCH, rejects the past and expires on the clock', async () => {
-    const asked = new Date(sim.clock.now().getTime() + 10 * 24 * 60 * 60_000);
-    const created = await subscribe({ expirationDateTime: asked.toISOString() });
+  it('refuses an expiration past the maximum, renews with PATCH, rejects the past and expires on the clock', async () => {
+    const tooLong = new Date(sim.clock.now().getTime() + (MAX_MINUTES + 1) * 60_000).toISOString();
+    const refused = await subscribe({ expirationDateTime: tooLong }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      statusCode: 400,
+      code: 'ExtensionError',
+      message: `Subscription expiration can only be ${MAX_MINUTES} minutes in the future.`,
+    });
+    expect(sim.listSubscriptions()).toEqual([]);
+    const atMost = new Date(sim.clock.now().getTime() + MAX_MINUTES * 60_000 - 1_000);
+    const created = await subscribe({ expirationDateTime: atMost.toISOString() });
     const granted = Date.parse(created.expirationDateTime);
-    const cap = sim.clock.now().getTime() + MAX_MINUTES * 60_000;
-    expect(granted).toBeLessThanOrEqual(cap);
-    expect(granted).toBeGreaterThan(cap - 60_000);
+    expect(granted).toBe(atMost.getTime());
+    const longerRenewal = await client
+      .api(`/subscriptions/${created.id}`)
+      .patch({ expirationDateTime: tooLong })
+      .catch((e: unknown) => e);
+    expect(longerRenewal).toMatchObject({ statusCode: 400, code: 'ExtensionError' });
 
     const past = await subscribe({ expirationDateTime: '2001-01-01T00:00:00Z' }).catch((e: unknown) => e);
     expect(past).toMatchObject({ statusCode: 400 });
