@@ -11,7 +11,11 @@ import { createFaultInjector, type Faults, type InjectedFaults } from './faults'
 import { createGraphRouter } from './graphRoutes';
 import { createGroups } from './groupRoutes';
 import { startHttpServer } from './httpServer';
-import { createNotificationSender, type NotificationDelivery } from './notificationSender';
+import {
+  createNotificationSender,
+  type DeliveryStats,
+  type NotificationDelivery,
+} from './notificationSender';
 import { createPipeline } from './pipeline';
 import { createRequestLog, type RequestLog } from './requestLog';
 import { createSignIn } from './signIn';
@@ -19,6 +23,7 @@ import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from
 
 export type {
   AdminConsentAnswer,
+  DeliveryStats,
   Faults,
   GraphEvent,
   GraphEventInput,
@@ -96,7 +101,9 @@ export interface GraphSimulator {
   requests: RequestLog;
   /** Every notification POST attempted so far (change and lifecycle), with the receiver's status. */
   notifications(): NotificationDelivery[];
-  /** Resolves when every notification POST triggered so far has completed. */
+  /** Graph's delivery counters: redeliveries, slow answers (over 2.9 s), throttled endpoints. */
+  notificationStats(): DeliveryStats;
+  /** Sends the redeliveries due on the simulator's clock; resolves when every POST so far has completed. */
   flushNotifications(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -117,7 +124,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const store = createEventStore(now);
   const delta = createCalendarViewDelta(store);
   const injector = createFaultInjector((userId) => delta.expireTokens(userId));
-  const sender = createNotificationSender(options.notificationDelayMs ?? 0);
+  const sender = createNotificationSender(options.notificationDelayMs ?? 0, now);
   const subscriptions = createSubscriptions({
     directory,
     now,
@@ -186,6 +193,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       log: () => requestLog.log(),
     },
     notifications: () => sender.deliveries(),
+    notificationStats: () => sender.stats(),
     flushNotifications: () => sender.flush(),
     async stop() {
       sender.stop();
