@@ -7,6 +7,7 @@ import { startAzuriteTables } from '../azurite';
 import { startBenchHost } from './benchHost';
 import { measureBurstCost } from './burstCost';
 import { measureInitialSync, measureTenantFirstSync, processMaxRssMb } from './firstSync';
+import { measureGraphAnswersUnderIntake } from './graphAnswers';
 import { measureForgedFlood, measureIntake } from './intake';
 import { measureEndToEndLatency } from './latency';
 import { measureRenewalCost } from './renewalCost';
@@ -14,6 +15,7 @@ import { measureRenewalCost } from './renewalCost';
 const sizes = {
   intakeRequests: setting('BENCH_INTAKE_REQUESTS', 2000),
   intakeConcurrency: setting('BENCH_INTAKE_CONCURRENCY', 8),
+  intakeChanges: setting('BENCH_INTAKE_CHANGES', 100),
   burst: setting('BENCH_BURST_K', 50),
   initialEvents: setting('BENCH_INITIAL_M', 500),
   renewals: setting('BENCH_RENEWAL_N', 10_000),
@@ -118,6 +120,17 @@ async function main(): Promise<void> {
         `${Math.round(batch.notificationsPerSecond)} /s`,
         `p50 ${ms(batch.p50Ms)}, p99 ${ms(batch.p99Ms)}${batch.rejected ? `, ${batch.rejected} not 202` : ''}`,
         `${ratio(batch.notificationsPerSecond, single.notificationsPerSecond)} of 1 per POST`,
+      );
+      const g = await measureGraphAnswersUnderIntake(
+        bench,
+        sizes.intakeRequests,
+        sizes.intakeConcurrency,
+        sizes.intakeChanges,
+      );
+      add(
+        `  Graph's notifications beside that load (${g.answers} POSTs for ${g.changes} changes): slow answers (> 2.9 s)`,
+        String(g.slow),
+        `bound 0 (Graph throttles at 10 %); slowest ${ms(g.slowestMs)}${g.notAccepted ? `, ${g.notAccepted} not 2xx` : ''}`,
       );
       const f = await measureForgedFlood(bench, 24, 1000);
       add(

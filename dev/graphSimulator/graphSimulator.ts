@@ -12,7 +12,11 @@ import { createGraphRouter } from './graphRoutes';
 import { createGroups } from './groupRoutes';
 import { startHttpServer } from './httpServer';
 import { createMailboxScopes, type MailboxScopeOptions } from './mailboxScopes';
-import { createNotificationSender, type NotificationDelivery } from './notificationSender';
+import {
+  createNotificationSender,
+  type DeliveryStats,
+  type NotificationDelivery,
+} from './notificationSender';
 import { createPipeline } from './pipeline';
 import { createRequestLog, type RequestLog } from './requestLog';
 import { createSignIn } from './signIn';
@@ -21,6 +25,7 @@ import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from
 export { PRODUCT_PERMISSIONS } from './permissions';
 export type {
   AdminConsentAnswer,
+  DeliveryStats,
   Faults,
   GraphEvent,
   GraphEventInput,
@@ -116,7 +121,9 @@ export interface GraphSimulator {
   requests: RequestLog;
   /** Every notification POST attempted so far (change and lifecycle), with the receiver's status. */
   notifications(): NotificationDelivery[];
-  /** Resolves when every notification POST triggered so far has completed. */
+  /** Graph's delivery counters: redeliveries, slow answers (over 2.9 s), throttled endpoints. */
+  notificationStats(): DeliveryStats;
+  /** Sends the redeliveries due on the simulator's clock; resolves when every POST so far has completed. */
   flushNotifications(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -137,7 +144,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const store = createEventStore(now);
   const delta = createCalendarViewDelta(store);
   const injector = createFaultInjector((userId, answer) => delta.expireTokens(userId, answer));
-  const sender = createNotificationSender(options.notificationDelayMs ?? 0);
+  const sender = createNotificationSender(options.notificationDelayMs ?? 0, now);
   const subscriptions = createSubscriptions({
     directory,
     now,
@@ -224,6 +231,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       log: () => requestLog.log(),
     },
     notifications: () => sender.deliveries(),
+    notificationStats: () => sender.stats(),
     flushNotifications: () => sender.flush(),
     async stop() {
       sender.stop();

@@ -11,8 +11,8 @@ async function main(): Promise<void> {
     ...(process.env.DEMO_PBX_URL ? { pbxUrl: process.env.DEMO_PBX_URL } : {}),
     ...(process.env.DEMO_PBX_SECRET ? { pbxSecret: process.env.DEMO_PBX_SECRET } : {}),
   });
-  // The simulator's demo admin accepts every consent and signs in as the demo tenant's admin.
-  host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
+  // Consent links open the simulator's consent page, where a person accepts or cancels as the demo tenant's admin.
+  host.simulator.answerAdminConsent({ kind: 'ask', tenantId: DEMO_TENANT.id });
   const alice = DEMO_USERS[0];
   const sim = host.simulator.url;
   console.log(`
@@ -40,10 +40,17 @@ Try it: get a token for the demo tenant, then book a Busy hour for ${alice.mail}
 
 Within a few seconds the sink prints a verified absence.upserted for alice.
 
-Consent: create an integration in the console, then press "New link" on its row (or
-POST ${host.url}/api/manage/integrations/{id}/consent-link with the key) and open the
-link in a browser: the simulator's demo admin of tenant ${DEMO_TENANT.id} consents and
-signs in, and the page says "Connected". Ctrl-C stops everything.
+Onboard a customer, all in the browser:
+  1. Open the operator console (link above).
+  2. Create an integration: any id and name, a PBX URL (${host.sink ? host.sink.url : 'your PBX receiver'}),
+     mailboxes e.g. ${DEMO_USERS[1].mail} (or pick an existing integration).
+  3. Press "New link" on its row and open the link.
+  4. The simulator's consent page (admin of tenant ${DEMO_TENANT.id}) asks for the
+     permissions: press Accept (Cancel shows what a declined consent looks like).
+  5. The page says it is connected; in the console the integration is connected and
+     its mailboxes synced (the sink knows only the demo integration's secret, so it
+     rejects the new one's webhooks: use your own receiver and the secret shown on create).
+Ctrl-C stops everything.
 `);
   let stopping = false;
   const stop = async () => {
