@@ -198,11 +198,12 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       expect(asObject(config.scaleAndConcurrency, 'scale')).toHaveProperty('maximumInstanceCount');
     });
 
-    it('is HTTPS only with TLS 1.2, FTP off and basic publishing credentials off', () => {
+    it('is HTTPS only with TLS 1.2 and basic publishing credentials off, and sets nothing Flex refuses', () => {
       expect(props(site()).httpsOnly).toBe(true);
       const siteConfig = asObject(props(site()).siteConfig, 'siteConfig');
       expect(siteConfig.minTlsVersion).toBe('1.2');
-      expect(siteConfig.ftpsState).toBe('Disabled');
+      // Flex Consumption has no FTP(S); newer regions refuse ftpsState at deploy time (error 51021).
+      expect(siteConfig).not.toHaveProperty('ftpsState');
       const policies = resources.filter(
         (r) => r.type === 'Microsoft.Web/sites/basicPublishingCredentialsPolicies',
       );

@@ -105,7 +105,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
+      // No ftpsState: Flex Consumption has no FTP(S) deployment at all (the deployment-technology table
+      // lists FTPS for Windows plans only, and Flex is Linux), and newer regions refuse the property
+      // at deploy time. https://learn.microsoft.com/azure/azure-functions/functions-deployment-technologies
       http20Enabled: true
     }
     functionAppConfig: {
