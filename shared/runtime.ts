@@ -342,15 +342,36 @@ function keyVault(config: Config, credential: () => TokenCredential): SecretStor
   return createKeyVaultSecretStore(createSecretClient(config.KEY_VAULT_URL, credential()));
 }
 
-let current: Promise<Runtime> | undefined;
+/**
+ * Shares one start while it runs and after it succeeded, but forgets a failed
+ * one, so the next call starts again. On a fresh deployment the identity's
+ * role assignments can take minutes to apply: the first start then fails to
+ * create its tables, and a start kept forever would fail every later call on
+ * that worker until the platform recycled it.
+ */
+export function startedOnce<T>(start: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | undefined;
+  return () => {
+    if (!current) {
+      const starting = start();
+      current = starting;
+      starting.catch(() => {
+        if (current === starting) current = undefined;
+      });
+    }
+    return current;
+  };
+}
+
+let installed: Promise<Runtime> | undefined;
+const startFromSettings = startedOnce(() => createRuntime(loadConfig()));
 
 /** The Functions entry points call this; the first call builds the runtime from app settings. */
 export function getRuntime(): Promise<Runtime> {
-  current ??= createRuntime(loadConfig());
-  return current;
+  return installed ?? startFromSettings();
 }
 
 /** The local host and tests install a runtime they built themselves. */
 export function useRuntime(runtime: Runtime): void {
-  current = Promise.resolve(runtime);
+  installed = Promise.resolve(runtime);
 }
