@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { INTEGRATION_ID_MAX_LENGTH, USER_ID_MAX_LENGTH } from '../domain/identifiers';
 import type { OutgoingMessage } from '../queue/queuePort';
@@ -24,9 +25,20 @@ export const syncRequestSchema = z.object({
 });
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
 
+/**
+ * Service Bus takes message and session ids of at most 128 characters, and the
+ * ids below put the user's key beside a prefix, a time and a lifecycle event.
+ * The key stays readable while it fits in 80 characters (every Graph object id
+ * beside any integration id does); a longer one is a hash of both ids.
+ * https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas
+ */
+const READABLE_KEY_MAX = 80;
+
 /** The session key: Service Bus hands one session to one receiver at a time, so a user's syncs never overlap. */
 export function syncSessionId(integrationId: string, userId: string): string {
-  return `${integrationId}:${userId}`;
+  const readable = `${integrationId}:${userId}`;
+  if (readable.length <= READABLE_KEY_MAX) return readable;
+  return `h:${createHash('sha256').update(readable).digest('base64url')}`;
 }
 
 /**
@@ -45,7 +57,7 @@ export function coalescedSyncMessage(
   return {
     body: { ...request, requestedAt: now.toISOString() },
     // Lifecycle events get ids of their own: a notification in the same bucket must not swallow a renewal.
-    messageId: `sync:${request.integrationId}:${request.userId}:${bucketEnd}${
+    messageId: `sync:${syncSessionId(request.integrationId, request.userId)}:${bucketEnd}${
       request.lifecycleEvent ? `:${request.lifecycleEvent}` : ''
     }`,
     sessionId: syncSessionId(request.integrationId, request.userId),
@@ -62,7 +74,7 @@ export function syncMessageAt(
 ): OutgoingMessage<SyncRequest> {
   return {
     body: { ...request, requestedAt: now.toISOString() },
-    messageId: `sync:${request.integrationId}:${request.userId}:${request.cause}:${at.getTime()}`,
+    messageId: `sync:${syncSessionId(request.integrationId, request.userId)}:${request.cause}:${at.getTime()}`,
     sessionId: syncSessionId(request.integrationId, request.userId),
     ...(at.getTime() > now.getTime() ? { scheduledEnqueueTime: at } : {}),
     applicationProperties: { cause: request.cause },

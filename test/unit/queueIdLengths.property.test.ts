@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { INTEGRATION_ID_MAX_LENGTH, USER_ID_MAX_LENGTH } from '../../shared/domain/identifiers';
+import { serializeOutgoingMessage } from '../../shared/queue/outgoingMessage';
+import { LIFECYCLE_EVENTS } from '../../shared/subscriptions/lifecycleEvent';
+import {
+  coalescedSyncMessage,
+  type SyncRequest,
+  syncMessageAt,
+  syncRequestSchema,
+  syncSessionId,
+} from '../../shared/sync/syncRequest';
+
+// Service Bus refuses message and session ids over 128 characters; a send that
+// throws turns into a 503 for Graph, which then retries forever. Every sync
+// message the code can build, at the schemas' maximum lengths, must fit.
+const SERVICE_BUS_ID_MAX = 128;
+const causes = syncRequestSchema.shape.cause.options;
+
+const integrationId = fc.stringMatching(
+  new RegExp(`^[a-z0-9][a-z0-9-]{0,${INTEGRATION_ID_MAX_LENGTH - 1}}$`),
+);
+// size 'max': fast-check otherwise keeps strings short, and the long ones are the point.
+const userId = fc.string({ minLength: 1, maxLength: USER_ID_MAX_LENGTH, unit: 'grapheme', size: 'max' });
+const request = fc.record({
+  integrationId,
+  userId,
+  cause: fc.constantFrom(...causes),
+  lifecycleEvent: fc.option(fc.constantFrom(...LIFECYCLE_EVENTS), { nil: undefined }),
+  reconcile: fc.option(fc.boolean(), { nil: undefined }),
+});
+// The whole range of JavaScript dates, so the longest timestamps are tried too.
+const instant = fc.integer({ min: 0, max: 8_640_000_000_000_000 - 120_000 }).map((ms) => new Date(ms));
+
+function withoutUndefined(value: Omit<SyncRequest, 'requestedAt'>): Omit<SyncRequest, 'requestedAt'> {
+  return JSON.parse(JSON.stringify(value)) as Omit<SyncRequest, 'requestedAt'>;
+}
+
+describe('queue ids', () => {
+  it('every sync message and session id fits Service Bus, and one user keeps one session', () => {
+    fc.assert(
+      fc.property(request, instant, fc.double({ min: 0, max: 60, noNaN: true }), (raw, now, coalesce) => {
+        const body = withoutUndefined(raw);
+        const later = new Date(Math.min(now.getTime() + 60_000, 8_640_000_000_000_000));
+        for (const message of [coalescedSyncMessage(body, now, coalesce), syncMessageAt(body, later, now)]) {
+          expect(message.messageId.length).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
+          expect(message.sessionId?.length ?? 0).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
+          expect(message.sessionId).toBe(syncSessionId(body.integrationId, body.userId));
+          expect(() => serializeOutgoingMessage(message)).not.toThrow();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the longest integration id beside a long user id and a lifecycle event fits (130 characters before)', () => {
+    const message = coalescedSyncMessage(
+      {
+        integrationId: 'a'.repeat(INTEGRATION_ID_MAX_LENGTH),
+        userId: `${'u'.repeat(40)}@contoso.example`,
+        cause: 'lifecycle',
+        lifecycleEvent: 'reauthorizationRequired',
+      },
+      new Date('2026-12-01T20:00:00Z'),
+      2,
+    );
+    expect(message.messageId.length).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
+  });
+
+  it('keeps short keys readable, so existing sessions do not move', () => {
+    expect(syncSessionId('demo', 'a1f5c0de-0000-4000-8000-000000000001')).toBe(
+      'demo:a1f5c0de-0000-4000-8000-000000000001',
+    );
+  });
+});
