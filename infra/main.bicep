@@ -78,6 +78,10 @@ param authTenantId string = ''
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('`recover` to redeploy an environment whose vault `azd down` left soft-deleted (purge protection keeps it 90 days); `default` otherwise.')
+@allowed(['default', 'recover'])
+param keyVaultCreateMode string = 'default'
+
 @description('Extra tags for every resource.')
 param tags object = {}
 
@@ -189,6 +193,7 @@ module keyVault 'modules/security/keyVault.bicep' = {
   params: {
     name: names.keyVault
     location: location
+    createMode: keyVaultCreateMode
     tags: allTags
     graphClientSecret: graphClientSecret
     graphScopedClientSecret: graphScopedClientSecret

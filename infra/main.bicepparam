@@ -27,6 +27,9 @@ param pbxTimeoutMs = int(readEnvironmentVariable('PBX_TIMEOUT_MS', '10000'))
 param pbxAllowedPrivateHosts = readEnvironmentVariable('PBX_ALLOWED_PRIVATE_HOSTS', '')
 param defaultTimeZone = readEnvironmentVariable('DEFAULT_TIME_ZONE', 'Europe/Stockholm')
 
+// After `azd down`, the vault stays soft-deleted for 90 days (purge protection): set
+// KEY_VAULT_CREATE_MODE=recover for the one `azd up` that brings it back, then unset it.
+param keyVaultCreateMode = readEnvironmentVariable('KEY_VAULT_CREATE_MODE', 'default')
 param enableEntraAuth = bool(readEnvironmentVariable('ENABLE_ENTRA_AUTH', 'true'))
 param authClientId = readEnvironmentVariable('AUTH_CLIENT_ID', '')
 param authTenantId = readEnvironmentVariable('AUTH_TENANT_ID', '')

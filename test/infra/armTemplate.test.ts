@@ -473,6 +473,19 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
   });
 
+  it('can bring back the soft-deleted vault when an environment is redeployed after azd down', () => {
+    // Purge protection keeps a deleted vault (and its name) for 90 days; a plain create then fails
+    // with "exists in deleted state", so the deployment takes createMode from a parameter.
+    const vault = only('Microsoft.KeyVault/vaults');
+    // The vault takes the module's parameter, which main passes from its own.
+    expect(resolveParameter(vault, props(vault).createMode)).toBe("[parameters('keyVaultCreateMode')]");
+    const declared = asObject(
+      asObject(root.parameters, 'parameters').keyVaultCreateMode,
+      'keyVaultCreateMode',
+    );
+    expect(declared).toMatchObject({ defaultValue: 'default', allowedValues: ['default', 'recover'] });
+  });
+
   describe('role assignments', () => {
     const assignments = resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
     const builtInRoles = () => asObject(asObject(root.variables, 'variables').builtInRoles, 'builtInRoles');

@@ -21,6 +21,10 @@ param tags object = {}
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
 
+@description('`recover` brings back the soft-deleted vault of the same name (after `azd down`, purge protection keeps it 90 days); `default` creates a new one. Each fails when the other is needed.')
+@allowed(['default', 'recover'])
+param createMode string = 'default'
+
 @description('Roles to grant on the vault.')
 param roleAssignments roleAssignmentType[] = []
 
@@ -40,6 +44,8 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   location: location
   tags: tags
   properties: {
+    // https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults (properties.createMode)
+    createMode: createMode
     tenantId: tenant().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
