@@ -73,6 +73,40 @@ export function parseInstant(value: string): number {
   return Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
 }
 
+/**
+ * The `startDateTime` / `endDateTime` window that calendarView and
+ * event instances both require, or Graph's 400 for a missing or backward one.
+ */
+export function requestedWindow(
+  query: URLSearchParams,
+): { ok: true; startMs: number; endMs: number } | { ok: false; response: SimResponse } {
+  const start = queryValue(query, 'startDateTime');
+  const end = queryValue(query, 'endDateTime');
+  if (!start || !end) {
+    return {
+      ok: false,
+      response: graphError(
+        400,
+        'ErrorInvalidParameter',
+        'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+      ),
+    };
+  }
+  const startMs = parseInstant(start);
+  const endMs = parseInstant(end);
+  if (Number.isNaN(startMs) || Number.isNaN(endMs) || endMs <= startMs) {
+    return {
+      ok: false,
+      response: graphError(
+        400,
+        'ErrorInvalidParameter',
+        'The parameters StartDateTime and EndDateTime are not a valid time window.',
+      ),
+    };
+  }
+  return { ok: true, startMs, endMs };
+}
+
 export function createCalendarViewDelta(store: EventStore): CalendarViewDelta {
   const states = new Map<string, SyncState>();
   const pages = new Map<string, { round: Round; cursor: number }>();
@@ -165,24 +199,9 @@ export function createCalendarViewDelta(store: EventStore): CalendarViewDelta {
         return page(context, userSegment, round, 0);
       }
 
-      const start = queryValue(query, 'startDateTime');
-      const end = queryValue(query, 'endDateTime');
-      if (!start || !end) {
-        return graphError(
-          400,
-          'ErrorInvalidParameter',
-          'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
-        );
-      }
-      const windowStartMs = parseInstant(start);
-      const windowEndMs = parseInstant(end);
-      if (Number.isNaN(windowStartMs) || Number.isNaN(windowEndMs) || windowEndMs <= windowStartMs) {
-        return graphError(
-          400,
-          'ErrorInvalidParameter',
-          'The parameters StartDateTime and EndDateTime are not a valid time window.',
-        );
-      }
+      const window = requestedWindow(query);
+      if (!window.ok) return window.response;
+      const { startMs: windowStartMs, endMs: windowEndMs } = window;
       const round = startRound(user.id, user.timeZone, {
         userId: user.id,
         windowStartMs,

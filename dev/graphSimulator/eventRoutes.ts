@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { parseInstant, queryValue } from './calendarViewDelta';
+import { requestedWindow } from './calendarViewDelta';
 import { foundJson, storedEventJson } from './eventJson';
 import type { EventInstance, EventStore, StoreResult } from './eventStore';
 import { eventCreateSchema, eventPatchSchema } from './eventWrites';
@@ -80,24 +80,9 @@ export function createEventRoutes(store: EventStore) {
       const owner = mailboxOwner(context, userSegment);
       if (!owner.ok) return owner.response;
       const { query } = context.request;
-      const start = queryValue(query, 'startDateTime');
-      const end = queryValue(query, 'endDateTime');
-      if (!start || !end) {
-        return graphError(
-          400,
-          'ErrorInvalidParameter',
-          'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
-        );
-      }
-      const startMs = parseInstant(start);
-      const endMs = parseInstant(end);
-      if (Number.isNaN(startMs) || Number.isNaN(endMs) || endMs <= startMs) {
-        return graphError(
-          400,
-          'ErrorInvalidParameter',
-          'The parameters StartDateTime and EndDateTime are not a valid time window.',
-        );
-      }
+      const window = requestedWindow(query);
+      if (!window.ok) return window.response;
+      const { startMs, endMs } = window;
       if (!store.find(owner.user.id, eventId))
         return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
       const zoneLabel = preferencesOf(context.request).timeZone;
