@@ -88,21 +88,13 @@ export async function handleSyncRequest(
       }
       throw error;
     }
-    const now = deps.now();
-    const at = new Date(now.getTime() + error.retryAfterSeconds * 1000);
-    await deps.queue.send('sync', [
-      syncMessageAt(
-        {
-          integrationId: request.integrationId,
-          userId: request.userId,
-          cause: 'throttled',
-          // A reconciling sync that was throttled still has to reconcile when it runs again.
-          ...(attempt.redelivered || request.reconcile ? { reconcile: true } : {}),
-        },
-        at,
-        now,
-      ),
-    ]);
+    const at = await syncAgainAfter(error.retryAfterSeconds, deps, {
+      integrationId: request.integrationId,
+      userId: request.userId,
+      cause: 'throttled',
+      // A reconciling sync that was throttled still has to reconcile when it runs again.
+      ...(attempt.redelivered || request.reconcile ? { reconcile: true } : {}),
+    });
     deps.log.warn('sync throttled by the calendar source; rescheduled', {
       userId: request.userId,
       retryAt: at.toISOString(),
@@ -239,20 +231,12 @@ async function followUpLifecycle(
     });
     return;
   }
-  const now = deps.now();
-  const at = new Date(now.getTime() + upkeep.retryAfterSeconds * 1000);
-  await deps.queue.send('sync', [
-    syncMessageAt(
-      {
-        integrationId: request.integrationId,
-        userId: request.userId,
-        cause: 'lifecycle',
-        lifecycleEvent: event,
-      },
-      at,
-      now,
-    ),
-  ]);
+  const at = await syncAgainAfter(upkeep.retryAfterSeconds, deps, {
+    integrationId: request.integrationId,
+    userId: request.userId,
+    cause: 'lifecycle',
+    lifecycleEvent: event,
+  });
   deps.log.warn('lifecycle event throttled by the calendar source; rescheduled', {
     ...context,
     retryAt: at.toISOString(),
@@ -349,4 +333,16 @@ async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Pr
   const current = await deps.repos.users.get(user.integrationId, user.id);
   if (!current) return;
   await deps.repos.users.update({ ...current.value, status: 'error', lastError: why }, current.etag);
+}
+
+/** Queues the user's sync again for when the source said to come back; returns that time. */
+async function syncAgainAfter(
+  retryAfterSeconds: number,
+  deps: Pick<SyncDeps, 'queue' | 'now'>,
+  request: Omit<SyncRequest, 'requestedAt'>,
+): Promise<Date> {
+  const now = deps.now();
+  const at = new Date(now.getTime() + retryAfterSeconds * 1000);
+  await deps.queue.send('sync', [syncMessageAt(request, at, now)]);
+  return at;
 }
