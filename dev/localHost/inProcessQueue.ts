@@ -2,6 +2,16 @@
 // code relies on (at-least-once with a delivery count, dead-letter after a
 // maximum, scheduled delivery, duplicate detection by message id at send time,
 // sessions handled one message at a time), so what passes here holds in Azure.
+//
+// Sessions are scheduled as the Functions Service Bus extension does: a
+// session-enabled subscriber has `maxConcurrentSessions` slots; a slot that
+// accepts a session keeps it, handling its messages one at a time in order,
+// until `sessionIdleTimeout` passes without another message of it, and only
+// then accepts the next session. A lock (session or message) is renewed for at
+// most `maxAutoLockRenewalDuration`; a handler still running then has lost it,
+// and the message is offered again while the first handler still runs.
+// https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings
+// https://learn.microsoft.com/dotnet/api/azure.messaging.servicebus.servicebussessionprocessoroptions
 
 import { serializeOutgoingMessage } from '../../shared/queue/outgoingMessage';
 import type {
@@ -36,8 +46,15 @@ export type QueueHandler = (body: unknown, info: ReceivedMessageInfo) => Promise
 export interface SubscribeOptions {
   /** Messages of one session one at a time, in order; like a session-enabled queue. */
   sessions?: boolean;
-  /** Messages (or sessions) handled at once; defaults follow host.json (16 calls, 8 sessions). */
+  /**
+   * Messages (or, with sessions, session slots) handled at once: host.json's
+   * maxConcurrentCalls or maxConcurrentSessions. Defaults are the extension's (16 and 8).
+   */
   maxConcurrency?: number;
+  /** How long a slot keeps an idle session before it takes the next one (sessionIdleTimeout; default the SDK's 60 s). */
+  sessionIdleTimeoutMs?: number;
+  /** How long a lock is renewed while the handler runs (maxAutoLockRenewalDuration; default 5 min). */
+  maxAutoLockRenewalMs?: number;
 }
 
 export interface DeadLetter {
@@ -95,6 +112,25 @@ interface Subscriber {
   handler: QueueHandler;
   sessions: boolean;
   maxConcurrency: number;
+  sessionIdleTimeoutMs: number;
+  maxAutoLockRenewalMs: number;
+  /** With sessions: one per maxConcurrency. */
+  slots: SessionSlot[];
+}
+
+/** One session receiver of a session-enabled subscriber. */
+interface SessionSlot {
+  /** The session this slot holds (accepted and locked), if any. */
+  sessionId?: string;
+  /** A handler runs for this slot (or its failed message waits to be offered again). */
+  busy: boolean;
+  /** Armed while the slot holds its session without work; on expiry the slot lets the session go. */
+  idleTimer?: NodeJS.Timeout;
+}
+
+/** One hand-over of a message to a handler; the lock may be lost before the handler returns. */
+interface Delivery {
+  lockLost: boolean;
 }
 
 interface ScheduledEntry {
@@ -109,7 +145,7 @@ interface QueueState {
   ready: StoredMessage[];
   scheduled: Set<ScheduledEntry>;
   retryTimers: Set<NodeJS.Timeout>;
-  lockedSessions: Set<string>;
+  lockTimers: Set<NodeJS.Timeout>;
   sentIds: Map<string, number>;
   deadLetters: DeadLetter[];
   subscriber?: Subscriber;
@@ -146,7 +182,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
         ready: [],
         scheduled: new Set(),
         retryTimers: new Set(),
-        lockedSessions: new Set(),
+        lockTimers: new Set(),
         sentIds: new Map(),
         deadLetters: [],
         inFlight: 0,
@@ -225,63 +261,161 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     settleWaiters();
   }
 
-  function nextReadyIndex(state: QueueState, subscriber: Subscriber): number {
-    if (!subscriber.sessions) return state.ready.length > 0 ? 0 : -1;
-    return state.ready.findIndex(
-      (message) => message.sessionId === undefined || !state.lockedSessions.has(message.sessionId),
-    );
+  function holder(subscriber: Subscriber, sessionId: string): SessionSlot | undefined {
+    return subscriber.slots.find((slot) => slot.sessionId === sessionId);
   }
 
   function pump(state: QueueState): void {
     const subscriber = state.subscriber;
     if (!subscriber || closed) return;
-    while (state.inFlight < subscriber.maxConcurrency) {
-      const index = nextReadyIndex(state, subscriber);
-      if (index < 0) return;
-      const [message] = state.ready.splice(index, 1);
-      if (message) void deliver(state, subscriber, message);
+    if (!subscriber.sessions) {
+      while (state.inFlight < subscriber.maxConcurrency) {
+        const message = state.ready.shift();
+        if (!message) return;
+        void deliver(state, subscriber, message, undefined);
+      }
+      return;
+    }
+    refuseSessionless(state);
+    // A slot that holds a session takes that session's next message first, as a session receiver does.
+    for (const slot of subscriber.slots) {
+      if (slot.busy || slot.sessionId === undefined) continue;
+      const index = state.ready.findIndex((message) => message.sessionId === slot.sessionId);
+      const [message] = index < 0 ? [] : state.ready.splice(index, 1);
+      if (message) void deliver(state, subscriber, message, slot);
+    }
+    // A free slot accepts the session of the oldest message no other slot holds.
+    for (const slot of subscriber.slots) {
+      if (slot.busy || slot.sessionId !== undefined) continue;
+      const index = state.ready.findIndex(
+        (message) => message.sessionId !== undefined && !holder(subscriber, message.sessionId),
+      );
+      const [message] = index < 0 ? [] : state.ready.splice(index, 1);
+      if (!message) break;
+      slot.sessionId = message.sessionId;
+      void deliver(state, subscriber, message, slot);
+    }
+    for (const slot of subscriber.slots) {
+      if (!slot.busy && slot.sessionId !== undefined && !slot.idleTimer) armIdleTimer(state, slot);
     }
   }
 
-  async function deliver(state: QueueState, subscriber: Subscriber, message: StoredMessage): Promise<void> {
-    const sessionId = subscriber.sessions ? message.sessionId : undefined;
-    if (sessionId !== undefined) state.lockedSessions.add(sessionId);
-    state.inFlight++;
-    message.deliveryCount++;
-    const info: ReceivedMessageInfo = {
+  function armIdleTimer(state: QueueState, slot: SessionSlot): void {
+    const subscriber = state.subscriber;
+    if (!subscriber) return;
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.busy) return;
+      slot.sessionId = undefined;
+      pump(state);
+      settleWaiters();
+    }, subscriber.sessionIdleTimeoutMs);
+  }
+
+  function release(slot: SessionSlot | undefined): void {
+    if (!slot) return;
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+    slot.busy = false;
+  }
+
+  /** Service Bus refuses such a send to a session-enabled queue; here it can only fail loudly. */
+  function refuseSessionless(state: QueueState): void {
+    for (let index = state.ready.findIndex((m) => m.sessionId === undefined); index >= 0; ) {
+      const [message] = state.ready.splice(index, 1);
+      if (message) {
+        message.deliveryCount++;
+        const info = receivedInfo(message);
+        const error = new Error('message without sessionId on a session-enabled queue');
+        options.onHandlerError?.(state.name, info, error);
+        state.deadLetters.push({ body: JSON.parse(message.json), info, reason: error.message });
+      }
+      index = state.ready.findIndex((m) => m.sessionId === undefined);
+    }
+  }
+
+  function receivedInfo(message: StoredMessage): ReceivedMessageInfo {
+    return {
       messageId: message.messageId,
       deliveryCount: message.deliveryCount,
       enqueuedTime: new Date(message.enqueuedTime),
       applicationProperties: { ...message.applicationProperties },
       ...(message.sessionId !== undefined ? { sessionId: message.sessionId } : {}),
     };
+  }
+
+  /**
+   * The renewal limit passed with the handler still running: the lock is gone,
+   * so the session goes to whichever slot accepts it next and the message is
+   * offered again (its delivery count grows, as on any lock expiry).
+   */
+  function loseLock(
+    state: QueueState,
+    message: StoredMessage,
+    slot: SessionSlot | undefined,
+    delivery: Delivery,
+  ) {
+    delivery.lockLost = true;
+    if (slot) slot.sessionId = undefined;
+    if (message.deliveryCount >= maxDeliveryCount) {
+      state.deadLetters.push({
+        body: JSON.parse(message.json),
+        info: receivedInfo(message),
+        reason: 'lock lost after maxAutoLockRenewalDuration, MaxDeliveryCountExceeded',
+      });
+    } else {
+      makeReady(state, message);
+    }
+    pump(state);
+    settleWaiters();
+  }
+
+  async function deliver(
+    state: QueueState,
+    subscriber: Subscriber,
+    message: StoredMessage,
+    slot: SessionSlot | undefined,
+  ): Promise<void> {
+    if (slot) {
+      release(slot);
+      slot.busy = true;
+    }
+    state.inFlight++;
+    message.deliveryCount++;
+    const info = receivedInfo(message);
+    const delivery: Delivery = { lockLost: false };
+    const lockTimer = setTimeout(() => {
+      state.lockTimers.delete(lockTimer);
+      loseLock(state, message, slot, delivery);
+    }, subscriber.maxAutoLockRenewalMs);
+    state.lockTimers.add(lockTimer);
     let failure: { error: unknown } | undefined;
     try {
-      if (subscriber.sessions && message.sessionId === undefined) {
-        // Service Bus refuses such a send to a session-enabled queue; here it can only fail loudly.
-        throw new Error('message without sessionId on a session-enabled queue');
-      }
       await subscriber.handler(JSON.parse(message.json), info);
     } catch (error) {
       failure = { error };
     }
+    clearTimeout(lockTimer);
+    state.lockTimers.delete(lockTimer);
     state.inFlight--;
     if (closed) return;
-    if (!failure) {
+    if (delivery.lockLost) {
+      // Settling needs the lock: the late handler's completion or failure changes nothing.
+      release(slot);
+    } else if (!failure) {
       state.completed++;
-      if (sessionId !== undefined) state.lockedSessions.delete(sessionId);
+      release(slot);
     } else {
       options.onHandlerError?.(state.name, info, failure.error);
-      const unrecoverable = subscriber.sessions && message.sessionId === undefined;
-      if (message.deliveryCount >= maxDeliveryCount || unrecoverable) {
+      if (message.deliveryCount >= maxDeliveryCount) {
         state.deadLetters.push({ body: JSON.parse(message.json), info, reason: reasonOf(failure.error) });
-        if (sessionId !== undefined) state.lockedSessions.delete(sessionId);
+        release(slot);
       } else {
-        // The session stays locked while its message waits, so later messages of it cannot overtake.
+        // The slot keeps the session (busy) while its message waits, so later messages of it cannot overtake.
         const timer = setTimeout(() => {
           state.retryTimers.delete(timer);
-          if (sessionId !== undefined) state.lockedSessions.delete(sessionId);
           makeReady(state, message);
+          release(slot);
           pump(state);
           settleWaiters();
         }, retryDelayMs);
@@ -305,11 +439,25 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw new RangeError('maxConcurrency must be a positive integer');
     }
-    const subscriber: Subscriber = { handler, sessions, maxConcurrency };
+    const sessionIdleTimeoutMs = subscribeOptions.sessionIdleTimeoutMs ?? 60_000;
+    const maxAutoLockRenewalMs = subscribeOptions.maxAutoLockRenewalMs ?? 5 * 60_000;
+    // The SDK refuses a session idle timeout that is not positive.
+    if (!(sessionIdleTimeoutMs > 0) || !(maxAutoLockRenewalMs > 0)) {
+      throw new RangeError('sessionIdleTimeoutMs and maxAutoLockRenewalMs must be positive');
+    }
+    const subscriber: Subscriber = {
+      handler,
+      sessions,
+      maxConcurrency,
+      sessionIdleTimeoutMs,
+      maxAutoLockRenewalMs,
+      slots: sessions ? Array.from({ length: maxConcurrency }, () => ({ busy: false })) : [],
+    };
     state.subscriber = subscriber;
     pump(state);
     return () => {
       if (state.subscriber === subscriber) state.subscriber = undefined;
+      for (const slot of subscriber.slots) if (slot.idleTimer) clearTimeout(slot.idleTimer);
       settleWaiters();
     };
   }
@@ -363,8 +511,11 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     for (const state of queues.values()) {
       for (const entry of state.scheduled) clearTimeout(entry.timer);
       for (const timer of state.retryTimers) clearTimeout(timer);
+      for (const timer of state.lockTimers) clearTimeout(timer);
+      for (const slot of state.subscriber?.slots ?? []) if (slot.idleTimer) clearTimeout(slot.idleTimer);
       state.scheduled.clear();
       state.retryTimers.clear();
+      state.lockTimers.clear();
       state.subscriber = undefined;
     }
     settleWaiters();

@@ -26,6 +26,7 @@ import {
 import { type PbxSink, startPbxSink } from '../pbxSink';
 import { consoleLogger } from './consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
+import { readServiceBusHostSettings, type ServiceBusHostSettings } from './hostSettings';
 import { dispatchHttp } from './httpAdapter';
 import { createInProcessQueue, type InProcessQueue } from './inProcessQueue';
 import { inProcessQueueStatistics } from './inProcessQueueStatistics';
@@ -61,6 +62,8 @@ export interface LocalHostOptions {
   functionKey?: string;
   /** Answers DNS questions for PBX host names instead of the system resolver. */
   resolveHost?: ResolveHost;
+  /** Service Bus trigger settings that win over host.json's (e.g. a shorter lock renewal in a test). */
+  serviceBus?: Partial<ServiceBusHostSettings>;
 }
 
 export interface LocalHost {
@@ -72,6 +75,8 @@ export interface LocalHost {
   pbxSecret: string;
   /** Send as `x-functions-key` (or `?code=`) to routes whose authLevel is `function`. */
   functionKey: string;
+  /** The Service Bus trigger settings the queues run with: host.json's, unless the options changed some. */
+  serviceBus: ServiceBusHostSettings;
   /** Resolves once no queued work is left (scheduled syncs included). */
   settle(): Promise<void>;
   /** Runs a timer function now, as its schedule would. */
@@ -170,7 +175,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
-    wireQueues(definitions, queue, logHandler);
+    const serviceBus = { ...readServiceBusHostSettings(), ...options.serviceBus };
+    wireQueues(definitions, queue, logHandler, serviceBus);
     const timers = wireTimers(definitions, options.timerIntervalMs ?? 60_000, logHandler);
     stops.push(() => timers.forEach(clearInterval));
 
@@ -189,6 +195,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       runtime,
       pbxSecret,
       functionKey,
+      serviceBus,
       settle,
       runTimer,
       stop: stopAll,
@@ -216,9 +223,11 @@ function wireQueues(
   definitions: readonly FunctionDefinition[],
   queue: InProcessQueue,
   logHandler: (name: string) => (level: string, ...args: unknown[]) => void,
+  settings: ServiceBusHostSettings,
 ): void {
   for (const definition of definitions) {
     if (definition.kind !== 'serviceBusQueue') continue;
+    const sessions = definition.options.isSessionsEnabled === true;
     const options = definition.options;
     if (!('queueName' in options)) continue;
     const handler = options.handler as ServiceBusQueueHandler;
@@ -240,7 +249,12 @@ function wireQueues(
         });
         await handler(body, context);
       },
-      { sessions: options.isSessionsEnabled === true },
+      {
+        sessions,
+        maxConcurrency: sessions ? settings.maxConcurrentSessions : settings.maxConcurrentCalls,
+        sessionIdleTimeoutMs: settings.sessionIdleTimeoutMs,
+        maxAutoLockRenewalMs: settings.maxAutoLockRenewalMs,
+      },
     );
   }
 }
