@@ -1,6 +1,7 @@
 // `npm run bench`: costs as counts beside their bounds or a naive baseline
 // measured in the same run, so the figures mean the same on a noisy 2-core
-// machine as on a fast one. `npm run bench -- --json` prints the rows as JSON.
+// machine as on a fast one. `npm run bench -- --json` prints the rows as JSON;
+// `npm run bench -- --only sessions` runs only the session-semantics rows.
 
 import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
@@ -11,6 +12,7 @@ import { measureGraphAnswersUnderIntake } from './graphAnswers';
 import { measureForgedFlood, measureIntake } from './intake';
 import { measureEndToEndLatency } from './latency';
 import { measureRenewalCost } from './renewalCost';
+import { measureSessionThroughput } from './sessionThroughput';
 
 const sizes = {
   intakeRequests: setting('BENCH_INTAKE_REQUESTS', 2000),
@@ -23,7 +25,12 @@ const sizes = {
   tenantEvents: setting('BENCH_TENANT_EVENTS', 20),
   latencyRounds: setting('BENCH_LATENCY_ROUNDS', 3),
   coalesceSeconds: setting('BENCH_COALESCE_SECONDS', 1),
+  sessionSyncSamples: setting('BENCH_SESSION_SYNC_SAMPLES', 8),
+  sessionRounds: setting('BENCH_SESSION_ROUNDS', 4),
+  sessionTimeScale: setting('BENCH_SESSION_TIME_SCALE', 2),
 };
+
+type AddRow = (measure: string, value: string, against?: string, ratioText?: string) => void;
 
 interface Row {
   measure: string;
@@ -35,9 +42,17 @@ interface Row {
 async function main(): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
-  const add = (measure: string, value: string, against = '', ratioText = '') =>
+  const add: AddRow = (measure, value, against = '', ratioText = '') =>
     rows.push({ measure, value, against, ratio: ratioText });
   const tables = await startAzuriteTables();
+  if (process.argv.join(' ').includes('--only sessions')) {
+    try {
+      await addSessionRows(add, tables.connectionString);
+    } finally {
+      await tables.stop();
+    }
+    return report(rows, started);
+  }
   try {
     const bench = await startBenchHost(tables.connectionString, sizes.coalesceSeconds);
     try {
@@ -176,9 +191,44 @@ async function main(): Promise<void> {
       `${ratio(r.subscriptions, r.graphRequests)} more`,
     );
     if (r.renewed !== r.subscriptions) add('  renewed', String(r.renewed), `of ${r.subscriptions}`);
+
+    await addSessionRows(add, tables.connectionString);
   } finally {
     await tables.stop();
   }
+  report(rows, started);
+}
+
+/** Users per second per instance under session semantics, the settings before issue 15 beside host.json's. */
+async function addSessionRows(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const bench = await startBenchHost(tablesConnectionString, sizes.coalesceSeconds);
+  try {
+    const s = await measureSessionThroughput(bench, bench.host.serviceBus, {
+      samples: sizes.sessionSyncSamples,
+      events: sizes.tenantEvents,
+      rounds: sizes.sessionRounds,
+      timeScale: sizes.sessionTimeScale,
+    });
+    const t = `${Math.round(s.syncMs)} ms`;
+    const settingsOf = (f: typeof s.earlier) => `${f.slots} sessions, ${f.idleMs / 1000} s idle`;
+    add(
+      `Users per second per instance under session semantics, ${settingsOf(s.earlier)} (before); sync t = ${t}`,
+      `${s.earlier.usersPerSecond.toFixed(2)} /s`,
+      `bound ${s.earlier.slots}/(t + ${s.earlier.idleMs / 1000} s) = ${s.earlier.bound.toFixed(2)} /s`,
+      ratio(s.earlier.usersPerSecond, s.earlier.bound),
+    );
+    add(
+      `  with host.json: ${settingsOf(s.current)}`,
+      `${s.current.usersPerSecond.toFixed(2)} /s`,
+      `bound ${s.current.slots}/(t + ${s.current.idleMs / 1000} s) = ${s.current.bound.toFixed(2)} /s`,
+      `${ratio(s.current.usersPerSecond, s.earlier.usersPerSecond)} before`,
+    );
+  } finally {
+    await bench.stop();
+  }
+}
+
+function report(rows: readonly Row[], started: number): void {
   const total = `${((performance.now() - started) / 1000).toFixed(0)} s`;
   if (process.argv.includes('--json')) console.log(JSON.stringify({ sizes, rows, total }, null, 2));
   else print(rows, total);
