@@ -111,9 +111,9 @@ export function httpTokenSource(options: {
 }): TokenSource {
   const now = options.now ?? Date.now;
   const cache = new Map<string, { token: string; expiresAt: number }>();
-  return async (tenantId) => {
-    const cached = cache.get(tenantId);
-    if (cached && cached.expiresAt > now()) return cached.token;
+  // Concurrent syncs of one tenant share one token request, as MSAL's cache makes them do in Azure.
+  const pending = new Map<string, Promise<string>>();
+  const request = async (tenantId: string): Promise<string> => {
     const response = await fetch(
       new URL(`${encodeURIComponent(tenantId)}/oauth2/v2.0/token`, withSlash(options.authorityHost)),
       {
@@ -144,6 +144,16 @@ export function httpTokenSource(options: {
     // Renew a minute early so a token never expires in flight.
     cache.set(tenantId, { token: parsed.access_token, expiresAt: now() + (parsed.expires_in - 60) * 1000 });
     return parsed.access_token;
+  };
+  return (tenantId) => {
+    const cached = cache.get(tenantId);
+    if (cached && cached.expiresAt > now()) return Promise.resolve(cached.token);
+    let inFlight = pending.get(tenantId);
+    if (!inFlight) {
+      inFlight = request(tenantId).finally(() => pending.delete(tenantId));
+      pending.set(tenantId, inFlight);
+    }
+    return inFlight;
   };
 }
 
