@@ -65,4 +65,16 @@ describe('the Graph app with a federated credential and no secret', () => {
     expect(answer.text).toContain('AADSTS70021');
     expect(tokenAnswers(400).length).toBeGreaterThan(0);
   });
+
+  it('shows the refusal on the users a sync could not read, and the dashboard still answers', async () => {
+    const manage = managementClient(host);
+    expect((await manage('POST', `manage/integrations/${DEMO_INTEGRATION_ID}/resync`)).status).toBe(202);
+    await settle(host);
+    const users = await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID);
+    expect(users.length).toBeGreaterThan(0);
+    for (const user of users) {
+      expect(user).toMatchObject({ status: 'error', lastError: expect.stringContaining('AADSTS70021') });
+    }
+    expect((await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}/dashboard`)).status).toBe(200);
+  });
 });
