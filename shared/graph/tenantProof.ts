@@ -20,6 +20,7 @@
 
 import { createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { MANAGED_IDENTITY_UNAVAILABLE } from './tokenSource';
 
 export interface SignInSettings {
   /** login.microsoftonline.com, or the simulator locally. */
@@ -86,7 +87,13 @@ export async function proveTenant(
   settings: SignInSettings,
   keys: JWTVerifyGetKey = keySetFor(settings.authorityHost),
 ): Promise<TenantProof> {
-  const clientAuth = await settings.clientAuthFor(answer.clientId);
+  let clientAuth: Record<string, string> | undefined;
+  try {
+    clientAuth = await settings.clientAuthFor(answer.clientId);
+  } catch {
+    // The managed identity gave no assertion and there is no secret: a page naming it, not a 500.
+    return { kind: 'refused', code: MANAGED_IDENTITY_UNAVAILABLE };
+  }
   if (!clientAuth) return { kind: 'refused', code: 'app_not_deployed' };
   const response = await fetch(
     new URL('organizations/oauth2/v2.0/token', withSlash(settings.authorityHost)),

@@ -77,4 +77,13 @@ describe('the Graph app with a federated credential and no secret', () => {
     }
     expect((await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}/dashboard`)).status).toBe(200);
   });
+
+  it('shows a consent that cannot be completed with Entra’s code on the page, not an internal error', async () => {
+    host.simulator.answerAdminConsent({ kind: 'grant', tenantId: DEMO_TENANT.id });
+    const { page } = await walk(await mintLink(host, DEMO_INTEGRATION_ID));
+    // The consent page's answer when Microsoft refuses (consentPages.ts), not a 500.
+    expect(page.status).toBe(502);
+    expect(page.text).toContain('data-outcome="failed"');
+    expect(page.text).toContain('AADSTS70021');
+  });
 });
