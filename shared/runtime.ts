@@ -382,7 +382,7 @@ async function signInClientAuth(app: GraphAppCredentials): Promise<Record<string
  * identity and nothing else. DefaultAzureCredential would also try
  * environment secrets, a developer's CLI login and more, which must never
  * stand in for the identity in production
- * (https://learn.microsoft.com/azure/developer/javascript/sdk/authentication/credential-chains#use-a-specific-credential).
+ * (https://learn.microsoft.com/azure/developer/javascript/sdk/credential-chains).
  * Locally, connection strings and in-process fakes are used instead.
  */
 export function azureResourceCredential(config: Pick<Config, 'AZURE_CLIENT_ID'>): TokenCredential {
