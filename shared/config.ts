@@ -20,12 +20,23 @@ const settingsSchema = z.object({
 
   /** Multi-tenant Entra app that customers consent to. */
   GRAPH_CLIENT_ID: z.string().min(1),
-  /** Key Vault reference in Azure; plain text only locally. */
-  GRAPH_CLIENT_SECRET: z.string().min(1),
+  /**
+   * Client id of the user-assigned managed identity registered as a federated
+   * identity credential on the Graph app(s): the app proves itself with the
+   * identity's token instead of a secret (docs/operations.md, "Graph
+   * credential: federated (no secret)").
+   */
+  GRAPH_FEDERATED_IDENTITY_CLIENT_ID: z.string().min(1).optional(),
+  /**
+   * Optional beside the federated credential, which is tried first; then only
+   * the fallback. Key Vault reference in Azure; plain text only locally.
+   */
+  GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
   /**
    * Second multi-tenant app for the scoped consent mode: it asks for no
    * calendar permission (the Exchange admin grants one on a group of
-   * mailboxes instead). Both or neither; scoped integrations need them.
+   * mailboxes instead). Scoped integrations need it; it proves itself like
+   * the main app (federated credential, its own secret, or both).
    */
   GRAPH_SCOPED_CLIENT_ID: z.string().min(1).optional(),
   GRAPH_SCOPED_CLIENT_SECRET: z.string().min(1).optional(),
@@ -106,11 +117,32 @@ const configSchema = settingsSchema
         message: 'set TABLES_ENDPOINT (Azure) or TABLES_CONNECTION_STRING (local)',
       });
     }
-    if ((value.GRAPH_SCOPED_CLIENT_ID === undefined) !== (value.GRAPH_SCOPED_CLIENT_SECRET === undefined)) {
+    const federated = value.GRAPH_FEDERATED_IDENTITY_CLIENT_ID !== undefined;
+    if (!federated && value.GRAPH_CLIENT_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GRAPH_FEDERATED_IDENTITY_CLIENT_ID'],
+        message:
+          'the Graph app needs a credential: set GRAPH_FEDERATED_IDENTITY_CLIENT_ID (managed identity as federated credential) or GRAPH_CLIENT_SECRET',
+      });
+    }
+    if (value.GRAPH_SCOPED_CLIENT_SECRET !== undefined && value.GRAPH_SCOPED_CLIENT_ID === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GRAPH_SCOPED_CLIENT_ID'],
+        message: 'GRAPH_SCOPED_CLIENT_SECRET is set but GRAPH_SCOPED_CLIENT_ID is not',
+      });
+    }
+    if (
+      value.GRAPH_SCOPED_CLIENT_ID !== undefined &&
+      !federated &&
+      value.GRAPH_SCOPED_CLIENT_SECRET === undefined
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['GRAPH_SCOPED_CLIENT_SECRET'],
-        message: 'set GRAPH_SCOPED_CLIENT_ID and GRAPH_SCOPED_CLIENT_SECRET together',
+        message:
+          'the scoped Graph app needs a credential: set GRAPH_FEDERATED_IDENTITY_CLIENT_ID or GRAPH_SCOPED_CLIENT_SECRET',
       });
     }
     if (value.QUEUE_MODE === 'servicebus' && !value.ServiceBusConnection__fullyQualifiedNamespace) {
@@ -132,9 +164,51 @@ const configSchema = settingsSchema
       allowedPrivateHosts: parseAllowedHosts(settings.PBX_ALLOWED_PRIVATE_HOSTS),
     },
     pbxRetryPolicy: { ...DEFAULT_RETRY_POLICY, scheduleSeconds: settings.PBX_RETRY_SCHEDULE_SECONDS },
+    /** How each Graph app proves itself to Entra ID: the federated credential, the secret, or both. */
+    graphApps: {
+      main: graphApp(
+        settings.GRAPH_CLIENT_ID,
+        settings.GRAPH_FEDERATED_IDENTITY_CLIENT_ID,
+        settings.GRAPH_CLIENT_SECRET,
+      ),
+      ...(settings.GRAPH_SCOPED_CLIENT_ID
+        ? {
+            scoped: graphApp(
+              settings.GRAPH_SCOPED_CLIENT_ID,
+              settings.GRAPH_FEDERATED_IDENTITY_CLIENT_ID,
+              settings.GRAPH_SCOPED_CLIENT_SECRET,
+            ),
+          }
+        : {}),
+    },
   }));
 
+/** One Graph app's credentials; the schema has made sure at least one of the two is there. */
+function graphApp(
+  clientId: string,
+  federatedIdentityClientId: string | undefined,
+  clientSecret: string | undefined,
+): GraphAppCredentials {
+  return {
+    clientId,
+    ...(federatedIdentityClientId ? { federatedIdentityClientId } : {}),
+    ...(clientSecret ? { clientSecret } : {}),
+  };
+}
+
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * How one multi-tenant Graph app proves itself to Entra ID: with the token of
+ * a user-assigned managed identity the app trusts as a federated identity
+ * credential, with a client secret, or with both (the federated credential
+ * first, the secret only when Entra finds no matching federated credential).
+ */
+export interface GraphAppCredentials {
+  clientId: string;
+  federatedIdentityClientId?: string;
+  clientSecret?: string;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,16 +1,25 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { type Config, loadConfig } from './config';
+import { type Config, type GraphAppCredentials, loadConfig } from './config';
 import type { DeliveryDeps } from './delivery/deliveryAttempt';
 import type { DeliveryLogDeps } from './delivery/deliveryLog';
 import type { EndpointDeps } from './delivery/pbxEndpoint';
 import type { RotationDeps } from './delivery/pbxSecretRotation';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
+import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
 import { graphCalendarSource } from './graph/graphCalendarSource';
 import { createGraphClient } from './graph/graphClient';
+import { ownCredentialRefusal } from './graph/tenantAccess';
 import { proveTenant } from './graph/tenantProof';
-import { httpTokenSource, identityTokenSource, type TokenSource } from './graph/tokenSource';
+import {
+  type AppCredential,
+  clientAuthentication,
+  httpTokenSource,
+  identityTokenSource,
+  ManagedIdentityUnavailable,
+  type TokenSource,
+} from './graph/tokenSource';
 import type { Logger } from './logger';
 import type { DashboardDeps } from './management/dashboard';
 import type { AdminDeps } from './management/integrations';
@@ -96,16 +105,17 @@ export interface RuntimeOverrides {
   onGraphRequest?: (method: string, url: string) => void;
   /** Answers DNS questions for PBX host names (tests play a rebinding name with it). */
   resolveHost?: ResolveHost;
+  /** Where the runtime's own warnings go (outside any invocation); the console by default. */
+  log?: Logger;
 }
 
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   let azureCredential: TokenCredential | undefined;
   const credential = () => {
-    azureCredential ??= new DefaultAzureCredential(
-      config.AZURE_CLIENT_ID ? { managedIdentityClientId: config.AZURE_CLIENT_ID } : {},
-    );
+    azureCredential ??= azureResourceCredential(config);
     return azureCredential;
   };
+  const log = overrides.log ?? consoleRuntimeLogger;
   const repos = await createTableRepositories({
     ...(config.TABLES_CONNECTION_STRING
       ? { connectionString: config.TABLES_CONNECTION_STRING }
@@ -118,18 +128,13 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   const secrets = overrides.secrets ?? keyVault(config, credential);
   const now = overrides.now ?? (() => new Date());
   // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
-  const tokens = tokenSourceFor(config.GRAPH_CLIENT_ID, config.GRAPH_CLIENT_SECRET, config, () =>
-    now().getTime(),
-  );
-  const scopedTokens =
-    config.GRAPH_SCOPED_CLIENT_ID && config.GRAPH_SCOPED_CLIENT_SECRET
-      ? tokenSourceFor(config.GRAPH_SCOPED_CLIENT_ID, config.GRAPH_SCOPED_CLIENT_SECRET, config, () =>
-          now().getTime(),
-        )
-      : undefined;
+  const nowMs = () => now().getTime();
+  const tokens = tokenSourceFor(config.graphApps.main, config, nowMs, log);
+  const scopedApp = config.graphApps.scoped;
+  const scopedTokens = scopedApp ? tokenSourceFor(scopedApp, config, nowMs, log) : undefined;
   const tokensFor = (integration: GraphIdentity): TokenSource => {
     if (integration.consentMode !== 'scoped') return tokens;
-    if (!scopedTokens) throw new Error('scoped consent mode needs GRAPH_SCOPED_CLIENT_ID and its secret');
+    if (!scopedTokens) throw new Error('scoped consent mode needs GRAPH_SCOPED_CLIENT_ID and its credential');
     return scopedTokens;
   };
   const clients = new Map<string, Client>();
@@ -280,12 +285,12 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
         proveTenant(answer, {
           authorityHost: config.CONSENT_AUTHORITY_HOST,
           callbackUrl: urls.consentCallback,
-          clientSecretFor: (clientId) =>
-            clientId === config.GRAPH_CLIENT_ID
-              ? config.GRAPH_CLIENT_SECRET
-              : clientId === config.GRAPH_SCOPED_CLIENT_ID
-                ? config.GRAPH_SCOPED_CLIENT_SECRET
-                : undefined,
+          clientAuthFor: (clientId) => {
+            const app = [config.graphApps.main, config.graphApps.scoped].find(
+              (a) => a?.clientId === clientId,
+            );
+            return app ? signInClientAuth(app) : undefined;
+          },
         }),
     }),
     management: (log) => ({
@@ -312,22 +317,94 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
   };
 }
 
-/** MSAL (inside @azure/identity) accepts only https authorities; the simulator speaks plain http. */
+/**
+ * One Graph app's token source: the federated credential (the managed
+ * identity's token as client assertion) when configured, with the secret as
+ * the fallback when both are; otherwise the secret. MSAL (inside
+ * @azure/identity) accepts only https authorities; the simulator speaks plain
+ * http, so locally the grant goes over HTTP directly.
+ */
 function tokenSourceFor(
-  clientId: string,
-  clientSecret: string,
+  app: GraphAppCredentials,
   config: Config,
   nowMs: () => number,
+  log: Logger,
 ): TokenSource {
-  const options = {
-    clientId,
-    clientSecret,
-    authorityHost: config.GRAPH_AUTHORITY_HOST,
+  const source = (credential: AppCredential) => {
+    const options = { clientId: app.clientId, credential, authorityHost: config.GRAPH_AUTHORITY_HOST };
+    return config.GRAPH_AUTHORITY_HOST.startsWith('http://')
+      ? httpTokenSource({ ...options, now: nowMs })
+      : identityTokenSource(options);
   };
-  return config.GRAPH_AUTHORITY_HOST.startsWith('http://')
-    ? httpTokenSource({ ...options, now: nowMs })
-    : identityTokenSource(options);
+  const secret = app.clientSecret ? source({ kind: 'secret', clientSecret: app.clientSecret }) : undefined;
+  if (!app.federatedIdentityClientId) {
+    if (!secret) throw new Error(`Graph app ${app.clientId} has neither a federated credential nor a secret`);
+    return secret;
+  }
+  return federatedWithFallback({
+    federated: source({
+      kind: 'assertion',
+      assertion: managedIdentityAssertion(app.federatedIdentityClientId),
+    }),
+    secret,
+    now: nowMs,
+    // Never the secret or the assertion: the app, the tenant and Entra's code say what to fix.
+    onFirstFallback: (tenantId, reason) =>
+      log.warn(
+        'Graph app: the federated credential was refused, the client secret is used instead; register the managed identity as a federated credential of the app (docs/operations.md)',
+        { clientId: app.clientId, tenantId, reason },
+      ),
+  });
 }
+
+/**
+ * How the app authenticates when it redeems the admin's sign-in code: the
+ * federated credential when configured (the secret only if the managed
+ * identity gives no token: a code is single-use, so a refused assertion is
+ * not retried with the secret), else the secret.
+ */
+async function signInClientAuth(app: GraphAppCredentials): Promise<Record<string, string> | undefined> {
+  if (app.federatedIdentityClientId) {
+    try {
+      return await clientAuthentication({
+        kind: 'assertion',
+        assertion: managedIdentityAssertion(app.federatedIdentityClientId),
+      });
+    } catch (error) {
+      if (!(error instanceof ManagedIdentityUnavailable) || !app.clientSecret) throw error;
+    }
+  }
+  return app.clientSecret ? { client_secret: app.clientSecret } : undefined;
+}
+
+/**
+ * Tables, Service Bus and Key Vault in Azure: the user-assigned managed
+ * identity and nothing else. DefaultAzureCredential would also try
+ * environment secrets, a developer's CLI login and more, which must never
+ * stand in for the identity in production
+ * (https://learn.microsoft.com/azure/developer/javascript/sdk/credential-chains).
+ * Locally, connection strings and in-process fakes are used instead.
+ */
+export function azureResourceCredential(config: Pick<Config, 'AZURE_CLIENT_ID'>): TokenCredential {
+  return new ManagedIdentityCredential(config.AZURE_CLIENT_ID ? { clientId: config.AZURE_CLIENT_ID } : {});
+}
+
+/**
+ * Whether a failure is Entra ID refusing the service's own Graph credential,
+ * with Entra's code: the HTTP side answers that as "unavailable, see the
+ * docs" instead of an internal error, since no request can succeed until the
+ * operator fixes the credential.
+ */
+export function graphCredentialRefusal(error: unknown): { code: string } | undefined {
+  return ownCredentialRefusal(error);
+}
+
+/** Warnings from outside any invocation; the Functions host sends console output to Application Insights. */
+const consoleRuntimeLogger: Logger = {
+  info: (message, properties) => console.info(message, properties ?? {}),
+  warn: (message, properties) => console.warn(message, properties ?? {}),
+  error: (message, properties) => console.error(message, properties ?? {}),
+};
 
 function serviceBusQueue(config: Config, credential: () => TokenCredential): QueueSender {
   const namespace = config.ServiceBusConnection__fullyQualifiedNamespace;

@@ -1,5 +1,7 @@
 // The client-credentials token endpoint (`/{tenant}/oauth2/v2.0/token`) and
-// the bearer check every Graph route does.
+// the bearer check every Graph route does. The app authenticates with its
+// secret or with a managed identity's token as a federated client assertion
+// (workloadIdentity.ts).
 //
 // Consent: revoking it is modelled as the tenant removing the app's service
 // principal, which is what removing the enterprise app does. Entra then
@@ -20,7 +22,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Directory } from './directory';
-import { json, type SimRequest, type SimResponse } from './exchange';
+import { entraError, json, type SimRequest, type SimResponse } from './exchange';
+import type { WorkloadIdentity } from './workloadIdentity';
 
 const TOKEN_LIFETIME_SECONDS = 3599;
 
@@ -37,16 +40,6 @@ export type BearerCheck =
 export interface AccessTokens {
   handleTokenRequest(tenantId: string, request: SimRequest): SimResponse;
   verifyBearer(request: SimRequest): BearerCheck;
-}
-
-function entraError(status: number, error: string, code: number, description: string): SimResponse {
-  const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
-  return json(status, {
-    error,
-    error_description: `AADSTS${code}: ${description} Trace ID: ${randomBytes(8).toString('hex')} Timestamp: ${timestamp}Z`,
-    error_codes: [code],
-    timestamp: `${timestamp}Z`,
-  });
 }
 
 function graphAuthError(message: string): BearerCheck {
@@ -68,7 +61,7 @@ function unsignedJwt(claims: Record<string, unknown>): string {
   return `${part({ typ: 'JWT', alg: 'RS256' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
 }
 
-export function createAccessTokens(directory: Directory): AccessTokens {
+export function createAccessTokens(directory: Directory, workload: WorkloadIdentity): AccessTokens {
   const issued = new Map<string, IssuedToken>();
 
   return {
@@ -102,14 +95,8 @@ export function createAccessTokens(directory: Directory): AccessTokens {
           `The client application ${tenant.clientId} is missing service principal in the tenant ${tenantId}.`,
         );
       }
-      if (form.get('client_secret') !== tenant.clientSecret) {
-        return entraError(
-          401,
-          'invalid_client',
-          7000215,
-          'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
-        );
-      }
+      const unauthenticated = workload.clientAuthRefusal(form, tenant);
+      if (unauthenticated) return unauthenticated;
       const scope = form.get('scope') ?? '';
       if (!scope.endsWith('/.default')) {
         return entraError(

@@ -1,6 +1,8 @@
 // One request and its answer, independent of Node's http objects, so the
 // same handlers serve real HTTP requests and the items of a `$batch`.
 
+import { randomBytes } from 'node:crypto';
+
 export interface SimRequest {
   method: string;
   /** Path as sent (still percent-encoded), without query, e.g. `/v1.0/users/abc/events`. */
@@ -41,6 +43,17 @@ export function graphError(
     { error: { code, message, innerError: { date: new Date().toISOString().slice(0, 19) } } },
     headers,
   );
+}
+
+/** Entra ID's error envelope, with the AADSTS code in the description and in `error_codes`. */
+export function entraError(status: number, error: string, code: number, description: string): SimResponse {
+  const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
+  return json(status, {
+    error,
+    error_description: `AADSTS${code}: ${description} Trace ID: ${randomBytes(8).toString('hex')} Timestamp: ${timestamp}Z`,
+    error_codes: [code],
+    timestamp: `${timestamp}Z`,
+  });
 }
 
 export type BodyParse = { ok: true; value: unknown } | { ok: false; response: SimResponse };

@@ -17,10 +17,17 @@ import {
   type DeliveryStats,
   type NotificationDelivery,
 } from './notificationSender';
-import { createPipeline } from './pipeline';
+import { createPipeline, MANAGED_IDENTITY_PATH } from './pipeline';
 import { createRequestLog, type RequestLog } from './requestLog';
 import { createSignIn } from './signIn';
 import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptionStore';
+import {
+  createWorkloadIdentity,
+  issuerFor,
+  type SimFederatedCredential,
+  type SimManagedIdentity,
+  TOKEN_EXCHANGE_AUDIENCE,
+} from './workloadIdentity';
 
 export { PRODUCT_PERMISSIONS } from './permissions';
 export type {
@@ -33,6 +40,8 @@ export type {
   InjectedFaults,
   MailboxScopeOptions,
   NotificationDelivery,
+  SimFederatedCredential,
+  SimManagedIdentity,
   SimUserInput,
   SimulatorClock,
 };
@@ -66,6 +75,24 @@ export interface GraphSimulator {
   authorityHost: string;
   clock: SimulatorClock;
   addTenant(t: { id: string; clientId: string; clientSecret: string }): void;
+  /**
+   * App Service's managed-identity endpoint (what IDENTITY_ENDPOINT points
+   * at) and the IDENTITY_HEADER value it wants, for the real ManagedIdentityCredential.
+   */
+  managedIdentity: { endpoint: string; header: string; tokensIssued(): number };
+  /** A user-assigned managed identity whose tokens the endpoint above hands out. */
+  addManagedIdentity(identity: SimManagedIdentity): void;
+  /**
+   * Registers a federated identity credential on the app with this client id;
+   * without `credential`, the one Microsoft documents for a managed identity
+   * (its tenant's issuer, its object id as subject, api://AzureADTokenExchange).
+   */
+  addFederatedCredential(
+    appClientId: string,
+    credential: SimFederatedCredential | { trust: SimManagedIdentity },
+  ): void;
+  /** The app no longer trusts any federated credential (AADSTS70021 from now on). */
+  removeFederatedCredentials(appClientId: string): void;
   /** Revoked: new tokens are refused (AADSTS7000229); tokens already issued work until they expire. */
   setConsent(tenantId: string, granted: boolean): void;
   /**
@@ -137,10 +164,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const clock = createSimulatorClock(options.now);
   const now = () => clock.now();
   const directory = createDirectory();
-  const tokens = createAccessTokens(directory);
+  const workload = createWorkloadIdentity();
+  const tokens = createAccessTokens(directory, workload);
   const adminConsent = createAdminConsent(directory);
   let serverUrl = '';
-  const signIn = createSignIn(directory, () => serverUrl);
+  const signIn = createSignIn(directory, workload, () => serverUrl);
   const store = createEventStore(now);
   const delta = createCalendarViewDelta(store);
   const injector = createFaultInjector((userId, answer) => delta.expireTokens(userId, answer));
@@ -164,6 +192,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     tokens,
     adminConsent,
     signIn,
+    workload,
     faults: injector,
     route: async (context, graphPath) => injector.rewriteResponse(await router(context, graphPath)),
     scopes,
@@ -185,6 +214,26 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     graphBaseUrl,
     authorityHost: server.url,
     clock,
+    managedIdentity: {
+      endpoint: `${server.url}${MANAGED_IDENTITY_PATH}`,
+      header: workload.identityHeader,
+      tokensIssued: () => workload.identityTokensIssued(),
+    },
+    addManagedIdentity: (identity) => workload.addManagedIdentity(identity),
+    addFederatedCredential(appClientId, credential) {
+      workload.addFederatedCredential(
+        appClientId,
+        'trust' in credential
+          ? {
+              name: `trust-${credential.trust.clientId}`,
+              issuer: issuerFor(credential.trust.tenantId),
+              subject: credential.trust.objectId,
+              audiences: [TOKEN_EXCHANGE_AUDIENCE],
+            }
+          : credential,
+      );
+    },
+    removeFederatedCredentials: (appClientId) => workload.removeFederatedCredentials(appClientId),
     addTenant: (t) => directory.addTenant(t),
     setConsent: (tenantId, granted) => directory.setConsent(tenantId, granted),
     async setApplicationPermissions(tenantId, permissions) {

@@ -1,6 +1,6 @@
 // What happens to every request, whether it came over HTTP or inside a
-// `$batch`: token endpoint, admin consent and sign-in, or Graph (auth, then faults, then the route),
-// then the log.
+// `$batch`: token endpoint, admin consent and sign-in, the managed-identity
+// endpoint, or Graph (auth, then faults, then the route), then the log.
 
 import type { AccessTokens } from './accessTokens';
 import type { AdminConsent } from './adminConsent';
@@ -12,12 +12,14 @@ import type { createGraphRouter } from './graphRoutes';
 import type { MailboxScopes } from './mailboxScopes';
 import type { LoggedRequest } from './requestLog';
 import type { SignIn } from './signIn';
+import type { WorkloadIdentity } from './workloadIdentity';
 
 export interface PipelineParts {
   directory: Directory;
   tokens: AccessTokens;
   adminConsent: AdminConsent;
   signIn: SignIn;
+  workload: WorkloadIdentity;
   faults: FaultInjector;
   route: ReturnType<typeof createGraphRouter>;
   scopes: MailboxScopes;
@@ -32,6 +34,8 @@ const ADMIN_CONSENT_PATH = /^\/[^/]+\/v2\.0\/adminconsent$/i;
 const AUTHORIZE_PATH = /^\/[^/]+\/oauth2\/v2\.0\/authorize$/i;
 const KEYS_PATH = /^\/[^/]+\/discovery\/v2\.0\/keys$/i;
 const GRAPH_PREFIX = '/v1.0';
+/** Where IDENTITY_ENDPOINT points (App Service serves it on a local address too). */
+export const MANAGED_IDENTITY_PATH = '/msi/token';
 
 export function createPipeline(parts: PipelineParts) {
   const respond = async (request: SimRequest, inBatch: boolean): Promise<SimResponse> => {
@@ -48,6 +52,9 @@ export function createPipeline(parts: PipelineParts) {
       return parts.signIn.authorize(request, parts.adminConsent.signInAnswer());
     }
     if (KEYS_PATH.test(request.path) && !inBatch) return parts.signIn.keys();
+    if (request.path.toLowerCase() === MANAGED_IDENTITY_PATH && !inBatch) {
+      return parts.workload.handleIdentityRequest(request);
+    }
     if (!request.path.toLowerCase().startsWith(`${GRAPH_PREFIX}/`)) {
       return graphError(404, 'NotFound', `No such endpoint: ${request.path}`);
     }

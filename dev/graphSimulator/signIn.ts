@@ -3,7 +3,7 @@
 // (`/{tenant}/oauth2/v2.0/authorize`, code flow) signs in the "admin" the
 // admin consent answer named and redirects back with a single-use code; the
 // token endpoint redeems that code once, for the app it was issued to, with
-// that app's secret and the same redirect URI, for an RS256 ID token; the
+// that app's secret or federated assertion (workloadIdentity.ts) and the same redirect URI, for an RS256 ID token; the
 // keys are served at `/{tenant}/discovery/v2.0/keys`.
 // (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc,
 // https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow,
@@ -14,6 +14,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { Directory } from './directory';
 import { graphError, json, type SimRequest, type SimResponse } from './exchange';
+import type { WorkloadIdentity } from './workloadIdentity';
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 const ID_TOKEN_LIFETIME_SECONDS = 3600;
@@ -47,7 +48,11 @@ function entraError(status: number, error: string, code: number, description: st
   });
 }
 
-export function createSignIn(directory: Directory, issuerBase: () => string): SignIn {
+export function createSignIn(
+  directory: Directory,
+  workload: WorkloadIdentity,
+  issuerBase: () => string,
+): SignIn {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(8).toString('hex');
   const codes = new Map<string, IssuedCode>();
@@ -130,9 +135,8 @@ export function createSignIn(directory: Directory, issuerBase: () => string): Si
           'The client does not match the one the code was issued to.',
         );
       }
-      if (form.get('client_secret') !== tenant.clientSecret) {
-        return entraError(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
-      }
+      const unauthenticated = workload.clientAuthRefusal(form, tenant);
+      if (unauthenticated) return unauthenticated;
       if (form.get('redirect_uri') !== issued.redirectUri) {
         return entraError(
           400,

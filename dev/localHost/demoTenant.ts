@@ -7,6 +7,17 @@ export const DEMO_TENANT = {
   clientSecret: 'local-demo-client-secret',
 };
 
+/**
+ * The user-assigned managed identity the local host can sign the demo app in
+ * with instead of its secret (`graphCredential` of the local host). It lives
+ * in the provider's own tenant, not the customer's, as in Azure.
+ */
+export const DEMO_MANAGED_IDENTITY = {
+  clientId: '0d3c5a1e-5e1f-4c2a-9f7b-1a2b3c4d5e6f',
+  objectId: '7e8f9a0b-1c2d-4e3f-8a5b-6c7d8e9f0a1b',
+  tenantId: '2b1c0d9e-8f7a-4b6c-9d5e-4f3a2b1c0d9e',
+};
+
 export const DEMO_INTEGRATION_ID = 'demo';
 
 export const DEMO_USERS = [

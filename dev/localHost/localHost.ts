@@ -25,7 +25,7 @@ import {
 } from '../graphSimulator/graphSimulator';
 import { type PbxSink, startPbxSink } from '../pbxSink';
 import { consoleLogger } from './consoleLogger';
-import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
+import { DEMO_INTEGRATION_ID, DEMO_MANAGED_IDENTITY, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { readServiceBusHostSettings, type ServiceBusHostSettings } from './hostSettings';
 import { dispatchHttp } from './httpAdapter';
 import { createInProcessQueue, type InProcessQueue } from './inProcessQueue';
@@ -64,6 +64,16 @@ export interface LocalHostOptions {
   resolveHost?: ResolveHost;
   /** Service Bus trigger settings that win over host.json's (e.g. a shorter lock renewal in a test). */
   serviceBus?: Partial<ServiceBusHostSettings>;
+  /**
+   * How the service proves itself as the demo app: its client secret
+   * (default), the demo managed identity as a federated identity credential
+   * without any secret, or both (the secret as fallback). With a federated
+   * credential the host points IDENTITY_ENDPOINT/IDENTITY_HEADER at the
+   * simulator, as App Service sets them, so the real ManagedIdentityCredential
+   * runs; it keeps the first endpoint it saw for the rest of the process, so
+   * one such host per process (test file).
+   */
+  graphCredential?: 'secret' | 'federated' | 'federatedAndSecret';
 }
 
 export interface LocalHost {
@@ -108,6 +118,18 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     simulator.addTenant(DEMO_TENANT);
     for (const user of DEMO_USERS)
       simulator.addUser(DEMO_TENANT.id, { ...user, timeZone: 'Europe/Stockholm' });
+    const graphCredential = options.graphCredential ?? 'secret';
+    if (graphCredential !== 'secret') {
+      simulator.addManagedIdentity(DEMO_MANAGED_IDENTITY);
+      simulator.addFederatedCredential(DEMO_TENANT.clientId, { trust: DEMO_MANAGED_IDENTITY });
+      const before = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+      process.env.IDENTITY_ENDPOINT = simulator.managedIdentity.endpoint;
+      process.env.IDENTITY_HEADER = simulator.managedIdentity.header;
+      stops.push(() => {
+        restoreEnv('IDENTITY_ENDPOINT', before.endpoint);
+        restoreEnv('IDENTITY_HEADER', before.header);
+      });
+    }
 
     const pbxSecret = options.pbxSecret ?? generateSigningSecret();
     const sink = options.pbxUrl ? undefined : await startPbxSink({ secret: pbxSecret, log: print });
@@ -124,10 +146,17 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       PUBLIC_BASE_URL: url,
       CONSENT_AUTHORITY_HOST: simulator.authorityHost,
       GRAPH_CLIENT_ID: DEMO_TENANT.clientId,
-      GRAPH_CLIENT_SECRET: DEMO_TENANT.clientSecret,
       // The simulator has one app per tenant; locally both consent modes use it.
       GRAPH_SCOPED_CLIENT_ID: DEMO_TENANT.clientId,
-      GRAPH_SCOPED_CLIENT_SECRET: DEMO_TENANT.clientSecret,
+      ...(graphCredential === 'federated'
+        ? {}
+        : {
+            GRAPH_CLIENT_SECRET: DEMO_TENANT.clientSecret,
+            GRAPH_SCOPED_CLIENT_SECRET: DEMO_TENANT.clientSecret,
+          }),
+      ...(graphCredential === 'secret'
+        ? {}
+        : { GRAPH_FEDERATED_IDENTITY_CLIENT_ID: DEMO_MANAGED_IDENTITY.clientId }),
       GRAPH_BASE_URL: simulator.url,
       GRAPH_AUTHORITY_HOST: simulator.authorityHost,
       TABLES_CONNECTION_STRING: tables.connectionString,
@@ -156,6 +185,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       now,
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+      log: consoleLogger('[runtime]', print),
     });
     useRuntime(runtime);
 
@@ -341,6 +371,11 @@ function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
     server.close(() => resolve());
   });
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
 }
 
 function errorText(error: unknown): string {

@@ -2,7 +2,15 @@
 // developer may want to change are read from the environment.
 
 import { DEMO_TENANT, DEMO_USERS } from './demoTenant';
-import { startLocalHost } from './localHost';
+import { type LocalHostOptions, startLocalHost } from './localHost';
+
+/** `LOCAL_GRAPH_CREDENTIAL=federated` (or `federatedAndSecret`) runs the service without the demo app's secret. */
+function graphCredential(value: string | undefined): Pick<LocalHostOptions, 'graphCredential'> {
+  if (value === undefined || value === '') return {};
+  if (value === 'secret' || value === 'federated' || value === 'federatedAndSecret')
+    return { graphCredential: value };
+  throw new Error('LOCAL_GRAPH_CREDENTIAL: secret, federated or federatedAndSecret');
+}
 
 async function main(): Promise<void> {
   const host = await startLocalHost({
@@ -10,6 +18,7 @@ async function main(): Promise<void> {
     simulatorPort: Number(process.env.SIMULATOR_PORT ?? 7072),
     ...(process.env.DEMO_PBX_URL ? { pbxUrl: process.env.DEMO_PBX_URL } : {}),
     ...(process.env.DEMO_PBX_SECRET ? { pbxSecret: process.env.DEMO_PBX_SECRET } : {}),
+    ...graphCredential(process.env.LOCAL_GRAPH_CREDENTIAL),
   });
   // Consent links open the simulator's consent page, where a person accepts or cancels as the demo tenant's admin.
   host.simulator.answerAdminConsent({ kind: 'ask', tenantId: DEMO_TENANT.id });

@@ -1,7 +1,7 @@
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { failureForLog } from '../../shared/logger';
-import { getRuntime, type ManagementDeps } from '../../shared/runtime';
+import { getRuntime, graphCredentialRefusal, type ManagementDeps } from '../../shared/runtime';
 import { invocationLogger } from './invocationLogger';
 import { type BodyResult, problem, readJsonBody } from './requestBody';
 import { routeIdProblem } from './routeIds';
@@ -37,6 +37,14 @@ export function byMethod(handlers: Partial<Record<string, HttpHandler>>): HttpHa
     try {
       return await handler(request, context);
     } catch (error) {
+      const refused = graphCredentialRefusal(error);
+      if (refused) {
+        invocationLogger(context).error('Entra ID refuses the Graph credential', refused);
+        return problem(
+          503,
+          `Entra ID refuses the service's Graph credential (${refused.code}); see docs/operations.md`,
+        );
+      }
       invocationLogger(context).error('management request failed', failureForLog(error));
       return problem(500, 'internal error; see the logs');
     }

@@ -18,7 +18,7 @@ import { type DeltaRound, type DeltaStart, readCalendarDelta } from './calendarD
 import { getEvent } from './events';
 import { classifyGraphError } from './graphErrors';
 import { calendarEntryOf, type GraphEvent, needsMaster } from './graphEvent';
-import { tenantRefusal } from './tenantAccess';
+import { ownCredentialRefusal, tenantRefusal } from './tenantAccess';
 
 export interface GraphCalendarSourceOptions {
   /** The Graph client of the integration's tenant. */
@@ -58,6 +58,13 @@ export function graphCalendarSource(options: GraphCalendarSourceOptions): Calend
 export function sourceFailureOf(error: unknown): unknown {
   const refusal = tenantRefusal(error);
   if (refusal) return new SourceRefused(refusal.code);
+  // Our own credential, not the tenant: the operator reads Entra's code on the user instead of "Graph -1".
+  const ownCredential = ownCredentialRefusal(error);
+  if (ownCredential) {
+    return new SourceFailed(`Entra ID refuses the app's credential (${ownCredential.code})`, {
+      cause: error,
+    });
+  }
   const failure = classifyGraphError(error);
   if (!failure) return error;
   if (failure.kind === 'throttled') return new SourceThrottled(failure.retryAfterSeconds);

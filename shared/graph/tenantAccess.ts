@@ -4,7 +4,7 @@
 // A 403 on one mailbox is not this: that is a mailbox the app may not read.
 
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { TenantAccessError } from './tokenSource';
+import { isOwnCredentialCode, TenantAccessError } from './tokenSource';
 
 export function tenantRefusal(error: unknown): { code: string } | undefined {
   const code =
@@ -14,6 +14,21 @@ export function tenantRefusal(error: unknown): { code: string } | undefined {
         ? /\((\w+)\)$/.exec(error.message)?.[1]
         : undefined;
   return code && TENANT_REFUSALS.has(code) ? { code } : undefined;
+}
+
+/**
+ * Entra ID refusing the app's own credential (no federated identity
+ * credential matches, the managed identity gives no token, a wrong secret):
+ * our configuration, the same for every tenant, for the operator to fix.
+ */
+export function ownCredentialRefusal(error: unknown): { code: string } | undefined {
+  const code =
+    error instanceof TenantAccessError
+      ? error.code
+      : error instanceof GraphError && error.code === 'TenantAccessError'
+        ? /\((\w+)\)/.exec(error.message)?.[1]
+        : undefined;
+  return code && isOwnCredentialCode(code) ? { code } : undefined;
 }
 
 /**

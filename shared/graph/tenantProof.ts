@@ -9,7 +9,8 @@
 // The sign-in is the authorization code flow with `scope=openid`
 // (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc,
 // https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow):
-// the code is redeemed once, with the app's secret, at the token endpoint,
+// the code is redeemed once, with the app's secret or its federated
+// credential's client assertion (federatedCredential.ts), at the token endpoint,
 // and the ID token is validated as the ID token reference says
 // (https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference):
 // RS256 signature by a key from `/common/discovery/v2.0/keys`, `aud` the
@@ -19,13 +20,18 @@
 
 import { createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { MANAGED_IDENTITY_UNAVAILABLE } from './tokenSource';
 
 export interface SignInSettings {
   /** login.microsoftonline.com, or the simulator locally. */
   authorityHost: string;
   callbackUrl: string;
-  /** The secret of the app the admin consented to; undefined when that app is not deployed. */
-  clientSecretFor(clientId: string): string | undefined;
+  /**
+   * The form fields that authenticate the app the admin consented to (its
+   * secret, or its federated credential's assertion); undefined when that app
+   * is not deployed.
+   */
+  clientAuthFor(clientId: string): Promise<Record<string, string> | undefined> | undefined;
 }
 
 export interface SignInRequest {
@@ -81,8 +87,14 @@ export async function proveTenant(
   settings: SignInSettings,
   keys: JWTVerifyGetKey = keySetFor(settings.authorityHost),
 ): Promise<TenantProof> {
-  const clientSecret = settings.clientSecretFor(answer.clientId);
-  if (!clientSecret) return { kind: 'refused', code: 'app_not_deployed' };
+  let clientAuth: Record<string, string> | undefined;
+  try {
+    clientAuth = await settings.clientAuthFor(answer.clientId);
+  } catch {
+    // The managed identity gave no assertion and there is no secret: a page naming it, not a 500.
+    return { kind: 'refused', code: MANAGED_IDENTITY_UNAVAILABLE };
+  }
+  if (!clientAuth) return { kind: 'refused', code: 'app_not_deployed' };
   const response = await fetch(
     new URL('organizations/oauth2/v2.0/token', withSlash(settings.authorityHost)),
     {
@@ -90,7 +102,7 @@ export async function proveTenant(
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         client_id: answer.clientId,
-        client_secret: clientSecret,
+        ...clientAuth,
         grant_type: 'authorization_code',
         code: answer.code,
         redirect_uri: settings.callbackUrl,

@@ -37,10 +37,41 @@ describe('configuration', () => {
     );
   });
 
+  it('takes a federated identity, a secret or both for each Graph app, and names the gap when neither', () => {
+    const {
+      GRAPH_CLIENT_SECRET: _main,
+      GRAPH_SCOPED_CLIENT_SECRET: _scoped,
+      GRAPH_SCOPED_CLIENT_ID: _scopedId,
+      ...secretless
+    } = sample.Values;
+    expect(() => loadConfig(secretless)).toThrow(/GRAPH_FEDERATED_IDENTITY_CLIENT_ID: .*GRAPH_CLIENT_SECRET/);
+    const federated = loadConfig({ ...secretless, GRAPH_FEDERATED_IDENTITY_CLIENT_ID: 'identity-client-id' });
+    expect(federated.graphApps).toEqual({
+      main: { clientId: sample.Values.GRAPH_CLIENT_ID, federatedIdentityClientId: 'identity-client-id' },
+    });
+    // A scoped app needs a credential of its own kind too.
+    expect(() => loadConfig({ ...secretless, GRAPH_SCOPED_CLIENT_ID: 'scoped-app' })).toThrow(
+      /GRAPH_FEDERATED_IDENTITY_CLIENT_ID[\s\S]*GRAPH_SCOPED_CLIENT_SECRET: the scoped Graph app needs a credential/,
+    );
+    const both = loadConfig({
+      ...sample.Values,
+      GRAPH_FEDERATED_IDENTITY_CLIENT_ID: 'identity-client-id',
+    });
+    expect(both.graphApps.scoped).toEqual({
+      clientId: sample.Values.GRAPH_SCOPED_CLIENT_ID,
+      federatedIdentityClientId: 'identity-client-id',
+      clientSecret: sample.Values.GRAPH_SCOPED_CLIENT_SECRET,
+    });
+    expect(() =>
+      loadConfig({ ...secretless, GRAPH_CLIENT_SECRET: 's', GRAPH_SCOPED_CLIENT_SECRET: 's' }),
+    ).toThrow(/GRAPH_SCOPED_CLIENT_ID: GRAPH_SCOPED_CLIENT_SECRET is set/);
+  });
+
   it('lists every setting the code reads in the sample', () => {
     const declared = SETTING_NAMES;
     expect(declared).toContain('PBX_ALLOWED_PRIVATE_HOSTS');
-    const optionalInSample = ['TABLES_ENDPOINT', 'AZURE_CLIENT_ID'];
+    // The local sample signs in with the demo secret; the federated credential is Azure's (and the tests').
+    const optionalInSample = ['TABLES_ENDPOINT', 'AZURE_CLIENT_ID', 'GRAPH_FEDERATED_IDENTITY_CLIENT_ID'];
     for (const name of declared) {
       if (optionalInSample.includes(name as string)) continue;
       expect(Object.keys(sample.Values)).toContain(name);
