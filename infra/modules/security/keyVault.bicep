@@ -39,7 +39,7 @@ param graphScopedClientSecret string = ''
 var graphSecretName = 'graph-client-secret'
 var graphScopedSecretName = 'graph-scoped-client-secret'
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags
@@ -64,7 +64,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphClientSecret)) {
+resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(graphClientSecret)) {
   parent: vault
   name: graphSecretName
   properties: {
@@ -73,7 +73,7 @@ resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty
   }
 }
 
-resource graphScopedSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphScopedClientSecret)) {
+resource graphScopedSecret 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(graphScopedClientSecret)) {
   parent: vault
   name: graphScopedSecretName
   properties: {

@@ -71,7 +71,7 @@ var unauthenticatedPaths = [
   '/api/consent/*'
 ]
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -85,7 +85,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': azdServiceName })
@@ -138,7 +138,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 // SUBSCRIPTION_CREATES_PER_RUN, CATCH_UP_MINUTES, RETENTION_DAYS,
 // DELTA_PAGE_SIZE, SYNC_COALESCE_SECONDS, PBX_RETRY_SCHEDULE_SECONDS,
 // PBX_SECRET_ROTATION_HOURS. Add one to main.bicep's appSettings to change it.
-resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
   properties: union(appSettings, optionalAppSettings, {
@@ -151,7 +151,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
 }
 
 // Deployments go through azd with Entra ID; the legacy user/password endpoints stay closed.
-resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -159,7 +159,7 @@ resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {
@@ -167,7 +167,7 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableEntraAuth) {
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (enableEntraAuth) {
   parent: site
   name: 'authsettingsV2'
   properties: {
