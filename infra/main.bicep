@@ -172,17 +172,17 @@ module serviceBus 'modules/messaging/serviceBus.bicep' = {
     // A name known before deployment (not an output) keeps what-if precise; dependsOn orders it.
     workspaceName: names.logAnalytics
     roleAssignments: [
+      // Data Owner, not Sender + Receiver: the Functions scaler reads queue and session counts
+      // with the Manage right ("with Listen rights scaling reverts to incremental scale"), and so
+      // does the dashboard's ServiceBusAdministrationClient. Data Owner is the only built-in role
+      // with it; it covers sending and receiving too. docs/operations.md has the narrower options.
+      // https://learn.microsoft.com/azure/azure-functions/functions-target-based-scaling#service-bus-queues-and-topics
+      // https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#identity-based-connections
       {
         principalId: identity.outputs.principalId
         principalType: 'ServicePrincipal'
-        roleDefinitionId: builtInRoles.serviceBusDataSender
-        description: 'Enqueue syncs and deliveries'
-      }
-      {
-        principalId: identity.outputs.principalId
-        principalType: 'ServicePrincipal'
-        roleDefinitionId: builtInRoles.serviceBusDataReceiver
-        description: 'Service Bus triggers of syncUser and deliverWebhook'
+        roleDefinitionId: builtInRoles.serviceBusDataOwner
+        description: 'Send and receive syncs and deliveries; read queue counts for target-based scaling and the dashboard'
       }
     ]
   }

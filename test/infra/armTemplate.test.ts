@@ -16,17 +16,18 @@ import {
 const ROLE = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419',
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 };
-// Roles far broader than the app needs; none may appear anywhere.
+// Roles far broader than the app needs; none may appear anywhere. (Service Bus Data
+// Owner is broad too, but the scaler needs its Manage right: checked on its own below.)
 const BROAD_ROLES = {
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
   userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
-  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419',
   keyVaultAdministrator: '00482a5a-887f-4fb3-b363-3b7fe8e74483',
 };
 
@@ -500,6 +501,29 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         .map((match) => String(builtInRoles()[match[1]!]))
         .sort();
 
+    it('let the Functions scaler and the dashboard read queue counts: Data Owner (Manage) on the namespace, for the app only', () => {
+      // Target-based scaling needs the Manage right; with Listen only it falls back to incremental scale.
+      const granted = moduleParameter('serviceBus', 'roleAssignments');
+      if (!Array.isArray(granted)) throw new Error('serviceBus roleAssignments is not a list');
+      const owners = (granted as Json[]).filter(
+        (entry) => entry.roleDefinitionId === "[variables('builtInRoles').serviceBusDataOwner]",
+      );
+      expect(owners).toEqual([
+        expect.objectContaining({
+          principalId: "[reference('identity').outputs.principalId.value]",
+          principalType: 'ServicePrincipal',
+        }),
+      ]);
+      const onNamespace = assignments.filter((r) => r.module === moduleNamed('serviceBus'));
+      expect(onNamespace).toHaveLength(1);
+      expect(String(onNamespace[0]!.resource.scope)).toBe(
+        "[resourceId('Microsoft.ServiceBus/namespaces', parameters('name'))]",
+      );
+      // Nowhere else: the id appears in the role table and the one namespace grant only.
+      const mentions = templateText.split(ROLE.serviceBusDataOwner).length - 1;
+      expect(mentions).toBe(1);
+    });
+
     it('uses the documented built-in role ids', () => {
       for (const [name, id] of Object.entries(ROLE)) {
         expect({ name, id: builtInRoles()[name] }).toEqual({ name, id });
@@ -529,9 +553,8 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       expect(rolesGrantedBy('storage')).toEqual(
         [ROLE.storageTableDataContributor, ROLE.storageBlobDataOwner].sort(),
       );
-      expect(rolesGrantedBy('serviceBus')).toEqual(
-        [ROLE.serviceBusDataSender, ROLE.serviceBusDataReceiver].sort(),
-      );
+      // Data Owner alone: it includes send and receive.
+      expect(rolesGrantedBy('serviceBus')).toEqual([ROLE.serviceBusDataOwner]);
       // Officer for the app; the same role for the operator when principalId is set.
       expect(new Set(rolesGrantedBy('keyVault'))).toEqual(new Set([ROLE.keyVaultSecretsOfficer]));
       expect(rolesGrantedBy('monitoring')).toEqual([ROLE.monitoringMetricsPublisher]);
