@@ -57,7 +57,9 @@ param defaultTimeZone string = 'Europe/Stockholm'
 @description('Comma-separated host names or IP literals a PBX URL may use although they are private addresses (PBX_ALLOWED_PRIVATE_HOSTS); empty allows none.')
 param pbxAllowedPrivateHosts string = ''
 
-@description('Prefix for the app\'s table names.')
+@description('Prefix for the app\'s table names: a letter, then letters and digits.')
+@minLength(1)
+@maxLength(20)
 param tablePrefix string = 'pbxsync'
 
 @description('Timeout of one PBX webhook call, in milliseconds.')
@@ -91,6 +93,16 @@ var allTags = union(tags, { 'azd-env-name': environmentName })
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 // Only letters and digits survive in storage and vault names.
 var shortName = toLower(take(replace(replace(environmentName, '-', ''), '_', ''), 8))
+// Every table the app uses, without the prefix: TABLE_NAMES in shared/storage/tableClients.ts
+// (test/infra/armTemplate.test.ts keeps the two equal).
+var appTableNames = [
+  'Integrations'
+  'Users'
+  'Subscriptions'
+  'Absences'
+  'Deliveries'
+  'ConsentLinks'
+]
 var names = {
   resourceGroup: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
   identity: 'id-${environmentName}-${token}'
@@ -144,6 +156,8 @@ module storage 'modules/storage/storageAccount.bicep' = {
     location: location
     tags: allTags
     deploymentContainerName: names.deploymentContainer
+    tablePrefix: tablePrefix
+    tableNames: appTableNames
     roleAssignments: [
       {
         principalId: identity.outputs.principalId
@@ -263,6 +277,8 @@ module functionApp 'modules/web/functionApp.bicep' = {
       DEFAULT_TIME_ZONE: defaultTimeZone
       TABLES_ENDPOINT: storage.outputs.tableEndpoint
       TABLE_PREFIX: tablePrefix
+      // The tables above exist before the app starts; it need not create them.
+      STORAGE_TABLES_PROVISIONED: 'true'
       QUEUE_MODE: 'servicebus'
       ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
       ServiceBusConnection__credential: 'managedidentity'

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROUTE } from '../../functions/http/managementRoutes';
 import { ConfigError, loadConfig } from '../../shared/config';
+import { QUEUE_NAMES } from '../../shared/queue/queuePort';
+import { TABLE_NAMES } from '../../shared/storage/tableClients';
 import {
   asObject,
   flattenResources,
@@ -426,6 +428,32 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
   });
 
+  describe('tables, created by the deployment', () => {
+    const tables = () => only('Microsoft.Storage/storageAccounts/tableServices/tables');
+
+    it('creates every table the code uses, under the same prefix the app is given', () => {
+      const placed = tables();
+      expect(placed.module).toBe(moduleNamed('storage'));
+      // One resource per entry of the module's tableNames, named prefix + name.
+      expect(asObject(placed.resource.copy, 'copy').count).toBe("[length(parameters('tableNames'))]");
+      expect(placed.resource.name).toBe(
+        "[format('{0}/{1}/{2}', parameters('name'), 'default', format('{0}{1}', parameters('tablePrefix'), parameters('tableNames')[copyIndex()]))]",
+      );
+      const passed = moduleParameter('storage', 'tableNames');
+      const match = /^\[variables\('(\w+)'\)\]$/.exec(String(passed));
+      if (!match) throw new Error(`storage tableNames is ${String(passed)}, not a variable of main`);
+      const listed = asObject(root.variables, 'variables')[match[1]!];
+      expect(listed).toEqual([...TABLE_NAMES]);
+      // The tables' prefix and the app's TABLE_PREFIX are the same parameter.
+      expect(moduleParameter('storage', 'tablePrefix')).toBe("[parameters('tablePrefix')]");
+      expect(appSettings().get('TABLE_PREFIX')).toBe("[parameters('tablePrefix')]");
+    });
+
+    it('tells the app the tables exist, so a cold start skips creating them', () => {
+      expect(appSettings().get('STORAGE_TABLES_PROVISIONED')).toBe('true');
+    });
+  });
+
   describe('Service Bus', () => {
     const namespace = () => only('Microsoft.ServiceBus/namespaces');
     const queue = (name: string) => {
@@ -454,6 +482,22 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         maxDeliveryCount: 10,
         deadLetteringOnMessageExpiration: true,
       });
+    });
+
+    it('has exactly the queues the code sends to, sessions where the trigger expects them', () => {
+      const queues = resources.filter((r) => r.type === 'Microsoft.ServiceBus/namespaces/queues');
+      const names = queues.map((r) => /'([a-z]+)'\)\]$/.exec(String(r.resource.name))?.[1]).sort();
+      expect(names).toEqual([...QUEUE_NAMES].sort());
+      for (const file of ['functions/syncUser.ts', 'functions/deliverWebhook.ts']) {
+        const text = readFileSync(path.join(repoRoot, file), 'utf8');
+        const name = /queueName: '([a-z]+)'/.exec(text)?.[1] ?? '';
+        const sessions = /isSessionsEnabled: true/.test(text);
+        expect({ file, name, requiresSession: queue(name).requiresSession }).toEqual({
+          file,
+          name,
+          requiresSession: sessions,
+        });
+      }
     });
 
     it('has a `deliveries` queue with duplicate detection and dead-lettering', () => {
