@@ -80,6 +80,10 @@ param authTenantId string = ''
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Always-ready instances for the HTTP functions: no cold start on Graph\'s notifications, billed while idle (docs/operations.md). 0 scales to zero.')
+@minValue(0)
+param alwaysReadyHttpInstances int = 0
+
 @description('`recover` to redeploy an environment whose vault `azd down` left soft-deleted (purge protection keeps it 90 days); `default` otherwise.')
 @allowed(['default', 'recover'])
 param keyVaultCreateMode string = 'default'
@@ -260,6 +264,7 @@ module functionApp 'modules/web/functionApp.bicep' = {
     hostStorageAccountName: storage.outputs.name
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
     enableEntraAuth: enableEntraAuth
     authClientId: authClientId
     authTenantId: empty(authTenantId) ? tenant().tenantId : authTenantId

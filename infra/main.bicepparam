@@ -35,3 +35,5 @@ param authClientId = readEnvironmentVariable('AUTH_CLIENT_ID', '')
 param authTenantId = readEnvironmentVariable('AUTH_TENANT_ID', '')
 
 param maximumInstanceCount = int(readEnvironmentVariable('MAXIMUM_INSTANCE_COUNT', '40'))
+// 1 keeps one warm instance for Graph's notifications (billed while idle); 0 scales to zero.
+param alwaysReadyHttpInstances = int(readEnvironmentVariable('ALWAYS_READY_HTTP_INSTANCES', '0'))

@@ -201,6 +201,23 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       expect(asObject(config.scaleAndConcurrency, 'scale')).toHaveProperty('maximumInstanceCount');
     });
 
+    it('keeps always-ready instances for the HTTP group only when the parameter asks for them (default none)', () => {
+      const config = asObject(props(site()).functionAppConfig, 'functionAppConfig');
+      const scale = asObject(config.scaleAndConcurrency, 'scale');
+      // `http` is Flex Consumption's name for the group of all HTTP-triggered functions.
+      expect(scale.alwaysReady).toBe(
+        "[if(greater(parameters('alwaysReadyHttpInstances'), 0), createArray(createObject('name', 'http', 'instanceCount', parameters('alwaysReadyHttpInstances'))), createArray())]",
+      );
+      expect(moduleParameter('functionApp', 'alwaysReadyHttpInstances')).toBe(
+        "[parameters('alwaysReadyHttpInstances')]",
+      );
+      const declared = asObject(
+        asObject(root.parameters, 'parameters').alwaysReadyHttpInstances,
+        'alwaysReadyHttpInstances',
+      );
+      expect(declared).toMatchObject({ type: 'int', defaultValue: 0, minValue: 0 });
+    });
+
     it('is HTTPS only with TLS 1.2 and basic publishing credentials off, and sets nothing Flex refuses', () => {
       expect(props(site()).httpsOnly).toBe(true);
       const siteConfig = asObject(props(site()).siteConfig, 'siteConfig');

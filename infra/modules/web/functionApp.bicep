@@ -36,6 +36,10 @@ param deploymentContainerUrl string
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Instances kept running for the HTTP functions (Graph notifications, consent, management); 0 scales to zero.')
+@minValue(0)
+param alwaysReadyHttpInstances int = 0
+
 @description('Memory per instance in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -124,6 +128,17 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // `http` is the group all HTTP-triggered functions scale in together; an always-ready
+        // instance there answers Graph's first notification after a quiet spell without a cold
+        // start. https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#set-always-ready-instance-counts
+        alwaysReady: alwaysReadyHttpInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyHttpInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'
