@@ -19,7 +19,7 @@ param location string
 @description('Resource group name; empty gives rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Object id of the operator running the deployment; gets Key Vault Secrets Officer to set the Graph secret. Empty grants nothing.')
+@description('Object id of the operator running the deployment; gets Key Vault Secrets Officer on the credentials vault to set the Graph secrets. Empty grants nothing.')
 param principalId string = ''
 
 @description('Kind of principal principalId is.')
@@ -31,14 +31,17 @@ param principalType string = 'User'
 param graphClientId string
 
 @secure()
-@description('Client secret of that app; stored in Key Vault as graph-client-secret. Empty leaves it to `az keyvault secret set`.')
+@description('Client secret of that app, the fallback to the federated credential; stored in the credentials vault as graph-client-secret. Empty: no secret and no GRAPH_CLIENT_SECRET setting while graphFederatedCredential is on.')
 param graphClientSecret string = ''
+
+@description('The app identity signs in to the Graph app as its federated identity credential (GRAPH_FEDERATED_IDENTITY_CLIENT_ID); the operator adds the credential to the app registration from the GRAPH_FEDERATED_CREDENTIAL_* outputs.')
+param graphFederatedCredential bool = true
 
 @description('Client id of the second multi-tenant app for the scoped consent mode (GRAPH_SCOPED_CLIENT_ID); it has no calendar permission. Empty: no scoped mode.')
 param graphScopedClientId string = ''
 
 @secure()
-@description('Client secret of the scoped app; stored in Key Vault as graph-scoped-client-secret. Empty leaves it to `az keyvault secret set`.')
+@description('Client secret of the scoped app; stored in the credentials vault as graph-scoped-client-secret. Empty leaves it to `az keyvault secret set`.')
 param graphScopedClientSecret string = ''
 
 @description('Microsoft Graph host without version (the app appends v1.0).')
@@ -84,7 +87,7 @@ param maximumInstanceCount int = 40
 @minValue(0)
 param alwaysReadyHttpInstances int = 0
 
-@description('`recover` to redeploy an environment whose vault `azd down` left soft-deleted (purge protection keeps it 90 days); `default` otherwise.')
+@description('`recover` to redeploy an environment whose vaults `azd down` left soft-deleted (purge protection keeps them 90 days); `default` otherwise. Applies to both vaults.')
 @allowed(['default', 'recover'])
 param keyVaultCreateMode string = 'default'
 
@@ -115,6 +118,7 @@ var names = {
   storage: take('st${shortName}${token}', 24)
   serviceBus: 'sb-${environmentName}-${token}'
   keyVault: take('kv${shortName}${token}', 24)
+  credentialsVault: take('kvc${shortName}${token}', 24)
   logAnalytics: 'log-${environmentName}-${token}'
   applicationInsights: 'appi-${environmentName}-${token}'
   deploymentContainer: 'app-package'
@@ -206,10 +210,33 @@ module serviceBus 'modules/messaging/serviceBus.bicep' = {
   }
 }
 
+// Two vaults, so each identity gets only the right it needs. This one holds the PBX signing
+// secrets, which the app creates, rotates and deletes at run time.
 module keyVault 'modules/security/keyVault.bicep' = {
   scope: rg
   params: {
     name: names.keyVault
+    location: location
+    createMode: keyVaultCreateMode
+    tags: allTags
+    roleAssignments: [
+      {
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        // Officer, not User: Secrets User cannot write; Officer is the narrowest built-in role that can.
+        roleDefinitionId: builtInRoles.keyVaultSecretsOfficer
+        description: 'Create, read, rotate and delete PBX signing secrets'
+      }
+    ]
+  }
+}
+
+// The Graph client secrets: the operator (or this deployment) writes them, the app only reads
+// them through its Key Vault references, so a leaked app identity cannot replace them.
+module credentialsVault 'modules/security/keyVault.bicep' = {
+  scope: rg
+  params: {
+    name: names.credentialsVault
     location: location
     createMode: keyVaultCreateMode
     tags: allTags
@@ -220,11 +247,8 @@ module keyVault 'modules/security/keyVault.bicep' = {
         {
           principalId: identity.outputs.principalId
           principalType: 'ServicePrincipal'
-          // Officer, not User: the app creates and deletes PBX signing secrets at run time.
-          // Secrets User cannot write; Officer is the narrowest built-in role that can,
-          // and it covers the reads of the Graph secret references too.
-          roleDefinitionId: builtInRoles.keyVaultSecretsOfficer
-          description: 'Read the Graph secrets; create, read and delete PBX signing secrets'
+          roleDefinitionId: builtInRoles.keyVaultSecretsUser
+          description: 'Read the Graph client secrets (Key Vault references)'
         }
       ],
       empty(principalId)
@@ -249,8 +273,27 @@ var scopedGraphAppSettings = empty(graphScopedClientId)
   ? {}
   : {
       GRAPH_SCOPED_CLIENT_ID: graphScopedClientId
-      GRAPH_SCOPED_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${keyVault.outputs.graphScopedClientSecretName})'
+      GRAPH_SCOPED_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${credentialsVault.outputs.vaultUri}secrets/${credentialsVault.outputs.graphScopedClientSecretName})'
     }
+
+// The Graph app's secret is the fallback to the federated credential: the setting exists when a
+// secret is given, or when there is no federated credential (then the operator sets the secret
+// after the deployment, as before). A reference without a version: App Service picks up a new
+// secret version within a day, or at once on restart.
+var graphSecretAppSettings = !empty(graphClientSecret) || !graphFederatedCredential
+  ? {
+      GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${credentialsVault.outputs.vaultUri}secrets/${credentialsVault.outputs.graphClientSecretName})'
+    }
+  : {}
+
+// The user-assigned identity as the Graph app's federated identity credential: the app gets a
+// token for api://AzureADTokenExchange with this identity and presents it instead of a secret.
+// https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+var graphFederatedAppSettings = graphFederatedCredential
+  ? {
+      GRAPH_FEDERATED_IDENTITY_CLIENT_ID: identity.outputs.clientId
+    }
+  : {}
 
 module functionApp 'modules/web/functionApp.bicep' = {
   scope: rg
@@ -272,8 +315,6 @@ module functionApp 'modules/web/functionApp.bicep' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
       GRAPH_CLIENT_ID: graphClientId
-      // A reference without a version: App Service picks up a new secret version within a day, or at once on restart.
-      GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${keyVault.outputs.graphClientSecretName})'
       GRAPH_BASE_URL: graphBaseUrl
       GRAPH_AUTHORITY_HOST: authorityHost
       // The admin consent page lives on the same Entra endpoint the tokens come from.
@@ -294,7 +335,7 @@ module functionApp 'modules/web/functionApp.bicep' = {
       PBX_ALLOW_INSECURE_LOOPBACK: 'false'
       PBX_ALLOWED_PRIVATE_HOSTS: pbxAllowedPrivateHosts
     }
-    optionalAppSettings: scopedGraphAppSettings
+    optionalAppSettings: union(scopedGraphAppSettings, graphSecretAppSettings, graphFederatedAppSettings)
   }
 }
 
@@ -318,8 +359,11 @@ output managementApiUrl string = '${baseUrl}/api/manage'
 @description('The operator console (function key as ?code=).')
 output consoleUrl string = '${baseUrl}/api/console'
 
-@description('Key Vault holding graph-client-secret (graph-scoped-client-secret) and the PBX signing secrets.')
+@description('Key Vault holding the PBX signing secrets (the app writes them).')
 output keyVaultName string = keyVault.outputs.name
+
+@description('Key Vault holding graph-client-secret and graph-scoped-client-secret (the operator writes them, the app reads them).')
+output credentialsKeyVaultName string = credentialsVault.outputs.name
 
 @description('Function App name.')
 output functionAppName string = functionApp.outputs.name
@@ -335,6 +379,19 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.vaultUri
+output AZURE_CREDENTIALS_KEY_VAULT_NAME string = credentialsVault.outputs.name
+output AZURE_CREDENTIALS_KEY_VAULT_ENDPOINT string = credentialsVault.outputs.vaultUri
+
+// The federated identity credential to add to the Graph app registration (docs/operations.md):
+// issuer is this tenant's Entra authority, subject the identity's object (principal) id, and
+// the audience Entra ID's global token-exchange audience.
+// https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+@description('Issuer of the Graph app\'s federated identity credential.')
+output GRAPH_FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+@description('Subject of the Graph app\'s federated identity credential: the app identity\'s object (principal) id.')
+output GRAPH_FEDERATED_CREDENTIAL_SUBJECT string = identity.outputs.principalId
+@description('Audience of the Graph app\'s federated identity credential (Entra ID global service).')
+output GRAPH_FEDERATED_CREDENTIAL_AUDIENCE string = 'api://AzureADTokenExchange'
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output SERVICE_API_NAME string = functionApp.outputs.name
 output SERVICE_API_URI string = baseUrl

@@ -22,6 +22,7 @@ const ROLE = {
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 };
 // Roles far broader than the app needs; none may appear anywhere. (Service Bus Data
@@ -118,24 +119,47 @@ function appSettings(): Map<string, string> {
   return settings;
 }
 
+/** Settings only some deployments have: one `if(condition, a, b)` of main's optionalAppSettings union. */
+interface ConditionalSettings {
+  condition: string;
+  whenTrue: Map<string, string>;
+  whenFalse: Map<string, string>;
+}
+
 /**
- * The scoped consent mode's settings: main passes
- * `if(empty(graphScopedClientId), {}, { GRAPH_SCOPED_CLIENT_ID, GRAPH_SCOPED_CLIENT_SECRET })`.
+ * main passes `union(if(…), if(…), …)` as optionalAppSettings: the scoped consent
+ * mode's app, the Graph secret fallback, the federated credential's identity.
  */
-function scopedAppSettings(): { condition: string; whenEmpty: string; settings: Map<string, string> } {
-  const parameters = asObject(
-    asObject(moduleNamed('functionApp').properties, 'properties').parameters,
-    'parameters',
-  );
-  const expression = String(parameters.optionalAppSettings);
-  const [condition, whenEmpty, otherwise] = callArguments(expression, 'if');
-  // Each branch is a module parameter entry: createObject('value', <settings>).
-  const settingsExpression = createdObject(otherwise ?? '').get('value') ?? '';
-  return {
-    condition: condition ?? '',
-    whenEmpty: whenEmpty ?? '',
-    settings: createdObject(settingsExpression),
-  };
+function conditionalAppSettings(): ConditionalSettings[] {
+  const expression = String(moduleParameter('functionApp', 'optionalAppSettings'));
+  expect(expression).toMatch(/^\[union\(if\(/);
+  return callArguments(expression, 'union').map((part) => {
+    const [condition, whenTrue, whenFalse] = callArguments(part, 'if');
+    return {
+      condition: condition ?? '',
+      whenTrue: createdObject(whenTrue ?? ''),
+      whenFalse: createdObject(whenFalse ?? ''),
+    };
+  });
+}
+
+/** The conditional part that can set `name`, and the branch that sets it. */
+function conditionalSetting(name: string): { condition: string; when: boolean; value: string } {
+  const matches = conditionalAppSettings().flatMap((part) => [
+    ...(part.whenTrue.has(name)
+      ? [{ condition: part.condition, when: true, value: part.whenTrue.get(name)! }]
+      : []),
+    ...(part.whenFalse.has(name)
+      ? [{ condition: part.condition, when: false, value: part.whenFalse.get(name)! }]
+      : []),
+  ]);
+  if (matches.length !== 1) throw new Error(`expected one conditional ${name}, found ${matches.length}`);
+  return matches[0]!;
+}
+
+/** Every setting a conditional part can add. */
+function allConditionalSettings(): [string, string][] {
+  return conditionalAppSettings().flatMap((part) => [...part.whenTrue, ...part.whenFalse]);
 }
 
 /** Settings functionApp.bicep's comment says rely on the code's defaults. */
@@ -252,7 +276,6 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       for (const name of [
         'PUBLIC_BASE_URL',
         'GRAPH_CLIENT_ID',
-        'GRAPH_CLIENT_SECRET',
         'GRAPH_BASE_URL',
         'GRAPH_AUTHORITY_HOST',
         'CONSENT_AUTHORITY_HOST',
@@ -292,15 +315,16 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       const required = settingsTheCodeRequires();
       // What loadConfig({}) names first, then what its cross-checks add for Azure
       // (a table endpoint, a Service Bus namespace in the default servicebus mode).
-      expect(required.onEmpty).toEqual(
-        expect.arrayContaining(['PUBLIC_BASE_URL', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET']),
-      );
+      expect(required.onEmpty).toEqual(expect.arrayContaining(['PUBLIC_BASE_URL', 'GRAPH_CLIENT_ID']));
       expect(required.all).toEqual(
         expect.arrayContaining(['TABLES_ENDPOINT', 'ServiceBusConnection__fullyQualifiedNamespace']),
       );
       const settings = appSettings();
       for (const name of required.all) {
-        expect({ name, set: settings.has(name) }).toEqual({ name, set: true });
+        // The Graph secret is the fallback to the federated credential: set only in some deployments.
+        const set =
+          settings.has(name) || (name === 'GRAPH_CLIENT_SECRET' && conditionalSetting(name).value !== '');
+        expect({ name, set }).toEqual({ name, set: true });
       }
     });
 
@@ -314,7 +338,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         'AzureWebJobsStorage',
         'TABLES_CONNECTION_STRING',
       ]);
-      const set = new Set([...appSettings().keys(), ...scopedAppSettings().settings.keys()]);
+      const set = new Set([...appSettings().keys(), ...allConditionalSettings().map(([name]) => name)]);
       const leftToDefaults = settingsLeftToDefaults();
       const withDefaults = loadConfig(
         Object.fromEntries(
@@ -337,16 +361,18 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
 
     it('sets the scoped Graph app only when its client id is given, the secret as a Key Vault reference', () => {
-      const scoped = scopedAppSettings();
+      const scoped = conditionalAppSettings().find((part) => part.whenFalse.has('GRAPH_SCOPED_CLIENT_ID'));
+      if (!scoped) throw new Error('no conditional settings for the scoped app');
       expect(scoped.condition).toBe("empty(parameters('graphScopedClientId'))");
-      expect(scoped.whenEmpty).toBe("createObject('value', createObject())");
-      expect([...scoped.settings.keys()].sort()).toEqual([
+      expect(scoped.whenTrue.size).toBe(0);
+      expect([...scoped.whenFalse.keys()].sort()).toEqual([
         'GRAPH_SCOPED_CLIENT_ID',
         'GRAPH_SCOPED_CLIENT_SECRET',
       ]);
-      expect(scoped.settings.get('GRAPH_SCOPED_CLIENT_ID')).toBe("parameters('graphScopedClientId')");
-      expect(scoped.settings.get('GRAPH_SCOPED_CLIENT_SECRET')).toBe(
-        "format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', reference('keyVault').outputs.vaultUri.value, reference('keyVault').outputs.graphScopedClientSecretName.value)",
+      expect(scoped.whenFalse.get('GRAPH_SCOPED_CLIENT_ID')).toBe("parameters('graphScopedClientId')");
+      // From the credentials vault, which the app can read but not write.
+      expect(scoped.whenFalse.get('GRAPH_SCOPED_CLIENT_SECRET')).toBe(
+        "format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', reference('credentialsVault').outputs.vaultUri.value, reference('credentialsVault').outputs.graphScopedClientSecretName.value)",
       );
       // Never among the always-present settings, so a deployment without the scoped app has neither.
       expect(appSettings().has('GRAPH_SCOPED_CLIENT_ID')).toBe(false);
@@ -357,6 +383,59 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         'securestring',
       );
       expect(rootDefault("[parameters('graphScopedClientId')]")).toBe('');
+    });
+
+    it('sets the Graph secret only as the fallback: when one is given, or when there is no federated credential', () => {
+      expect(appSettings().has('GRAPH_CLIENT_SECRET')).toBe(false);
+      const secret = conditionalSetting('GRAPH_CLIENT_SECRET');
+      expect(secret).toEqual({
+        condition:
+          "or(not(empty(parameters('graphClientSecret'))), not(parameters('graphFederatedCredential')))",
+        when: true,
+        value:
+          "format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', reference('credentialsVault').outputs.vaultUri.value, reference('credentialsVault').outputs.graphClientSecretName.value)",
+      });
+      // And the secret itself only when one is given, only as a secure parameter.
+      const stored = resources.find(
+        (r) =>
+          r.type === 'Microsoft.KeyVault/vaults/secrets' &&
+          r.module === moduleNamed('credentialsVault') &&
+          r.symbol === 'graphSecret',
+      );
+      expect(stored?.resource.condition).toBe("[not(empty(parameters('graphClientSecret')))]");
+      expect(moduleParameter('credentialsVault', 'graphClientSecret')).toBe(
+        "[parameters('graphClientSecret')]",
+      );
+      const parameters = asObject(root.parameters, 'parameters');
+      expect(asObject(parameters.graphClientSecret, 'graphClientSecret')).toMatchObject({
+        type: 'securestring',
+        defaultValue: '',
+      });
+    });
+
+    it('names the identity the app signs in to Graph with as a federated credential, on by default', () => {
+      expect(conditionalSetting('GRAPH_FEDERATED_IDENTITY_CLIENT_ID')).toEqual({
+        condition: "parameters('graphFederatedCredential')",
+        when: true,
+        value: "reference('identity').outputs.clientId.value",
+      });
+      const declared = asObject(
+        asObject(root.parameters, 'parameters').graphFederatedCredential,
+        'graphFederatedCredential',
+      );
+      expect(declared).toMatchObject({ type: 'bool', defaultValue: true });
+      // What the operator adds to the Graph app registration: Entra's documented values for a
+      // user-assigned managed identity as a federated identity credential.
+      const outputs = asObject(root.outputs, 'outputs');
+      const value = (name: string) => asObject(outputs[name], name).value;
+      expect(value('GRAPH_FEDERATED_CREDENTIAL_ISSUER')).toBe(
+        "[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, tenant().tenantId)]",
+      );
+      // The object (principal) id, not the client id.
+      expect(value('GRAPH_FEDERATED_CREDENTIAL_SUBJECT')).toBe(
+        "[reference('identity').outputs.principalId.value]",
+      );
+      expect(value('GRAPH_FEDERATED_CREDENTIAL_AUDIENCE')).toBe('api://AzureADTokenExchange');
     });
 
     it('defaults Graph settings to what the app expects', () => {
@@ -380,7 +459,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       // The Application Insights connection string names the resource and its
       // ingestion endpoint; with local auth off (checked below) it grants nothing.
       const notSecret = new Set(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
-      const secretLike = [...appSettings(), ...scopedAppSettings().settings].filter(
+      const secretLike = [...appSettings(), ...allConditionalSettings()].filter(
         ([name]) =>
           /SECRET|PASSWORD|PWD|TOKEN|SAS|(^|_)KEY$|CONNECTION_?STRING/i.test(name) && !notSecret.has(name),
       );
@@ -528,19 +607,28 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
   });
 
   it('keeps Key Vault on RBAC with soft delete and purge protection', () => {
-    expect(props(only('Microsoft.KeyVault/vaults'))).toMatchObject({
-      enableRbacAuthorization: true,
-      enablePurgeProtection: true,
-      enableSoftDelete: true,
-    });
+    const vaults = resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults');
+    expect(vaults).toHaveLength(2);
+    for (const vault of vaults) {
+      expect(props(vault)).toMatchObject({
+        enableRbacAuthorization: true,
+        enablePurgeProtection: true,
+        enableSoftDelete: true,
+      });
+    }
   });
 
   it('can bring back the soft-deleted vault when an environment is redeployed after azd down', () => {
     // Purge protection keeps a deleted vault (and its name) for 90 days; a plain create then fails
     // with "exists in deleted state", so the deployment takes createMode from a parameter.
-    const vault = only('Microsoft.KeyVault/vaults');
-    // The vault takes the module's parameter, which main passes from its own.
-    expect(resolveParameter(vault, props(vault).createMode)).toBe("[parameters('keyVaultCreateMode')]");
+    const vaults = resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults');
+    expect(vaults.map((vault) => vault.module)).toEqual(
+      expect.arrayContaining([moduleNamed('keyVault'), moduleNamed('credentialsVault')]),
+    );
+    // Each vault takes its module's parameter, which main passes from its own.
+    for (const vault of vaults) {
+      expect(resolveParameter(vault, props(vault).createMode)).toBe("[parameters('keyVaultCreateMode')]");
+    }
     const declared = asObject(
       asObject(root.parameters, 'parameters').keyVaultCreateMode,
       'keyVaultCreateMode',
@@ -585,6 +673,39 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       expect(mentions).toBe(1);
     });
 
+    it('split the vaults: the app only reads the Graph secrets, and writes only the PBX signing secrets', () => {
+      const granted = (symbol: string) => {
+        const list = moduleParameter(symbol, 'roleAssignments');
+        // With principalId set, main concatenates the operator's grant: concat(createArray(app), if(…)).
+        return JSON.stringify(list);
+      };
+      const appGrant = (role: string) =>
+        `"principalId":"[reference('identity').outputs.principalId.value]","principalType":"ServicePrincipal","roleDefinitionId":"[variables('builtInRoles').${role}]"`;
+      const operatorGrant =
+        "createObject('principalId', parameters('principalId'), 'principalType', parameters('principalType'), 'roleDefinitionId', variables('builtInRoles').keyVaultSecretsOfficer";
+      expect(granted('keyVault')).toContain(appGrant('keyVaultSecretsOfficer'));
+      expect(granted('keyVault')).not.toContain('keyVaultSecretsUser');
+      expect(granted('keyVault')).not.toContain("parameters('principalId')");
+      const credentials = granted('credentialsVault');
+      expect(credentials).toContain(
+        "createObject('principalId', reference('identity').outputs.principalId.value, 'principalType', 'ServicePrincipal', 'roleDefinitionId', variables('builtInRoles').keyVaultSecretsUser",
+      );
+      expect(credentials).not.toContain(
+        "reference('identity').outputs.principalId.value, 'principalType', 'ServicePrincipal', 'roleDefinitionId', variables('builtInRoles').keyVaultSecretsOfficer",
+      );
+      expect(credentials).toContain(operatorGrant);
+      // The app writes PBX secrets to the signing vault (KEY_VAULT_URL), not to the credentials vault.
+      expect(appSettings().get('KEY_VAULT_URL')).toBe("[reference('keyVault').outputs.vaultUri.value]");
+      const outputs = asObject(root.outputs, 'outputs');
+      for (const name of [
+        'credentialsKeyVaultName',
+        'AZURE_CREDENTIALS_KEY_VAULT_NAME',
+        'AZURE_CREDENTIALS_KEY_VAULT_ENDPOINT',
+      ]) {
+        expect(String(asObject(outputs[name], name).value)).toContain("reference('credentialsVault')");
+      }
+    });
+
     it('uses the documented built-in role ids', () => {
       for (const [name, id] of Object.entries(ROLE)) {
         expect({ name, id: builtInRoles()[name] }).toEqual({ name, id });
@@ -616,8 +737,12 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       );
       // Data Owner alone: it includes send and receive.
       expect(rolesGrantedBy('serviceBus')).toEqual([ROLE.serviceBusDataOwner]);
-      // Officer for the app; the same role for the operator when principalId is set.
-      expect(new Set(rolesGrantedBy('keyVault'))).toEqual(new Set([ROLE.keyVaultSecretsOfficer]));
+      // The signing vault: Officer for the app, which writes the PBX signing secrets; nobody else.
+      expect(rolesGrantedBy('keyVault')).toEqual([ROLE.keyVaultSecretsOfficer]);
+      // The credentials vault: Secrets User (read only) for the app, Officer for the operator.
+      expect(rolesGrantedBy('credentialsVault')).toEqual(
+        [ROLE.keyVaultSecretsUser, ROLE.keyVaultSecretsOfficer].sort(),
+      );
       expect(rolesGrantedBy('monitoring')).toEqual([ROLE.monitoringMetricsPublisher]);
     });
   });

@@ -1,6 +1,7 @@
-// Key Vault for the Graph client secrets (set by the operator) and the PBX
-// signing secrets (created by the app at run time). Access is by Azure RBAC
-// only; purge protection keeps a deleted secret recoverable for the
+// One Key Vault; main.bicep makes two: one for the PBX signing secrets (the
+// app creates them at run time) and one for the Graph client secrets (set by
+// the operator or the deployment, only read by the app). Access is by Azure
+// RBAC only; purge protection keeps a deleted secret recoverable for the
 // retention period, even from someone holding the app's identity.
 
 import { roleAssignmentType } from '../authorization/builtInRoles.bicep'
