@@ -87,6 +87,9 @@ param maximumInstanceCount int = 40
 @minValue(0)
 param alwaysReadyHttpInstances int = 0
 
+@description('Send all outbound traffic through a virtual network with a NAT gateway and a static public IP (OUTBOUND_IP_ADDRESS), for customers and PBXes that allow-list callers. Costs extra (docs/operations.md).')
+param staticOutboundIp bool = false
+
 @description('`recover` to redeploy an environment whose vaults `azd down` left soft-deleted (purge protection keeps them 90 days); `default` otherwise. Applies to both vaults.')
 @allowed(['default', 'recover'])
 param keyVaultCreateMode string = 'default'
@@ -122,6 +125,9 @@ var names = {
   logAnalytics: 'log-${environmentName}-${token}'
   applicationInsights: 'appi-${environmentName}-${token}'
   deploymentContainer: 'app-package'
+  virtualNetwork: 'vnet-${environmentName}-${token}'
+  natGateway: 'ng-${environmentName}-${token}'
+  publicIp: 'pip-${environmentName}-${token}'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -265,6 +271,17 @@ module credentialsVault 'modules/security/keyVault.bicep' = {
   }
 }
 
+module network 'modules/network/staticOutbound.bicep' = if (staticOutboundIp) {
+  scope: rg
+  params: {
+    virtualNetworkName: names.virtualNetwork
+    natGatewayName: names.natGateway
+    publicIpName: names.publicIp
+    location: location
+    tags: allTags
+  }
+}
+
 var authorityHost = empty(graphAuthorityHost) ? entraLoginHost : graphAuthorityHost
 
 // The scoped consent mode's app, only when one is given: the code wants its id
@@ -308,6 +325,7 @@ module functionApp 'modules/web/functionApp.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    virtualNetworkSubnetId: staticOutboundIp ? network!.outputs.appSubnetId : ''
     enableEntraAuth: enableEntraAuth
     authClientId: authClientId
     authTenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
@@ -370,6 +388,9 @@ output functionAppName string = functionApp.outputs.name
 
 @description('Whether App Service Authentication guards the management API and the console.')
 output entraAuthEnabled bool = enableEntraAuth
+
+@description('The static address all outbound traffic leaves from, for allow-lists; empty without staticOutboundIp.')
+output OUTBOUND_IP_ADDRESS string = staticOutboundIp ? network!.outputs.outboundIpAddress : ''
 
 // Names azd stores in the environment (.azure/<env>/.env) for later commands.
 output AZURE_LOCATION string = location

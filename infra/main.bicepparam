@@ -39,5 +39,7 @@ param authClientId = readEnvironmentVariable('AUTH_CLIENT_ID', '')
 param authTenantId = readEnvironmentVariable('AUTH_TENANT_ID', '')
 
 param maximumInstanceCount = int(readEnvironmentVariable('MAXIMUM_INSTANCE_COUNT', '40'))
+// true: a virtual network, NAT gateway and static public IP (OUTBOUND_IP_ADDRESS) for allow-lists.
+param staticOutboundIp = bool(readEnvironmentVariable('STATIC_OUTBOUND_IP', 'false'))
 // 1 keeps one warm instance for Graph's notifications (billed while idle); 0 scales to zero.
 param alwaysReadyHttpInstances = int(readEnvironmentVariable('ALWAYS_READY_HTTP_INSTANCES', '0'))

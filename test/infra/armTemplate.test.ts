@@ -524,6 +524,64 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
   });
 
+  describe('static outbound IP (staticOutboundIp)', () => {
+    const network = () => moduleNamed('network');
+    const inNetwork = (type: string) => {
+      const placed = only(type);
+      expect(placed.module).toBe(network());
+      return placed;
+    };
+
+    it('is off by default and builds its network only when turned on', () => {
+      const declared = asObject(asObject(root.parameters, 'parameters').staticOutboundIp, 'staticOutboundIp');
+      expect(declared).toMatchObject({ type: 'bool', defaultValue: false });
+      expect(network().condition).toBe("[parameters('staticOutboundIp')]");
+    });
+
+    it('has a NAT gateway with a Standard static public IP on a subnet delegated to Flex Consumption', () => {
+      const ip = inNetwork('Microsoft.Network/publicIPAddresses');
+      expect(asObject(ip.resource.sku, 'sku').name).toBe('Standard');
+      expect(props(ip).publicIPAllocationMethod).toBe('Static');
+      const gateway = inNetwork('Microsoft.Network/natGateways');
+      expect(asObject(gateway.resource.sku, 'sku').name).toBe('Standard');
+      expect(props(gateway).publicIpAddresses).toEqual([
+        { id: "[resourceId('Microsoft.Network/publicIPAddresses', parameters('publicIpName'))]" },
+      ]);
+      const vnet = inNetwork('Microsoft.Network/virtualNetworks');
+      const subnets = props(vnet).subnets as Json[];
+      expect(subnets).toHaveLength(1);
+      const subnet = asObject(subnets[0]!.properties, 'subnet properties');
+      expect(subnet.delegations).toEqual([
+        expect.objectContaining({ properties: { serviceName: 'Microsoft.App/environments' } }),
+      ]);
+      expect(subnet.natGateway).toEqual({
+        id: "[resourceId('Microsoft.Network/natGateways', parameters('natGatewayName'))]",
+      });
+    });
+
+    it('integrates the app with that subnet and routes all its outbound traffic there', () => {
+      const passed = asObject(
+        asObject(moduleNamed('functionApp').properties, 'properties').parameters,
+        'parameters',
+      );
+      expect(passed.virtualNetworkSubnetId).toBe(
+        "[if(parameters('staticOutboundIp'), createObject('value', reference('network').outputs.appSubnetId.value), createObject('value', ''))]",
+      );
+      const site = props(only('Microsoft.Web/sites'));
+      expect(site.virtualNetworkSubnetId).toBe(
+        "[if(empty(parameters('virtualNetworkSubnetId')), null(), parameters('virtualNetworkSubnetId'))]",
+      );
+      // Not only private ranges: public destinations (PBXes, Graph) too.
+      expect(site.outboundVnetRouting).toBe(
+        "[if(empty(parameters('virtualNetworkSubnetId')), null(), createObject('applicationTraffic', true()))]",
+      );
+      const outbound = asObject(asObject(root.outputs, 'outputs').OUTBOUND_IP_ADDRESS, 'OUTBOUND_IP_ADDRESS');
+      expect(outbound.value).toBe(
+        "[if(parameters('staticOutboundIp'), reference('network').outputs.outboundIpAddress.value, '')]",
+      );
+    });
+  });
+
   describe('tables, created by the deployment', () => {
     const tables = () => only('Microsoft.Storage/storageAccounts/tableServices/tables');
 

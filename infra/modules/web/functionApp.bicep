@@ -40,6 +40,9 @@ param maximumInstanceCount int = 40
 @minValue(0)
 param alwaysReadyHttpInstances int = 0
 
+@description('Subnet (delegated to Microsoft.App/environments) to integrate with, so all outbound traffic leaves through its NAT gateway; empty: no virtual network.')
+param virtualNetworkSubnetId string = ''
+
 @description('Memory per instance in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -106,6 +109,13 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     clientCertEnabled: false
     // Key Vault references resolve with the user-assigned identity (there is no system identity).
     keyVaultReferenceIdentity: identityResourceId
+    // Virtual network integration, when a subnet is given. Application traffic (formerly
+    // vnetRouteAllEnabled) sends all outbound calls into the subnet, public destinations
+    // included, so PBX webhooks and Graph calls leave from the NAT gateway's address.
+    // https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#enable-virtual-network-integration
+    // https://learn.microsoft.com/azure/app-service/overview-vnet-integration#application-routing
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    outboundVnetRouting: empty(virtualNetworkSubnetId) ? null : { applicationTraffic: true }
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
