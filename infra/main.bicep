@@ -393,14 +393,23 @@ output entraAuthEnabled bool = enableEntraAuth
 output OUTBOUND_IP_ADDRESS string = staticOutboundIp ? network!.outputs.outboundIpAddress : ''
 
 // Names azd stores in the environment (.azure/<env>/.env) for later commands.
+@description('Region of the deployment.')
 output AZURE_LOCATION string = location
+@description('Tenant of the subscription (and of the app identity).')
 output AZURE_TENANT_ID string = tenant().tenantId
+@description('Resource group holding this customer\'s resources.')
 output AZURE_RESOURCE_GROUP string = rg.name
+@description('Function App name, for az functionapp commands.')
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+@description('Vault of the PBX signing secrets.')
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+@description('Service Bus namespace of the sync and deliveries queues.')
 output AZURE_SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
+@description('URI of the vault of the PBX signing secrets.')
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.vaultUri
+@description('Vault of the Graph client secrets, for az keyvault secret set.')
 output AZURE_CREDENTIALS_KEY_VAULT_NAME string = credentialsVault.outputs.name
+@description('URI of the vault of the Graph client secrets.')
 output AZURE_CREDENTIALS_KEY_VAULT_ENDPOINT string = credentialsVault.outputs.vaultUri
 
 // The federated identity credential to add to the Graph app registration (docs/operations.md):
@@ -413,6 +422,9 @@ output GRAPH_FEDERATED_CREDENTIAL_ISSUER string = '${environment().authenticatio
 output GRAPH_FEDERATED_CREDENTIAL_SUBJECT string = identity.outputs.principalId
 @description('Audience of the Graph app\'s federated identity credential (Entra ID global service).')
 output GRAPH_FEDERATED_CREDENTIAL_AUDIENCE string = 'api://AzureADTokenExchange'
+@description('Client id of the app\'s user-assigned identity.')
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+@description('The api service\'s resource name, for azd deploy.')
 output SERVICE_API_NAME string = functionApp.outputs.name
+@description('Base URL of the app.')
 output SERVICE_API_URI string = baseUrl

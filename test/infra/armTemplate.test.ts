@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROUTE } from '../../functions/http/managementRoutes';
 import { ConfigError, loadConfig } from '../../shared/config';
@@ -42,6 +42,19 @@ const describeTemplate = source.kind === 'compiled' ? describe : describe.skip;
 const root: Json = source.kind === 'compiled' ? source.template : { resources: {} };
 const resources = flattenResources(root);
 const templateText = JSON.stringify(root);
+
+/** main and every module's template, by module symbol. */
+function everyTemplate(): [string, Json][] {
+  return [
+    ['main', root],
+    ...resources
+      .filter((r) => r.type === 'Microsoft.Resources/deployments')
+      .map((r): [string, Json] => [
+        r.symbol,
+        asObject(asObject(r.resource.properties, 'properties').template, 'template'),
+      ]),
+  ];
+}
 
 function only(type: string, symbol?: string): PlacedResource {
   const matches = resources.filter((r) => r.type === type && (symbol === undefined || r.symbol === symbol));
@@ -199,6 +212,67 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
   it('contains no account keys, SAS or connection strings', () => {
     expect(templateText).not.toMatch(/listKeys|listConnectionStrings|listAccountSas|listServiceSas/i);
     expect(templateText).not.toMatch(/AccountKey=|SharedAccessKey|SharedAccessSignature/i);
+  });
+
+  it('holds no secret literal: secure parameters default to empty, and stored secrets only come from them', () => {
+    // Any list*() call (listKeys, listSecrets, listCredentials, …) would read a key at deploy time.
+    expect(templateText).not.toMatch(/\blist[A-Z]\w*\(/);
+    expect(templateText).not.toMatch(/primaryKey|secondaryKey|primaryMasterKey|DefaultEndpointsProtocol/i);
+    for (const [where, template] of everyTemplate()) {
+      for (const [name, parameter] of Object.entries(asObject(template.parameters ?? {}, 'parameters'))) {
+        const declared = asObject(parameter, name);
+        if (declared.type !== 'securestring' && declared.type !== 'secureObject') continue;
+        expect({ where, name, defaultValue: declared.defaultValue ?? '' }).toEqual({
+          where,
+          name,
+          defaultValue: '',
+        });
+      }
+    }
+    const secrets = resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets');
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) {
+      const value = String(props(secret).value);
+      const parameter = /^\[parameters\('(\w+)'\)\]$/.exec(value)?.[1];
+      expect({ secret: secret.symbol, fromParameter: parameter !== undefined }).toEqual({
+        secret: secret.symbol,
+        fromParameter: true,
+      });
+      const declared = asObject(
+        asObject(secret.template.parameters, 'parameters')[parameter ?? ''] ?? {},
+        'parameter',
+      );
+      expect(declared.type).toBe('securestring');
+    }
+    // No parameter file sets a secret other than from the (unset by default) environment.
+    const files = [
+      'infra/main.bicepparam',
+      ...readdirSync(path.join(repoRoot, 'infra/customers'))
+        .filter((file) => file.endsWith('.bicepparam'))
+        .map((file) => `infra/customers/${file}`),
+    ];
+    for (const file of files) {
+      const text = readFileSync(path.join(repoRoot, file), 'utf8');
+      for (const match of text.matchAll(/^param (\w*[Ss]ecret\w*) = (.*)$/gm)) {
+        expect({ file, param: match[1], value: match[2] }).toEqual({
+          file,
+          param: match[1],
+          value: expect.stringMatching(/^readEnvironmentVariable\('[A-Z_]+', ''\)$/),
+        });
+      }
+    }
+  });
+
+  it('describes every parameter and output, in main and in every module', () => {
+    for (const [where, template] of everyTemplate()) {
+      for (const kind of ['parameters', 'outputs'] as const) {
+        for (const [name, entry] of Object.entries(asObject(template[kind] ?? {}, kind))) {
+          const description = asObject(asObject(entry, name).metadata ?? {}, 'metadata').description;
+          const described = typeof description === 'string' && description.length > 0;
+          expect({ where, name, described }).toEqual({ where, name, described: true });
+        }
+      }
+    }
   });
 
   it('grants no broad role anywhere', () => {
