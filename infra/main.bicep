@@ -19,7 +19,7 @@ param location string
 @description('Resource group name; empty gives rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Object id of the operator running the deployment; gets Key Vault Secrets Officer to set the Graph secret. Empty grants nothing.')
+@description('Object id of the operator running the deployment; gets Key Vault Secrets Officer on the credentials vault to set the Graph secrets. Empty grants nothing.')
 param principalId string = ''
 
 @description('Kind of principal principalId is.')
@@ -31,14 +31,17 @@ param principalType string = 'User'
 param graphClientId string
 
 @secure()
-@description('Client secret of that app; stored in Key Vault as graph-client-secret. Empty leaves it to `az keyvault secret set`.')
+@description('Client secret of that app, the fallback to the federated credential; stored in the credentials vault as graph-client-secret. Empty: no secret and no GRAPH_CLIENT_SECRET setting while graphFederatedCredential is on.')
 param graphClientSecret string = ''
+
+@description('The app identity signs in to the Graph app as its federated identity credential (GRAPH_FEDERATED_IDENTITY_CLIENT_ID); the operator adds the credential to the app registration from the GRAPH_FEDERATED_CREDENTIAL_* outputs.')
+param graphFederatedCredential bool = true
 
 @description('Client id of the second multi-tenant app for the scoped consent mode (GRAPH_SCOPED_CLIENT_ID); it has no calendar permission. Empty: no scoped mode.')
 param graphScopedClientId string = ''
 
 @secure()
-@description('Client secret of the scoped app; stored in Key Vault as graph-scoped-client-secret. Empty leaves it to `az keyvault secret set`.')
+@description('Client secret of the scoped app; stored in the credentials vault as graph-scoped-client-secret. Empty leaves it to `az keyvault secret set`.')
 param graphScopedClientSecret string = ''
 
 @description('Microsoft Graph host without version (the app appends v1.0).')
@@ -57,7 +60,9 @@ param defaultTimeZone string = 'Europe/Stockholm'
 @description('Comma-separated host names or IP literals a PBX URL may use although they are private addresses (PBX_ALLOWED_PRIVATE_HOSTS); empty allows none.')
 param pbxAllowedPrivateHosts string = ''
 
-@description('Prefix for the app\'s table names.')
+@description('Prefix for the app\'s table names: a letter, then letters and digits.')
+@minLength(1)
+@maxLength(20)
 param tablePrefix string = 'pbxsync'
 
 @description('Timeout of one PBX webhook call, in milliseconds.')
@@ -78,7 +83,14 @@ param authTenantId string = ''
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('`recover` to redeploy an environment whose vault `azd down` left soft-deleted (purge protection keeps it 90 days); `default` otherwise.')
+@description('Always-ready instances for the HTTP functions: no cold start on Graph\'s notifications, billed while idle (docs/operations.md). 0 scales to zero.')
+@minValue(0)
+param alwaysReadyHttpInstances int = 0
+
+@description('Send all outbound traffic through a virtual network with a NAT gateway and a static public IP (OUTBOUND_IP_ADDRESS), for customers and PBXes that allow-list callers. Costs extra (docs/operations.md).')
+param staticOutboundIp bool = false
+
+@description('`recover` to redeploy an environment whose vaults `azd down` left soft-deleted (purge protection keeps them 90 days); `default` otherwise. Applies to both vaults.')
 @allowed(['default', 'recover'])
 param keyVaultCreateMode string = 'default'
 
@@ -91,6 +103,16 @@ var allTags = union(tags, { 'azd-env-name': environmentName })
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 // Only letters and digits survive in storage and vault names.
 var shortName = toLower(take(replace(replace(environmentName, '-', ''), '_', ''), 8))
+// Every table the app uses, without the prefix: TABLE_NAMES in shared/storage/tableClients.ts
+// (test/infra/armTemplate.test.ts keeps the two equal).
+var appTableNames = [
+  'Integrations'
+  'Users'
+  'Subscriptions'
+  'Absences'
+  'Deliveries'
+  'ConsentLinks'
+]
 var names = {
   resourceGroup: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
   identity: 'id-${environmentName}-${token}'
@@ -99,12 +121,16 @@ var names = {
   storage: take('st${shortName}${token}', 24)
   serviceBus: 'sb-${environmentName}-${token}'
   keyVault: take('kv${shortName}${token}', 24)
+  credentialsVault: take('kvc${shortName}${token}', 24)
   logAnalytics: 'log-${environmentName}-${token}'
   applicationInsights: 'appi-${environmentName}-${token}'
   deploymentContainer: 'app-package'
+  virtualNetwork: 'vnet-${environmentName}-${token}'
+  natGateway: 'ng-${environmentName}-${token}'
+  publicIp: 'pip-${environmentName}-${token}'
 }
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
   location: location
   tags: allTags
@@ -144,6 +170,8 @@ module storage 'modules/storage/storageAccount.bicep' = {
     location: location
     tags: allTags
     deploymentContainerName: names.deploymentContainer
+    tablePrefix: tablePrefix
+    tableNames: appTableNames
     roleAssignments: [
       {
         principalId: identity.outputs.principalId
@@ -172,26 +200,49 @@ module serviceBus 'modules/messaging/serviceBus.bicep' = {
     // A name known before deployment (not an output) keeps what-if precise; dependsOn orders it.
     workspaceName: names.logAnalytics
     roleAssignments: [
+      // Data Owner, not Sender + Receiver: the Functions scaler reads queue and session counts
+      // with the Manage right ("with Listen rights scaling reverts to incremental scale"), and so
+      // does the dashboard's ServiceBusAdministrationClient. Data Owner is the only built-in role
+      // with it; it covers sending and receiving too. docs/operations.md has the narrower options.
+      // https://learn.microsoft.com/azure/azure-functions/functions-target-based-scaling#service-bus-queues-and-topics
+      // https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#identity-based-connections
       {
         principalId: identity.outputs.principalId
         principalType: 'ServicePrincipal'
-        roleDefinitionId: builtInRoles.serviceBusDataSender
-        description: 'Enqueue syncs and deliveries'
-      }
-      {
-        principalId: identity.outputs.principalId
-        principalType: 'ServicePrincipal'
-        roleDefinitionId: builtInRoles.serviceBusDataReceiver
-        description: 'Service Bus triggers of syncUser and deliverWebhook'
+        roleDefinitionId: builtInRoles.serviceBusDataOwner
+        description: 'Send and receive syncs and deliveries; read queue counts for target-based scaling and the dashboard'
       }
     ]
   }
 }
 
+// Two vaults, so each identity gets only the right it needs. This one holds the PBX signing
+// secrets, which the app creates, rotates and deletes at run time.
 module keyVault 'modules/security/keyVault.bicep' = {
   scope: rg
   params: {
     name: names.keyVault
+    location: location
+    createMode: keyVaultCreateMode
+    tags: allTags
+    roleAssignments: [
+      {
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        // Officer, not User: Secrets User cannot write; Officer is the narrowest built-in role that can.
+        roleDefinitionId: builtInRoles.keyVaultSecretsOfficer
+        description: 'Create, read, rotate and delete PBX signing secrets'
+      }
+    ]
+  }
+}
+
+// The Graph client secrets: the operator (or this deployment) writes them, the app only reads
+// them through its Key Vault references, so a leaked app identity cannot replace them.
+module credentialsVault 'modules/security/keyVault.bicep' = {
+  scope: rg
+  params: {
+    name: names.credentialsVault
     location: location
     createMode: keyVaultCreateMode
     tags: allTags
@@ -202,11 +253,8 @@ module keyVault 'modules/security/keyVault.bicep' = {
         {
           principalId: identity.outputs.principalId
           principalType: 'ServicePrincipal'
-          // Officer, not User: the app creates and deletes PBX signing secrets at run time.
-          // Secrets User cannot write; Officer is the narrowest built-in role that can,
-          // and it covers the reads of the Graph secret references too.
-          roleDefinitionId: builtInRoles.keyVaultSecretsOfficer
-          description: 'Read the Graph secrets; create, read and delete PBX signing secrets'
+          roleDefinitionId: builtInRoles.keyVaultSecretsUser
+          description: 'Read the Graph client secrets (Key Vault references)'
         }
       ],
       empty(principalId)
@@ -223,6 +271,17 @@ module keyVault 'modules/security/keyVault.bicep' = {
   }
 }
 
+module network 'modules/network/staticOutbound.bicep' = if (staticOutboundIp) {
+  scope: rg
+  params: {
+    virtualNetworkName: names.virtualNetwork
+    natGatewayName: names.natGateway
+    publicIpName: names.publicIp
+    location: location
+    tags: allTags
+  }
+}
+
 var authorityHost = empty(graphAuthorityHost) ? entraLoginHost : graphAuthorityHost
 
 // The scoped consent mode's app, only when one is given: the code wants its id
@@ -231,8 +290,27 @@ var scopedGraphAppSettings = empty(graphScopedClientId)
   ? {}
   : {
       GRAPH_SCOPED_CLIENT_ID: graphScopedClientId
-      GRAPH_SCOPED_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${keyVault.outputs.graphScopedClientSecretName})'
+      GRAPH_SCOPED_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${credentialsVault.outputs.vaultUri}secrets/${credentialsVault.outputs.graphScopedClientSecretName})'
     }
+
+// The Graph app's secret is the fallback to the federated credential: the setting exists when a
+// secret is given, or when there is no federated credential (then the operator sets the secret
+// after the deployment, as before). A reference without a version: App Service picks up a new
+// secret version within a day, or at once on restart.
+var graphSecretAppSettings = !empty(graphClientSecret) || !graphFederatedCredential
+  ? {
+      GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${credentialsVault.outputs.vaultUri}secrets/${credentialsVault.outputs.graphClientSecretName})'
+    }
+  : {}
+
+// The user-assigned identity as the Graph app's federated identity credential: the app gets a
+// token for api://AzureADTokenExchange with this identity and presents it instead of a secret.
+// https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+var graphFederatedAppSettings = graphFederatedCredential
+  ? {
+      GRAPH_FEDERATED_IDENTITY_CLIENT_ID: identity.outputs.clientId
+    }
+  : {}
 
 module functionApp 'modules/web/functionApp.bicep' = {
   scope: rg
@@ -246,6 +324,8 @@ module functionApp 'modules/web/functionApp.bicep' = {
     hostStorageAccountName: storage.outputs.name
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    virtualNetworkSubnetId: staticOutboundIp ? network!.outputs.appSubnetId : ''
     enableEntraAuth: enableEntraAuth
     authClientId: authClientId
     authTenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
@@ -253,8 +333,6 @@ module functionApp 'modules/web/functionApp.bicep' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
       GRAPH_CLIENT_ID: graphClientId
-      // A reference without a version: App Service picks up a new secret version within a day, or at once on restart.
-      GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${keyVault.outputs.graphClientSecretName})'
       GRAPH_BASE_URL: graphBaseUrl
       GRAPH_AUTHORITY_HOST: authorityHost
       // The admin consent page lives on the same Entra endpoint the tokens come from.
@@ -263,6 +341,8 @@ module functionApp 'modules/web/functionApp.bicep' = {
       DEFAULT_TIME_ZONE: defaultTimeZone
       TABLES_ENDPOINT: storage.outputs.tableEndpoint
       TABLE_PREFIX: tablePrefix
+      // The tables above exist before the app starts; it need not create them.
+      STORAGE_TABLES_PROVISIONED: 'true'
       QUEUE_MODE: 'servicebus'
       ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
       ServiceBusConnection__credential: 'managedidentity'
@@ -273,7 +353,7 @@ module functionApp 'modules/web/functionApp.bicep' = {
       PBX_ALLOW_INSECURE_LOOPBACK: 'false'
       PBX_ALLOWED_PRIVATE_HOSTS: pbxAllowedPrivateHosts
     }
-    optionalAppSettings: scopedGraphAppSettings
+    optionalAppSettings: union(scopedGraphAppSettings, graphSecretAppSettings, graphFederatedAppSettings)
   }
 }
 
@@ -297,8 +377,11 @@ output managementApiUrl string = '${baseUrl}/api/manage'
 @description('The operator console (function key as ?code=).')
 output consoleUrl string = '${baseUrl}/api/console'
 
-@description('Key Vault holding graph-client-secret (graph-scoped-client-secret) and the PBX signing secrets.')
+@description('Key Vault holding the PBX signing secrets (the app writes them).')
 output keyVaultName string = keyVault.outputs.name
+
+@description('Key Vault holding graph-client-secret and graph-scoped-client-secret (the operator writes them, the app reads them).')
+output credentialsKeyVaultName string = credentialsVault.outputs.name
 
 @description('Function App name.')
 output functionAppName string = functionApp.outputs.name
@@ -306,14 +389,42 @@ output functionAppName string = functionApp.outputs.name
 @description('Whether App Service Authentication guards the management API and the console.')
 output entraAuthEnabled bool = enableEntraAuth
 
+@description('The static address all outbound traffic leaves from, for allow-lists; empty without staticOutboundIp.')
+output OUTBOUND_IP_ADDRESS string = staticOutboundIp ? network!.outputs.outboundIpAddress : ''
+
 // Names azd stores in the environment (.azure/<env>/.env) for later commands.
+@description('Region of the deployment.')
 output AZURE_LOCATION string = location
+@description('Tenant of the subscription (and of the app identity).')
 output AZURE_TENANT_ID string = tenant().tenantId
+@description('Resource group holding this customer\'s resources.')
 output AZURE_RESOURCE_GROUP string = rg.name
+@description('Function App name, for az functionapp commands.')
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+@description('Vault of the PBX signing secrets.')
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+@description('Service Bus namespace of the sync and deliveries queues.')
 output AZURE_SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
+@description('URI of the vault of the PBX signing secrets.')
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.vaultUri
+@description('Vault of the Graph client secrets, for az keyvault secret set.')
+output AZURE_CREDENTIALS_KEY_VAULT_NAME string = credentialsVault.outputs.name
+@description('URI of the vault of the Graph client secrets.')
+output AZURE_CREDENTIALS_KEY_VAULT_ENDPOINT string = credentialsVault.outputs.vaultUri
+
+// The federated identity credential to add to the Graph app registration (docs/operations.md):
+// issuer is this tenant's Entra authority, subject the identity's object (principal) id, and
+// the audience Entra ID's global token-exchange audience.
+// https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+@description('Issuer of the Graph app\'s federated identity credential.')
+output GRAPH_FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+@description('Subject of the Graph app\'s federated identity credential: the app identity\'s object (principal) id.')
+output GRAPH_FEDERATED_CREDENTIAL_SUBJECT string = identity.outputs.principalId
+@description('Audience of the Graph app\'s federated identity credential (Entra ID global service).')
+output GRAPH_FEDERATED_CREDENTIAL_AUDIENCE string = 'api://AzureADTokenExchange'
+@description('Client id of the app\'s user-assigned identity.')
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+@description('The api service\'s resource name, for azd deploy.')
 output SERVICE_API_NAME string = functionApp.outputs.name
+@description('Base URL of the app.')
 output SERVICE_API_URI string = baseUrl

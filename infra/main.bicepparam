@@ -12,9 +12,13 @@ param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
 
 // Required: the build stops with a message naming GRAPH_CLIENT_ID when it is not set.
 param graphClientId = readEnvironmentVariable('GRAPH_CLIENT_ID')
-// Optional: leave unset and run `az keyvault secret set` instead, so the secret
+// Optional: the fallback to the federated credential below. Unset and with the
+// credential on, the app has no Graph secret at all; with the credential off,
+// run `az keyvault secret set` on the credentials vault instead, so the secret
 // never sits in the azd .env file.
 param graphClientSecret = readEnvironmentVariable('GRAPH_CLIENT_SECRET', '')
+// The app identity as the Graph app's federated identity credential (docs/operations.md).
+param graphFederatedCredential = bool(readEnvironmentVariable('GRAPH_FEDERATED_CREDENTIAL', 'true'))
 // Optional second app for the scoped consent mode (no calendar permission);
 // unset, the deployment offers tenant-wide consent only. Its secret, like the
 // first, is better set with `az keyvault secret set` afterwards.
@@ -35,3 +39,7 @@ param authClientId = readEnvironmentVariable('AUTH_CLIENT_ID', '')
 param authTenantId = readEnvironmentVariable('AUTH_TENANT_ID', '')
 
 param maximumInstanceCount = int(readEnvironmentVariable('MAXIMUM_INSTANCE_COUNT', '40'))
+// true: a virtual network, NAT gateway and static public IP (OUTBOUND_IP_ADDRESS) for allow-lists.
+param staticOutboundIp = bool(readEnvironmentVariable('STATIC_OUTBOUND_IP', 'false'))
+// 1 keeps one warm instance for Graph's notifications (billed while idle); 0 scales to zero.
+param alwaysReadyHttpInstances = int(readEnvironmentVariable('ALWAYS_READY_HTTP_INSTANCES', '0'))

@@ -2,7 +2,8 @@
 # CI's Bicep gate: compile the template and every parameter file, then lint.
 # The Bicep CLI exits 0 on warnings, so any diagnostic it prints fails the
 # check: a warning is either fixed or turned off, with the reason, in
-# infra/bicepconfig.json. The compiled ARM JSON lands in test-output/bicep/,
+# infra/bicepconfig.json (or for one statement, with `#disable-next-line` and
+# the reason on the line above; test/infra/bicepLint.test.ts checks both). The compiled ARM JSON lands in test-output/bicep/,
 # where test/infra/armTemplate.test.ts reads it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -28,6 +28,12 @@ param authTenantId = '33333333-3333-3333-3333-333333333333'
 param tablePrefix = 'pbxsync'
 param defaultTimeZone = 'Europe/Stockholm'
 param maximumInstanceCount = 20
+// One warm instance for Graph's notifications (billed while idle); 0 scales to zero.
+param alwaysReadyHttpInstances = 0
+// Contoso's PBX accepts webhooks only from allow-listed addresses: OUTBOUND_IP_ADDRESS.
+param staticOutboundIp = true
+// The app identity as the Graph app's federated credential; no Graph secret in the deployment.
+param graphFederatedCredential = true
 param tags = {
   customer: 'Contoso'
   costCenter: 'pbx-sync'

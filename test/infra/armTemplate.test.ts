@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROUTE } from '../../functions/http/managementRoutes';
 import { ConfigError, loadConfig } from '../../shared/config';
+import { QUEUE_NAMES } from '../../shared/queue/queuePort';
+import { TABLE_NAMES } from '../../shared/storage/tableClients';
 import {
   asObject,
   flattenResources,
@@ -16,17 +18,19 @@ import {
 const ROLE = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419',
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 };
-// Roles far broader than the app needs; none may appear anywhere.
+// Roles far broader than the app needs; none may appear anywhere. (Service Bus Data
+// Owner is broad too, but the scaler needs its Manage right: checked on its own below.)
 const BROAD_ROLES = {
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
   userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
-  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419',
   keyVaultAdministrator: '00482a5a-887f-4fb3-b363-3b7fe8e74483',
 };
 
@@ -38,6 +42,19 @@ const describeTemplate = source.kind === 'compiled' ? describe : describe.skip;
 const root: Json = source.kind === 'compiled' ? source.template : { resources: {} };
 const resources = flattenResources(root);
 const templateText = JSON.stringify(root);
+
+/** main and every module's template, by module symbol. */
+function everyTemplate(): [string, Json][] {
+  return [
+    ['main', root],
+    ...resources
+      .filter((r) => r.type === 'Microsoft.Resources/deployments')
+      .map((r): [string, Json] => [
+        r.symbol,
+        asObject(asObject(r.resource.properties, 'properties').template, 'template'),
+      ]),
+  ];
+}
 
 function only(type: string, symbol?: string): PlacedResource {
   const matches = resources.filter((r) => r.type === type && (symbol === undefined || r.symbol === symbol));
@@ -115,24 +132,47 @@ function appSettings(): Map<string, string> {
   return settings;
 }
 
+/** Settings only some deployments have: one `if(condition, a, b)` of main's optionalAppSettings union. */
+interface ConditionalSettings {
+  condition: string;
+  whenTrue: Map<string, string>;
+  whenFalse: Map<string, string>;
+}
+
 /**
- * The scoped consent mode's settings: main passes
- * `if(empty(graphScopedClientId), {}, { GRAPH_SCOPED_CLIENT_ID, GRAPH_SCOPED_CLIENT_SECRET })`.
+ * main passes `union(if(…), if(…), …)` as optionalAppSettings: the scoped consent
+ * mode's app, the Graph secret fallback, the federated credential's identity.
  */
-function scopedAppSettings(): { condition: string; whenEmpty: string; settings: Map<string, string> } {
-  const parameters = asObject(
-    asObject(moduleNamed('functionApp').properties, 'properties').parameters,
-    'parameters',
-  );
-  const expression = String(parameters.optionalAppSettings);
-  const [condition, whenEmpty, otherwise] = callArguments(expression, 'if');
-  // Each branch is a module parameter entry: createObject('value', <settings>).
-  const settingsExpression = createdObject(otherwise ?? '').get('value') ?? '';
-  return {
-    condition: condition ?? '',
-    whenEmpty: whenEmpty ?? '',
-    settings: createdObject(settingsExpression),
-  };
+function conditionalAppSettings(): ConditionalSettings[] {
+  const expression = String(moduleParameter('functionApp', 'optionalAppSettings'));
+  expect(expression).toMatch(/^\[union\(if\(/);
+  return callArguments(expression, 'union').map((part) => {
+    const [condition, whenTrue, whenFalse] = callArguments(part, 'if');
+    return {
+      condition: condition ?? '',
+      whenTrue: createdObject(whenTrue ?? ''),
+      whenFalse: createdObject(whenFalse ?? ''),
+    };
+  });
+}
+
+/** The conditional part that can set `name`, and the branch that sets it. */
+function conditionalSetting(name: string): { condition: string; when: boolean; value: string } {
+  const matches = conditionalAppSettings().flatMap((part) => [
+    ...(part.whenTrue.has(name)
+      ? [{ condition: part.condition, when: true, value: part.whenTrue.get(name)! }]
+      : []),
+    ...(part.whenFalse.has(name)
+      ? [{ condition: part.condition, when: false, value: part.whenFalse.get(name)! }]
+      : []),
+  ]);
+  if (matches.length !== 1) throw new Error(`expected one conditional ${name}, found ${matches.length}`);
+  return matches[0]!;
+}
+
+/** Every setting a conditional part can add. */
+function allConditionalSettings(): [string, string][] {
+  return conditionalAppSettings().flatMap((part) => [...part.whenTrue, ...part.whenFalse]);
 }
 
 /** Settings functionApp.bicep's comment says rely on the code's defaults. */
@@ -174,6 +214,67 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     expect(templateText).not.toMatch(/AccountKey=|SharedAccessKey|SharedAccessSignature/i);
   });
 
+  it('holds no secret literal: secure parameters default to empty, and stored secrets only come from them', () => {
+    // Any list*() call (listKeys, listSecrets, listCredentials, …) would read a key at deploy time.
+    expect(templateText).not.toMatch(/\blist[A-Z]\w*\(/);
+    expect(templateText).not.toMatch(/primaryKey|secondaryKey|primaryMasterKey|DefaultEndpointsProtocol/i);
+    for (const [where, template] of everyTemplate()) {
+      for (const [name, parameter] of Object.entries(asObject(template.parameters ?? {}, 'parameters'))) {
+        const declared = asObject(parameter, name);
+        if (declared.type !== 'securestring' && declared.type !== 'secureObject') continue;
+        expect({ where, name, defaultValue: declared.defaultValue ?? '' }).toEqual({
+          where,
+          name,
+          defaultValue: '',
+        });
+      }
+    }
+    const secrets = resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets');
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) {
+      const value = String(props(secret).value);
+      const parameter = /^\[parameters\('(\w+)'\)\]$/.exec(value)?.[1];
+      expect({ secret: secret.symbol, fromParameter: parameter !== undefined }).toEqual({
+        secret: secret.symbol,
+        fromParameter: true,
+      });
+      const declared = asObject(
+        asObject(secret.template.parameters, 'parameters')[parameter ?? ''] ?? {},
+        'parameter',
+      );
+      expect(declared.type).toBe('securestring');
+    }
+    // No parameter file sets a secret other than from the (unset by default) environment.
+    const files = [
+      'infra/main.bicepparam',
+      ...readdirSync(path.join(repoRoot, 'infra/customers'))
+        .filter((file) => file.endsWith('.bicepparam'))
+        .map((file) => `infra/customers/${file}`),
+    ];
+    for (const file of files) {
+      const text = readFileSync(path.join(repoRoot, file), 'utf8');
+      for (const match of text.matchAll(/^param (\w*[Ss]ecret\w*) = (.*)$/gm)) {
+        expect({ file, param: match[1], value: match[2] }).toEqual({
+          file,
+          param: match[1],
+          value: expect.stringMatching(/^readEnvironmentVariable\('[A-Z_]+', ''\)$/),
+        });
+      }
+    }
+  });
+
+  it('describes every parameter and output, in main and in every module', () => {
+    for (const [where, template] of everyTemplate()) {
+      for (const kind of ['parameters', 'outputs'] as const) {
+        for (const [name, entry] of Object.entries(asObject(template[kind] ?? {}, kind))) {
+          const description = asObject(asObject(entry, name).metadata ?? {}, 'metadata').description;
+          const described = typeof description === 'string' && description.length > 0;
+          expect({ where, name, described }).toEqual({ where, name, described: true });
+        }
+      }
+    }
+  });
+
   it('grants no broad role anywhere', () => {
     for (const [name, id] of Object.entries(BROAD_ROLES)) {
       expect({ name, found: templateText.includes(id) }).toEqual({ name, found: false });
@@ -196,6 +297,23 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         userAssignedIdentityResourceId: "[parameters('identityResourceId')]",
       });
       expect(asObject(config.scaleAndConcurrency, 'scale')).toHaveProperty('maximumInstanceCount');
+    });
+
+    it('keeps always-ready instances for the HTTP group only when the parameter asks for them (default none)', () => {
+      const config = asObject(props(site()).functionAppConfig, 'functionAppConfig');
+      const scale = asObject(config.scaleAndConcurrency, 'scale');
+      // `http` is Flex Consumption's name for the group of all HTTP-triggered functions.
+      expect(scale.alwaysReady).toBe(
+        "[if(greater(parameters('alwaysReadyHttpInstances'), 0), createArray(createObject('name', 'http', 'instanceCount', parameters('alwaysReadyHttpInstances'))), createArray())]",
+      );
+      expect(moduleParameter('functionApp', 'alwaysReadyHttpInstances')).toBe(
+        "[parameters('alwaysReadyHttpInstances')]",
+      );
+      const declared = asObject(
+        asObject(root.parameters, 'parameters').alwaysReadyHttpInstances,
+        'alwaysReadyHttpInstances',
+      );
+      expect(declared).toMatchObject({ type: 'int', defaultValue: 0, minValue: 0 });
     });
 
     it('is HTTPS only with TLS 1.2 and basic publishing credentials off, and sets nothing Flex refuses', () => {
@@ -232,7 +350,6 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       for (const name of [
         'PUBLIC_BASE_URL',
         'GRAPH_CLIENT_ID',
-        'GRAPH_CLIENT_SECRET',
         'GRAPH_BASE_URL',
         'GRAPH_AUTHORITY_HOST',
         'CONSENT_AUTHORITY_HOST',
@@ -272,15 +389,16 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       const required = settingsTheCodeRequires();
       // What loadConfig({}) names first, then what its cross-checks add for Azure
       // (a table endpoint, a Service Bus namespace in the default servicebus mode).
-      expect(required.onEmpty).toEqual(
-        expect.arrayContaining(['PUBLIC_BASE_URL', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET']),
-      );
+      expect(required.onEmpty).toEqual(expect.arrayContaining(['PUBLIC_BASE_URL', 'GRAPH_CLIENT_ID']));
       expect(required.all).toEqual(
         expect.arrayContaining(['TABLES_ENDPOINT', 'ServiceBusConnection__fullyQualifiedNamespace']),
       );
       const settings = appSettings();
       for (const name of required.all) {
-        expect({ name, set: settings.has(name) }).toEqual({ name, set: true });
+        // The Graph secret is the fallback to the federated credential: set only in some deployments.
+        const set =
+          settings.has(name) || (name === 'GRAPH_CLIENT_SECRET' && conditionalSetting(name).value !== '');
+        expect({ name, set }).toEqual({ name, set: true });
       }
     });
 
@@ -294,7 +412,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         'AzureWebJobsStorage',
         'TABLES_CONNECTION_STRING',
       ]);
-      const set = new Set([...appSettings().keys(), ...scopedAppSettings().settings.keys()]);
+      const set = new Set([...appSettings().keys(), ...allConditionalSettings().map(([name]) => name)]);
       const leftToDefaults = settingsLeftToDefaults();
       const withDefaults = loadConfig(
         Object.fromEntries(
@@ -317,16 +435,18 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
 
     it('sets the scoped Graph app only when its client id is given, the secret as a Key Vault reference', () => {
-      const scoped = scopedAppSettings();
+      const scoped = conditionalAppSettings().find((part) => part.whenFalse.has('GRAPH_SCOPED_CLIENT_ID'));
+      if (!scoped) throw new Error('no conditional settings for the scoped app');
       expect(scoped.condition).toBe("empty(parameters('graphScopedClientId'))");
-      expect(scoped.whenEmpty).toBe("createObject('value', createObject())");
-      expect([...scoped.settings.keys()].sort()).toEqual([
+      expect(scoped.whenTrue.size).toBe(0);
+      expect([...scoped.whenFalse.keys()].sort()).toEqual([
         'GRAPH_SCOPED_CLIENT_ID',
         'GRAPH_SCOPED_CLIENT_SECRET',
       ]);
-      expect(scoped.settings.get('GRAPH_SCOPED_CLIENT_ID')).toBe("parameters('graphScopedClientId')");
-      expect(scoped.settings.get('GRAPH_SCOPED_CLIENT_SECRET')).toBe(
-        "format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', reference('keyVault').outputs.vaultUri.value, reference('keyVault').outputs.graphScopedClientSecretName.value)",
+      expect(scoped.whenFalse.get('GRAPH_SCOPED_CLIENT_ID')).toBe("parameters('graphScopedClientId')");
+      // From the credentials vault, which the app can read but not write.
+      expect(scoped.whenFalse.get('GRAPH_SCOPED_CLIENT_SECRET')).toBe(
+        "format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', reference('credentialsVault').outputs.vaultUri.value, reference('credentialsVault').outputs.graphScopedClientSecretName.value)",
       );
       // Never among the always-present settings, so a deployment without the scoped app has neither.
       expect(appSettings().has('GRAPH_SCOPED_CLIENT_ID')).toBe(false);
@@ -337,6 +457,59 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         'securestring',
       );
       expect(rootDefault("[parameters('graphScopedClientId')]")).toBe('');
+    });
+
+    it('sets the Graph secret only as the fallback: when one is given, or when there is no federated credential', () => {
+      expect(appSettings().has('GRAPH_CLIENT_SECRET')).toBe(false);
+      const secret = conditionalSetting('GRAPH_CLIENT_SECRET');
+      expect(secret).toEqual({
+        condition:
+          "or(not(empty(parameters('graphClientSecret'))), not(parameters('graphFederatedCredential')))",
+        when: true,
+        value:
+          "format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', reference('credentialsVault').outputs.vaultUri.value, reference('credentialsVault').outputs.graphClientSecretName.value)",
+      });
+      // And the secret itself only when one is given, only as a secure parameter.
+      const stored = resources.find(
+        (r) =>
+          r.type === 'Microsoft.KeyVault/vaults/secrets' &&
+          r.module === moduleNamed('credentialsVault') &&
+          r.symbol === 'graphSecret',
+      );
+      expect(stored?.resource.condition).toBe("[not(empty(parameters('graphClientSecret')))]");
+      expect(moduleParameter('credentialsVault', 'graphClientSecret')).toBe(
+        "[parameters('graphClientSecret')]",
+      );
+      const parameters = asObject(root.parameters, 'parameters');
+      expect(asObject(parameters.graphClientSecret, 'graphClientSecret')).toMatchObject({
+        type: 'securestring',
+        defaultValue: '',
+      });
+    });
+
+    it('names the identity the app signs in to Graph with as a federated credential, on by default', () => {
+      expect(conditionalSetting('GRAPH_FEDERATED_IDENTITY_CLIENT_ID')).toEqual({
+        condition: "parameters('graphFederatedCredential')",
+        when: true,
+        value: "reference('identity').outputs.clientId.value",
+      });
+      const declared = asObject(
+        asObject(root.parameters, 'parameters').graphFederatedCredential,
+        'graphFederatedCredential',
+      );
+      expect(declared).toMatchObject({ type: 'bool', defaultValue: true });
+      // What the operator adds to the Graph app registration: Entra's documented values for a
+      // user-assigned managed identity as a federated identity credential.
+      const outputs = asObject(root.outputs, 'outputs');
+      const value = (name: string) => asObject(outputs[name], name).value;
+      expect(value('GRAPH_FEDERATED_CREDENTIAL_ISSUER')).toBe(
+        "[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, tenant().tenantId)]",
+      );
+      // The object (principal) id, not the client id.
+      expect(value('GRAPH_FEDERATED_CREDENTIAL_SUBJECT')).toBe(
+        "[reference('identity').outputs.principalId.value]",
+      );
+      expect(value('GRAPH_FEDERATED_CREDENTIAL_AUDIENCE')).toBe('api://AzureADTokenExchange');
     });
 
     it('defaults Graph settings to what the app expects', () => {
@@ -360,7 +533,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       // The Application Insights connection string names the resource and its
       // ingestion endpoint; with local auth off (checked below) it grants nothing.
       const notSecret = new Set(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
-      const secretLike = [...appSettings(), ...scopedAppSettings().settings].filter(
+      const secretLike = [...appSettings(), ...allConditionalSettings()].filter(
         ([name]) =>
           /SECRET|PASSWORD|PWD|TOKEN|SAS|(^|_)KEY$|CONNECTION_?STRING/i.test(name) && !notSecret.has(name),
       );
@@ -425,6 +598,90 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
   });
 
+  describe('static outbound IP (staticOutboundIp)', () => {
+    const network = () => moduleNamed('network');
+    const inNetwork = (type: string) => {
+      const placed = only(type);
+      expect(placed.module).toBe(network());
+      return placed;
+    };
+
+    it('is off by default and builds its network only when turned on', () => {
+      const declared = asObject(asObject(root.parameters, 'parameters').staticOutboundIp, 'staticOutboundIp');
+      expect(declared).toMatchObject({ type: 'bool', defaultValue: false });
+      expect(network().condition).toBe("[parameters('staticOutboundIp')]");
+    });
+
+    it('has a NAT gateway with a Standard static public IP on a subnet delegated to Flex Consumption', () => {
+      const ip = inNetwork('Microsoft.Network/publicIPAddresses');
+      expect(asObject(ip.resource.sku, 'sku').name).toBe('Standard');
+      expect(props(ip).publicIPAllocationMethod).toBe('Static');
+      const gateway = inNetwork('Microsoft.Network/natGateways');
+      expect(asObject(gateway.resource.sku, 'sku').name).toBe('Standard');
+      expect(props(gateway).publicIpAddresses).toEqual([
+        { id: "[resourceId('Microsoft.Network/publicIPAddresses', parameters('publicIpName'))]" },
+      ]);
+      const vnet = inNetwork('Microsoft.Network/virtualNetworks');
+      const subnets = props(vnet).subnets as Json[];
+      expect(subnets).toHaveLength(1);
+      const subnet = asObject(subnets[0]!.properties, 'subnet properties');
+      expect(subnet.delegations).toEqual([
+        expect.objectContaining({ properties: { serviceName: 'Microsoft.App/environments' } }),
+      ]);
+      expect(subnet.natGateway).toEqual({
+        id: "[resourceId('Microsoft.Network/natGateways', parameters('natGatewayName'))]",
+      });
+    });
+
+    it('integrates the app with that subnet and routes all its outbound traffic there', () => {
+      const passed = asObject(
+        asObject(moduleNamed('functionApp').properties, 'properties').parameters,
+        'parameters',
+      );
+      expect(passed.virtualNetworkSubnetId).toBe(
+        "[if(parameters('staticOutboundIp'), createObject('value', reference('network').outputs.appSubnetId.value), createObject('value', ''))]",
+      );
+      const site = props(only('Microsoft.Web/sites'));
+      expect(site.virtualNetworkSubnetId).toBe(
+        "[if(empty(parameters('virtualNetworkSubnetId')), null(), parameters('virtualNetworkSubnetId'))]",
+      );
+      // Not only private ranges: public destinations (PBXes, Graph) too.
+      expect(site.outboundVnetRouting).toBe(
+        "[if(empty(parameters('virtualNetworkSubnetId')), null(), createObject('applicationTraffic', true()))]",
+      );
+      const outbound = asObject(asObject(root.outputs, 'outputs').OUTBOUND_IP_ADDRESS, 'OUTBOUND_IP_ADDRESS');
+      expect(outbound.value).toBe(
+        "[if(parameters('staticOutboundIp'), reference('network').outputs.outboundIpAddress.value, '')]",
+      );
+    });
+  });
+
+  describe('tables, created by the deployment', () => {
+    const tables = () => only('Microsoft.Storage/storageAccounts/tableServices/tables');
+
+    it('creates every table the code uses, under the same prefix the app is given', () => {
+      const placed = tables();
+      expect(placed.module).toBe(moduleNamed('storage'));
+      // One resource per entry of the module's tableNames, named prefix + name.
+      expect(asObject(placed.resource.copy, 'copy').count).toBe("[length(parameters('tableNames'))]");
+      expect(placed.resource.name).toBe(
+        "[format('{0}/{1}/{2}', parameters('name'), 'default', format('{0}{1}', parameters('tablePrefix'), parameters('tableNames')[copyIndex()]))]",
+      );
+      const passed = moduleParameter('storage', 'tableNames');
+      const match = /^\[variables\('(\w+)'\)\]$/.exec(String(passed));
+      if (!match) throw new Error(`storage tableNames is ${String(passed)}, not a variable of main`);
+      const listed = asObject(root.variables, 'variables')[match[1]!];
+      expect(listed).toEqual([...TABLE_NAMES]);
+      // The tables' prefix and the app's TABLE_PREFIX are the same parameter.
+      expect(moduleParameter('storage', 'tablePrefix')).toBe("[parameters('tablePrefix')]");
+      expect(appSettings().get('TABLE_PREFIX')).toBe("[parameters('tablePrefix')]");
+    });
+
+    it('tells the app the tables exist, so a cold start skips creating them', () => {
+      expect(appSettings().get('STORAGE_TABLES_PROVISIONED')).toBe('true');
+    });
+  });
+
   describe('Service Bus', () => {
     const namespace = () => only('Microsoft.ServiceBus/namespaces');
     const queue = (name: string) => {
@@ -455,6 +712,22 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       });
     });
 
+    it('has exactly the queues the code sends to, sessions where the trigger expects them', () => {
+      const queues = resources.filter((r) => r.type === 'Microsoft.ServiceBus/namespaces/queues');
+      const names = queues.map((r) => /'([a-z]+)'\)\]$/.exec(String(r.resource.name))?.[1]).sort();
+      expect(names).toEqual([...QUEUE_NAMES].sort());
+      for (const file of ['functions/syncUser.ts', 'functions/deliverWebhook.ts']) {
+        const text = readFileSync(path.join(repoRoot, file), 'utf8');
+        const name = /queueName: '([a-z]+)'/.exec(text)?.[1] ?? '';
+        const sessions = /isSessionsEnabled: true/.test(text);
+        expect({ file, name, requiresSession: queue(name).requiresSession }).toEqual({
+          file,
+          name,
+          requiresSession: sessions,
+        });
+      }
+    });
+
     it('has a `deliveries` queue with duplicate detection and dead-lettering', () => {
       expect(queue('deliveries')).toMatchObject({
         requiresDuplicateDetection: true,
@@ -466,19 +739,28 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
   });
 
   it('keeps Key Vault on RBAC with soft delete and purge protection', () => {
-    expect(props(only('Microsoft.KeyVault/vaults'))).toMatchObject({
-      enableRbacAuthorization: true,
-      enablePurgeProtection: true,
-      enableSoftDelete: true,
-    });
+    const vaults = resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults');
+    expect(vaults).toHaveLength(2);
+    for (const vault of vaults) {
+      expect(props(vault)).toMatchObject({
+        enableRbacAuthorization: true,
+        enablePurgeProtection: true,
+        enableSoftDelete: true,
+      });
+    }
   });
 
   it('can bring back the soft-deleted vault when an environment is redeployed after azd down', () => {
     // Purge protection keeps a deleted vault (and its name) for 90 days; a plain create then fails
     // with "exists in deleted state", so the deployment takes createMode from a parameter.
-    const vault = only('Microsoft.KeyVault/vaults');
-    // The vault takes the module's parameter, which main passes from its own.
-    expect(resolveParameter(vault, props(vault).createMode)).toBe("[parameters('keyVaultCreateMode')]");
+    const vaults = resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults');
+    expect(vaults.map((vault) => vault.module)).toEqual(
+      expect.arrayContaining([moduleNamed('keyVault'), moduleNamed('credentialsVault')]),
+    );
+    // Each vault takes its module's parameter, which main passes from its own.
+    for (const vault of vaults) {
+      expect(resolveParameter(vault, props(vault).createMode)).toBe("[parameters('keyVaultCreateMode')]");
+    }
     const declared = asObject(
       asObject(root.parameters, 'parameters').keyVaultCreateMode,
       'keyVaultCreateMode',
@@ -499,6 +781,62 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       ]
         .map((match) => String(builtInRoles()[match[1]!]))
         .sort();
+
+    it('let the Functions scaler and the dashboard read queue counts: Data Owner (Manage) on the namespace, for the app only', () => {
+      // Target-based scaling needs the Manage right; with Listen only it falls back to incremental scale.
+      const granted = moduleParameter('serviceBus', 'roleAssignments');
+      if (!Array.isArray(granted)) throw new Error('serviceBus roleAssignments is not a list');
+      const owners = (granted as Json[]).filter(
+        (entry) => entry.roleDefinitionId === "[variables('builtInRoles').serviceBusDataOwner]",
+      );
+      expect(owners).toEqual([
+        expect.objectContaining({
+          principalId: "[reference('identity').outputs.principalId.value]",
+          principalType: 'ServicePrincipal',
+        }),
+      ]);
+      const onNamespace = assignments.filter((r) => r.module === moduleNamed('serviceBus'));
+      expect(onNamespace).toHaveLength(1);
+      expect(String(onNamespace[0]!.resource.scope)).toBe(
+        "[resourceId('Microsoft.ServiceBus/namespaces', parameters('name'))]",
+      );
+      // Nowhere else: the id appears in the role table and the one namespace grant only.
+      const mentions = templateText.split(ROLE.serviceBusDataOwner).length - 1;
+      expect(mentions).toBe(1);
+    });
+
+    it('split the vaults: the app only reads the Graph secrets, and writes only the PBX signing secrets', () => {
+      const granted = (symbol: string) => {
+        const list = moduleParameter(symbol, 'roleAssignments');
+        // With principalId set, main concatenates the operator's grant: concat(createArray(app), if(…)).
+        return JSON.stringify(list);
+      };
+      const appGrant = (role: string) =>
+        `"principalId":"[reference('identity').outputs.principalId.value]","principalType":"ServicePrincipal","roleDefinitionId":"[variables('builtInRoles').${role}]"`;
+      const operatorGrant =
+        "createObject('principalId', parameters('principalId'), 'principalType', parameters('principalType'), 'roleDefinitionId', variables('builtInRoles').keyVaultSecretsOfficer";
+      expect(granted('keyVault')).toContain(appGrant('keyVaultSecretsOfficer'));
+      expect(granted('keyVault')).not.toContain('keyVaultSecretsUser');
+      expect(granted('keyVault')).not.toContain("parameters('principalId')");
+      const credentials = granted('credentialsVault');
+      expect(credentials).toContain(
+        "createObject('principalId', reference('identity').outputs.principalId.value, 'principalType', 'ServicePrincipal', 'roleDefinitionId', variables('builtInRoles').keyVaultSecretsUser",
+      );
+      expect(credentials).not.toContain(
+        "reference('identity').outputs.principalId.value, 'principalType', 'ServicePrincipal', 'roleDefinitionId', variables('builtInRoles').keyVaultSecretsOfficer",
+      );
+      expect(credentials).toContain(operatorGrant);
+      // The app writes PBX secrets to the signing vault (KEY_VAULT_URL), not to the credentials vault.
+      expect(appSettings().get('KEY_VAULT_URL')).toBe("[reference('keyVault').outputs.vaultUri.value]");
+      const outputs = asObject(root.outputs, 'outputs');
+      for (const name of [
+        'credentialsKeyVaultName',
+        'AZURE_CREDENTIALS_KEY_VAULT_NAME',
+        'AZURE_CREDENTIALS_KEY_VAULT_ENDPOINT',
+      ]) {
+        expect(String(asObject(outputs[name], name).value)).toContain("reference('credentialsVault')");
+      }
+    });
 
     it('uses the documented built-in role ids', () => {
       for (const [name, id] of Object.entries(ROLE)) {
@@ -529,11 +867,14 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       expect(rolesGrantedBy('storage')).toEqual(
         [ROLE.storageTableDataContributor, ROLE.storageBlobDataOwner].sort(),
       );
-      expect(rolesGrantedBy('serviceBus')).toEqual(
-        [ROLE.serviceBusDataSender, ROLE.serviceBusDataReceiver].sort(),
+      // Data Owner alone: it includes send and receive.
+      expect(rolesGrantedBy('serviceBus')).toEqual([ROLE.serviceBusDataOwner]);
+      // The signing vault: Officer for the app, which writes the PBX signing secrets; nobody else.
+      expect(rolesGrantedBy('keyVault')).toEqual([ROLE.keyVaultSecretsOfficer]);
+      // The credentials vault: Secrets User (read only) for the app, Officer for the operator.
+      expect(rolesGrantedBy('credentialsVault')).toEqual(
+        [ROLE.keyVaultSecretsUser, ROLE.keyVaultSecretsOfficer].sort(),
       );
-      // Officer for the app; the same role for the operator when principalId is set.
-      expect(new Set(rolesGrantedBy('keyVault'))).toEqual(new Set([ROLE.keyVaultSecretsOfficer]));
       expect(rolesGrantedBy('monitoring')).toEqual([ROLE.monitoringMetricsPublisher]);
     });
   });

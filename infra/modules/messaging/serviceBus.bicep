@@ -28,7 +28,7 @@ param workspaceName string = ''
 @description('Roles to grant on the namespace.')
 param roleAssignments roleAssignmentType[] = []
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
   tags: tags
@@ -44,7 +44,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
 // One message per user to sync. Sessions keyed by user id give one sync per
 // user at a time, so delta links never race; duplicate detection folds a
 // burst of notifications for the same user into one sync.
-resource syncQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource syncQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = {
   parent: namespace
   name: 'sync'
   properties: {
@@ -64,7 +64,7 @@ resource syncQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
 
 // One message per webhook to a PBX. Duplicate detection drops a delivery
 // enqueued twice by a retried sync.
-resource deliveriesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource deliveriesQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = {
   parent: namespace
   name: 'deliveries'
   properties: {
@@ -80,10 +80,13 @@ resource deliveriesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
 }
 
 // Metrics such as DeadletteredMessages land in AzureMetrics, next to the app's telemetry.
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = if (!empty(workspaceName)) {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' existing = if (!empty(workspaceName)) {
   name: workspaceName
 }
 
+// The only GA version, 2016-09-01, has no categoryGroup ('allLogs'); this preview is the
+// newest version there is. https://learn.microsoft.com/azure/templates/microsoft.insights/diagnosticsettings
+#disable-next-line use-recent-api-versions
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(workspaceName)) {
   name: 'to-log-analytics'
   scope: namespace

@@ -24,7 +24,7 @@ param retentionInDays int = 30
 @description('Roles to grant on the Application Insights resource.')
 param roleAssignments roleAssignmentType[] = []
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: logAnalyticsName
   location: location
   tags: tags

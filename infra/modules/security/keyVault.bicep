@@ -1,6 +1,7 @@
-// Key Vault for the Graph client secrets (set by the operator) and the PBX
-// signing secrets (created by the app at run time). Access is by Azure RBAC
-// only; purge protection keeps a deleted secret recoverable for the
+// One Key Vault; main.bicep makes two: one for the PBX signing secrets (the
+// app creates them at run time) and one for the Graph client secrets (set by
+// the operator or the deployment, only read by the app). Access is by Azure
+// RBAC only; purge protection keeps a deleted secret recoverable for the
 // retention period, even from someone holding the app's identity.
 
 import { roleAssignmentType } from '../authorization/builtInRoles.bicep'
@@ -39,7 +40,7 @@ param graphScopedClientSecret string = ''
 var graphSecretName = 'graph-client-secret'
 var graphScopedSecretName = 'graph-scoped-client-secret'
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags
@@ -64,7 +65,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphClientSecret)) {
+resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(graphClientSecret)) {
   parent: vault
   name: graphSecretName
   properties: {
@@ -73,7 +74,7 @@ resource graphSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty
   }
 }
 
-resource graphScopedSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphScopedClientSecret)) {
+resource graphScopedSecret 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(graphScopedClientSecret)) {
   parent: vault
   name: graphScopedSecretName
   properties: {

@@ -22,10 +22,23 @@ param deploymentContainerName string
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS'])
 param skuName string = 'Standard_LRS'
 
+@description('Prefix of the app\'s table names (TABLE_PREFIX).')
+@minLength(1)
+@maxLength(20)
+param tablePrefix string
+
+// Table names are 3-63 letters and digits; with the prefix's 1-20 these stay inside.
+@minLength(3)
+@maxLength(43)
+type tableNameType = string
+
+@description('The app\'s tables without the prefix; created here so no call has to create them first.')
+param tableNames tableNameType[]
+
 @description('Roles to grant on the storage account.')
 param roleAssignments roleAssignmentType[] = []
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
   location: location
   tags: tags
@@ -48,7 +61,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2026-09-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -56,7 +69,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = {
   parent: blobService
   name: deploymentContainerName
   properties: {
@@ -64,10 +77,20 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2026-09-01' = {
   parent: account
   name: 'default'
 }
+
+// Created by the deployment, with its rights, instead of by the app's first call: a cold start
+// skips the creates (STORAGE_TABLES_PROVISIONED), and the app's identity needs no right to create.
+// https://learn.microsoft.com/azure/templates/microsoft.storage/storageaccounts/tableservices/tables
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-09-01' = [
+  for table in tableNames: {
+    parent: tableService
+    name: '${tablePrefix}${table}'
+  }
+]
 
 resource accountRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for assignment in roleAssignments: {

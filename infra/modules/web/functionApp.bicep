@@ -36,6 +36,13 @@ param deploymentContainerUrl string
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Instances kept running for the HTTP functions (Graph notifications, consent, management); 0 scales to zero.')
+@minValue(0)
+param alwaysReadyHttpInstances int = 0
+
+@description('Subnet (delegated to Microsoft.App/environments) to integrate with, so all outbound traffic leaves through its NAT gateway; empty: no virtual network.')
+param virtualNetworkSubnetId string = ''
+
 @description('Memory per instance in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -71,7 +78,7 @@ var unauthenticatedPaths = [
   '/api/consent/*'
 ]
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -85,7 +92,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': azdServiceName })
@@ -102,6 +109,13 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     clientCertEnabled: false
     // Key Vault references resolve with the user-assigned identity (there is no system identity).
     keyVaultReferenceIdentity: identityResourceId
+    // Virtual network integration, when a subnet is given. Application traffic (formerly
+    // vnetRouteAllEnabled) sends all outbound calls into the subnet, public destinations
+    // included, so PBX webhooks and Graph calls leave from the NAT gateway's address.
+    // https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#enable-virtual-network-integration
+    // https://learn.microsoft.com/azure/app-service/overview-vnet-integration#application-routing
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    outboundVnetRouting: empty(virtualNetworkSubnetId) ? null : { applicationTraffic: true }
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -124,6 +138,17 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // `http` is the group all HTTP-triggered functions scale in together; an always-ready
+        // instance there answers Graph's first notification after a quiet spell without a cold
+        // start. https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#set-always-ready-instance-counts
+        alwaysReady: alwaysReadyHttpInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyHttpInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'
@@ -138,7 +163,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 // SUBSCRIPTION_CREATES_PER_RUN, CATCH_UP_MINUTES, RETENTION_DAYS,
 // DELTA_PAGE_SIZE, SYNC_COALESCE_SECONDS, PBX_RETRY_SCHEDULE_SECONDS,
 // PBX_SECRET_ROTATION_HOURS. Add one to main.bicep's appSettings to change it.
-resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
   properties: union(appSettings, optionalAppSettings, {
@@ -151,7 +176,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
 }
 
 // Deployments go through azd with Entra ID; the legacy user/password endpoints stay closed.
-resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -159,7 +184,7 @@ resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {
@@ -167,7 +192,7 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableEntraAuth) {
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (enableEntraAuth) {
   parent: site
   name: 'authsettingsV2'
   properties: {
