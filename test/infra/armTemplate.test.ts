@@ -394,12 +394,20 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         expect.arrayContaining(['TABLES_ENDPOINT', 'ServiceBusConnection__fullyQualifiedNamespace']),
       );
       const settings = appSettings();
+      // The Graph credential is one requirement met by either setting: the
+      // federated identity when its parameter is on, the secret otherwise (or
+      // as a fallback when one is given).
+      const graphCredential = ['GRAPH_CLIENT_SECRET', 'GRAPH_FEDERATED_IDENTITY_CLIENT_ID'];
       for (const name of required.all) {
-        // The Graph secret is the fallback to the federated credential: set only in some deployments.
         const set =
-          settings.has(name) || (name === 'GRAPH_CLIENT_SECRET' && conditionalSetting(name).value !== '');
+          settings.has(name) || (graphCredential.includes(name) && conditionalSetting(name).value !== '');
         expect({ name, set }).toEqual({ name, set: true });
       }
+      const federated = conditionalSetting('GRAPH_FEDERATED_IDENTITY_CLIENT_ID');
+      const secret = conditionalSetting('GRAPH_CLIENT_SECRET');
+      expect(federated.condition).toContain("parameters('graphFederatedCredential')");
+      // Without the federated credential the secret is always there.
+      expect(secret.condition).toContain("not(parameters('graphFederatedCredential'))");
     });
 
     it('accounts for every setting of the sample: set, left to its default, or local only', () => {
