@@ -111,6 +111,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       ? { connectionString: config.TABLES_CONNECTION_STRING }
       : { endpoint: config.TABLES_ENDPOINT, credential: credential() }),
     tablePrefix: config.TABLE_PREFIX,
+    createMissing: !config.STORAGE_TABLES_PROVISIONED,
   });
   const queue = overrides.queue ?? serviceBusQueue(config, credential);
   const queueStatistics =
