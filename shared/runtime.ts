@@ -372,7 +372,7 @@ export function getRuntime(): Promise<Runtime> {
   return installed ?? startFromSettings();
 }
 
-/** The local host and tests install a runtime they built themselves. */
-export function useRuntime(runtime: Runtime): void {
+/** The local host and tests install a runtime they built themselves (tests: one still starting, too). */
+export function useRuntime(runtime: Runtime | Promise<Runtime>): void {
   installed = Promise.resolve(runtime);
 }
