@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { installedPackages, stageApp } from './stageApp';
-import { forbiddenContent, loadEveryFunction, lostEntryPoints } from './verifyPackage';
+import { forbiddenContent, loadEveryFunction, lostEntryPoints, missingContent } from './verifyPackage';
 import { zipFolder } from './zipFolder';
 
 const MB = 1024 * 1024;
@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   const forbidden = forbiddenContent(staging, devOnly);
   if (forbidden.length > 0)
     throw new Error(`the package holds what must not ship:\n  ${forbidden.join('\n  ')}`);
+  const missing = missingContent(staging);
+  if (missing.length > 0) throw new Error(`the package lacks what the app needs:\n  ${missing.join('\n  ')}`);
   const lost = lostEntryPoints(root, staging, packages);
   if (lost.length > 0) throw new Error(`pruning removed package entry points:\n  ${lost.join('\n  ')}`);
   const loaded = await loadEveryFunction(staging);

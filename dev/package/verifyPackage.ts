@@ -123,3 +123,17 @@ export function forbiddenContent(staging: string, devOnlyPackages: readonly stri
   }
   return found;
 }
+
+/** What the host and the console need at the app root; missing ones are named. */
+export function missingContent(staging: string): string[] {
+  const needed = [
+    'host.json',
+    'package.json',
+    '.funcignore',
+    'dist/functions/http/functionRegistry.js',
+    'dist/console/app.js',
+    'console/index.html',
+    'node_modules/@azure/functions/package.json',
+  ];
+  return needed.filter((file) => !existsSync(join(staging, file)));
+}

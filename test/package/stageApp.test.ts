@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { installedPackages, stageApp } from '../../dev/package/stageApp';
-import { forbiddenContent, loadEveryFunction, lostEntryPoints } from '../../dev/package/verifyPackage';
+import {
+  forbiddenContent,
+  loadEveryFunction,
+  lostEntryPoints,
+  missingContent,
+} from '../../dev/package/verifyPackage';
 import { filesUnder, zipFolder } from '../../dev/package/zipFolder';
 
 // The package step on a small project of its own: real npm lists the
@@ -155,6 +160,17 @@ describe('the package step', () => {
     );
     expect(alpha.sort()).toEqual(['LICENSE', 'index.js', 'package.json']);
     expect(existsSync(join(staging, 'dist/functions/hello.js.map'))).toBe(false);
+  });
+
+  it('names what the host and the console need but the staged folder lacks', () => {
+    // The fixture installs no @azure/functions.
+    expect(missingContent(staging)).toEqual(['node_modules/@azure/functions/package.json']);
+    write(staging, 'node_modules/@azure/functions/package.json', '{}');
+    try {
+      expect(missingContent(staging)).toEqual([]);
+    } finally {
+      rmSync(join(staging, 'node_modules/@azure'), { recursive: true });
+    }
   });
 
   it('loads every function entry from the staged folder alone', async () => {
