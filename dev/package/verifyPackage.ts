@@ -5,8 +5,9 @@
 // still there after pruning; and no dev dependency, test or dev/ file got in.
 
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { SHIPPED_DIST } from './stageApp';
@@ -18,25 +19,50 @@ export interface LoadReport {
   entries: string[];
   /** Functions registered once every entry was loaded. */
   registered: string[];
+  /** Functions that reached the host's registration API (the stand-in for the worker's @azure/functions-core). */
+  reachedHost: string[];
 }
+
+// What the Node.js worker hands @azure/functions as '@azure/functions-core';
+// without it the package switches to test mode and skips every registration.
+// This one records the names, so each registration runs its full path.
+const FUNCTIONS_CORE_STAND_IN = `
+const registered = [];
+module.exports = {
+  version: '3.10.1',
+  registered,
+  setProgrammingModel() {},
+  registerHook() { return { dispose() {} }; },
+  registerFunction(metadata) {
+    registered.push(metadata.name);
+    return { dispose() {} };
+  },
+  log() {},
+};
+`;
 
 // Runs inside the staged folder. Node looks for packages in every parent
 // folder's node_modules, and the staged folder sits inside the project, so a
 // resolve hook refuses any file outside it: what loads here loads in Azure.
 // LOCAL_HOST is unset, so registerHttp and the others call @azure/functions'
-// app.* exactly as in Azure.
+// app.* exactly as in Azure, and app.* hands each function to the stand-in.
 const LOAD_SCRIPT = `
 const { readdirSync, realpathSync } = require('node:fs');
 const { registerHooks } = require('node:module');
 const { join, sep } = require('node:path');
 const { fileURLToPath } = require('node:url');
 const root = realpathSync(process.cwd()) + sep;
+const standIn = realpathSync(process.env.FUNCTIONS_CORE);
 if (typeof registerHooks !== 'function') throw new Error('the load check needs Node 22.15 or later (module.registerHooks)');
 registerHooks({
   resolve(specifier, context, nextResolve) {
+    if (specifier === '@azure/functions-core') {
+      return { url: require('node:url').pathToFileURL(standIn).href, shortCircuit: true };
+    }
     const resolved = nextResolve(specifier, context);
-    if (resolved.url.startsWith('file:') && !fileURLToPath(resolved.url).startsWith(root)) {
-      throw new Error('outside the package: ' + specifier + ' -> ' + fileURLToPath(resolved.url));
+    const file = resolved.url.startsWith('file:') ? fileURLToPath(resolved.url) : undefined;
+    if (file !== undefined && file !== standIn && !file.startsWith(root)) {
+      throw new Error('outside the package: ' + specifier + ' -> ' + file);
     }
     return resolved;
   },
@@ -45,18 +71,24 @@ const folder = join(root, 'dist', 'functions');
 const entries = readdirSync(folder).filter((name) => name.endsWith('.js')).sort();
 for (const entry of entries) require(join(folder, entry));
 const { registeredFunctions } = require(join(folder, 'http', 'functionRegistry.js'));
-process.stdout.write(JSON.stringify({ entries, registered: registeredFunctions().map((f) => f.name) }));
+const reachedHost = require(standIn).registered;
+process.stdout.write(JSON.stringify({ entries, registered: registeredFunctions().map((f) => f.name), reachedHost }));
 `;
 
 /** Loads every dist/functions/*.js from `staging` in a fresh node; throws with node's error when one fails. */
 export async function loadEveryFunction(staging: string): Promise<LoadReport> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_ENV: 'production' };
+  const core = mkdtempSync(join(tmpdir(), 'functions-core-'));
+  const coreFile = join(core, 'index.js');
+  writeFileSync(coreFile, FUNCTIONS_CORE_STAND_IN);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_ENV: 'production', FUNCTIONS_CORE: coreFile };
   let stdout: string;
   try {
     ({ stdout } = await run(process.execPath, ['-e', LOAD_SCRIPT], { cwd: staging, env }));
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     throw new Error(`the package does not load:\n${stderr}`);
+  } finally {
+    rmSync(core, { recursive: true, force: true });
   }
   const report = JSON.parse(stdout) as LoadReport;
   if (report.entries.length === 0) throw new Error('the package has no function entry in dist/functions');
@@ -64,6 +96,10 @@ export async function loadEveryFunction(staging: string): Promise<LoadReport> {
     throw new Error(
       `only ${report.registered.length} functions registered from ${report.entries.length} entries`,
     );
+  }
+  const notReached = report.registered.filter((name) => !report.reachedHost.includes(name));
+  if (notReached.length > 0) {
+    throw new Error(`registered but never handed to the Functions host: ${notReached.join(', ')}`);
   }
   return report;
 }

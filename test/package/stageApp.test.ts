@@ -39,7 +39,7 @@ function fixtureProject(): string {
     JSON.stringify({
       name: 'fixture',
       version: '1.0.0',
-      dependencies: { alpha: '1.0.0', zeta: '1.0.0' },
+      dependencies: { '@azure/functions': '1.0.0', alpha: '1.0.0', zeta: '1.0.0' },
       devDependencies: { gamma: '1.0.0' },
     }),
   );
@@ -58,6 +58,17 @@ function fixtureProject(): string {
       'README.md': '# alpha',
       'dist/browser/index.js': 'window.alpha = 1;',
       LICENSE: 'MIT',
+    },
+  );
+  // Shaped like the real one: registers through the worker's @azure/functions-core.
+  fakePackage(
+    root,
+    'node_modules/@azure/functions',
+    { name: '@azure/functions', main: 'index.js' },
+    {
+      'index.js':
+        'const core = require("@azure/functions-core");' +
+        'exports.app = { http: (name, options) => core.registerFunction({ name }, options.handler) };',
     },
   );
   fakePackage(
@@ -94,12 +105,14 @@ function fixtureProject(): string {
   write(
     root,
     'dist/functions/http/functionRegistry.js',
-    'const d = []; exports.registerHttp = (name) => d.push({ name }); exports.registeredFunctions = () => d;',
+    'const { app } = require("@azure/functions"); const d = [];' +
+      'exports.registerHttp = (name, options) => { d.push({ name }); if (!options.skipHost) app.http(name, options); };' +
+      'exports.registeredFunctions = () => d;',
   );
   write(
     root,
     'dist/functions/hello.js',
-    'require("alpha"); require("./http/functionRegistry").registerHttp("hello");',
+    'require("alpha"); require("./http/functionRegistry").registerHttp("hello", { handler: () => {} });',
   );
   write(root, 'dist/functions/hello.js.map', '{}');
   write(root, 'dist/shared/util.js', 'exports.x = 1;');
@@ -126,6 +139,7 @@ describe('the package step', () => {
 
   it('stages production packages with their nested ones, and none that only dev dependencies need', () => {
     expect(staged.packages).toEqual([
+      'node_modules/@azure/functions',
       'node_modules/alpha',
       'node_modules/alpha/node_modules/epsilon',
       'node_modules/beta',
@@ -163,19 +177,34 @@ describe('the package step', () => {
   });
 
   it('names what the host and the console need but the staged folder lacks', () => {
-    // The fixture installs no @azure/functions.
-    expect(missingContent(staging)).toEqual(['node_modules/@azure/functions/package.json']);
-    write(staging, 'node_modules/@azure/functions/package.json', '{}');
+    expect(missingContent(staging)).toEqual([]);
+    const page = readFileSync(join(staging, 'console/index.html'));
+    rmSync(join(staging, 'console/index.html'));
     try {
-      expect(missingContent(staging)).toEqual([]);
+      expect(missingContent(staging)).toEqual(['console/index.html']);
     } finally {
-      rmSync(join(staging, 'node_modules/@azure'), { recursive: true });
+      writeFileSync(join(staging, 'console/index.html'), page);
     }
   });
 
   it('loads every function entry from the staged folder alone', async () => {
     const report = await loadEveryFunction(staging);
-    expect(report).toEqual({ entries: ['hello.js'], registered: ['hello'] });
+    expect(report).toEqual({ entries: ['hello.js'], registered: ['hello'], reachedHost: ['hello'] });
+  });
+
+  it('fails the load when a registered function never reaches the Functions host', async () => {
+    write(
+      staging,
+      'dist/functions/localOnly.js',
+      'require("./http/functionRegistry").registerHttp("localOnly", { handler: () => {}, skipHost: true });',
+    );
+    try {
+      await expect(loadEveryFunction(staging)).rejects.toThrow(
+        /never handed to the Functions host: localOnly/,
+      );
+    } finally {
+      rmSync(join(staging, 'dist/functions/localOnly.js'));
+    }
   });
 
   it('fails the load when an entry needs a package that only development has', async () => {
