@@ -15,7 +15,9 @@ describe('what azd deploys', () => {
   it('is the staged folder, built by npm run package, without a remote build', () => {
     expect(azureYaml).toMatch(new RegExp(`^\\s+dist: ${PACKAGE_FOLDER.replace('.', '\\.')}/app$`, 'm'));
     expect(azureYaml).toMatch(/^\s+remoteBuild: false$/m);
-    expect(azureYaml).toMatch(/^\s+prepackage:\n\s+shell: sh\n\s+run: npm run package$/m);
+    const hook = /^ {6}prepackage:\n((?: {8}.*\n)+)/m.exec(azureYaml)?.[1] ?? '';
+    expect(hook).toMatch(/^ {8}posix:\n {10}shell: sh\n {10}run: npm run package$/m);
+    expect(hook).toMatch(/^ {8}windows:\n {10}shell: pwsh\n {10}run: npm run package$/m);
     expect(JSON.parse(read('package.json')).scripts.package).toMatch(/^npm run build && /);
   });
 
