@@ -73,6 +73,13 @@ const settingsSchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter')
     .default('pbxsync'),
+  /**
+   * `true` where the deployment created the tables (the Bicep does): start-up
+   * then sends no create-table request, which would cost the first
+   * notification after a scale-out time against Graph's deadline. Locally
+   * and in tests the runtime creates what is missing.
+   */
+  STORAGE_TABLES_PROVISIONED: bool.default(false),
 
   /** `servicebus` in Azure; `in-process` only in the local host, where one process runs everything. */
   QUEUE_MODE: z.enum(['servicebus', 'in-process']).default('servicebus'),

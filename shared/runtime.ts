@@ -121,6 +121,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       ? { connectionString: config.TABLES_CONNECTION_STRING }
       : { endpoint: config.TABLES_ENDPOINT, credential: credential() }),
     tablePrefix: config.TABLE_PREFIX,
+    createMissing: !config.STORAGE_TABLES_PROVISIONED,
   });
   const queue = overrides.queue ?? serviceBusQueue(config, credential);
   const queueStatistics =
@@ -448,7 +449,7 @@ export function getRuntime(): Promise<Runtime> {
   return installed ?? startFromSettings();
 }
 
-/** The local host and tests install a runtime they built themselves. */
-export function useRuntime(runtime: Runtime): void {
+/** The local host and tests install a runtime they built themselves (tests: one still starting, too). */
+export function useRuntime(runtime: Runtime | Promise<Runtime>): void {
   installed = Promise.resolve(runtime);
 }

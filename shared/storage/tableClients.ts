@@ -11,6 +11,8 @@ export interface TableConnection {
   tablePrefix: string;
   /** Needed for a bearer token over http (Azurite with OAuth); never in Azure. */
   allowInsecureConnection?: boolean;
+  /** False when the deployment created the tables: no request at all before the first read. */
+  createMissing?: boolean;
 }
 
 export const TABLE_NAMES = [
@@ -53,7 +55,10 @@ function clientFor(connection: TableConnection, tableName: string): TableClient 
   throw new Error('Table Storage needs a connection string, or an endpoint and a credential');
 }
 
-/** One client per table, each table created when missing (creating an existing one is not an error). */
+/**
+ * One client per table, each table created when missing (creating an existing
+ * one is not an error) unless `createMissing` is false.
+ */
 export async function createTableClients(connection: TableConnection): Promise<TableClients> {
   if (!TABLE_PREFIX.test(connection.tablePrefix)) {
     throw new Error('The table prefix must be 1-20 letters and digits, starting with a letter');
@@ -61,6 +66,8 @@ export async function createTableClients(connection: TableConnection): Promise<T
   const clients = Object.fromEntries(
     TABLE_NAMES.map((name) => [name, clientFor(connection, `${connection.tablePrefix}${name}`)]),
   ) as TableClients;
-  await Promise.all(TABLE_NAMES.map((name) => clients[name].createTable()));
+  if (connection.createMissing !== false) {
+    await Promise.all(TABLE_NAMES.map((name) => clients[name].createTable()));
+  }
   return clients;
 }
