@@ -43,8 +43,12 @@ export interface SubscribeOptions {
 export interface DeadLetter {
   body: unknown;
   info: ReceivedMessageInfo;
-  /** The last error message of the handler. */
+  /** The last error message of the handler (local diagnostics; Service Bus does not keep it). */
   reason: string;
+  /** What Service Bus writes as DeadLetterReason (the dead-letter port shows this one). */
+  deadLetterReason: string;
+  deadLetterErrorDescription: string;
+  deadLetteredAt: Date;
 }
 
 export interface QueueStats {
@@ -76,6 +80,11 @@ export interface InProcessQueue extends QueueSender {
    */
   idle(options?: IdleOptions): Promise<void>;
   deadLetters(queue: QueueName): DeadLetter[];
+  /**
+   * Removes dead letters (these message ids, or all) from the dead-letter
+   * queue and answers them, oldest first, as a receive-and-complete would.
+   */
+  takeDeadLetters(queue: QueueName, messageIds?: readonly string[]): DeadLetter[];
   stats(queue: QueueName): QueueStats;
   /** Stops timers and handlers; pending `idle()` calls resolve, later sends fail. */
   close(): void;
@@ -274,7 +283,24 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
       options.onHandlerError?.(state.name, info, failure.error);
       const unrecoverable = subscriber.sessions && message.sessionId === undefined;
       if (message.deliveryCount >= maxDeliveryCount || unrecoverable) {
-        state.deadLetters.push({ body: JSON.parse(message.json), info, reason: reasonOf(failure.error) });
+        state.deadLetters.push({
+          body: JSON.parse(message.json),
+          info,
+          reason: reasonOf(failure.error),
+          // Service Bus's own words for both cases:
+          // https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#moving-messages-to-the-dlq
+          ...(unrecoverable
+            ? {
+                deadLetterReason: 'Session ID is null.',
+                deadLetterErrorDescription:
+                  "Session enabled entity doesn't allow a message whose session identifier is null.",
+              }
+            : {
+                deadLetterReason: 'MaxDeliveryCountExceeded',
+                deadLetterErrorDescription: "Message couldn't be consumed after maximum delivery attempts.",
+              }),
+          deadLetteredAt: new Date(now()),
+        });
         if (sessionId !== undefined) state.lockedSessions.delete(sessionId);
       } else {
         // The session stays locked while its message waits, so later messages of it cannot overtake.
@@ -345,6 +371,14 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     return stateOf(queue).deadLetters.map((letter) => ({ ...letter }));
   }
 
+  function takeDeadLetters(queue: QueueName, messageIds?: readonly string[]): DeadLetter[] {
+    const state = stateOf(queue);
+    const wanted = messageIds ? new Set(messageIds) : undefined;
+    const taken = state.deadLetters.filter((letter) => !wanted || wanted.has(letter.info.messageId));
+    state.deadLetters = state.deadLetters.filter((letter) => !taken.includes(letter));
+    return taken;
+  }
+
   function stats(queue: QueueName): QueueStats {
     const state = stateOf(queue);
     return {
@@ -370,7 +404,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     settleWaiters();
   }
 
-  return { send, subscribe, idle, deadLetters, stats, close };
+  return { send, subscribe, idle, deadLetters, takeDeadLetters, stats, close };
 }
 
 function reasonOf(error: unknown): string {

@@ -27,6 +27,7 @@ import { type PbxSink, startPbxSink } from '../pbxSink';
 import { consoleLogger } from './consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { dispatchHttp } from './httpAdapter';
+import { inProcessDeadLetters } from './inProcessDeadLetters';
 import { createInProcessQueue, type InProcessQueue } from './inProcessQueue';
 import { inProcessQueueStatistics } from './inProcessQueueStatistics';
 import { createMemorySecretStore } from './memorySecretStore';
@@ -147,6 +148,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const runtime = await createRuntime(config, {
       queue,
       queueStatistics: inProcessQueueStatistics(queue),
+      deadLetters: inProcessDeadLetters(queue, now),
       secrets,
       now,
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),

@@ -58,6 +58,7 @@ type DashboardAnswer = Unread<
   | 'consentError'
   | 'consentRequiredSince'
   | 'missingPermissions'
+  | 'deadLetters'
 >;
 type DeliverySummaryAnswer = Unread<DeliverySummary, 'integrationId' | 'failedBy'>;
 /** A refused event is a 400 with an error, so a 200 always carries an evaluation. */
