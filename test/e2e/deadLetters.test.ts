@@ -79,6 +79,7 @@ describe('queue retries and dead letters', () => {
   it('recovers from a one-off failure on the second attempt, without the dead-letter queue', async () => {
     let failures = 1;
     const restore = failAliceRows(() => failures-- > 0);
+    const snapshotsBefore = host.sink?.snapshots.length ?? 0;
     try {
       const slot = hourFromNow(hour++);
       const event = host.simulator.createEvent(ALICE.id, { subject: 'Dentist', showAs: 'oof', ...slot });
@@ -87,6 +88,9 @@ describe('queue retries and dead letters', () => {
       expect(copies('sync').map((c) => c.message.applicationProperties?.queueAttempt)).toEqual([2]);
       expect(host.queue.deadLetters('sync')).toEqual([]);
       expect(host.sink?.state().has(absenceIdFor(event.id))).toBe(true);
+      // The copy is a fresh message (delivery count 1) yet a second try: it reconciles, as a redelivery does.
+      const snapshots = host.sink?.snapshots.slice(snapshotsBefore) ?? [];
+      expect(snapshots.map((hook) => hook.event.data.user.id)).toContain(ALICE.id);
     } finally {
       restore();
     }
