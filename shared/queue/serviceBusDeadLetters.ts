@@ -58,6 +58,8 @@ export interface DeadLetterClientLike<Message extends DeadLetterMessageLike = De
 export interface ServiceBusDeadLettersOptions {
   /** How long one receive waits for the next dead letter; default 2 s (the sub-queue is read at rest). */
   receiveWaitMs?: number;
+  /** The dashboard waits no longer than this for a listing; default 5 s, as for the queue figures. */
+  listTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -103,14 +105,23 @@ export function serviceBusDeadLetters<Message extends DeadLetterMessageLike>(
   options: ServiceBusDeadLettersOptions = {},
 ): DeadLetters {
   const receiveWaitMs = options.receiveWaitMs ?? 2_000;
+  const listTimeoutMs = options.listTimeoutMs ?? 5_000;
   const now = options.now ?? (() => new Date());
   const open = (queue: QueueName) =>
     client.createReceiver(queue, { subQueueType: 'deadLetter', receiveMode: 'peekLock' });
 
   async function list(queue: QueueName, max: number, log: Logger): Promise<DeadLetterListing> {
     const receiver = open(queue);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), listTimeoutMs);
+    });
     try {
-      const peeked = await receiver.peekMessages(max);
+      const peeked = await Promise.race([receiver.peekMessages(max), late]);
+      if (peeked === 'late') {
+        log.warn('dead letters could not be read in time', { queue, timeoutMs: listTimeoutMs });
+        return { available: false, reason: 'Service Bus did not answer in time' };
+      }
       return {
         available: true,
         letters: newestFirst(
@@ -122,7 +133,9 @@ export function serviceBusDeadLetters<Message extends DeadLetterMessageLike>(
       log.warn('dead letters could not be read', { queue, ...failureForLog(error) });
       return { available: false, reason: 'Service Bus did not answer' };
     } finally {
-      await receiver.close().catch(() => undefined);
+      clearTimeout(timer);
+      // Not awaited: a hung link must not hold the dashboard past the timeout.
+      void receiver.close().catch(() => undefined);
     }
   }
 

@@ -155,6 +155,27 @@ describe('Service Bus dead letters', () => {
     expect(warnings).toEqual(['dead letters could not be read']);
   });
 
+  it('gives up on a listing Service Bus does not answer in time', async () => {
+    let closed = false;
+    const client: DeadLetterClientLike = {
+      createReceiver: () => ({
+        peekMessages: () => new Promise<DeadLetterMessageLike[]>(() => undefined),
+        receiveMessages: async () => [],
+        completeMessage: async () => undefined,
+        abandonMessage: async () => undefined,
+        close: async () => {
+          closed = true;
+        },
+      }),
+    };
+    const letters = serviceBusDeadLetters(client, recordingSender().sender, { now, listTimeoutMs: 20 });
+    expect(await letters.list('sync', 10, silentLogger)).toEqual({
+      available: false,
+      reason: 'Service Bus did not answer in time',
+    });
+    expect(closed).toBe(true);
+  });
+
   it('resubmits the asked-for dead letters as fresh first attempts, completes them, and lets the others go', async () => {
     const dlq = fakeDeadLetterQueue([
       syncLetter('a', '2026-12-01T20:00:00Z'),
