@@ -217,6 +217,7 @@ describe('queue retries and dead letters', () => {
     expect(unknown.json).toEqual({ error: 'no queue mail; one of sync, deliveries', path: 'queue' });
     const malformed = await manage('POST', 'manage/dead-letters/sync/resubmit', { body: { messageIds: [] } });
     expect(malformed.status).toBe(400);
+    expect(malformed.json).toMatchObject({ error: expect.any(String), path: 'messageIds' });
     const listed = await manage('GET', 'manage/dead-letters/sync');
     expect(listed.status).toBe(200);
     expect(listed.json).toEqual({ available: true, letters: [] });
