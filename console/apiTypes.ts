@@ -87,6 +87,30 @@ export interface Dashboard {
   deliveries:
     | { available: true; active: number; scheduled: number; deadLettered: number }
     | { available: false; reason: string };
+  /** Per queue: the dead-letter count (deployment-wide) and this integration's newest dead letters. */
+  deadLetters: { sync: DeadLetterPanel; deliveries: DeadLetterPanel };
+}
+
+export interface DeadLetterPanel {
+  count?: number;
+  recent: { available: true; letters: DeadLetter[] } | { available: false; reason: string };
+}
+
+export interface DeadLetter {
+  queue: 'sync' | 'deliveries';
+  messageId: string;
+  reason: string;
+  description?: string;
+  deadLetteredAt?: string;
+  attempts: number;
+  lastFailure?: string;
+  integrationId?: string;
+  userId?: string;
+}
+
+export interface Resubmitted {
+  resubmitted: string[];
+  notFound: string[];
 }
 
 export interface DeliverySummary {

@@ -1,9 +1,10 @@
 // Health of one integration: the dashboard route's figures and the delivery
-// log's latest errors, with the two repairs an operator needs: replay the
-// failed webhooks, and enable a PBX endpoint that was disabled after 410 Gone.
+// log's latest errors, with the repairs an operator needs: replay the failed
+// webhooks, enable a PBX endpoint that was disabled after 410 Gone, and send
+// this integration's dead letters back to their queues.
 
 import { callApi, integrationPath } from './api.js';
-import type { Dashboard, DeliverySummary, Replayed } from './apiTypes.js';
+import type { Dashboard, DeadLetter, DeliverySummary, Replayed, Resubmitted } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, notice, table } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
@@ -48,6 +49,27 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
     { id: 'health-enable-endpoint' },
   );
 
+  /** Sends back the dead letters shown (this integration's only, never the whole queue's). */
+  const resubmit = (letters: DeadLetter[]) =>
+    button(
+      t('resubmit'),
+      () =>
+        void act(async () => {
+          let count = 0;
+          for (const queue of ['sync', 'deliveries'] as const) {
+            const messageIds = letters.filter((l) => l.queue === queue).map((l) => l.messageId);
+            if (messageIds.length === 0) continue;
+            const answer = await callApi<Resubmitted>('POST', `dead-letters/${queue}/resubmit`, {
+              messageIds,
+            });
+            if (!answer.ok) return { ok: false, error: answer.error };
+            count += answer.body.resubmitted.length;
+          }
+          return { ok: true, text: `${t('resubmittedCount')} ${count}` };
+        }),
+      { id: 'health-resubmit' },
+    );
+
   const draw = async () => {
     figures.setAttribute('aria-busy', 'true');
     const [dashboard, deliveries] = await Promise.all([
@@ -85,6 +107,14 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
       ],
       ['queue-scheduled', t('queueScheduled'), queue.available ? String(queue.scheduled) : t('unavailable')],
       ['dead-lettered', t('deadLettered'), queue.available ? String(queue.deadLettered) : t('unavailable')],
+      ...(['sync', 'deliveries'] as const).map((name): [string, string, string] => {
+        const count = d.deadLetters[name].count;
+        return [
+          `dead-letters-${name}`,
+          `${t('deadLettersOf')} ${name}`,
+          count === undefined ? t('unavailable') : String(count),
+        ];
+      }),
       ['delivery-pending', t('deliveryPending'), String(log.counts.pending)],
       ['delivery-failed', t('deliveryFailed'), String(log.counts.failed)],
       ['delivery-delivered', t('deliveryDelivered'), String(log.counts.delivered)],
@@ -117,6 +147,8 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
             ]),
           )
         : el('p', {}, t('noErrors')),
+      el('h3', {}, t('deadLetters')),
+      ...deadLetterRows(d, resubmit),
     );
     figures.setAttribute('aria-busy', 'false');
   };
@@ -136,4 +168,30 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
     messages.element,
     figures,
   );
+}
+
+/** This integration's newest dead letters of both queues, or why a queue's cannot be read. */
+function deadLetterRows(dashboard: Dashboard, resubmit: (letters: DeadLetter[]) => Node): Node[] {
+  const letters: DeadLetter[] = [];
+  const problems: Node[] = [];
+  for (const name of ['sync', 'deliveries'] as const) {
+    const recent = dashboard.deadLetters[name].recent;
+    if (recent.available) letters.push(...recent.letters);
+    else problems.push(el('p', {}, `${name}: ${t('unavailable')}: ${recent.reason}`));
+  }
+  if (letters.length === 0) return [...problems, el('p', {}, t('noDeadLetters'))];
+  return [
+    ...problems,
+    table(
+      [t('when'), t('queue'), t('user'), t('attempts'), t('reason')],
+      letters.map((letter) => [
+        el('span', {}, formatTime(letter.deadLetteredAt)),
+        el('span', {}, letter.queue),
+        el('span', {}, letter.userId ?? ''),
+        el('span', {}, String(letter.attempts)),
+        el('span', {}, [letter.reason, letter.lastFailure].filter(Boolean).join(': ')),
+      ]),
+    ),
+    el('div', { class: 'save-row' }, resubmit(letters)),
+  ];
 }

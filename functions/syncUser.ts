@@ -1,6 +1,8 @@
 // One user's sync. The queue is session-enabled with the user as session, so
 // two syncs of one user never run at once and delta links cannot race. A
 // message that does not parse is logged and dropped: retrying cannot fix it.
+// A sync that fails is tried again after growing pauses, in the same session,
+// and dead-lettered after the last attempt (runtime.retrying).
 
 import type { InvocationContext } from '@azure/functions';
 import { receivedInfoFromTrigger } from '../shared/queue/serviceBusTriggerMetadata';
@@ -21,11 +23,13 @@ export async function syncUser(message: unknown, context: InvocationContext): Pr
     });
     return;
   }
+  const request = parsed.data;
   const runtime = await getRuntime();
-  const outcome = await handleSyncRequest(parsed.data, runtime.sync(log), {
-    redelivered: info.deliveryCount > 1,
+  await runtime.retrying('sync', log)(message, info, async ({ again }) => {
+    // A retried copy is a fresh message (delivery count 1) but as much a second try as a redelivery.
+    const outcome = await handleSyncRequest(request, runtime.sync(log), { redelivered: again });
+    if (outcome.kind === 'skipped') log.info('sync skipped', { userId: request.userId, why: outcome.why });
   });
-  if (outcome.kind === 'skipped') log.info('sync skipped', { userId: parsed.data.userId, why: outcome.why });
 }
 
 registerQueue('syncUser', {

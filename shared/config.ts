@@ -10,6 +10,9 @@ import {
   parseRetrySchedule,
 } from './pbx/retrySchedule';
 
+/** Growing to half an hour: about 50 minutes in all before a message is given up on. */
+const DEFAULT_QUEUE_RETRY_SCHEDULE_SECONDS = '10,60,300,900,1800';
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 const positiveInt = z.coerce.number().int().positive();
 const url = z.url();
@@ -108,6 +111,20 @@ const settingsSchema = z.object({
       ctx.addIssue({ code: 'custom', message: 'comma-separated non-negative seconds (at most 50)' });
       return z.NEVER;
     }),
+  /**
+   * Pauses, in seconds, before a queue message whose handler failed is tried
+   * again (sync and deliveries); its length + 1 is the number of attempts, after
+   * which the message is dead-lettered (see shared/queue/queueRetries.ts).
+   */
+  QUEUE_RETRY_SCHEDULE_SECONDS: z
+    .string()
+    .default(DEFAULT_QUEUE_RETRY_SCHEDULE_SECONDS)
+    .transform((text, ctx) => {
+      const schedule = parseRetrySchedule(text);
+      if (schedule) return schedule;
+      ctx.addIssue({ code: 'custom', message: 'comma-separated non-negative seconds (at most 50)' });
+      return z.NEVER;
+    }),
   /** How long the previous PBX signing secret keeps signing after a rotation. */
   PBX_SECRET_ROTATION_HOURS: z.coerce.number().min(0).max(720).default(24),
 });
@@ -188,6 +205,8 @@ const configSchema = settingsSchema
           }
         : {}),
     },
+    /** Retries of a failing queue handler (shared/queue/queueRetries.ts). */
+    queueRetryPolicy: { pausesSeconds: settings.QUEUE_RETRY_SCHEDULE_SECONDS, jitter: 0.2 },
   }));
 
 /** One Graph app's credentials; the schema has made sure at least one of the two is there. */

@@ -22,13 +22,17 @@ import {
 } from './graph/tokenSource';
 import type { Logger } from './logger';
 import type { DashboardDeps } from './management/dashboard';
+import type { DeadLetterDeps } from './management/deadLetterQueries';
 import type { AdminDeps } from './management/integrations';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
 import type { ProvisioningDeps } from './onboarding/userProvisioning';
 import { type ResolveHost, resolveWithDns } from './pbx/pbxTarget';
-import type { QueueSender } from './queue/queuePort';
+import type { DeadLetters } from './queue/deadLetters';
+import type { QueueName, QueueSender } from './queue/queuePort';
+import { type RetryingHandler, retryingHandler } from './queue/queueRetries';
 import type { QueueStatistics } from './queue/queueStatistics';
+import { serviceBusDeadLettersFromConfig } from './queue/serviceBusDeadLetters';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
 import { serviceBusQueueStatisticsFromConfig } from './queue/serviceBusQueueStatistics';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
@@ -55,6 +59,8 @@ export interface Runtime {
   repos: Repositories;
   queue: QueueSender;
   queueStatistics: QueueStatistics;
+  /** What the queues gave up on, and sending it back. */
+  deadLetters: DeadLetters;
   secrets: SecretStore;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
@@ -81,6 +87,8 @@ export interface Runtime {
   maintenance(log: Logger): MaintenanceDeps;
   consent(log: Logger): ConsentDeps;
   management(log: Logger): ManagementDeps;
+  /** A queue handler's retries with growing pauses, then the dead-letter queue (shared/queue/queueRetries.ts). */
+  retrying(queue: QueueName, log: Logger): RetryingHandler;
 }
 
 /** The management API's services, each with what it needs (see functions/manage*.ts). */
@@ -91,6 +99,7 @@ export interface ManagementDeps {
   snapshot: SnapshotDeps;
   rotation: RotationDeps;
   dashboard: DashboardDeps;
+  deadLetters: DeadLetterDeps;
   publicBaseUrl: string;
 }
 
@@ -99,6 +108,7 @@ export type GraphIdentity = Pick<IntegrationRecord, 'tenantId' | 'consentMode'>;
 export interface RuntimeOverrides {
   queue?: QueueSender;
   queueStatistics?: QueueStatistics;
+  deadLetters?: DeadLetters;
   secrets?: SecretStore;
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
@@ -128,6 +138,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     overrides.queueStatistics ?? serviceBusQueueStatisticsFromConfig(config, credential);
   const secrets = overrides.secrets ?? keyVault(config, credential);
   const now = overrides.now ?? (() => new Date());
+  const deadLetters =
+    overrides.deadLetters ?? serviceBusDeadLettersFromConfig(config, credential, queue, now);
   // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
   const nowMs = () => now().getTime();
   const tokens = tokenSourceFor(config.graphApps.main, config, nowMs, log);
@@ -145,6 +157,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     repos,
     queue,
     queueStatistics,
+    deadLetters,
     secrets,
     now,
     subscriptionLookups: subscriptionLookups(),
@@ -190,7 +203,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 /** The clients and settings the capabilities are built from. */
 export type Infrastructure = Omit<
   Runtime,
-  'intake' | 'onboarding' | 'sync' | 'delivery' | 'maintenance' | 'consent' | 'management'
+  'intake' | 'onboarding' | 'sync' | 'delivery' | 'maintenance' | 'consent' | 'management' | 'retrying'
 >;
 
 /**
@@ -310,11 +323,14 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
         repos,
         now,
         queueStatistics: infra.queueStatistics,
+        deadLetters: infra.deadLetters,
         log,
         expiringWithinMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
       },
+      deadLetters: { deadLetters: infra.deadLetters, log },
       publicBaseUrl: config.PUBLIC_BASE_URL,
     }),
+    retrying: (name, log) => retryingHandler(name, { queue, policy: config.queueRetryPolicy, now, log }),
   };
 }
 

@@ -60,8 +60,12 @@ export interface SubscribeOptions {
 export interface DeadLetter {
   body: unknown;
   info: ReceivedMessageInfo;
-  /** The last error message of the handler. */
+  /** The last error message of the handler (local diagnostics; Service Bus does not keep it). */
   reason: string;
+  /** What Service Bus writes as DeadLetterReason (the dead-letter port shows this one). */
+  deadLetterReason: string;
+  deadLetterErrorDescription: string;
+  deadLetteredAt: Date;
 }
 
 export interface QueueStats {
@@ -93,6 +97,11 @@ export interface InProcessQueue extends QueueSender {
    */
   idle(options?: IdleOptions): Promise<void>;
   deadLetters(queue: QueueName): DeadLetter[];
+  /**
+   * Removes dead letters (these message ids, or all) from the dead-letter
+   * queue and answers them, oldest first, as a receive-and-complete would.
+   */
+  takeDeadLetters(queue: QueueName, messageIds?: readonly string[]): DeadLetter[];
   stats(queue: QueueName): QueueStats;
   /** Stops timers and handlers; pending `idle()` calls resolve, later sends fail. */
   close(): void;
@@ -328,7 +337,15 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
         const info = receivedInfo(message);
         const error = new Error('message without sessionId on a session-enabled queue');
         options.onHandlerError?.(state.name, info, error);
-        state.deadLetters.push({ body: JSON.parse(message.json), info, reason: error.message });
+        state.deadLetters.push({
+          body: JSON.parse(message.json),
+          info,
+          reason: error.message,
+          deadLetterReason: 'Session ID is null.',
+          deadLetterErrorDescription:
+            "Session enabled entity doesn't allow a message whose session identifier is null.",
+          deadLetteredAt: new Date(now()),
+        });
       }
       index = state.ready.findIndex((m) => m.sessionId === undefined);
     }
@@ -362,6 +379,9 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
         body: JSON.parse(message.json),
         info: receivedInfo(message),
         reason: 'lock lost after maxAutoLockRenewalDuration, MaxDeliveryCountExceeded',
+        deadLetterReason: 'MaxDeliveryCountExceeded',
+        deadLetterErrorDescription: "Message couldn't be consumed after maximum delivery attempts.",
+        deadLetteredAt: new Date(now()),
       });
     } else {
       makeReady(state, message);
@@ -407,8 +427,26 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
       release(slot);
     } else {
       options.onHandlerError?.(state.name, info, failure.error);
-      if (message.deliveryCount >= maxDeliveryCount) {
-        state.deadLetters.push({ body: JSON.parse(message.json), info, reason: reasonOf(failure.error) });
+      const unrecoverable = subscriber.sessions && message.sessionId === undefined;
+      if (message.deliveryCount >= maxDeliveryCount || unrecoverable) {
+        state.deadLetters.push({
+          body: JSON.parse(message.json),
+          info,
+          reason: reasonOf(failure.error),
+          // Service Bus's own words for both cases:
+          // https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#moving-messages-to-the-dlq
+          ...(unrecoverable
+            ? {
+                deadLetterReason: 'Session ID is null.',
+                deadLetterErrorDescription:
+                  "Session enabled entity doesn't allow a message whose session identifier is null.",
+              }
+            : {
+                deadLetterReason: 'MaxDeliveryCountExceeded',
+                deadLetterErrorDescription: "Message couldn't be consumed after maximum delivery attempts.",
+              }),
+          deadLetteredAt: new Date(now()),
+        });
         release(slot);
       } else {
         // The slot keeps the session (busy) while its message waits, so later messages of it cannot overtake.
@@ -493,6 +531,14 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     return stateOf(queue).deadLetters.map((letter) => ({ ...letter }));
   }
 
+  function takeDeadLetters(queue: QueueName, messageIds?: readonly string[]): DeadLetter[] {
+    const state = stateOf(queue);
+    const wanted = messageIds ? new Set(messageIds) : undefined;
+    const taken = state.deadLetters.filter((letter) => !wanted || wanted.has(letter.info.messageId));
+    state.deadLetters = state.deadLetters.filter((letter) => !taken.includes(letter));
+    return taken;
+  }
+
   function stats(queue: QueueName): QueueStats {
     const state = stateOf(queue);
     return {
@@ -521,7 +567,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     settleWaiters();
   }
 
-  return { send, subscribe, idle, deadLetters, stats, close };
+  return { send, subscribe, idle, deadLetters, takeDeadLetters, stats, close };
 }
 
 function reasonOf(error: unknown): string {

@@ -28,6 +28,7 @@ import { consoleLogger } from './consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_MANAGED_IDENTITY, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { readServiceBusHostSettings, type ServiceBusHostSettings } from './hostSettings';
 import { dispatchHttp } from './httpAdapter';
+import { inProcessDeadLetters } from './inProcessDeadLetters';
 import { createInProcessQueue, type InProcessQueue } from './inProcessQueue';
 import { inProcessQueueStatistics } from './inProcessQueueStatistics';
 import { createMemorySecretStore } from './memorySecretStore';
@@ -181,6 +182,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const runtime = await createRuntime(config, {
       queue,
       queueStatistics: inProcessQueueStatistics(queue),
+      deadLetters: inProcessDeadLetters(queue, now),
       secrets,
       now,
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),

@@ -7,6 +7,7 @@
 // prefix, and refuses to load a function that claims one.
 
 import type { z } from 'zod';
+import { resubmitBodySchema } from '../../shared/management/deadLetterQueries';
 import { replayBodySchema } from '../../shared/management/deliveryQueries';
 import {
   addUserSchema,
@@ -52,6 +53,9 @@ export const ROUTE = {
   snapshot: `${MANAGE}/integrations/{id}/users/{userId}/snapshot`,
   enablePbx: `${MANAGE}/integrations/{id}/pbx/enable`,
   rotatePbxSecret: `${MANAGE}/integrations/{id}/pbx/secret/rotate`,
+  // Deployment-wide (functions/manageDeadLetters.ts): every integration shares the queues.
+  deadLetters: `${MANAGE}/dead-letters/{queue}`,
+  resubmitDeadLetters: `${MANAGE}/dead-letters/{queue}/resubmit`,
 } as const;
 
 const common = { 401: 'no or wrong function key' } as const;
@@ -211,5 +215,19 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     route: ROUTE.rotatePbxSecret,
     summary: 'Rotate the PBX signing secret; the answer carries the new secret, once',
     responses: { ...withId, 200: 'the new secret' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.deadLetters,
+    summary: 'The newest dead letters of a queue (`sync` or `deliveries`): ids, reason, times; never bodies',
+    responses: { ...common, 200: 'the dead letters, or why they cannot be read', 400: 'no such queue' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.resubmitDeadLetters,
+    summary: 'Send dead letters back to their queue as fresh messages (the listed message ids, or up to 100)',
+    body: resubmitBodySchema,
+    bodyOptional: true,
+    responses: { ...common, 202: 'sent back', 400: 'no such queue or malformed body' },
   },
 ];

@@ -1,5 +1,7 @@
 import type { Logger } from '../logger';
 import { type Outcome, ok } from '../outcome';
+import type { DeadLetterListing, DeadLetters } from '../queue/deadLetters';
+import type { QueueName } from '../queue/queuePort';
 import type { QueueFigures, QueueStatistics } from '../queue/queueStatistics';
 import type { IntegrationRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
@@ -27,12 +29,22 @@ export interface Dashboard {
   subscriptions: { expiringSoon: number; missing: number };
   /** The deliveries queue, deployment-wide (all integrations share it), or why it cannot be counted. */
   deliveries: QueueFigures;
+  /** Per queue: what it gave up on (resubmit with POST /api/manage/dead-letters/{queue}/resubmit). */
+  deadLetters: Record<QueueName, DeadLetterPanel>;
+}
+
+export interface DeadLetterPanel {
+  /** Dead-lettered messages in the queue, deployment-wide; absent when the queue cannot be counted. */
+  count?: number;
+  /** This integration's most recent dead letters (ids, reason, times), or why they cannot be read. */
+  recent: DeadLetterListing;
 }
 
 export interface DashboardDeps {
   repos: Pick<Repositories, 'integrations' | 'users' | 'subscriptions'>;
   now: () => Date;
   queueStatistics: QueueStatistics;
+  deadLetters: DeadLetters;
   /** Where the statistics source explains why it cannot count. */
   log: Logger;
   /** "Expiring soon" means within the renewal margin the maintenance run uses. */
@@ -40,6 +52,30 @@ export interface DashboardDeps {
 }
 
 const HOUR = 3_600_000;
+/** Dead letters read per queue, of which this integration's newest are shown. */
+const DEAD_LETTERS_READ = 100;
+const DEAD_LETTERS_SHOWN = 10;
+
+async function deadLetterPanel(
+  integrationId: string,
+  queue: QueueName,
+  figures: Promise<QueueFigures>,
+  deps: DashboardDeps,
+): Promise<DeadLetterPanel> {
+  const [counted, listing] = await Promise.all([
+    figures,
+    deps.deadLetters.list(queue, DEAD_LETTERS_READ, deps.log),
+  ]);
+  const recent: DeadLetterListing = listing.available
+    ? {
+        available: true,
+        letters: listing.letters
+          .filter((l) => l.integrationId === integrationId)
+          .slice(0, DEAD_LETTERS_SHOWN),
+      }
+    : listing;
+  return { ...(counted.available ? { count: counted.deadLettered } : {}), recent };
+}
 
 export async function dashboardFor(integrationId: string, deps: DashboardDeps): Promise<Outcome<Dashboard>> {
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
@@ -47,6 +83,10 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
   const now = deps.now().getTime();
   // Started now so a slow management API overlaps the table reads instead of following them.
   const deliveries = deps.queueStatistics.figures('deliveries', deps.log);
+  const deadLetters = Promise.all([
+    deadLetterPanel(integrationId, 'sync', deps.queueStatistics.figures('sync', deps.log), deps),
+    deadLetterPanel(integrationId, 'deliveries', deliveries, deps),
+  ]);
   const users = await deps.repos.users.listByIntegration(integrationId);
   const subscriptions = new Map(
     (await deps.repos.subscriptions.list())
@@ -90,5 +130,6 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
       .map((u) => u.email),
     subscriptions: { expiringSoon, missing },
     deliveries: await deliveries,
+    deadLetters: await deadLetters.then(([sync, deliveryLetters]) => ({ sync, deliveries: deliveryLetters })),
   });
 }

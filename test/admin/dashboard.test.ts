@@ -1,11 +1,13 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { inProcessDeadLetters } from '../../dev/localHost/inProcessDeadLetters';
 import { createInProcessQueue } from '../../dev/localHost/inProcessQueue';
 import { inProcessQueueStatistics } from '../../dev/localHost/inProcessQueueStatistics';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import type { Logger } from '../../shared/logger';
 import { dashboardFor } from '../../shared/management/dashboard';
 import { type Outcome, ok } from '../../shared/outcome';
+import { unreadableDeadLetters } from '../../shared/queue/serviceBusDeadLetters';
 import {
   type QueueAdministrationClientLike,
   serviceBusQueueStatistics,
@@ -116,6 +118,7 @@ describe('dashboard', () => {
       repos,
       now: () => now,
       queueStatistics: inProcessQueueStatistics(queue),
+      deadLetters: inProcessDeadLetters(queue, () => now),
       log: silentLogger,
       expiringWithinMinutes: 1440,
     });
@@ -131,6 +134,10 @@ describe('dashboard', () => {
         unreadableMailboxes: ['outside@acme.example'],
         subscriptions: { expiringSoon: 1, missing: 2 },
         deliveries: { available: true, active: 1, scheduled: 1, deadLettered: 0 },
+        deadLetters: {
+          sync: { count: 0, recent: { available: true, letters: [] } },
+          deliveries: { count: 0, recent: { available: true, letters: [] } },
+        },
       }),
     );
   });
@@ -141,6 +148,7 @@ describe('dashboard', () => {
       repos,
       now: () => now,
       queueStatistics: serviceBusQueueStatistics(counted.client),
+      deadLetters: unreadableDeadLetters('not read here'),
       log: silentLogger,
       expiringWithinMinutes: 1440,
     });
@@ -150,7 +158,8 @@ describe('dashboard', () => {
       scheduled: 9,
       deadLettered: 2,
     });
-    expect(counted.asked).toEqual(['deliveries']);
+    // The sync queue is counted for its dead letters.
+    expect(counted.asked).toEqual(['deliveries', 'sync']);
 
     const refused = fakeAdministrationClient('unauthorized');
     const warnings: string[] = [];
@@ -159,6 +168,7 @@ describe('dashboard', () => {
       repos,
       now: () => now,
       queueStatistics: serviceBusQueueStatistics(refused.client),
+      deadLetters: unreadableDeadLetters('not read here'),
       log,
       expiringWithinMinutes: 1440,
     });
@@ -168,7 +178,7 @@ describe('dashboard', () => {
     });
     // The other figures do not depend on the queue.
     expect(figuresOf(withoutManage).users.total).toBe(5);
-    expect(warnings).toEqual(['queue statistics unavailable']);
+    expect(warnings).toEqual(['queue statistics unavailable', 'queue statistics unavailable']);
 
     const unknown = fakeAdministrationClient({ active: 0, scheduled: 0, deadLetter: 0 });
     expect(
@@ -176,6 +186,7 @@ describe('dashboard', () => {
         repos,
         now: () => now,
         queueStatistics: serviceBusQueueStatistics(unknown.client),
+        deadLetters: unreadableDeadLetters('not read here'),
         log: silentLogger,
         expiringWithinMinutes: 1,
       }),
@@ -231,7 +242,7 @@ describe('dashboard route and its queue statistics', () => {
     const inAzure = await manage('GET', dashboardPath);
     expect(inAzure.status).toBe(200);
     expect(inAzure.json).toEqual(local.json);
-    expect(serviceBus.asked).toEqual(['deliveries']);
+    expect(serviceBus.asked).toEqual(['deliveries', 'sync']);
   });
 
   it('answers 200 with the figures unavailable when Service Bus refuses, and logs one warning', async () => {
@@ -251,7 +262,8 @@ describe('dashboard route and its queue statistics', () => {
     expect(body.users.total).toBe(DEMO_USERS.length);
     expect(answer.text).not.toMatch(/sb:\/\/|TrackingId|EntityRead/);
     const warnings = host.logs.slice(logged).filter((line) => line.includes('queue statistics unavailable'));
-    expect(warnings).toHaveLength(1);
+    // One per queue: deliveries, and sync for its dead-letter count.
+    expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/\[manageDashboard\] warning: .*"status":401/);
   });
 });

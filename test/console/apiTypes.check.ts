@@ -20,6 +20,7 @@ import type { Explanation } from '../../shared/management/explainEvent';
 import type { IntegrationView } from '../../shared/management/integrationViews';
 import type { UserView } from '../../shared/management/mailboxUsers';
 import type { MintedLink } from '../../shared/onboarding/consentFlow';
+import type { DeadLetterSummary, ResubmitResult } from '../../shared/queue/deadLetters';
 
 export type ConsoleMatchesServer = [
   NoDrift<Drift<Console.Integration, IntegrationAnswer>>,
@@ -31,6 +32,8 @@ export type ConsoleMatchesServer = [
   NoDrift<Drift<Console.DeliverySummary, DeliverySummaryAnswer>>,
   NoDrift<Drift<Console.Explanation, ExplanationAnswer>>,
   NoDrift<Drift<Console.SnapshotQueued, SnapshotAnswer>>,
+  NoDrift<Drift<Console.DeadLetter, DeadLetterSummary>>,
+  NoDrift<Drift<Console.Resubmitted, ResubmitResult>>,
   NoDrift<Drift<Console.ShowAs, (typeof SHOW_AS_VALUES)[number]>>,
   NoDrift<Drift<Console.CallHandling, (typeof CALL_HANDLING_VALUES)[number]>>,
   NoDrift<Drift<(typeof Console.PRESETS)[number], (typeof PRESET_NAMES)[number]>>,

@@ -274,6 +274,7 @@ describeInBrowser('operator console in Chromium', () => {
     const api = (await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}/dashboard`)).json as {
       users: { total: number; updatedLastHour: number; neverUpdated: number; inError: number };
       deliveries: { available: true; active: number; scheduled: number; deadLettered: number };
+      deadLetters: Record<'sync' | 'deliveries', { count: number }>;
     };
     expect(api.users.total).toBe(4);
     expect(api.users.updatedLastHour).toBe(4);
@@ -288,6 +289,9 @@ describeInBrowser('operator console in Chromium', () => {
     expect(await figure('queued')).toBe(String(api.deliveries.active));
     expect(await figure('queue-scheduled')).toBe(String(api.deliveries.scheduled));
     expect(await figure('dead-lettered')).toBe(String(api.deliveries.deadLettered));
+    expect(await figure('dead-letters-sync')).toBe(String(api.deadLetters.sync.count));
+    expect(await figure('dead-letters-deliveries')).toBe(String(api.deadLetters.deliveries.count));
+    expect(await page.getByText('No dead letters for this integration.').count()).toBe(1);
     await shoot('05-health');
   });
 
@@ -305,6 +309,36 @@ describeInBrowser('operator console in Chromium', () => {
     } finally {
       useRuntime(host.runtime);
     }
+  });
+
+  it('lists the integration’s dead letters and sends them back', async () => {
+    const users = host.runtime.repos.users;
+    const get = users.get;
+    // Alice's row cannot be read: her sync fails on every attempt and is dead-lettered.
+    users.get = async (integrationId, userId) => {
+      if (userId === ALICE.id)
+        throw Object.assign(new Error('The server is busy.'), { name: 'RestError', statusCode: 503 });
+      return get.call(users, integrationId, userId);
+    };
+    try {
+      host.simulator.createEvent(ALICE.id, { subject: 'Dentist', showAs: 'oof', ...hourFromNow(6) });
+      await settle(host);
+      expect(host.queue.deadLetters('sync')).toHaveLength(1);
+    } finally {
+      Object.assign(users, { get });
+    }
+    await page.locator('#health-refresh').click();
+    await page.locator('[data-figure="dead-letters-sync"] dd', { hasText: '1' }).waitFor();
+    const row = page.locator('tr', { hasText: ALICE.id });
+    expect(await row.textContent()).toContain('MaxDeliveryCountExceeded: RestError (503)');
+
+    await page.getByRole('button', { name: 'Send the dead letters back' }).click();
+    await page.getByRole('status').filter({ hasText: 'Sent back: 1' }).waitFor();
+    await settle(host);
+    expect(host.queue.deadLetters('sync')).toEqual([]);
+    await page.locator('#health-refresh').click();
+    await page.locator('[data-figure="dead-letters-sync"] dd', { hasText: '0' }).waitFor();
+    expect(await page.getByText('No dead letters for this integration.').count()).toBe(1);
   });
 
   it('replays failed deliveries, and enables a disabled PBX endpoint first', async () => {

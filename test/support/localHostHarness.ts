@@ -49,6 +49,8 @@ async function startTestHost(options: LocalHostOptions): Promise<TestHost> {
     allLogLevels: true,
     resolveHost: exampleNamesOnThisMachine,
     ...options,
+    // Queue retries in tenths of seconds, as coalescing above: a handler that fails is tried again soon.
+    settings: { QUEUE_RETRY_SCHEDULE_SECONDS: '0.05,0.1,0.2', ...options.settings },
   });
   return Object.assign(host, { logs });
 }

@@ -67,6 +67,20 @@ describe('configuration', () => {
     ).toThrow(/GRAPH_SCOPED_CLIENT_ID: GRAPH_SCOPED_CLIENT_SECRET is set/);
   });
 
+  it('reads the queue retry schedule, growing to half an hour by default, and refuses a malformed one', () => {
+    const { QUEUE_RETRY_SCHEDULE_SECONDS: _default, ...rest } = sample.Values;
+    expect(loadConfig(rest).queueRetryPolicy).toEqual({
+      pausesSeconds: [10, 60, 300, 900, 1800],
+      jitter: 0.2,
+    });
+    expect(
+      loadConfig({ ...rest, QUEUE_RETRY_SCHEDULE_SECONDS: '0.5, 2' }).queueRetryPolicy.pausesSeconds,
+    ).toEqual([0.5, 2]);
+    expect(() => loadConfig({ ...rest, QUEUE_RETRY_SCHEDULE_SECONDS: 'soon' })).toThrow(
+      /QUEUE_RETRY_SCHEDULE_SECONDS: comma-separated/,
+    );
+  });
+
   it('lists every setting the code reads in the sample', () => {
     const declared = SETTING_NAMES;
     expect(declared).toContain('PBX_ALLOWED_PRIVATE_HOSTS');

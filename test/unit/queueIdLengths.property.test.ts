@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { INTEGRATION_ID_MAX_LENGTH, USER_ID_MAX_LENGTH } from '../../shared/domain/identifiers';
+import { resubmittedCopy } from '../../shared/queue/deadLetters';
 import { serializeOutgoingMessage } from '../../shared/queue/outgoingMessage';
+import { retryCopy } from '../../shared/queue/queueRetries';
 import { LIFECYCLE_EVENTS } from '../../shared/subscriptions/lifecycleEvent';
 import {
   coalescedSyncMessage,
@@ -49,6 +51,45 @@ describe('queue ids', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('every retried copy and resubmitted dead letter fits too, one id per attempt, the same id for a resend', () => {
+    const anyMessageId = fc.string({ minLength: 1, maxLength: SERVICE_BUS_ID_MAX, size: 'max' });
+    const firstMessage = fc.oneof(
+      anyMessageId,
+      fc
+        .tuple(request, instant)
+        .map(([raw, now]) => coalescedSyncMessage(withoutUndefined(raw), now, 2).messageId),
+    );
+    fc.assert(
+      fc.property(firstMessage, fc.integer({ min: 2, max: 60 }), instant, (messageId, attempts, now) => {
+        const info = { messageId, deliveryCount: 1, enqueuedTime: now, applicationProperties: {} };
+        const ids = new Set<string>([messageId]);
+        let current: Parameters<typeof retryCopy>[1] = { ...info, sessionId: 'session' };
+        for (let attempt = 2; attempt <= attempts; attempt++) {
+          const copy = retryCopy({}, current, 'RestError (503)', now);
+          // Sent twice (the first send's completion was lost): the same id, so duplicate detection drops it.
+          expect(retryCopy({}, current, 'RestError (503)', now).messageId).toBe(copy.messageId);
+          expect(copy.messageId.length).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
+          expect(() => serializeOutgoingMessage(copy)).not.toThrow();
+          expect(copy.applicationProperties?.queueAttempt).toBe(attempt);
+          ids.add(copy.messageId);
+          current = {
+            ...current,
+            messageId: copy.messageId,
+            applicationProperties: copy.applicationProperties ?? {},
+          };
+        }
+        expect(ids.size).toBe(attempts);
+        const resubmitted = resubmittedCopy(
+          { messageId: current.messageId, body: {}, applicationProperties: current.applicationProperties },
+          now,
+        );
+        expect(resubmitted.messageId.length).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
+        expect(ids.has(resubmitted.messageId)).toBe(false);
+      }),
+      { numRuns: 200 },
     );
   });
 

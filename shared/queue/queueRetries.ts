@@ -1,0 +1,186 @@
+// Retries of queue handlers with growing pauses. When a handler throws, the
+// Service Bus trigger abandons the message and Service Bus offers it again at
+// once, up to the queue's maximum delivery count: the Functions runtime's retry
+// policies (fixed delay, exponential backoff) exist for Cosmos DB, Event Hubs,
+// Kafka and timer triggers only, so a short Tables, Graph or Key Vault outage
+// would use up every delivery within seconds.
+//   https://learn.microsoft.com/azure/azure-functions/functions-bindings-error-pages#retries
+// So the handler's failure is caught here, and a copy of the message is sent
+// scheduled after the next pause of the schedule (jittered, so the messages of
+// one outage do not all come back in the same second), in the same session, with
+// the attempt number in its application properties; the original then completes.
+//
+// After the last attempt the message must reach the dead-letter queue. A Node.js
+// function can dead-letter explicitly only through the SDK-type bindings'
+// ServiceBusMessageActions (package @azure/functions-extensions-servicebus,
+// which this app does not ship):
+//   https://learn.microsoft.com/javascript/api/@azure/functions-extensions-servicebus/servicebusmessageactions
+// so the last attempt rethrows and Service Bus's own maximum delivery count
+// moves it there, with the reason MaxDeliveryCountExceeded:
+//   https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#maximum-delivery-count
+// When sending the copy fails, the handler's error is rethrown: the queue
+// offers the original again and nothing is lost.
+
+import { createHash } from 'node:crypto';
+import { failureForLog, type Logger } from '../logger';
+import type {
+  ApplicationProperties,
+  OutgoingMessage,
+  QueueName,
+  QueueSender,
+  ReceivedMessageInfo,
+} from './queuePort';
+
+/** Application properties a retried copy carries (camelCase: the Functions worker camel-cases these keys). */
+export const RETRY_PROPERTIES = {
+  /** 1 on the first attempt; each copy one more. Redeliveries of one copy keep its number. */
+  attempt: 'queueAttempt',
+  /** The id of the first message of the chain, from which every copy's id is derived. */
+  firstMessageId: 'firstMessageId',
+  /** What made the previous attempt fail: the error's name and code, never its text. */
+  lastFailure: 'lastFailure',
+} as const;
+
+export interface QueueRetryPolicy {
+  /** Pause before attempt n + 2 after attempt n + 1 failed; its length + 1 is the number of attempts. */
+  pausesSeconds: readonly number[];
+  /** Spread of each pause, e.g. 0.2 for ±20 %. */
+  jitter: number;
+  /** 0..1; injectable so tests know the exact pause. */
+  random?: () => number;
+}
+
+export interface QueueRetryDeps {
+  queue: QueueSender;
+  policy: QueueRetryPolicy;
+  /** The service clock: scheduled times are compared with it (the simulator's clock locally). */
+  now: () => Date;
+  log: Logger;
+}
+
+export interface AttemptInfo {
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Not the first time this request is handled: a redelivery or a retried copy. */
+  again: boolean;
+}
+
+/** A queue handler wrapped with retries: parses nothing, handles the already-parsed message. */
+export type RetryingHandler = (
+  body: unknown,
+  info: ReceivedMessageInfo,
+  handle: (attempt: AttemptInfo) => Promise<void>,
+) => Promise<void>;
+
+const SERVICE_BUS_ID_MAX = 128;
+
+/** The attempt a received message is, from its application properties (1 when absent or unreadable). */
+export function attemptOf(info: Pick<ReceivedMessageInfo, 'applicationProperties'>): number {
+  const value = Number(info.applicationProperties[RETRY_PROPERTIES.attempt]);
+  return Number.isInteger(value) && value >= 1 ? value : 1;
+}
+
+/** The first message id of the chain a received message belongs to. */
+export function firstMessageIdOf(
+  info: Pick<ReceivedMessageInfo, 'messageId' | 'applicationProperties'>,
+): string {
+  const first = info.applicationProperties[RETRY_PROPERTIES.firstMessageId];
+  // The worker JSON-parses property values, so a numeric-looking id can arrive as a number.
+  return first === undefined || first === '' ? info.messageId : String(first);
+}
+
+/**
+ * A message id derived from the chain's first id: the same for the same
+ * suffix (a second send of one retry is dropped by duplicate detection) and
+ * different per suffix, within Service Bus's 128 characters (a first id too
+ * long to take the suffix is replaced by its hash).
+ *   https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas
+ */
+export function derivedMessageId(firstMessageId: string, suffix: string): string {
+  const tail = `~${suffix}`;
+  if (firstMessageId.length + tail.length <= SERVICE_BUS_ID_MAX) return `${firstMessageId}${tail}`;
+  return `h:${createHash('sha256').update(firstMessageId).digest('base64url')}${tail}`;
+}
+
+/** The id of attempt `attempt` (2 or more) of the chain. */
+export function retryMessageId(firstMessageId: string, attempt: number): string {
+  return derivedMessageId(firstMessageId, `a${attempt}`);
+}
+
+/** The pause before the attempt after `failedAttempt`, or undefined when that was the last. */
+export function pauseAfter(policy: QueueRetryPolicy, failedAttempt: number): number | undefined {
+  const base = policy.pausesSeconds[failedAttempt - 1];
+  if (base === undefined) return undefined;
+  const random = policy.random ?? Math.random;
+  const seconds = base * (1 + policy.jitter * (random() * 2 - 1));
+  return Math.max(0, Math.round(seconds * 1000));
+}
+
+/** The copy of a failed message that comes back at `scheduledAt` as the chain's next attempt. */
+export function retryCopy(
+  body: unknown,
+  info: ReceivedMessageInfo,
+  failure: string,
+  scheduledAt: Date,
+): OutgoingMessage {
+  const first = firstMessageIdOf(info);
+  const next = attemptOf(info) + 1;
+  const applicationProperties: ApplicationProperties = {
+    ...info.applicationProperties,
+    [RETRY_PROPERTIES.attempt]: next,
+    [RETRY_PROPERTIES.firstMessageId]: first,
+    [RETRY_PROPERTIES.lastFailure]: failure,
+  };
+  return {
+    body,
+    messageId: retryMessageId(first, next),
+    ...(info.sessionId !== undefined ? { sessionId: info.sessionId } : {}),
+    scheduledEnqueueTime: scheduledAt,
+    applicationProperties,
+  };
+}
+
+/** The error's name and code or status: enough to tell outages apart, nothing a message could carry. */
+export function failureLabel(error: unknown): string {
+  const facts = failureForLog(error);
+  const name = typeof facts.error === 'string' ? facts.error : 'Error';
+  const detail = [facts.code, facts.status].filter((part) => part !== undefined).map(String);
+  return (detail.length > 0 ? `${name} (${detail.join(', ')})` : name).slice(0, 200);
+}
+
+export function retryingHandler(queue: QueueName, deps: QueueRetryDeps): RetryingHandler {
+  return async (body, info, handle) => {
+    const attempt = attemptOf(info);
+    try {
+      await handle({ attempt, again: attempt > 1 || info.deliveryCount > 1 });
+      return;
+    } catch (error) {
+      // Ids, counts and the error's name only: bodies can carry event subjects.
+      const context = { queue, messageId: info.messageId, attempt, deliveryCount: info.deliveryCount };
+      const delayMs = pauseAfter(deps.policy, attempt);
+      if (delayMs === undefined) {
+        deps.log.error('queue message failed on its last attempt; Service Bus dead-letters it', {
+          ...context,
+          ...failureForLog(error),
+        });
+        throw error;
+      }
+      const scheduledAt = new Date(deps.now().getTime() + delayMs);
+      try {
+        await deps.queue.send(queue, [retryCopy(body, info, failureLabel(error), scheduledAt)]);
+      } catch (sendError) {
+        deps.log.error('queue message failed and its retry could not be sent; the queue offers it again', {
+          ...context,
+          ...failureForLog(sendError),
+        });
+        throw error;
+      }
+      deps.log.warn('queue message failed; retry scheduled', {
+        ...context,
+        nextAttempt: attempt + 1,
+        retryAt: scheduledAt.toISOString(),
+        ...failureForLog(error),
+      });
+    }
+  };
+}
