@@ -33,6 +33,8 @@ import type { CalendarSource } from './sync/calendarSource';
 import type { IntakeDeps } from './sync/notificationIntake';
 import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
 import type { SyncDeps } from './sync/userSync';
+import { metricsFromSettings } from './telemetry/azureMonitor';
+import type { Metrics } from './telemetry/metrics';
 
 // The one composition root. Every client is built here from the parsed config,
 // once per process, and every capability's dependencies are put together here:
@@ -47,6 +49,8 @@ export interface Runtime {
   queue: QueueSender;
   queueStatistics: QueueStatistics;
   secrets: SecretStore;
+  /** Counts and times what operators watch in Azure Monitor (no-op without an exporter). */
+  metrics: Metrics;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
   /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
@@ -91,6 +95,8 @@ export interface RuntimeOverrides {
   queue?: QueueSender;
   queueStatistics?: QueueStatistics;
   secrets?: SecretStore;
+  /** Where metrics go; by default Application Insights when its connection string is set, else nowhere. */
+  metrics?: Metrics;
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
@@ -117,6 +123,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     overrides.queueStatistics ?? serviceBusQueueStatisticsFromConfig(config, credential);
   const secrets = overrides.secrets ?? keyVault(config, credential);
   const now = overrides.now ?? (() => new Date());
+  const metrics = overrides.metrics ?? (await metricsFromSettings(config, credential));
   // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
   const tokens = tokenSourceFor(config.GRAPH_CLIENT_ID, config.GRAPH_CLIENT_SECRET, config, () =>
     now().getTime(),
@@ -140,6 +147,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     queue,
     queueStatistics,
     secrets,
+    metrics,
     now,
     subscriptionLookups: subscriptionLookups(),
     resolveHost: overrides.resolveHost ?? resolveWithDns,
@@ -158,6 +166,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
           baseUrl: config.GRAPH_BASE_URL,
           tenantId,
           tokens: tokensFor(integration),
+          onAnswer: (kind, status, retryAfter) => metrics.graphRequest(kind, status, retryAfter),
           ...(overrides.onGraphRequest ? { onRequest: overrides.onGraphRequest } : {}),
         });
         clients.set(key, client);
@@ -193,7 +202,7 @@ export type Infrastructure = Omit<
  * reaches every capability.
  */
 export function assembleRuntime(infra: Infrastructure): Runtime {
-  const { config, repos, queue, secrets, now, urls } = infra;
+  const { config, repos, queue, secrets, now, urls, metrics } = infra;
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -239,6 +248,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       log,
       onLifecycleEvent: lifecycleUpkeep(subscriptionUpkeep(log)),
       tenantAccess: (integration) => infra.confirmTenantAccess(integration),
+      metrics,
     }),
     delivery: (log) => ({
       integrations: repos.integrations,
@@ -252,6 +262,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       // Signatures carry wall-clock time: receivers reject timestamps far from their own clock.
       signingNow: () => new Date(),
       log,
+      metrics,
     }),
     maintenance: (log) => ({
       ...subscriptionUpkeep(log),
@@ -263,6 +274,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       retentionDays: config.RETENTION_DAYS,
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
       confirmTenantAccess: (integration) => infra.confirmTenantAccess(integration),
+      metrics,
       followGroup: async (integration) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL });
       },

@@ -17,6 +17,7 @@ import { addUser } from '../../shared/onboarding/userProvisioning';
 import type { ResolveHost } from '../../shared/pbx/pbxTarget';
 import { generateSigningSecret } from '../../shared/pbx/signing';
 import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
+import type { Metrics } from '../../shared/telemetry/metrics';
 import { startAzuriteTables } from '../azurite';
 import {
   type GraphSimulator,
@@ -61,6 +62,8 @@ export interface LocalHostOptions {
   functionKey?: string;
   /** Answers DNS questions for PBX host names instead of the system resolver. */
   resolveHost?: ResolveHost;
+  /** Where the service's metrics go (tests read them from an in-memory meter); nowhere by default. */
+  metrics?: Metrics;
 }
 
 export interface LocalHost {
@@ -151,6 +154,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       now,
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     useRuntime(runtime);
 

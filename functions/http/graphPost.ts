@@ -39,6 +39,8 @@ type QueueingOutcome =
   | { kind: 'failed'; error: unknown }
   | { kind: 'late' };
 
+const REFUSALS = { failed: 'queueFailed', late: 'late', redeliver: 'unverified' } as const;
+
 /**
  * One POST from Graph (change or lifecycle notifications): the handshake, or
  * verify and queue, answering 202 only once the syncs are queued. If queuing
@@ -75,5 +77,6 @@ export async function answerGraphPost(
     log.error(`could not queue syncs for ${cause}s`, failureForLog(outcome.error));
   else if (outcome.kind === 'late') log.warn('queuing syncs took too long; asking Graph to retry');
   else log.warn('some notifications could not be verified; asking Graph to deliver them again');
+  runtime.metrics.notificationRefused(cause, REFUSALS[outcome.kind]);
   return { status: 503, headers: { 'Retry-After': '5' }, jsonBody: { error: 'try again' } };
 }

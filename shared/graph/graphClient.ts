@@ -1,4 +1,5 @@
 import { Client, type Context, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
+import type { GraphRequestKind } from '../telemetry/metrics';
 import type { TokenSource } from './tokenSource';
 
 export interface GraphClientOptions {
@@ -8,6 +9,8 @@ export interface GraphClientOptions {
   tokens: TokenSource;
   /** Called once per HTTP request sent (benchmarks count Graph calls with it). */
   onRequest?: (method: string, url: string) => void;
+  /** Called once per answer (or failure to get one): the metrics count requests and throttles with it. */
+  onAnswer?: (kind: GraphRequestKind, status: number | 'network', retryAfter: boolean) => void;
 }
 
 /**
@@ -29,7 +32,17 @@ export function createGraphClient(options: GraphClientOptions): Client {
         typeof context.request === 'string' ? context.request : context.request.url,
       );
       if (!bearer.next) throw new Error('middleware chain is incomplete');
-      await bearer.next.execute(context);
+      const kind = graphRequestKind(
+        typeof context.request === 'string' ? context.request : context.request.url,
+      );
+      try {
+        await bearer.next.execute(context);
+      } catch (error) {
+        options.onAnswer?.(kind, 'network', false);
+        throw error;
+      }
+      const response = context.response;
+      options.onAnswer?.(kind, response?.status ?? 'network', response?.headers.has('Retry-After') ?? false);
     },
     setNext(next: Middleware) {
       bearer.next = next;
@@ -54,4 +67,24 @@ export function relativeGraphPath(link: string, baseUrl: string): string {
     throw new Error('Graph returned a link outside the configured Graph base URL');
   }
   return link.slice(prefix.length - 1);
+}
+
+/**
+ * What a request was for, from its path alone, so a metric can tell delta
+ * rounds from renewals without carrying a user id or a URL.
+ */
+export function graphRequestKind(url: string): GraphRequestKind {
+  const path =
+    url
+      .replace(/^[a-z]+:\/\/[^/]+/i, '')
+      .split('?')[0]
+      ?.toLowerCase() ?? '';
+  if (path.endsWith('/$batch')) return 'batch';
+  if (path.includes('/delta')) return 'delta';
+  if (path.includes('/subscriptions')) return 'subscriptions';
+  if (path.includes('/mailboxsettings')) return 'mailbox';
+  if (path.includes('/events') || path.includes('/calendarview')) return 'events';
+  if (path.includes('/groups')) return 'groups';
+  if (path.includes('/users')) return 'users';
+  return 'other';
 }

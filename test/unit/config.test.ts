@@ -40,7 +40,7 @@ describe('configuration', () => {
   it('lists every setting the code reads in the sample', () => {
     const declared = SETTING_NAMES;
     expect(declared).toContain('PBX_ALLOWED_PRIVATE_HOSTS');
-    const optionalInSample = ['TABLES_ENDPOINT', 'AZURE_CLIENT_ID'];
+    const optionalInSample = ['TABLES_ENDPOINT', 'AZURE_CLIENT_ID', 'APPLICATIONINSIGHTS_CONNECTION_STRING'];
     for (const name of declared) {
       if (optionalInSample.includes(name as string)) continue;
       expect(Object.keys(sample.Values)).toContain(name);

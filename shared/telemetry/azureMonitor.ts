@@ -1,0 +1,59 @@
+// Starts Microsoft's OpenTelemetry distribution for Azure Monitor, once per
+// worker process, when the app has an Application Insights connection string
+// (Azure sets APPLICATIONINSIGHTS_CONNECTION_STRING; the local host and tests
+// have none, and get no exporter and no distro loaded at all).
+//
+// Only metrics are wanted from it. The Functions host already records every
+// invocation and the worker's logs in Application Insights (host.json keeps
+// the default telemetryMode), so the distro's HTTP, Azure SDK and console
+// instrumentations stay off: they would count the same requests a second time
+// and put Graph and PBX URLs into dependency rows. Microsoft documents the
+// distro for Functions as started from a file the package.json `main` glob
+// loads before the functions, so instrumentations can patch modules in time
+// (https://learn.microsoft.com/azure/azure-functions/opentelemetry-howto);
+// with none of them on, starting it from the composition root, before the
+// first meter is taken, is enough, and keeps it off every cold start that has
+// no connection string.
+
+import type { TokenCredential } from '@azure/identity';
+import { metrics } from '@opentelemetry/api';
+import { type Metrics, noMetrics } from './metrics';
+import { openTelemetryMetrics } from './openTelemetryMetrics';
+
+const METER_NAME = 'pbx-calendar-sync';
+
+let started: Promise<void> | undefined;
+
+export interface AzureMonitorSettings {
+  APPLICATIONINSIGHTS_CONNECTION_STRING?: string | undefined;
+}
+
+/**
+ * The metrics of this process: exported to Application Insights when a
+ * connection string is set, otherwise recorded nowhere. Local auth is off on
+ * the Application Insights resource (infra/modules/monitoring/monitoring.bicep),
+ * so the exporter signs in with the app's managed identity, which holds
+ * Monitoring Metrics Publisher there
+ * (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
+ */
+export async function metricsFromSettings(
+  settings: AzureMonitorSettings,
+  credential: () => TokenCredential,
+): Promise<Metrics> {
+  const connectionString = settings.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  if (!connectionString) return noMetrics;
+  started ??= import('@azure/monitor-opentelemetry').then(({ useAzureMonitor }) =>
+    useAzureMonitor({
+      azureMonitorExporterOptions: { connectionString, credential: credential() },
+      instrumentationOptions: {
+        http: { enabled: false },
+        azureSdk: { enabled: false },
+        console: { enabled: false },
+      },
+      enableLiveMetrics: false,
+    }),
+  );
+  await started;
+  // Taken after the distro registered its MeterProvider: the API hands out a no-op meter before that.
+  return openTelemetryMetrics(metrics.getMeter(METER_NAME));
+}
