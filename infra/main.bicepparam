@@ -35,3 +35,6 @@ param authClientId = readEnvironmentVariable('AUTH_CLIENT_ID', '')
 param authTenantId = readEnvironmentVariable('AUTH_TENANT_ID', '')
 
 param maximumInstanceCount = int(readEnvironmentVariable('MAXIMUM_INSTANCE_COUNT', '40'))
+
+// Alert mails (docs/operations.md, "Alerts and metrics"); unset, alerts show in the portal only.
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
