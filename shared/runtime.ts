@@ -123,7 +123,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     overrides.queueStatistics ?? serviceBusQueueStatisticsFromConfig(config, credential);
   const secrets = overrides.secrets ?? keyVault(config, credential);
   const now = overrides.now ?? (() => new Date());
-  const metrics = overrides.metrics ?? (await metricsFromSettings(config, credential));
+  const metrics = overrides.metrics ?? metricsFromSettings(config, credential);
   // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
   const tokens = tokenSourceFor(config.GRAPH_CLIENT_ID, config.GRAPH_CLIENT_SECRET, config, () =>
     now().getTime(),

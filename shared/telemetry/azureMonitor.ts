@@ -16,13 +16,14 @@
 // no connection string.
 
 import type { TokenCredential } from '@azure/identity';
+import type * as AzureMonitor from '@azure/monitor-opentelemetry';
 import { metrics } from '@opentelemetry/api';
 import { type Metrics, noMetrics } from './metrics';
 import { openTelemetryMetrics } from './openTelemetryMetrics';
 
 const METER_NAME = 'pbx-calendar-sync';
 
-let started: Promise<void> | undefined;
+let started = false;
 
 export interface AzureMonitorSettings {
   APPLICATIONINSIGHTS_CONNECTION_STRING?: string | undefined;
@@ -36,13 +37,16 @@ export interface AzureMonitorSettings {
  * Monitoring Metrics Publisher there
  * (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
  */
-export async function metricsFromSettings(
+export function metricsFromSettings(
   settings: AzureMonitorSettings,
   credential: () => TokenCredential,
-): Promise<Metrics> {
+): Metrics {
   const connectionString = settings.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (!connectionString) return noMetrics;
-  started ??= import('@azure/monitor-opentelemetry').then(({ useAzureMonitor }) =>
+  if (!started) {
+    // Required here, not imported at the top: the distribution is heavy, and runs without it never load it.
+    // (A dynamic import() would load its ESM build beside the CommonJS OpenTelemetry this code uses.)
+    const { useAzureMonitor } = require('@azure/monitor-opentelemetry') as typeof AzureMonitor;
     useAzureMonitor({
       azureMonitorExporterOptions: { connectionString, credential: credential() },
       instrumentationOptions: {
@@ -51,9 +55,9 @@ export async function metricsFromSettings(
         console: { enabled: false },
       },
       enableLiveMetrics: false,
-    }),
-  );
-  await started;
+    });
+    started = true;
+  }
   // Taken after the distro registered its MeterProvider: the API hands out a no-op meter before that.
   return openTelemetryMetrics(metrics.getMeter(METER_NAME));
 }

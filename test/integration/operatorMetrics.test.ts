@@ -87,7 +87,16 @@ describe('operator metrics', () => {
       pathIncludes: 'subscriptions/',
     });
     await host.runTimer('maintenance');
-    expect(await meter.read()).toEqual(
+    const throttled = await meter.read();
+    // The $batch itself succeeds; its items are throttled, and count as throttled subscription requests.
+    expect(
+      total(throttled, METRIC_NAMES.graphThrottles, {
+        kind: 'subscriptions',
+        status: '429',
+        retry_after: 'given',
+      }),
+    ).toBe(subscriptions.length);
+    expect(throttled).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           name: METRIC_NAMES.subscriptionsAtRisk,
