@@ -61,3 +61,14 @@ export function metricsFromSettings(
   // Taken after the distro registered its MeterProvider: the API hands out a no-op meter before that.
   return openTelemetryMetrics(metrics.getMeter(METER_NAME));
 }
+
+/**
+ * Sends what is still buffered (metrics go out once a minute) and stops the
+ * distribution; a no-op when it never started. For the host's graceful
+ * shutdown, when Flex Consumption takes an instance away.
+ */
+export async function flushMetrics(): Promise<void> {
+  if (!started) return;
+  const { shutdownAzureMonitor } = require('@azure/monitor-opentelemetry') as typeof AzureMonitor;
+  await shutdownAzureMonitor();
+}

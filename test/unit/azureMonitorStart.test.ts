@@ -13,6 +13,7 @@ import {
   MeterProvider,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { registerQueue, registerTimer } from '../../functions/http/functionRegistry';
 import { metricsFromSettings } from '../../shared/telemetry/azureMonitor';
 import { noMetrics } from '../../shared/telemetry/metrics';
 
@@ -27,6 +28,7 @@ class ReadOnDemand extends MetricReader {
 const distro = {
   loaded: false,
   starts: [] as AzureMonitorOpenTelemetryOptions[],
+  shutdowns: 0,
   reader: new ReadOnDemand(),
 };
 
@@ -37,8 +39,23 @@ jest.mock('@azure/monitor-opentelemetry', () => {
       distro.starts.push(options);
       metrics.setGlobalMeterProvider(new MeterProvider({ readers: [distro.reader] }));
     },
+    shutdownAzureMonitor: async () => {
+      distro.shutdowns++;
+    },
   };
 });
+
+// The Functions host's hooks, as @azure/functions would hand them to the host.
+const host = { terminateHooks: [] as Array<() => unknown>, functions: [] as string[] };
+jest.mock('@azure/functions', () => ({
+  ...jest.requireActual('@azure/functions'),
+  app: {
+    http: (name: string) => host.functions.push(name),
+    serviceBusQueue: (name: string) => host.functions.push(name),
+    timer: (name: string) => host.functions.push(name),
+    hook: { appTerminate: (handler: () => unknown) => host.terminateHooks.push(handler) },
+  },
+}));
 
 const identity: TokenCredential = { getToken: async (): Promise<AccessToken | null> => null };
 
@@ -76,5 +93,23 @@ describe('the Azure Monitor start-up', () => {
       .filter((metric) => metric.descriptor.name === 'pbxsync.syncs')
       .flatMap((metric) => metric.dataPoints as readonly DataPoint<number>[]);
     expect(points.map((point) => [point.attributes, point.value])).toEqual([[{ outcome: 'synced' }, 2]]);
+  });
+
+  it('sends the buffered metrics when the host shuts down gracefully, with one hook for all functions', async () => {
+    const localHost = process.env.LOCAL_HOST;
+    delete process.env.LOCAL_HOST;
+    metricsFromSettings({ APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=0' }, () => identity);
+    registerTimer('maintenanceProbe', { schedule: '0 */15 * * * *', handler: async () => undefined });
+    registerQueue('deliverProbe', {
+      queueName: 'deliveries',
+      connection: 'x',
+      handler: async () => undefined,
+    });
+    expect(host.functions).toEqual(['maintenanceProbe', 'deliverProbe']);
+    expect(host.terminateHooks).toHaveLength(1);
+    const before = distro.shutdowns;
+    await host.terminateHooks[0]!();
+    expect(distro.shutdowns).toBe(before + 1);
+    if (localHost !== undefined) process.env.LOCAL_HOST = localHost;
   });
 });
