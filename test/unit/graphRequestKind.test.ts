@@ -1,7 +1,8 @@
-import { graphRequestKind } from '../../shared/graph/graphClient';
-
 // The kind a Graph request is counted under comes from its path alone, so a
 // metric tells delta rounds from renewals without carrying the user or the URL.
+
+import { graphRequestKind } from '../../shared/graph/graphClient';
+
 describe('the kind of a Graph request', () => {
   const base = 'https://graph.microsoft.com/v1.0';
   const user = encodeURIComponent('anna@contoso.example');
