@@ -3,10 +3,12 @@
 // service's metrics land in an in-memory OpenTelemetry reader instead of the
 // Azure Monitor exporter, through the same adapter Azure uses.
 
+import { PRODUCT_PERMISSIONS } from '../../dev/graphSimulator/graphSimulator';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import type { QueueSender } from '../../shared/queue/queuePort';
 import { assembleRuntime, useRuntime } from '../../shared/runtime';
 import { METRIC_NAMES } from '../../shared/telemetry/openTelemetryMetrics';
+import { managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { createTestMeter, pointsOf, total } from '../support/testMeter';
 
@@ -171,12 +173,48 @@ describe('operator metrics', () => {
     ).toBe(1);
   });
 
-  it('counts an integration whose tenant stops letting the app in, once', async () => {
+  /** Back to granted in storage only, as if the state had not been noticed yet: the tenant still says no. */
+  const forgetConsentState = async () => {
+    const stored = await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID);
+    const { missingPermissions: _missing, ...rest } = stored!.value;
+    await host.runtime.repos.integrations.update({ ...rest, consentState: 'granted' }, stored!.etag);
+  };
+  const resync = async () => {
+    const answer = await managementClient(host)('POST', `manage/integrations/${DEMO_INTEGRATION_ID}/resync`);
+    expect(answer.status).toBe(202);
+    await settle(host);
+  };
+  // The service's cached token keeps what it was issued with until it runs out (about an hour).
+  const tokensRunOut = () => host.simulator.clock.advance(2 * 60 * MINUTE);
+
+  it('counts an integration whose tenant removes a permission, as the maintenance run or a sync finds it', async () => {
+    await host.simulator.setApplicationPermissions(DEMO_TENANT.id, []);
+    tokensRunOut();
+    await host.runTimer('maintenance');
+    await host.runTimer('maintenance');
+    expect(total(await meter.read(), METRIC_NAMES.consentLost, { reason: 'permissionsMissing' })).toBe(1);
+
+    await forgetConsentState();
+    await resync();
+    expect(total(await meter.read(), METRIC_NAMES.consentLost, { reason: 'permissionsMissing' })).toBe(1);
+
+    await host.simulator.setApplicationPermissions(DEMO_TENANT.id, PRODUCT_PERMISSIONS);
+    tokensRunOut();
+    await host.runTimer('maintenance');
+    expect((await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value.consentState).toBe(
+      'granted',
+    );
+  });
+
+  it('counts an integration whose tenant stops letting the app in, once, as the maintenance run or a sync finds it', async () => {
     host.simulator.setConsent(DEMO_TENANT.id, false);
-    // Tokens already issued stay valid for their lifetime; the refusal shows once they run out.
-    host.simulator.clock.advance(2 * 60 * MINUTE);
+    tokensRunOut();
     await host.runTimer('maintenance');
     await host.runTimer('maintenance');
+    expect(total(await meter.read(), METRIC_NAMES.consentLost, { reason: 'refused' })).toBe(1);
+
+    await forgetConsentState();
+    await resync();
     expect(total(await meter.read(), METRIC_NAMES.consentLost, { reason: 'refused' })).toBe(1);
   });
 });
