@@ -76,6 +76,22 @@ describe('operator metrics', () => {
     expect(total(points, METRIC_NAMES.webhooks, { outcome: 'delivered' })).toBe(1);
   });
 
+  it('counts a sync that failed (the queue delivers it again) and the one that then synced', async () => {
+    host.simulator.faults.failNext(1, {
+      status: 500,
+      code: 'generalException',
+      pathIncludes: 'calendarView/delta',
+    });
+    await busyEvent(6);
+    await settle(host);
+
+    const points = await meter.read();
+    expect(total(points, METRIC_NAMES.syncs, { outcome: 'failed' })).toBe(1);
+    expect(total(points, METRIC_NAMES.syncs, { outcome: 'synced' })).toBeGreaterThanOrEqual(1);
+    expect(total(points, METRIC_NAMES.graphRequests, { kind: 'delta', status_class: '5xx' })).toBe(1);
+    expect(total(points, METRIC_NAMES.graphThrottles)).toBe(0);
+  });
+
   it('records the subscriptions a maintenance run could not renew, and zero once a later run renews them', async () => {
     const config = host.runtime.config;
     const subscriptions = await host.runtime.repos.subscriptions.list();
