@@ -231,6 +231,10 @@ describe('operator metrics', () => {
 
     await forgetConsentState();
     await resync();
-    expect(total(await meter.read(), METRIC_NAMES.consentLost, { reason: 'refused' })).toBe(1);
+    const afterResync = await meter.read();
+    expect(total(afterResync, METRIC_NAMES.consentLost, { reason: 'refused' })).toBe(1);
+    // The syncs that met the refusal end skipped, not failed: retrying would only ask Entra ID again.
+    expect(total(afterResync, METRIC_NAMES.syncs, { outcome: 'skipped' })).toBeGreaterThan(0);
+    expect(total(afterResync, METRIC_NAMES.syncs, { outcome: 'failed' })).toBe(0);
   });
 });
