@@ -97,6 +97,9 @@ param keyVaultCreateMode string = 'default'
 @description('Extra tags for every resource.')
 param tags object = {}
 
+@description('Where Azure Monitor mails alerts (dead letters, failing webhooks, subscriptions, consent, notification errors); empty: portal only.')
+param alertEmail string = ''
+
 // The cloud's Entra endpoint without its trailing slash, as GRAPH_AUTHORITY_HOST expects.
 var entraLoginHost = 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
 var allTags = union(tags, { 'azd-env-name': environmentName })
@@ -354,6 +357,37 @@ module functionApp 'modules/web/functionApp.bicep' = {
       PBX_ALLOWED_PRIVATE_HOSTS: pbxAllowedPrivateHosts
     }
     optionalAppSettings: union(scopedGraphAppSettings, graphSecretAppSettings, graphFederatedAppSettings)
+  }
+}
+
+// Operating it from Azure Monitor: alert rules and a workbook on the service's metrics (docs/operations.md).
+var monitoredIds = {
+  applicationInsights: resourceId(subscription().subscriptionId, names.resourceGroup, 'Microsoft.Insights/components', names.applicationInsights)
+  serviceBus: resourceId(subscription().subscriptionId, names.resourceGroup, 'Microsoft.ServiceBus/namespaces', names.serviceBus)
+}
+module alerts 'modules/monitoring/alerts.bicep' = {
+  scope: rg
+  // Ids known before deployment (not outputs) keep what-if precise; dependsOn orders it.
+  dependsOn: [monitoring, serviceBus]
+  params: {
+    namePrefix: environmentName
+    location: location
+    tags: allTags
+    applicationInsightsId: monitoredIds.applicationInsights
+    serviceBusNamespaceId: monitoredIds.serviceBus
+    alertEmail: alertEmail
+  }
+}
+
+module workbook 'modules/monitoring/workbook.bicep' = {
+  scope: rg
+  dependsOn: [monitoring, serviceBus]
+  params: {
+    displayName: 'pbx-calendar-sync ${environmentName}'
+    location: location
+    tags: allTags
+    applicationInsightsId: monitoredIds.applicationInsights
+    serviceBusNamespaceId: monitoredIds.serviceBus
   }
 }
 

@@ -43,3 +43,6 @@ param maximumInstanceCount = int(readEnvironmentVariable('MAXIMUM_INSTANCE_COUNT
 param staticOutboundIp = bool(readEnvironmentVariable('STATIC_OUTBOUND_IP', 'false'))
 // 1 keeps one warm instance for Graph's notifications (billed while idle); 0 scales to zero.
 param alwaysReadyHttpInstances = int(readEnvironmentVariable('ALWAYS_READY_HTTP_INSTANCES', '0'))
+
+// Alert mails (docs/operations.md, "Alerts and metrics"); unset, alerts show in the portal only.
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')

@@ -95,6 +95,8 @@ const settingsSchema = z.object({
   KEY_VAULT_URL: url.optional(),
   /** Client id of the user-assigned managed identity (Azure only). */
   AZURE_CLIENT_ID: z.string().min(1).optional(),
+  /** Set in Azure: custom metrics go to this Application Insights resource; without it none are exported. */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
 
   /** PBX delivery. */
   PBX_TIMEOUT_MS: positiveInt.default(10000),

@@ -46,6 +46,8 @@ import type { CalendarSource } from './sync/calendarSource';
 import type { IntakeDeps } from './sync/notificationIntake';
 import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
 import type { SyncDeps } from './sync/userSync';
+import { metricsFromSettings } from './telemetry/azureMonitor';
+import type { Metrics } from './telemetry/metrics';
 
 // The one composition root. Every client is built here from the parsed config,
 // once per process, and every capability's dependencies are put together here:
@@ -62,6 +64,8 @@ export interface Runtime {
   /** What the queues gave up on, and sending it back. */
   deadLetters: DeadLetters;
   secrets: SecretStore;
+  /** Counts and times what operators watch in Azure Monitor (no-op without an exporter). */
+  metrics: Metrics;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
   /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
@@ -110,6 +114,8 @@ export interface RuntimeOverrides {
   queueStatistics?: QueueStatistics;
   deadLetters?: DeadLetters;
   secrets?: SecretStore;
+  /** Where metrics go; by default Application Insights when its connection string is set, else nowhere. */
+  metrics?: Metrics;
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
@@ -140,6 +146,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   const now = overrides.now ?? (() => new Date());
   const deadLetters =
     overrides.deadLetters ?? serviceBusDeadLettersFromConfig(config, credential, queue, now);
+  const metrics = overrides.metrics ?? metricsFromSettings(config, credential);
   // Token lifetimes follow the runtime's clock, so a test that moves the clock sees tokens expire.
   const nowMs = () => now().getTime();
   const tokens = tokenSourceFor(config.graphApps.main, config, nowMs, log);
@@ -159,6 +166,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     queueStatistics,
     deadLetters,
     secrets,
+    metrics,
     now,
     subscriptionLookups: subscriptionLookups(),
     resolveHost: overrides.resolveHost ?? resolveWithDns,
@@ -177,6 +185,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
           baseUrl: config.GRAPH_BASE_URL,
           tenantId,
           tokens: tokensFor(integration),
+          onAnswer: (kind, status, retryAfter) => metrics.graphRequest(kind, status, retryAfter),
           ...(overrides.onGraphRequest ? { onRequest: overrides.onGraphRequest } : {}),
         });
         clients.set(key, client);
@@ -212,7 +221,7 @@ export type Infrastructure = Omit<
  * reaches every capability.
  */
 export function assembleRuntime(infra: Infrastructure): Runtime {
-  const { config, repos, queue, secrets, now, urls } = infra;
+  const { config, repos, queue, secrets, now, urls, metrics } = infra;
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -258,6 +267,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       log,
       onLifecycleEvent: lifecycleUpkeep(subscriptionUpkeep(log)),
       tenantAccess: (integration) => infra.confirmTenantAccess(integration),
+      metrics,
     }),
     delivery: (log) => ({
       integrations: repos.integrations,
@@ -271,6 +281,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       // Signatures carry wall-clock time: receivers reject timestamps far from their own clock.
       signingNow: () => new Date(),
       log,
+      metrics,
     }),
     maintenance: (log) => ({
       ...subscriptionUpkeep(log),
@@ -282,6 +293,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       retentionDays: config.RETENTION_DAYS,
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
       confirmTenantAccess: (integration) => infra.confirmTenantAccess(integration),
+      metrics,
       followGroup: async (integration) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL });
       },

@@ -17,6 +17,7 @@ import { addUser } from '../../shared/onboarding/userProvisioning';
 import type { ResolveHost } from '../../shared/pbx/pbxTarget';
 import { generateSigningSecret } from '../../shared/pbx/signing';
 import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
+import type { Metrics } from '../../shared/telemetry/metrics';
 import { startAzuriteTables } from '../azurite';
 import {
   type GraphSimulator,
@@ -75,6 +76,8 @@ export interface LocalHostOptions {
    * one such host per process (test file).
    */
   graphCredential?: 'secret' | 'federated' | 'federatedAndSecret';
+  /** Where the service's metrics go (tests read them from an in-memory meter); nowhere by default. */
+  metrics?: Metrics;
 }
 
 export interface LocalHost {
@@ -188,6 +191,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
       log: consoleLogger('[runtime]', print),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     useRuntime(runtime);
 

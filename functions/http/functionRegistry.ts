@@ -8,6 +8,7 @@ import {
   type ServiceBusQueueFunctionOptions,
   type TimerFunctionOptions,
 } from '@azure/functions';
+import { flushMetrics } from '../../shared/telemetry/azureMonitor';
 
 export type FunctionDefinition =
   | { kind: 'http'; name: string; options: HttpFunctionOptions }
@@ -17,6 +18,21 @@ export type FunctionDefinition =
 const definitions: FunctionDefinition[] = [];
 
 const inLocalHost = () => process.env.LOCAL_HOST === '1';
+let flushesOnTerminate = false;
+
+/**
+ * Whether this is the Azure host (not the local host), which on the first
+ * registration also gets the hook that sends the last minute's buffered
+ * metrics during its graceful shutdown, when an instance is taken away.
+ */
+function inAzure(): boolean {
+  if (inLocalHost()) return false;
+  if (!flushesOnTerminate) {
+    app.hook.appTerminate(() => flushMetrics());
+    flushesOnTerminate = true;
+  }
+  return true;
+}
 
 /**
  * The Functions host keeps every route and function name starting with
@@ -36,17 +52,17 @@ function assertNotReserved(name: string, route: string | undefined): void {
 export function registerHttp(name: string, options: HttpFunctionOptions): void {
   assertNotReserved(name, options.route);
   definitions.push({ kind: 'http', name, options });
-  if (!inLocalHost()) app.http(name, options);
+  if (inAzure()) app.http(name, options);
 }
 
 export function registerQueue(name: string, options: ServiceBusQueueFunctionOptions): void {
   definitions.push({ kind: 'serviceBusQueue', name, options });
-  if (!inLocalHost()) app.serviceBusQueue(name, options);
+  if (inAzure()) app.serviceBusQueue(name, options);
 }
 
 export function registerTimer(name: string, options: TimerFunctionOptions): void {
   definitions.push({ kind: 'timer', name, options });
-  if (!inLocalHost()) app.timer(name, options);
+  if (inAzure()) app.timer(name, options);
 }
 
 export function registeredFunctions(): readonly FunctionDefinition[] {

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { failureForLog } from '../../shared/logger';
-import { getRuntime } from '../../shared/runtime';
+import { getRuntime, type Runtime } from '../../shared/runtime';
 import {
   acceptChangeNotifications,
   needsRedelivery,
@@ -44,6 +44,8 @@ type QueueingOutcome =
   | { kind: 'failed'; error: unknown }
   | { kind: 'late' };
 
+const REFUSALS = { failed: 'queueFailed', late: 'late', redeliver: 'unverified' } as const;
+
 /**
  * One POST from Graph (change or lifecycle notifications): the handshake, or
  * verify and queue, answering 202 only once the syncs are queued. If queuing
@@ -77,10 +79,10 @@ export async function answerGraphPost(
   const log = invocationLogger(context);
   if (parsed.malformed > 0)
     log.warn('dropped malformed change notifications', { malformed: parsed.malformed });
-  let started = false;
+  let started: Runtime | undefined;
   const work = getRuntime()
     .then((runtime) => {
-      started = true;
+      started = runtime;
       return acceptChangeNotifications(parsed.notifications, runtime.intake(log, cause));
     })
     .then(
@@ -99,5 +101,13 @@ export async function answerGraphPost(
     log.warn('the runtime was still starting at the deadline; asking Graph to retry');
   else if (outcome.kind === 'late') log.warn('queuing syncs took too long; asking Graph to retry');
   else log.warn('some notifications could not be verified; asking Graph to deliver them again');
+  // Counted once the runtime is there; a start still under way counts when it completes.
+  const refusal = REFUSALS[outcome.kind];
+  if (started) started.metrics.notificationRefused(cause, refusal);
+  else
+    void getRuntime().then(
+      (runtime) => runtime.metrics.notificationRefused(cause, refusal),
+      () => undefined,
+    );
   return { status: 503, headers: { 'Retry-After': '5' }, jsonBody: { error: 'try again' } };
 }

@@ -8,6 +8,7 @@ import type { OutgoingMessage, QueueSender } from '../queue/queuePort';
 import type { SecretStore } from '../secrets/secretStore';
 import type { DeliveryFailure, DeliveryLogRecord, IntegrationRecord } from '../storage/records';
 import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
+import type { Metrics, WebhookResult } from '../telemetry/metrics';
 import { disablePbxEndpoint } from './pbxEndpoint';
 
 export interface DeliveryDeps {
@@ -26,6 +27,7 @@ export interface DeliveryDeps {
   log: Logger;
   /** Tests only: certificate authorities a test PBX's certificate is signed by. */
   trustedCa?: string;
+  metrics?: Pick<Metrics, 'webhookAttempted' | 'notificationToWebhook'>;
 }
 
 export type DeliveryResult =
@@ -43,6 +45,33 @@ export type DeliveryResult =
  * the queue then redelivers this very attempt, which is safe (same webhook id).
  */
 export async function handleDelivery(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryResult> {
+  const result = await deliverOnce(request, deps);
+  const counted = countedAs(result);
+  if (counted) deps.metrics?.webhookAttempted(counted);
+  // A replay's notification is long past: its wait is the operator's, not the pipeline's.
+  if (result.kind === 'delivered' && request.notifiedAt && !request.replay) {
+    deps.metrics?.notificationToWebhook(
+      deps.now().getTime() - Date.parse(request.notifiedAt),
+      request.event.type,
+    );
+  }
+  return result;
+}
+
+function countedAs(result: DeliveryResult): WebhookResult | undefined {
+  switch (result.kind) {
+    case 'delivered':
+      return 'delivered';
+    case 'retryScheduled':
+      return 'retry';
+    case 'failed':
+      return result.failure === 'gone' ? 'gone' : 'failed';
+    case 'skipped':
+      return undefined;
+  }
+}
+
+async function deliverOnce(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryResult> {
   const attempt = request.attempt ?? 1;
   const integration = (await deps.integrations.get(request.integrationId))?.value;
   if (!integration) return { kind: 'skipped', why: 'integration not found' };
@@ -104,7 +133,7 @@ async function attemptDelivery(
     return { kind: 'retry', errorClass: 'secretUnavailable', reason: secret.why };
   // The rotation window runs on the service clock; the signature's timestamp on the wall clock.
   const secrets = signingSecretsAt(secret.secret, deps.now());
-  const { attempt: _attempt, replay: _replay, ...wire } = request;
+  const { attempt: _attempt, replay: _replay, notifiedAt: _notifiedAt, ...wire } = request;
   return deliverWebhook(
     wire,
     { url: integration.pbxUrl, secrets },

@@ -60,4 +60,6 @@ export interface DeliveryRequest {
   attempt?: number;
   /** How often an operator replayed this webhook (absent: never); keeps the retry message ids of each run apart. */
   replay?: number;
+  /** When the change notification that caused this webhook arrived (ISO); times notification to PBX answer. */
+  notifiedAt?: string;
 }

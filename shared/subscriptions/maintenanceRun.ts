@@ -12,6 +12,7 @@ import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { coalescedSyncMessage } from '../sync/syncRequest';
+import type { Metrics } from '../telemetry/metrics';
 import {
   mailboxRefusal,
   markUnreadable,
@@ -36,6 +37,7 @@ export interface MaintenanceDeps extends SubscriptionDeps {
   confirmTenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
   /** Brings the users of a group-following integration in step with the group. */
   followGroup?: (integration: IntegrationRecord) => Promise<void>;
+  metrics?: Pick<Metrics, 'subscriptionsAtRisk' | 'consentLost'>;
 }
 
 export interface MaintenanceReport {
@@ -55,6 +57,12 @@ export interface MaintenanceReport {
   unreadable: number;
   /** Integrations found without a needed permission in this run (now `permissionsMissing`). */
   permissionsMissing: number;
+  /**
+   * What the run left at risk: subscriptions due for renewal it did not renew,
+   * and users it left without a live subscription (mailboxes Graph refuses
+   * are counted as `unreadable` instead: they wait for their next try).
+   */
+  atRisk: { expiring: number; missing: number };
   /** Integrations whose maintenance failed as a whole. */
   errors: string[];
   /** Failures of one mailbox or of following the group; the rest of its integration was maintained. */
@@ -82,6 +90,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     consentRequired: 0,
     unreadable: 0,
     permissionsMissing: 0,
+    atRisk: { expiring: 0, missing: 0 },
     errors: [],
     partialErrors: [],
   };
@@ -99,7 +108,10 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     try {
       const missing = (await deps.confirmTenantAccess?.(integration))?.missingPermissions ?? [];
       if (missing.length > 0) {
-        if (await markPermissionsMissing(integration.id, missing, deps)) report.permissionsMissing++;
+        if (await markPermissionsMissing(integration.id, missing, deps)) {
+          report.permissionsMissing++;
+          deps.metrics?.consentLost('permissionsMissing');
+        }
         continue;
       }
       // Back from missing permissions: nothing was synced meanwhile, so everyone catches up.
@@ -124,7 +136,10 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
       const refusal = tenantRefusal(error);
       if (refusal) {
         // Not a failed run: the tenant said no, and asking again before a new consent is pointless.
-        if (await markConsentRequired(integration.id, refusal.code, deps)) report.consentRequired++;
+        if (await markConsentRequired(integration.id, refusal.code, deps)) {
+          report.consentRequired++;
+          deps.metrics?.consentLost('refused');
+        }
         continue;
       }
       const why = failureText(error);
@@ -135,6 +150,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
       });
     }
   }
+  deps.metrics?.subscriptionsAtRisk(report.atRisk);
   report.purgedAbsences = await purgeExpiredAbsences(deps);
   report.purgedDeliveries = await deps.repos.deliveries.deleteDeliveredBefore(retentionCutoff(deps));
   deps.log.info('maintenance done', {
@@ -169,7 +185,10 @@ async function maintainIntegration(
   for (const outcome of await renewSubscriptions(integration, due, deps)) {
     if (outcome.kind === 'renewed') report.renewed++;
     else if (outcome.kind === 'gone') gone.add(outcome.subscriptionId);
-    else report.deferred++;
+    else {
+      report.deferred++;
+      report.atRisk.expiring++;
+    }
   }
 
   const caughtUp = new Set<string>();
@@ -184,6 +203,7 @@ async function maintainIntegration(
     }
     if (createBudget <= 0) {
       report.deferred++;
+      report.atRisk.missing++;
       continue;
     }
     createBudget--;
@@ -203,6 +223,7 @@ async function maintainIntegration(
         continue;
       }
       report.deferred++;
+      report.atRisk.missing++;
       report.partialErrors.push(`${integration.id}/${user.id}: ${failureText(error)}`);
       deps.log.warn('could not re-create a subscription; the next run retries', {
         integrationId: integration.id,

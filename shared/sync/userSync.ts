@@ -10,6 +10,7 @@ import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import type { LifecycleEvent } from '../subscriptions/lifecycleEvent';
+import type { Metrics } from '../telemetry/metrics';
 import { deliveryMessage, deliveryRequestsFor, snapshotRequest } from './absenceWebhooks';
 import {
   type CalendarSource,
@@ -47,6 +48,7 @@ export interface SyncDeps {
   onLifecycleEvent?: LifecycleUpkeep;
   /** After a failure: which needed permissions the tenant's token lacks (the admin removed them, kept the app). */
   tenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
+  metrics?: Pick<Metrics, 'syncFinished' | 'consentLost'>;
 }
 
 export type SyncOutcome =
@@ -74,11 +76,27 @@ export async function handleSyncRequest(
   attempt: SyncAttempt = { redelivered: false },
 ): Promise<SyncOutcome> {
   try {
+    const outcome = await syncOrReschedule(request, deps, attempt);
+    deps.metrics?.syncFinished(outcome.kind);
+    return outcome;
+  } catch (error) {
+    deps.metrics?.syncFinished('failed');
+    throw error;
+  }
+}
+
+async function syncOrReschedule(
+  request: SyncRequest,
+  deps: SyncDeps,
+  attempt: SyncAttempt,
+): Promise<SyncOutcome> {
+  try {
     return await syncUser(request, deps, attempt);
   } catch (error) {
     if (error instanceof SourceRefused) {
       // No retry: the message would only ask Entra ID again. Re-consent queues fresh syncs.
-      await markConsentRequired(request.integrationId, error.code, deps);
+      if (await markConsentRequired(request.integrationId, error.code, deps))
+        deps.metrics?.consentLost('refused');
       return { kind: 'skipped', why: 'the tenant refuses the app; consent required' };
     }
     if (!(error instanceof SourceThrottled)) {
@@ -111,7 +129,9 @@ async function permissionsMissing(integrationId: string, deps: SyncDeps): Promis
     missingPermissions: [] as string[],
   }));
   if (missingPermissions.length === 0) return false;
-  await markPermissionsMissing(integrationId, missingPermissions, deps);
+  if (await markPermissionsMissing(integrationId, missingPermissions, deps)) {
+    deps.metrics?.consentLost('permissionsMissing');
+  }
   return true;
 }
 
@@ -172,7 +192,7 @@ export async function syncUser(
       etag = await deps.repos.users.update({ ...user, reconcilePending: true }, etag);
     }
     // A fresh round saw the whole calendar: tell the PBX the whole picture too, so it can reconcile.
-    await publish(integration, user, changes, now, deps, fresh ? known : undefined);
+    await publish(integration, user, changes, now, deps, fresh ? known : undefined, notifiedAt(request));
     await deps.repos.users.update(
       {
         ...user,
@@ -281,6 +301,7 @@ async function publish(
   now: Date,
   deps: SyncDeps,
   snapshotOf?: readonly KnownAbsence[],
+  notifiedAt?: string,
 ): Promise<void> {
   const pbxUser = { id: user.id, email: user.email };
   const snapshot = snapshotOf
@@ -310,7 +331,9 @@ async function publish(
     })),
   ];
   await deps.repos.absences.upsertMany(rows);
-  const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now);
+  const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now).map((request) =>
+    notifiedAt ? { ...request, notifiedAt } : request,
+  );
   await deps.queue.send('deliveries', [...requests, ...snapshot].map(deliveryMessage));
 }
 
@@ -345,4 +368,14 @@ async function syncAgainAfter(
   const at = new Date(now.getTime() + retryAfterSeconds * 1000);
   await deps.queue.send('sync', [syncMessageAt(request, at, now)]);
   return at;
+}
+
+/**
+ * When Graph's notification that caused this sync arrived: the intake stamps
+ * the sync request as it queues it, and the first notification of a
+ * coalesced burst is the one kept. Other causes (catch-up, resync, a throttled
+ * retry) have no notification to time from.
+ */
+function notifiedAt(request: SyncRequest): string | undefined {
+  return request.cause === 'notification' ? request.requestedAt : undefined;
 }

@@ -91,6 +91,7 @@ describe('configuration', () => {
       'AZURE_CLIENT_ID',
       'GRAPH_FEDERATED_IDENTITY_CLIENT_ID',
       'STORAGE_TABLES_PROVISIONED',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
     ];
     for (const name of declared) {
       if (optionalInSample.includes(name as string)) continue;
