@@ -67,7 +67,12 @@ export async function createTableClients(connection: TableConnection): Promise<T
     TABLE_NAMES.map((name) => [name, clientFor(connection, `${connection.tablePrefix}${name}`)]),
   ) as TableClients;
   if (connection.createMissing !== false) {
-    await Promise.all(TABLE_NAMES.map((name) => clients[name].createTable()));
+    // Every creation settles before a failure is reported, so a start that
+    // failed (Tables out of reach) leaves no retries running behind it while
+    // the next invocation starts again.
+    const created = await Promise.allSettled(TABLE_NAMES.map((name) => clients[name].createTable()));
+    const failed = created.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
   return clients;
 }
