@@ -5,6 +5,7 @@ import type { DeliveryDeps } from './delivery/deliveryAttempt';
 import type { DeliveryLogDeps } from './delivery/deliveryLog';
 import type { EndpointDeps } from './delivery/pbxEndpoint';
 import type { RotationDeps } from './delivery/pbxSecretRotation';
+import { defaultPbxSlotPolicy } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { graphCalendarSource } from './graph/graphCalendarSource';
@@ -194,6 +195,7 @@ export type Infrastructure = Omit<
  */
 export function assembleRuntime(infra: Infrastructure): Runtime {
   const { config, repos, queue, secrets, now, urls } = infra;
+  const pbxSlotPolicy = defaultPbxSlotPolicy(config.PBX_MAX_CONCURRENT_REQUESTS, config.PBX_TIMEOUT_MS);
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -246,6 +248,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       secrets,
       queue,
       retryPolicy: config.pbxRetryPolicy,
+      pbxSlots: { slots: repos.pbxSlots, policy: pbxSlotPolicy, clock: () => new Date() },
       target: config.pbxTarget,
       resolveHost: infra.resolveHost,
       now,

@@ -60,4 +60,6 @@ export interface DeliveryRequest {
   attempt?: number;
   /** How often an operator replayed this webhook (absent: never); keeps the retry message ids of each run apart. */
   replay?: number;
+  /** How often this attempt found every PBX slot taken and came back later (absent: never); not an attempt. */
+  deferred?: number;
 }

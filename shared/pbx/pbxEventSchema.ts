@@ -89,6 +89,7 @@ export const deliveryRequestSchema = z.object({
   event: pbxEventSchema,
   attempt: z.number().int().positive().optional(),
   replay: z.number().int().positive().optional(),
+  deferred: z.number().int().positive().optional(),
 });
 
 // Fail to compile if the schemas and the contract in pbxEvent.ts drift apart.

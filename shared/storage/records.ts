@@ -169,6 +169,17 @@ export interface DeliveryLogRecord {
   request?: DeliveryRequest;
 }
 
+/** One taken slot of the calls an integration's PBX may have in flight (see shared/delivery/pbxSlots.ts). */
+export interface PbxSlotRecord {
+  integrationId: string;
+  /** 0 to the cap less one. */
+  slot: number;
+  /** The webhook being sent in it, for whoever looks at the table. */
+  webhookId: string;
+  /** UTC ISO instant after which the slot counts as free although nobody released it. */
+  leaseUntil: string;
+}
+
 export interface Versioned<T> {
   value: T;
   etag: string;

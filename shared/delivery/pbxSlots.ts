@@ -1,0 +1,122 @@
+// The cap on calls one integration's PBX has in flight, held across every
+// instance. Each instance handles up to host.json's maxConcurrentCalls
+// deliveries at once and Flex Consumption adds instances as the queue grows,
+// so without a shared cap one customer's PBX could see hundreds of requests
+// at once. Microsoft's advice for a function calling a downstream service that
+// cannot take more is to limit concurrency
+// (https://learn.microsoft.com/azure/azure-functions/functions-concurrency);
+// the per-instance settings cannot do that across instances, so the slots
+// live in Table Storage, where every instance sees them.
+//
+// A slot is a row taken with a conditional write and a lease; the lease runs
+// past the PBX timeout, so the slot of a worker that crashed mid-call frees
+// itself. When every slot is taken the attempt waits a little, then hands the
+// webhook back to the queue for later without using up an attempt.
+
+import { ConcurrencyError, type PbxSlotRecord } from '../storage/records';
+import type { PbxSlotRepository } from '../storage/repositories';
+
+export interface PbxSlotPolicy {
+  /** Calls one integration's PBX may have in flight across all instances (PBX_MAX_CONCURRENT_REQUESTS). */
+  maxConcurrent: number;
+  /** How long a taken slot stays taken without a release: the PBX timeout plus a margin. */
+  leaseMs: number;
+  /** Looks for a free slot this many times before the attempt is handed back to the queue. */
+  tries: number;
+  /** The wait before look `round` (1-based, never before the first). */
+  pause(round: number): Promise<void>;
+  /** When a webhook that found no free slot `deferrals` times before comes back, in ms from now. */
+  deferDelayMs(deferrals: number): number;
+}
+
+export interface PbxSlotDeps {
+  slots: PbxSlotRepository;
+  policy: PbxSlotPolicy;
+  /**
+   * Leases are compared by every instance, so they run on the wall clock
+   * (NTP-synced in Azure; the lease margin covers what skew is left), never on
+   * a test's movable service clock.
+   */
+  clock: () => Date;
+}
+
+/** A slot this worker holds; the etag proves it is still the one that wrote the row. */
+export interface HeldSlot {
+  record: PbxSlotRecord;
+  etag: string;
+}
+
+export type SlotClaim = { kind: 'taken'; held: HeldSlot } | { kind: 'busy'; inFlight: number };
+
+/** Room for DNS, the connection and clock skew beyond the PBX timeout itself. */
+export const LEASE_MARGIN_MS = 10_000;
+
+/**
+ * A handful of short looks (at most about 50 + 100 + 200 ms of waiting)
+ * catches a slot that frees in the meantime without holding the handler long;
+ * "full jitter" keeps waiting workers from looking in lockstep. A webhook
+ * handed back comes again after 1, 2, 4 ... up to 30 s (±50 %), so a long
+ * queue behind a slow PBX does not poll Table Storage in a tight loop.
+ */
+export function defaultPbxSlotPolicy(maxConcurrent: number, pbxTimeoutMs: number): PbxSlotPolicy {
+  return {
+    maxConcurrent,
+    leaseMs: pbxTimeoutMs + LEASE_MARGIN_MS,
+    tries: 4,
+    pause: (round) => new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** (round - 1))),
+    deferDelayMs: (deferrals) => Math.min(30_000, 1000 * 2 ** Math.min(deferrals, 5)) * (0.5 + Math.random()),
+  };
+}
+
+/**
+ * One query for the integration's slot rows, then one conditional write of a
+ * free or expired slot: two Table calls when a slot is free. A write that
+ * loses to another worker, or a moment with every slot taken, costs a wait
+ * and another look, up to `tries` looks.
+ */
+export async function takePbxSlot(
+  integrationId: string,
+  webhookId: string,
+  deps: PbxSlotDeps,
+  maxConcurrent: number = deps.policy.maxConcurrent,
+): Promise<SlotClaim> {
+  let inFlight = 0;
+  for (let round = 0; round < deps.policy.tries; round++) {
+    if (round > 0) await deps.policy.pause(round);
+    const now = deps.clock().getTime();
+    const rows = await deps.slots.list(integrationId);
+    const live = rows.filter((row) => Date.parse(row.value.leaseUntil) > now);
+    inFlight = live.length;
+    // Counted over every row, so rows above a lowered cap still count until they are released.
+    if (live.length >= maxConcurrent) continue;
+    const taken = new Set(live.map((row) => row.value.slot));
+    const free = [...Array(maxConcurrent).keys()].filter((slot) => !taken.has(slot));
+    // A random free slot, so workers looking at the same moment rarely race for the same row.
+    const slot = free[Math.floor(Math.random() * free.length)];
+    if (slot === undefined) continue;
+    const record: PbxSlotRecord = {
+      integrationId,
+      slot,
+      webhookId,
+      leaseUntil: new Date(now + deps.policy.leaseMs).toISOString(),
+    };
+    const expired = rows.find((row) => row.value.slot === slot);
+    try {
+      const etag = expired
+        ? await deps.slots.takeOver(record, expired.etag)
+        : await deps.slots.create(record);
+      return { kind: 'taken', held: { record, etag } };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+    }
+  }
+  return { kind: 'busy', inFlight };
+}
+
+/**
+ * One conditional delete. False when the lease ran out and another worker
+ * took the slot over: its row is left alone, since that call is in flight.
+ */
+export function releasePbxSlot(held: HeldSlot, deps: PbxSlotDeps): Promise<boolean> {
+  return deps.slots.release(held.record.integrationId, held.record.slot, held.etag);
+}
