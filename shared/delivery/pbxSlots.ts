@@ -69,10 +69,12 @@ export function defaultPbxSlotPolicy(maxConcurrent: number, pbxTimeoutMs: number
 }
 
 /**
- * One query for the integration's slot rows, then one conditional write of a
- * free or expired slot: two Table calls when a slot is free. A write that
- * loses to another worker, or a moment with every slot taken, costs a wait
- * and another look, up to `tries` looks.
+ * First a blind insert of a random slot: one Table call when that slot is
+ * free, the usual case when the PBX keeps up. Only when its row is there
+ * (taken, or left by a worker that crashed) one query reads the
+ * integration's slot rows and one conditional write takes a free or expired
+ * slot. A write that loses to another worker, or a moment with every slot
+ * taken, costs a wait and another look, up to `tries` looks.
  */
 export async function takePbxSlot(
   integrationId: string,
@@ -80,6 +82,16 @@ export async function takePbxSlot(
   deps: PbxSlotDeps,
   maxConcurrent: number = deps.policy.maxConcurrent,
 ): Promise<SlotClaim> {
+  const recordFor = (slot: number): PbxSlotRecord => ({
+    integrationId,
+    slot,
+    webhookId,
+    leaseUntil: new Date(deps.clock().getTime() + deps.policy.leaseMs).toISOString(),
+  });
+  // A random slot, so workers arriving at the same moment rarely race for the same row.
+  const guess = recordFor(Math.floor(Math.random() * maxConcurrent));
+  const blind = await claimed(() => deps.slots.create(guess));
+  if (blind !== undefined) return { kind: 'taken', held: { record: guess, etag: blind } };
   let inFlight = 0;
   for (let round = 0; round < deps.policy.tries; round++) {
     if (round > 0) await deps.policy.pause(round);
@@ -91,26 +103,26 @@ export async function takePbxSlot(
     if (live.length >= maxConcurrent) continue;
     const taken = new Set(live.map((row) => row.value.slot));
     const free = [...Array(maxConcurrent).keys()].filter((slot) => !taken.has(slot));
-    // A random free slot, so workers looking at the same moment rarely race for the same row.
     const slot = free[Math.floor(Math.random() * free.length)];
     if (slot === undefined) continue;
-    const record: PbxSlotRecord = {
-      integrationId,
-      slot,
-      webhookId,
-      leaseUntil: new Date(now + deps.policy.leaseMs).toISOString(),
-    };
+    const record = recordFor(slot);
     const expired = rows.find((row) => row.value.slot === slot);
-    try {
-      const etag = expired
-        ? await deps.slots.takeOver(record, expired.etag)
-        : await deps.slots.create(record);
-      return { kind: 'taken', held: { record, etag } };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-    }
+    const etag = await claimed(() =>
+      expired ? deps.slots.takeOver(record, expired.etag) : deps.slots.create(record),
+    );
+    if (etag !== undefined) return { kind: 'taken', held: { record, etag } };
   }
   return { kind: 'busy', inFlight };
+}
+
+/** The new row's etag, or undefined when another worker's write came first. */
+async function claimed(write: () => Promise<string>): Promise<string | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof ConcurrencyError) return undefined;
+    throw error;
+  }
 }
 
 /**
