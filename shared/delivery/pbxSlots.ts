@@ -10,17 +10,22 @@
 //
 // A slot is a row taken with a conditional write and a lease; the lease runs
 // past the PBX timeout, so the slot of a worker that crashed mid-call frees
-// itself. When every slot is taken the attempt waits a little, then hands the
-// webhook back to the queue for later without using up an attempt.
+// itself. Within an instance, calls queue for permits first (localPermits.ts),
+// so only as many as the cap ever reach the table. When every slot is taken
+// the attempt waits a little, then hands the webhook back to the queue for
+// later without using up an attempt.
 
 import { ConcurrencyError, type PbxSlotRecord } from '../storage/records';
 import type { PbxSlotRepository } from '../storage/repositories';
+import type { LocalPermits } from './localPermits';
 
 export interface PbxSlotPolicy {
   /** Calls one integration's PBX may have in flight across all instances (PBX_MAX_CONCURRENT_REQUESTS). */
   maxConcurrent: number;
   /** How long a taken slot stays taken without a release: the PBX timeout plus a margin. */
   leaseMs: number;
+  /** How long a call waits for one of this instance's permits before its webhook is handed back. */
+  localWaitMs: number;
   /** Looks for a free slot this many times before the attempt is handed back to the queue. */
   tries: number;
   /** The wait before look `round` (1-based, never before the first). */
@@ -31,6 +36,8 @@ export interface PbxSlotPolicy {
 
 export interface PbxSlotDeps {
   slots: PbxSlotRepository;
+  /** One per instance (built once by the runtime), shared by all its deliveries. */
+  local: LocalPermits;
   policy: PbxSlotPolicy;
   /**
    * Leases are compared by every instance, so they run on the wall clock
@@ -44,6 +51,8 @@ export interface PbxSlotDeps {
 export interface HeldSlot {
   record: PbxSlotRecord;
   etag: string;
+  /** Gives this instance's permit to the next call waiting for it. */
+  releaseLocal: () => void;
 }
 
 export type SlotClaim = { kind: 'taken'; held: HeldSlot } | { kind: 'busy'; inFlight: number };
@@ -52,7 +61,9 @@ export type SlotClaim = { kind: 'taken'; held: HeldSlot } | { kind: 'busy'; inFl
 export const LEASE_MARGIN_MS = 10_000;
 
 /**
- * A handful of short looks (at most about 50 + 100 + 200 ms of waiting)
+ * A call waits up to 5 s for a permit of its own instance (calls ahead of it
+ * end within the PBX timeout each). Then a handful of short looks at the
+ * table (at most about 50 + 100 + 200 ms of waiting)
  * catches a slot that frees in the meantime without holding the handler long;
  * "full jitter" keeps waiting workers from looking in lockstep. A webhook
  * handed back comes again after 1, 2, 4 ... up to 30 s (±50 %), so a long
@@ -62,6 +73,7 @@ export function defaultPbxSlotPolicy(maxConcurrent: number, pbxTimeoutMs: number
   return {
     maxConcurrent,
     leaseMs: pbxTimeoutMs + LEASE_MARGIN_MS,
+    localWaitMs: 5000,
     tries: 4,
     pause: (round) => new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** (round - 1))),
     deferDelayMs: (deferrals) => Math.min(30_000, 1000 * 2 ** Math.min(deferrals, 5)) * (0.5 + Math.random()),
@@ -69,7 +81,8 @@ export function defaultPbxSlotPolicy(maxConcurrent: number, pbxTimeoutMs: number
 }
 
 /**
- * First a blind insert of a random slot: one Table call when that slot is
+ * A permit of this instance first (no Table call), then a slot in the table:
+ * a blind insert of a random slot, one Table call when that slot is
  * free, the usual case when the PBX keeps up. Only when its row is there
  * (taken, or left by a worker that crashed) one query reads the
  * integration's slot rows and one conditional write takes a free or expired
@@ -82,6 +95,24 @@ export async function takePbxSlot(
   deps: PbxSlotDeps,
   maxConcurrent: number = deps.policy.maxConcurrent,
 ): Promise<SlotClaim> {
+  const releaseLocal = await deps.local.acquire(integrationId, maxConcurrent, deps.policy.localWaitMs);
+  if (!releaseLocal) return { kind: 'busy', inFlight: maxConcurrent };
+  try {
+    const claim = await takeTableSlot(integrationId, webhookId, deps, maxConcurrent);
+    if (claim.kind === 'busy') releaseLocal();
+    return claim.kind === 'taken' ? { kind: 'taken', held: { ...claim.held, releaseLocal } } : claim;
+  } catch (error) {
+    releaseLocal();
+    throw error;
+  }
+}
+
+async function takeTableSlot(
+  integrationId: string,
+  webhookId: string,
+  deps: PbxSlotDeps,
+  maxConcurrent: number,
+): Promise<{ kind: 'taken'; held: Omit<HeldSlot, 'releaseLocal'> } | { kind: 'busy'; inFlight: number }> {
   const recordFor = (slot: number): PbxSlotRecord => ({
     integrationId,
     slot,
@@ -129,6 +160,10 @@ async function claimed(write: () => Promise<string>): Promise<string | undefined
  * One conditional delete. False when the lease ran out and another worker
  * took the slot over: its row is left alone, since that call is in flight.
  */
-export function releasePbxSlot(held: HeldSlot, deps: PbxSlotDeps): Promise<boolean> {
-  return deps.slots.release(held.record.integrationId, held.record.slot, held.etag);
+export async function releasePbxSlot(held: HeldSlot, deps: PbxSlotDeps): Promise<boolean> {
+  try {
+    return await deps.slots.release(held.record.integrationId, held.record.slot, held.etag);
+  } finally {
+    held.releaseLocal();
+  }
 }

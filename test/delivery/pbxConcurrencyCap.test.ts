@@ -1,7 +1,8 @@
 // The cap on calls in flight to one PBX, across workers: four workers, each
 // with its own Table clients (as four instances would have) on the same
-// Azurite tables, take deliveries from one queue and post to a slow test PBX
-// that records how many requests it had in flight at once.
+// Azurite tables, and its own in-memory permits, take deliveries from one
+// queue and post to a slow test PBX that records how many requests it had in
+// flight at once.
 
 import { createInProcessQueue, type InProcessQueue } from '../../dev/localHost/inProcessQueue';
 import {
@@ -10,6 +11,7 @@ import {
   deliveryAttemptMessage,
   handleDelivery,
 } from '../../shared/delivery/deliveryAttempt';
+import { type LocalPermits, localPermits } from '../../shared/delivery/localPermits';
 import { defaultPbxSlotPolicy, type PbxSlotDeps, takePbxSlot } from '../../shared/delivery/pbxSlots';
 import { deliveryRequestSchema } from '../../shared/pbx/pbxEventSchema';
 import type { Repositories } from '../../shared/storage/repositories';
@@ -32,17 +34,27 @@ beforeAll(async () => {
 });
 
 /** Short deferrals, so the test does not wait the production 1-30 s between looks. */
-function slotsOf(repos: Repositories, overrides: Partial<PbxSlotDeps['policy']> = {}): PbxSlotDeps {
+function slotsOf(
+  repos: Repositories,
+  overrides: Partial<PbxSlotDeps['policy']> = {},
+  local: LocalPermits = localPermits(),
+): PbxSlotDeps {
   return {
     slots: repos.pbxSlots,
+    local,
     policy: { ...defaultPbxSlotPolicy(CAP, 2000), deferDelayMs: () => 20 + Math.random() * 80, ...overrides },
     clock: () => new Date(),
   };
 }
 
-function workerDeps(repos: Repositories, secrets: DeliveryDeps['secrets'], queue: InProcessQueue) {
+function workerDeps(
+  repos: Repositories,
+  local: LocalPermits,
+  secrets: DeliveryDeps['secrets'],
+  queue: InProcessQueue,
+) {
   // The queue schedules on the real clock, so the service clock must be real too.
-  return deliveryDeps(repos, secrets, queue, { pbxSlots: slotsOf(repos), now: () => new Date() });
+  return deliveryDeps(repos, secrets, queue, { pbxSlots: slotsOf(repos, {}, local), now: () => new Date() });
 }
 
 interface Run {
@@ -54,15 +66,22 @@ interface Run {
 function runWorkers(secretsFor: (integrationId: string) => DeliveryDeps['secrets']): Run {
   const queue = createInProcessQueue();
   const results: Run['results'] = [];
+  // Permits live as long as the instance: one set per worker for the whole run.
+  const permits = workers.map(() => localPermits());
   let next = 0;
   queue.subscribe(
     'deliveries',
     async (body) => {
       const request = deliveryRequestSchema.parse(body);
-      const worker = workers[next++ % WORKERS] as Repositories;
+      const index = next++ % WORKERS;
       const result = await handleDelivery(
         request,
-        workerDeps(worker, secretsFor(request.integrationId), queue),
+        workerDeps(
+          workers[index] as Repositories,
+          permits[index] as LocalPermits,
+          secretsFor(request.integrationId),
+          queue,
+        ),
       );
       results.push({ webhookId: request.webhookId, attempt: request.attempt ?? 1, result });
     },
