@@ -116,7 +116,12 @@ async function attemptDelivery(
   const secrets = signingSecretsAt(secret.secret, deps.now());
   const { attempt: _attempt, replay: _replay, deferred: _deferred, ...wire } = request;
   // Taken after the secret is read, so a slot is held for the call alone.
-  const claim = await takePbxSlot(request.integrationId, request.webhookId, deps.pbxSlots);
+  const claim = await takePbxSlot(
+    request.integrationId,
+    request.webhookId,
+    deps.pbxSlots,
+    integration.pbxMaxConcurrentRequests ?? deps.pbxSlots.policy.maxConcurrent,
+  );
   if (claim.kind === 'busy') return claim;
   try {
     return await deliverWebhook(

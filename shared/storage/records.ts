@@ -49,6 +49,8 @@ export interface IntegrationRecord {
   /** Entra security group whose members are this integration's users (kept in step by the maintenance run). */
   followGroupId?: string;
   pbxUrl: string;
+  /** Calls in flight to this PBX at once, across instances; absent: PBX_MAX_CONCURRENT_REQUESTS. */
+  pbxMaxConcurrentRequests?: number;
   /** Name of the PBX signing secret in the secret store; never the secret itself. */
   pbxSecretName: string;
   /** Absent means active. Disabled when the PBX answered 410 Gone; deliveries are then recorded, not sent. */

@@ -43,6 +43,7 @@ type IntegrationAnswer = Unread<
   | 'consentedAt'
   | 'consentRequiredSince'
   | 'followGroupId'
+  | 'pbxMaxConcurrentRequests'
   | 'pendingUsers'
   | 'createdAt'
   | 'updatedAt'
