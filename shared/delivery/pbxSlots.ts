@@ -61,13 +61,13 @@ export type SlotClaim = { kind: 'taken'; held: HeldSlot } | { kind: 'busy'; inFl
 export const LEASE_MARGIN_MS = 10_000;
 
 /**
- * A call waits up to 5 s for a permit of its own instance (calls ahead of it
- * end within the PBX timeout each). Then a handful of short looks at the
- * table (at most about 50 + 100 + 200 ms of waiting)
- * catches a slot that frees in the meantime without holding the handler long;
- * "full jitter" keeps waiting workers from looking in lockstep. A webhook
- * handed back comes again after 1, 2, 4 ... up to 30 s (±50 %), so a long
- * queue behind a slow PBX does not poll Table Storage in a tight loop.
+ * A call waits up to 5 s for a permit of its own instance (each call ahead of
+ * it ends within the PBX timeout). At the table, a handful of short looks (at
+ * most about 50 + 100 + 200 ms of waiting) catches a slot another instance
+ * frees meanwhile without holding the handler long; "full jitter" keeps
+ * instances from looking in lockstep. A webhook handed back comes again after
+ * 1, 2, 4 ... up to 30 s (±50 %), so a long queue behind a slow PBX does not
+ * poll Table Storage in a tight loop.
  */
 export function defaultPbxSlotPolicy(maxConcurrent: number, pbxTimeoutMs: number): PbxSlotPolicy {
   return {
@@ -82,12 +82,14 @@ export function defaultPbxSlotPolicy(maxConcurrent: number, pbxTimeoutMs: number
 
 /**
  * A permit of this instance first (no Table call), then a slot in the table:
- * a blind insert of a random slot, one Table call when that slot is
- * free, the usual case when the PBX keeps up. Only when its row is there
- * (taken, or left by a worker that crashed) one query reads the
- * integration's slot rows and one conditional write takes a free or expired
- * slot. A write that loses to another worker, or a moment with every slot
- * taken, costs a wait and another look, up to `tries` looks.
+ * a blind insert of a random slot, one Table call when that slot is free, the
+ * usual case when the PBX keeps up. Only when its row is there (taken, or
+ * left by a worker that crashed) one query reads the integration's slot rows
+ * and one conditional write takes a free or expired slot. A write that loses
+ * to another instance, or a moment with every slot taken, costs a wait and
+ * another look, up to `tries` looks. Right after the cap is lowered, calls
+ * still in flight on slots above it count against it at the looks, but not
+ * at the blind insert: the PBX may see up to the old cap until they end.
  */
 export async function takePbxSlot(
   integrationId: string,
