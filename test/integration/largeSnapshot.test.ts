@@ -6,9 +6,7 @@ import { syncMessageAt } from '../../shared/sync/syncRequest';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
 describe('a calendar too busy for one snapshot message', () => {
-  // 1,200 webhooks to one PBX: behind the default 4 slots (test/delivery/pbxConcurrencyCap.test.ts)
-  // they take this test past its time limit on a loaded machine, and it is about snapshots.
-  const host = useTestHost({ settings: { PBX_MAX_CONCURRENT_REQUESTS: '16' } });
+  const host = useTestHost();
 
   beforeAll(() => settle(host));
 
