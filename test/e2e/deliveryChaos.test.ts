@@ -23,12 +23,7 @@ interface ModelEvent {
 }
 
 describe('PBX delivery under chaos', () => {
-  // As many calls in flight to the PBX as the local host has handlers, as before the per-integration
-  // cap (default 4, tested in test/delivery/pbxConcurrencyCap.test.ts): this test is about convergence,
-  // and webhooks waiting their turn behind 4 slots take it past its time limit on a loaded machine.
-  const host = useTestHost({
-    settings: { PBX_RETRY_SCHEDULE_SECONDS: SCHEDULE, PBX_MAX_CONCURRENT_REQUESTS: '16' },
-  });
+  const host = useTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: SCHEDULE } });
   let graph: Awaited<ReturnType<typeof graphAs>>;
   const users: Array<{ id: string; mail: string }> = DEMO_USERS.map((u) => ({ id: u.id, mail: u.mail }));
   const model = new Map<string, ModelEvent>();
