@@ -161,7 +161,8 @@ describe('per-integration cap on concurrent PBX calls', () => {
 
   it("takes over a crashed worker's slot once its lease has passed", async () => {
     const { record, secrets } = await integrationFor(workers[0] as Repositories, pbx.url);
-    const leaseMs = 400;
+    // Long enough for the three looks below (one try each, no pauses) even on a loaded machine.
+    const leaseMs = 1500;
     // A worker that took every slot and died before releasing any.
     const crashed = slotsOf(workers[0] as Repositories, { leaseMs });
     for (let i = 0; i < CAP; i++) {
@@ -170,7 +171,9 @@ describe('per-integration cap on concurrent PBX calls', () => {
     pbx.answer(204);
     const queue = capturingQueue();
     const survivor = workers[1] as Repositories;
-    const deps = deliveryDeps(survivor, secrets, queue, { pbxSlots: slotsOf(survivor, { leaseMs }) });
+    const deps = deliveryDeps(survivor, secrets, queue, {
+      pbxSlots: slotsOf(survivor, { leaseMs, tries: 1 }),
+    });
     const request = requestFor(record.id, 'after_crash');
 
     const whileHeld = await handleDelivery(request, deps);
@@ -180,6 +183,16 @@ describe('per-integration cap on concurrent PBX calls', () => {
     const [handedBack] = queue.sent;
     expect(handedBack?.message.messageId).toBe(`${request.webhookId}:attempt:1:w1`);
     expect(handedBack?.message.body).toEqual({ ...request, attempt: 1, deferred: 1 });
+    // The queue delivering the same message again builds the same id, which Service Bus drops.
+    await handleDelivery(request, deps);
+    expect(queue.sent.map(({ message }) => message.messageId)).toEqual([
+      `${request.webhookId}:attempt:1:w1`,
+      `${request.webhookId}:attempt:1:w1`,
+    ]);
+    // Coming back while the slots are still held counts on.
+    const again = await handleDelivery({ ...request, deferred: 1 }, deps);
+    expect(again).toMatchObject({ kind: 'deferred', attempt: 1 });
+    expect(queue.sent[2]?.message.messageId).toBe(`${request.webhookId}:attempt:1:w2`);
 
     await new Promise((resolve) => setTimeout(resolve, leaseMs + 50));
     const afterLease = await handleDelivery(request, deps);
