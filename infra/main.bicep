@@ -115,6 +115,7 @@ var appTableNames = [
   'Absences'
   'Deliveries'
   'ConsentLinks'
+  'PbxSlots'
 ]
 var names = {
   resourceGroup: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName

@@ -103,6 +103,11 @@ const settingsSchema = z.object({
   PBX_ALLOW_INSECURE_LOOPBACK: bool.default(false),
   /** Comma-separated host names or IP literals a PBX URL may use although they are private addresses. */
   PBX_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
+  /**
+   * Calls one integration's PBX may have in flight at once, across every
+   * instance (each instance alone would take up to host.json's maxConcurrentCalls).
+   */
+  PBX_MAX_CONCURRENT_REQUESTS: positiveInt.max(100).default(4),
   /** Pauses before each delivery attempt, in seconds; its length is the number of attempts. */
   PBX_RETRY_SCHEDULE_SECONDS: z
     .string()

@@ -3,8 +3,10 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { type Config, type GraphAppCredentials, loadConfig } from './config';
 import type { DeliveryDeps } from './delivery/deliveryAttempt';
 import type { DeliveryLogDeps } from './delivery/deliveryLog';
+import { localPermits } from './delivery/localPermits';
 import type { EndpointDeps } from './delivery/pbxEndpoint';
 import type { RotationDeps } from './delivery/pbxSecretRotation';
+import { defaultPbxSlotPolicy } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
@@ -222,6 +224,9 @@ export type Infrastructure = Omit<
  */
 export function assembleRuntime(infra: Infrastructure): Runtime {
   const { config, repos, queue, secrets, now, urls, metrics } = infra;
+  const pbxSlotPolicy = defaultPbxSlotPolicy(config.PBX_MAX_CONCURRENT_REQUESTS, config.PBX_TIMEOUT_MS);
+  // Once per runtime: every delivery of this instance queues at the same permits.
+  const pbxPermits = localPermits();
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -275,6 +280,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       secrets,
       queue,
       retryPolicy: config.pbxRetryPolicy,
+      pbxSlots: { slots: repos.pbxSlots, local: pbxPermits, policy: pbxSlotPolicy, clock: () => new Date() },
       target: config.pbxTarget,
       resolveHost: infra.resolveHost,
       now,

@@ -10,6 +10,7 @@ import type { DeliveryFailure, DeliveryLogRecord, IntegrationRecord } from '../s
 import type { DeliveryLogRepository, IntegrationRepository } from '../storage/repositories';
 import type { Metrics, WebhookResult } from '../telemetry/metrics';
 import { disablePbxEndpoint } from './pbxEndpoint';
+import { type HeldSlot, type PbxSlotDeps, releasePbxSlot, takePbxSlot } from './pbxSlots';
 
 export interface DeliveryDeps {
   integrations: Pick<IntegrationRepository, 'get' | 'update'>;
@@ -17,6 +18,8 @@ export interface DeliveryDeps {
   secrets: Pick<SecretStore, 'get'>;
   queue: QueueSender;
   retryPolicy: RetryPolicy;
+  /** The cap on calls in flight to one integration's PBX, shared by every instance. */
+  pbxSlots: PbxSlotDeps;
   target: { timeoutMs: number; allowInsecureLoopback: boolean; allowedPrivateHosts: readonly string[] };
   /** How PBX host names are resolved before each attempt (DNS unless a test stubs it). */
   resolveHost?: ResolveHost;
@@ -33,6 +36,8 @@ export interface DeliveryDeps {
 export type DeliveryResult =
   | { kind: 'delivered'; status: number; attempt: number }
   | { kind: 'retryScheduled'; nextAttempt: number; dueAt: string; reason: string; status?: number }
+  /** Every PBX slot was taken: the same attempt comes back at `dueAt`. */
+  | { kind: 'deferred'; attempt: number; dueAt: string; inFlight: number }
   | { kind: 'failed'; failure: DeliveryFailure; reason: string; attempts: number; status?: number }
   | { kind: 'skipped'; why: string };
 
@@ -41,8 +46,11 @@ export type DeliveryResult =
  * new message scheduled for the next slot of the retry schedule, carrying the
  * attempt number, so the schedule is ours and not the queue's redelivery.
  * Terminal failures are kept in the delivery log with the request, for replay.
- * Throws only when recording a terminal failure or scheduling a retry fails;
- * the queue then redelivers this very attempt, which is safe (same webhook id).
+ * When the integration's PBX already has its cap of calls in flight, the same
+ * attempt is scheduled again a little later (see pbxSlots.ts).
+ * Throws only when recording a terminal failure, scheduling a retry or a
+ * deferral, or reading the PBX slots fails; the queue then redelivers this
+ * very attempt, which is safe (same webhook id).
  */
 export async function handleDelivery(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryResult> {
   const result = await deliverOnce(request, deps);
@@ -66,6 +74,8 @@ function countedAs(result: DeliveryResult): WebhookResult | undefined {
       return 'retry';
     case 'failed':
       return result.failure === 'gone' ? 'gone' : 'failed';
+    // A deferral is not an attempt: the PBX was not called (its slots were taken).
+    case 'deferred':
     case 'skipped':
       return undefined;
   }
@@ -98,6 +108,8 @@ async function deliverOnce(request: DeliveryRequest, deps: DeliveryDeps): Promis
       return { kind: 'delivered', status: outcome.status, attempt };
     case 'retry':
       return retryLater(request, deps, attempt, outcome);
+    case 'busy':
+      return deferLater(request, deps, attempt, outcome.inFlight);
     case 'gone': {
       const reason = 'the PBX answered 410 Gone';
       deps.log.warn('PBX answered 410 Gone; endpoint disabled', context);
@@ -123,7 +135,7 @@ async function attemptDelivery(
   request: DeliveryRequest,
   integration: IntegrationRecord,
   deps: DeliveryDeps,
-): Promise<DeliveryOutcome> {
+): Promise<DeliveryOutcome | { kind: 'busy'; inFlight: number }> {
   const stored = await deps.secrets.get(integration.pbxSecretName);
   // A missing or broken secret is an operator's fix away: keep retrying on the schedule meanwhile.
   if (!stored)
@@ -133,19 +145,85 @@ async function attemptDelivery(
     return { kind: 'retry', errorClass: 'secretUnavailable', reason: secret.why };
   // The rotation window runs on the service clock; the signature's timestamp on the wall clock.
   const secrets = signingSecretsAt(secret.secret, deps.now());
-  const { attempt: _attempt, replay: _replay, notifiedAt: _notifiedAt, ...wire } = request;
-  return deliverWebhook(
-    wire,
-    { url: integration.pbxUrl, secrets },
-    {
-      timeoutMs: deps.target.timeoutMs,
-      allowInsecureLoopback: deps.target.allowInsecureLoopback,
-      allowedPrivateHosts: deps.target.allowedPrivateHosts,
-      now: deps.signingNow ?? (() => new Date()),
-      ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
-      ...(deps.trustedCa ? { trustedCa: deps.trustedCa } : {}),
-    },
+  const {
+    attempt: _attempt,
+    replay: _replay,
+    notifiedAt: _notifiedAt,
+    deferred: _deferred,
+    ...wire
+  } = request;
+  // Taken after the secret is read, so a slot is held for the call alone.
+  const claim = await takePbxSlot(
+    request.integrationId,
+    request.webhookId,
+    deps.pbxSlots,
+    integration.pbxMaxConcurrentRequests ?? deps.pbxSlots.policy.maxConcurrent,
   );
+  if (claim.kind === 'busy') return claim;
+  try {
+    return await deliverWebhook(
+      wire,
+      { url: integration.pbxUrl, secrets },
+      {
+        timeoutMs: deps.target.timeoutMs,
+        allowInsecureLoopback: deps.target.allowInsecureLoopback,
+        allowedPrivateHosts: deps.target.allowedPrivateHosts,
+        now: deps.signingNow ?? (() => new Date()),
+        ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
+        ...(deps.trustedCa ? { trustedCa: deps.trustedCa } : {}),
+      },
+    );
+  } finally {
+    await freeSlot(claim.held, request, deps);
+  }
+}
+
+/**
+ * Best effort: the webhook has gone out, and failing here would make the
+ * queue send it again. A slot not freed frees itself when its lease ends.
+ */
+async function freeSlot(held: HeldSlot, request: DeliveryRequest, deps: DeliveryDeps): Promise<void> {
+  try {
+    if (!(await releasePbxSlot(held, deps.pbxSlots))) {
+      deps.log.warn('PBX call outlasted its slot lease; another worker had taken the slot over', {
+        integrationId: request.integrationId,
+        webhookId: request.webhookId,
+      });
+    }
+  } catch (error) {
+    deps.log.warn('could not free the PBX slot; its lease will free it', {
+      integrationId: request.integrationId,
+      webhookId: request.webhookId,
+      error: error instanceof Error ? error.name : 'error',
+    });
+  }
+}
+
+/**
+ * Every slot was taken: the same attempt comes back a little later as a new
+ * scheduled message. Its id counts the deferrals, so it differs from the
+ * message being handled (Service Bus drops a message whose id it saw within
+ * the duplicate detection window,
+ * https://learn.microsoft.com/azure/service-bus-messaging/duplicate-detection)
+ * while a rerun of this very message builds the same id and is dropped.
+ */
+async function deferLater(
+  request: DeliveryRequest,
+  deps: DeliveryDeps,
+  attempt: number,
+  inFlight: number,
+): Promise<DeliveryResult> {
+  const deferrals = request.deferred ?? 0;
+  const dueAt = new Date(deps.now().getTime() + deps.pbxSlots.policy.deferDelayMs(deferrals));
+  const message = deliveryAttemptMessage({ ...request, deferred: deferrals + 1 }, attempt, dueAt);
+  await deps.queue.send('deliveries', [message]);
+  deps.log.info('every PBX slot taken; webhook comes back later', {
+    integrationId: request.integrationId,
+    webhookId: request.webhookId,
+    attempt,
+    inFlight,
+  });
+  return { kind: 'deferred', attempt, dueAt: dueAt.toISOString(), inFlight };
 }
 
 async function retryLater(
@@ -172,7 +250,9 @@ async function retryLater(
     });
   }
   const dueAt = new Date(deps.now().getTime() + decision.delayMs);
-  await deps.queue.send('deliveries', [deliveryAttemptMessage(request, decision.attempt, dueAt)]);
+  // The next attempt starts with no deferrals of its own.
+  const { deferred: _deferred, ...next } = request;
+  await deps.queue.send('deliveries', [deliveryAttemptMessage(next, decision.attempt, dueAt)]);
   await note(
     deps,
     entry(request, deps, {
@@ -199,9 +279,10 @@ export function deliveryAttemptMessage(
   dueAt: Date,
 ): OutgoingMessage<DeliveryRequest> {
   const run = request.replay ? `:replay:${request.replay}` : '';
+  const wait = request.deferred ? `:w${request.deferred}` : '';
   return {
     body: { ...request, attempt },
-    messageId: `${request.webhookId}${run}:attempt:${attempt}`,
+    messageId: `${request.webhookId}${run}:attempt:${attempt}${wait}`,
     scheduledEnqueueTime: dueAt,
     applicationProperties: { type: request.event.type, integrationId: request.integrationId, attempt },
   };
@@ -213,7 +294,7 @@ async function fail(
   attempts: number,
   failure: { failure: DeliveryFailure; reason: string; status?: number } & AnswerFields,
 ): Promise<DeliveryResult> {
-  const { attempt: _attempt, ...replayable } = request;
+  const { attempt: _attempt, deferred: _deferred, ...replayable } = request;
   // Not best-effort: this row is the only copy of the webhook once the message completes.
   await deps.deliveries.record(
     entry(request, deps, {

@@ -21,6 +21,8 @@ export interface IntegrationView {
   missingPermissions?: string[];
   followGroupId?: string;
   pbxUrl: string;
+  /** Set for this integration; absent: the service's PBX_MAX_CONCURRENT_REQUESTS. */
+  pbxMaxConcurrentRequests?: number;
   rulesVersion: number;
   ruleSet: RuleSet;
   pendingUsers: PendingUser[];
@@ -43,6 +45,7 @@ export function integrationView(record: IntegrationRecord, _publicBaseUrl: strin
     ...(record.missingPermissions?.length ? { missingPermissions: record.missingPermissions } : {}),
     ...(record.followGroupId ? { followGroupId: record.followGroupId } : {}),
     pbxUrl: record.pbxUrl,
+    ...(record.pbxMaxConcurrentRequests ? { pbxMaxConcurrentRequests: record.pbxMaxConcurrentRequests } : {}),
     rulesVersion: record.rulesVersion,
     ruleSet: record.ruleSet,
     pendingUsers: record.pendingUsers ?? [],

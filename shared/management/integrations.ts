@@ -51,6 +51,7 @@ export async function createIntegration(
     ...(addresses.length > 0 ? { pendingUsers: addresses.map((address) => ({ address })) } : {}),
     ...(input.followGroupId ? { followGroupId: input.followGroupId.toLowerCase() } : {}),
     pbxUrl: input.pbxUrl,
+    ...(input.pbxMaxConcurrentRequests ? { pbxMaxConcurrentRequests: input.pbxMaxConcurrentRequests } : {}),
     pbxSecretName,
     ruleSet: rulesFrom(input.rules),
     rulesVersion: 1,
@@ -84,11 +85,16 @@ export async function updateIntegration(
     const target = await decidePbxTarget(change.pbxUrl, deps.pbxTarget, deps.resolveHost);
     if (target.kind === 'refused') return invalid(target.reason);
   }
-  const { followGroupId, ...fields } = change;
+  const { followGroupId, pbxMaxConcurrentRequests, ...fields } = change;
   return changeIntegration(id, deps, (stored) => {
-    const { followGroupId: following, ...rest } = stored;
+    const { followGroupId: following, pbxMaxConcurrentRequests: storedCap, ...rest } = stored;
     const group = followGroupId === undefined ? following : (followGroupId ?? undefined)?.toLowerCase();
-    const current: IntegrationRecord = { ...rest, ...(group ? { followGroupId: group } : {}) };
+    const cap = pbxMaxConcurrentRequests === undefined ? storedCap : (pbxMaxConcurrentRequests ?? undefined);
+    const current: IntegrationRecord = {
+      ...rest,
+      ...(group ? { followGroupId: group } : {}),
+      ...(cap ? { pbxMaxConcurrentRequests: cap } : {}),
+    };
     const modeChanged =
       change.consentMode !== undefined && change.consentMode !== (current.consentMode ?? 'tenantWide');
     // Another mode is another app: what the admin consented to no longer applies.

@@ -43,11 +43,18 @@ const emailSchema = z
       'A mailbox address; internationalised addresses and domains are accepted. Stored lower-case with the domain in its ASCII (xn--) form.',
   });
 
+/** The same bounds as the PBX_MAX_CONCURRENT_REQUESTS setting (shared/config.ts). */
+const pbxMaxConcurrentRequestsSchema = z.number().int().min(1).max(100).meta({
+  description:
+    "Webhooks in flight to this integration's PBX at once, across every instance; without it, the service's PBX_MAX_CONCURRENT_REQUESTS (default 4).",
+});
+
 export const createIntegrationSchema = z
   .object({
     id: integrationIdSchema,
     name: z.string().trim().min(1).max(200),
     pbxUrl: z.url().max(2000),
+    pbxMaxConcurrentRequests: pbxMaxConcurrentRequestsSchema.optional(),
     active: z.boolean().default(true),
     consentMode: consentModeSchema.default('tenantWide'),
     /** Known already (e.g. a second instance for the same customer): consent then must come from this tenant. */
@@ -65,6 +72,8 @@ export const updateIntegrationSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     active: z.boolean().optional(),
     pbxUrl: z.url().max(2000).optional(),
+    /** null: back to the service's PBX_MAX_CONCURRENT_REQUESTS. */
+    pbxMaxConcurrentRequests: pbxMaxConcurrentRequestsSchema.nullable().optional(),
     consentMode: consentModeSchema.optional(),
     /** null stops following; the users stay. */
     followGroupId: z.uuid().nullable().optional(),

@@ -62,4 +62,6 @@ export interface DeliveryRequest {
   replay?: number;
   /** When the change notification that caused this webhook arrived (ISO); times notification to PBX answer. */
   notifiedAt?: string;
+  /** How often this attempt found every PBX slot taken and came back later (absent: never); not an attempt. */
+  deferred?: number;
 }

@@ -90,6 +90,7 @@ export const deliveryRequestSchema = z.object({
   attempt: z.number().int().positive().optional(),
   replay: z.number().int().positive().optional(),
   notifiedAt: isoInstant.optional(),
+  deferred: z.number().int().positive().optional(),
 });
 
 // Fail to compile if the schemas and the contract in pbxEvent.ts drift apart.

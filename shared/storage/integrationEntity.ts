@@ -37,6 +37,7 @@ const integrationRowSchema = z.object({
   missingPermissions: z.string().optional(),
   followGroupId: z.string().optional(),
   pbxUrl: z.string(),
+  pbxMaxConcurrentRequests: z.number().int().positive().optional(),
   pbxSecretName: z.string(),
   pbxEndpointDisabledReason: z.string().optional(),
   pbxEndpointDisabledSince: z.string().optional(),
@@ -84,6 +85,7 @@ export function integrationToEntity(record: IntegrationRecord) {
           : undefined,
       followGroupId: record.followGroupId,
       pbxUrl: record.pbxUrl,
+      pbxMaxConcurrentRequests: record.pbxMaxConcurrentRequests,
       pbxSecretName: record.pbxSecretName,
       ...(record.pbxEndpoint?.state === 'disabled'
         ? {

@@ -49,6 +49,8 @@ export interface IntegrationRecord {
   /** Entra security group whose members are this integration's users (kept in step by the maintenance run). */
   followGroupId?: string;
   pbxUrl: string;
+  /** Calls in flight to this PBX at once, across instances; absent: PBX_MAX_CONCURRENT_REQUESTS. */
+  pbxMaxConcurrentRequests?: number;
   /** Name of the PBX signing secret in the secret store; never the secret itself. */
   pbxSecretName: string;
   /** Absent means active. Disabled when the PBX answered 410 Gone; deliveries are then recorded, not sent. */
@@ -167,6 +169,17 @@ export interface DeliveryLogRecord {
   updatedAt: string;
   /** Kept while `failed`, so the webhook can be replayed as it was. */
   request?: DeliveryRequest;
+}
+
+/** One taken slot of the calls an integration's PBX may have in flight (see shared/delivery/pbxSlots.ts). */
+export interface PbxSlotRecord {
+  integrationId: string;
+  /** 0 to the cap less one. */
+  slot: number;
+  /** The webhook being sent in it, for whoever looks at the table. */
+  webhookId: string;
+  /** UTC ISO instant after which the slot counts as free although nobody released it. */
+  leaseUntil: string;
 }
 
 export interface Versioned<T> {

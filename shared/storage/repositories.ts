@@ -3,6 +3,7 @@ import type {
   ConsentLinkRecord,
   DeliveryLogRecord,
   IntegrationRecord,
+  PbxSlotRecord,
   SubscriptionRecord,
   UserRecord,
   Versioned,
@@ -69,6 +70,18 @@ export interface ConsentLinkRepository {
   update(record: ConsentLinkRecord, etag?: string): Promise<string>;
 }
 
+/** The slots of the calls one integration's PBX may have in flight, shared by every instance. */
+export interface PbxSlotRepository {
+  /** Every slot row of the integration (one query), leases passed or not. */
+  list(integrationId: string): Promise<Array<Versioned<PbxSlotRecord>>>;
+  /** Takes a slot that has no row; ConcurrencyError when another worker created it first. Resolves with the etag. */
+  create(record: PbxSlotRecord): Promise<string>;
+  /** Takes over a row read with `etag` (its lease passed); ConcurrencyError when it changed since. */
+  takeOver(record: PbxSlotRecord, etag: string): Promise<string>;
+  /** Frees the slot if it is still as this holder wrote it; false when another worker took it over meanwhile. */
+  release(integrationId: string, slot: number, etag: string): Promise<boolean>;
+}
+
 export interface Repositories {
   integrations: IntegrationRepository;
   users: UserRepository;
@@ -76,4 +89,5 @@ export interface Repositories {
   absences: AbsenceRepository;
   deliveries: DeliveryLogRepository;
   consentLinks: ConsentLinkRepository;
+  pbxSlots: PbxSlotRepository;
 }

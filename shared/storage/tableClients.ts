@@ -22,6 +22,7 @@ export const TABLE_NAMES = [
   'Absences',
   'Deliveries',
   'ConsentLinks',
+  'PbxSlots',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 export type TableClients = Record<TableName, TableClient>;

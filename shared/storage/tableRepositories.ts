@@ -19,12 +19,14 @@ import {
   integrationKey,
   integrationToEntity,
 } from './integrationEntity';
+import { pbxSlotFromEntity, pbxSlotKey, pbxSlotPartition, pbxSlotToEntity } from './pbxSlotEntity';
 import { ConcurrencyError } from './records';
 import type {
   AbsenceRepository,
   ConsentLinkRepository,
   DeliveryLogRepository,
   IntegrationRepository,
+  PbxSlotRepository,
   Repositories,
   SubscriptionRepository,
   UserRepository,
@@ -318,6 +320,38 @@ function deliveryLogRepository(table: TableClient): DeliveryLogRepository {
   };
 }
 
+/**
+ * Every call is conditional, so two workers can never hold one slot: Insert
+ * Entity answers 409 when the row exists
+ * (https://learn.microsoft.com/rest/api/storageservices/insert-entity), Update
+ * and Delete Entity with If-Match answer 412 when it changed since it was read
+ * (https://learn.microsoft.com/rest/api/storageservices/update-entity2,
+ * https://learn.microsoft.com/rest/api/storageservices/delete-entity1).
+ */
+function pbxSlotRepository(table: TableClient): PbxSlotRepository {
+  const what = (integrationId: string, slot: number) => `PBX slot ${slot} of integration ${integrationId}`;
+  return {
+    async list(integrationId) {
+      const rows = await listRows(table, odata`PartitionKey eq ${pbxSlotPartition(integrationId)}`);
+      return rows.map(pbxSlotFromEntity);
+    },
+    create: (record) => insertRow(table, pbxSlotToEntity(record), what(record.integrationId, record.slot)),
+    takeOver: (record, etag) =>
+      replaceRow(table, pbxSlotToEntity(record), what(record.integrationId, record.slot), etag),
+    async release(integrationId, slot, etag) {
+      const key = pbxSlotKey(integrationId, slot);
+      try {
+        await table.deleteEntity(key.partitionKey, key.rowKey, { etag });
+        return true;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 412 || status === 404) return false;
+        throw error;
+      }
+    },
+  };
+}
+
 /** Table Storage behind the repository ports; creates the five tables when missing. */
 export async function createTableRepositories(connection: TableConnection): Promise<Repositories> {
   const tables = await createTableClients(connection);
@@ -328,5 +362,6 @@ export async function createTableRepositories(connection: TableConnection): Prom
     absences: absenceRepository(tables.Absences),
     deliveries: deliveryLogRepository(tables.Deliveries),
     consentLinks: consentLinkRepository(tables.ConsentLinks),
+    pbxSlots: pbxSlotRepository(tables.PbxSlots),
   };
 }

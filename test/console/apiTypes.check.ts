@@ -46,6 +46,7 @@ type IntegrationAnswer = Unread<
   | 'consentedAt'
   | 'consentRequiredSince'
   | 'followGroupId'
+  | 'pbxMaxConcurrentRequests'
   | 'pendingUsers'
   | 'createdAt'
   | 'updatedAt'

@@ -1,6 +1,8 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
 import type { DeliveryDeps } from '../../shared/delivery/deliveryAttempt';
+import { localPermits } from '../../shared/delivery/localPermits';
+import { defaultPbxSlotPolicy } from '../../shared/delivery/pbxSlots';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
 import { DEFAULT_RETRY_POLICY } from '../../shared/pbx/retrySchedule';
@@ -85,6 +87,12 @@ export function deliveryDeps(
     queue,
     // No jitter, so the test knows each delay exactly.
     retryPolicy: { ...DEFAULT_RETRY_POLICY, random: () => 0.5 },
+    pbxSlots: {
+      slots: repos.pbxSlots,
+      local: localPermits(),
+      policy: defaultPbxSlotPolicy(4, 2000),
+      clock: () => new Date(),
+    },
     target: { timeoutMs: 2000, allowInsecureLoopback: true, allowedPrivateHosts: [] },
     now: () => NOW,
     log: silentLogger,

@@ -34,6 +34,8 @@ export interface TestPbx {
   readonly url: string;
   /** What reached the PBX during the current test, in arrival order. */
   readonly requests: readonly PbxRequest[];
+  /** The most requests that were in flight at once (arrived, not yet answered) during the current test. */
+  readonly maxInFlight: number;
   /** From now on, answer every request like this. */
   answer(status: number, options?: AnswerOptions): void;
   /** From now on, read each request and never answer it. */
@@ -57,11 +59,17 @@ const DEFAULT_SCRIPT: Script = { kind: 'answer', status: 204, options: {} };
 export function useTestPbx(): TestPbx {
   let script: Script = DEFAULT_SCRIPT;
   let requests: PbxRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   /** Answers not complete: delayed, withheld or unfinished. Each test starts without them. */
   const held = new Set<Held>();
   let url: string | undefined;
 
   const server = createServer((request, response) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    // 'close' fires once per response, answered or dropped.
+    response.once('close', () => inFlight--);
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -111,6 +119,7 @@ export function useTestPbx(): TestPbx {
     dropHeld();
     script = DEFAULT_SCRIPT;
     requests = [];
+    maxInFlight = inFlight;
   });
   afterAll(async () => {
     dropHeld();
@@ -125,6 +134,9 @@ export function useTestPbx(): TestPbx {
     },
     get requests() {
       return requests;
+    },
+    get maxInFlight() {
+      return maxInFlight;
     },
     answer(status, options = {}) {
       script = { kind: 'answer', status, options };

@@ -162,7 +162,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
 // customer so far: CONSENT_LINK_MINUTES, SUBSCRIPTION_RENEW_MARGIN_MINUTES,
 // SUBSCRIPTION_CREATES_PER_RUN, CATCH_UP_MINUTES, RETENTION_DAYS,
 // DELTA_PAGE_SIZE, SYNC_COALESCE_SECONDS, PBX_RETRY_SCHEDULE_SECONDS,
-// PBX_SECRET_ROTATION_HOURS, QUEUE_RETRY_SCHEDULE_SECONDS. Add one to main.bicep's appSettings to change it.
+// PBX_SECRET_ROTATION_HOURS, QUEUE_RETRY_SCHEDULE_SECONDS, PBX_MAX_CONCURRENT_REQUESTS. Add one
+// to main.bicep's appSettings to change it.
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
