@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { DeliveryRequest } from '../pbx/pbxEvent';
 import { readPbxSecret, signingSecretsAt } from '../pbx/pbxSecret';
 import type { ResolveHost } from '../pbx/pbxTarget';
 import { nextAttempt, type RetryPolicy } from '../pbx/retrySchedule';
 import { type DeliveryOutcome, deliverWebhook } from '../pbx/webhookPost';
+import { SERVICE_BUS_ID_MAX } from '../queue/outgoingMessage';
 import type { OutgoingMessage, QueueSender } from '../queue/queuePort';
 import type { SecretStore } from '../secrets/secretStore';
 import type { DeliveryFailure, DeliveryLogRecord, IntegrationRecord } from '../storage/records';
@@ -280,9 +282,18 @@ export function deliveryAttemptMessage(
 ): OutgoingMessage<DeliveryRequest> {
   const run = request.replay ? `:replay:${request.replay}` : '';
   const wait = request.deferred ? `:w${request.deferred}` : '';
+  const suffix = `${run}:attempt:${attempt}${wait}`;
+  // A webhook id near its 100 characters with a replay and deferrals would pass
+  // Service Bus's 128 (the send would throw); then its hash stands in for it.
+  // https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas
+  const readable = `${request.webhookId}${suffix}`;
+  const messageId =
+    readable.length <= SERVICE_BUS_ID_MAX
+      ? readable
+      : `h:${createHash('sha256').update(request.webhookId).digest('base64url')}${suffix}`;
   return {
     body: { ...request, attempt },
-    messageId: `${request.webhookId}${run}:attempt:${attempt}${wait}`,
+    messageId,
     scheduledEnqueueTime: dueAt,
     applicationProperties: { type: request.event.type, integrationId: request.integrationId, attempt },
   };

@@ -6,7 +6,9 @@
 import type { OutgoingMessage } from './queuePort';
 
 /** Service Bus limits both ids to 128 characters. */
-const MAX_ID_LENGTH = 128;
+/** Service Bus message and session ids: at most 128 characters (service-bus-quotas). */
+export const SERVICE_BUS_ID_MAX = 128;
+const MAX_ID_LENGTH = SERVICE_BUS_ID_MAX;
 
 /**
  * Service Bus Standard takes messages up to 256 KB (headers and properties

@@ -23,6 +23,7 @@
 
 import { createHash } from 'node:crypto';
 import { failureForLog, type Logger } from '../logger';
+import { SERVICE_BUS_ID_MAX } from './outgoingMessage';
 import type {
   ApplicationProperties,
   OutgoingMessage,
@@ -71,8 +72,6 @@ export type RetryingHandler = (
   info: ReceivedMessageInfo,
   handle: (attempt: AttemptInfo) => Promise<void>,
 ) => Promise<void>;
-
-const SERVICE_BUS_ID_MAX = 128;
 
 /** The attempt a received message is, from its application properties (1 when absent or unreadable). */
 export function attemptOf(info: Pick<ReceivedMessageInfo, 'applicationProperties'>): number {

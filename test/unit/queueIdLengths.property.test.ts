@@ -1,5 +1,8 @@
 import fc from 'fast-check';
+import { deliveryAttemptMessage } from '../../shared/delivery/deliveryAttempt';
 import { INTEGRATION_ID_MAX_LENGTH, USER_ID_MAX_LENGTH } from '../../shared/domain/identifiers';
+import type { DeliveryRequest } from '../../shared/pbx/pbxEvent';
+import { deliveryRequestSchema } from '../../shared/pbx/pbxEventSchema';
 import { resubmittedCopy } from '../../shared/queue/deadLetters';
 import { serializeOutgoingMessage } from '../../shared/queue/outgoingMessage';
 import { retryCopy } from '../../shared/queue/queueRetries';
@@ -11,6 +14,7 @@ import {
   syncRequestSchema,
   syncSessionId,
 } from '../../shared/sync/syncRequest';
+import { requestFor } from '../delivery/deliveryFixtures';
 
 // Service Bus refuses message and session ids over 128 characters; a send that
 // throws turns into a 503 for Graph, which then retries forever. Every sync
@@ -105,6 +109,34 @@ describe('queue ids', () => {
       2,
     );
     expect(message.messageId.length).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
+  });
+
+  it('every delivery attempt id fits, at the longest webhook id with replays and deferrals, one id per attempt', () => {
+    const webhookMax = deliveryRequestSchema.shape.webhookId.maxLength ?? 100;
+    const webhookId = fc.string({ minLength: 1, maxLength: webhookMax, size: 'max' });
+    const count = fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined });
+    fc.assert(
+      fc.property(
+        webhookId,
+        count,
+        count,
+        fc.integer({ min: 1, max: 50 }),
+        (id, replay, deferred, attempt) => {
+          const request: DeliveryRequest = {
+            ...requestFor('demo'),
+            webhookId: id,
+            ...(replay ? { replay } : {}),
+            ...(deferred ? { deferred } : {}),
+          };
+          const at = new Date('2026-12-01T20:00:00Z');
+          const ids = [attempt, attempt + 1].map((n) => deliveryAttemptMessage(request, n, at).messageId);
+          for (const messageId of ids) expect(messageId.length).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
+          expect(new Set(ids).size).toBe(2);
+          expect(deliveryAttemptMessage(request, attempt, at).messageId).toBe(ids[0]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps short keys readable, so existing sessions do not move', () => {
