@@ -87,12 +87,13 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
     deadLetterPanel(integrationId, 'sync', deps.queueStatistics.figures('sync', deps.log), deps),
     deadLetterPanel(integrationId, 'deliveries', deliveries, deps),
   ]);
-  const users = await deps.repos.users.listByIntegration(integrationId);
-  const subscriptions = new Map(
-    (await deps.repos.subscriptions.list())
-      .filter((s) => s.integrationId === integrationId)
-      .map((s) => [s.subscriptionId, s]),
-  );
+  // Two partition queries, both this integration's own rows: the work grows with it, not with the deployment.
+  await deps.repos.subscriptions.ensureIntegrationIndex();
+  const [users, subscriptionRows] = await Promise.all([
+    deps.repos.users.listByIntegration(integrationId),
+    deps.repos.subscriptions.listByIntegration(integrationId),
+  ]);
+  const subscriptions = new Map(subscriptionRows.map((s) => [s.subscriptionId, s]));
   let expiringSoon = 0;
   let missing = 0;
   for (const user of users) {

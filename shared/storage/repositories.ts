@@ -35,7 +35,16 @@ export interface UserRepository {
 
 export interface SubscriptionRepository {
   get(subscriptionId: string): Promise<SubscriptionRecord | undefined>;
+  /** Every subscription of every integration, a scan: for tools and tests, not for the service's own work. */
   list(): Promise<SubscriptionRecord[]>;
+  /** One integration's subscriptions, in one partition query (after `ensureIntegrationIndex`). */
+  listByIntegration(integrationId: string): Promise<SubscriptionRecord[]>;
+  /**
+   * Gives subscriptions stored before `listByIntegration` existed their
+   * integration's copy, once per deployment (a marker row remembers it);
+   * afterwards one point read per instance. Resolves with how many it copied.
+   */
+  ensureIntegrationIndex(): Promise<number>;
   upsert(record: SubscriptionRecord): Promise<void>;
   delete(subscriptionId: string): Promise<void>;
 }
@@ -46,8 +55,8 @@ export interface AbsenceRepository {
   upsertMany(records: AbsenceRecord[]): Promise<void>;
   deleteMany(integrationId: string, userId: string, absenceIds: string[]): Promise<void>;
   deleteAllForUser(integrationId: string, userId: string): Promise<void>;
-  /** Rows whose end lies before `endedBefore` (UTC ISO), across all users. */
-  listEndedBefore(endedBefore: string): Promise<AbsenceRecord[]>;
+  /** Removes one user's rows whose end lies before `endedBefore` (any ISO form), in one partition query; returns how many. */
+  deleteEndedBefore(integrationId: string, userId: string, endedBefore: string): Promise<number>;
 }
 
 export interface DeliveryLogRepository {
@@ -58,8 +67,8 @@ export interface DeliveryLogRepository {
   listForIntegration(integrationId: string): Promise<DeliveryLogRecord[]>;
   /** Failed rows with their requests, for replay. */
   listFailed(integrationId: string): Promise<DeliveryLogRecord[]>;
-  /** Removes delivered rows last updated before `before` (UTC ISO); returns how many. */
-  deleteDeliveredBefore(before: string): Promise<number>;
+  /** Removes one integration's delivered rows last updated before `before` (UTC ISO), in one partition query; returns how many. */
+  deleteDeliveredBefore(integrationId: string, before: string): Promise<number>;
 }
 
 export interface ConsentLinkRepository {

@@ -1,13 +1,21 @@
+// Each subscription is kept twice in the Subscriptions table. Notifications
+// arrive with only the subscription id, so its own row has the id as partition
+// and an empty row key. The dashboard and the maintenance run ask for one
+// integration's subscriptions, so a copy lives in the integration's partition
+// too, keyed by subscription id: one partition query instead of a scan of
+// every integration's rows. An encoded id never contains `~`, so the
+// integration partition (id plus a trailing `~`) and the marker partition
+// (a leading `~`) can never be mistaken for a subscription's own partition.
+
 import { z } from 'zod';
 import { checkEntitySize } from './propertyLimits';
 import type { SubscriptionRecord } from './records';
 import { parseStoredRow } from './storedRow';
-import { decodeKeyPart, encodeKeyPart } from './tableKeys';
+import { decodeKeyPart, encodeKeyPart, KEY_SEPARATOR } from './tableKeys';
 
-/** Notifications arrive with only the subscription id, so it is the partition and the row key is empty. */
 const subscriptionRowSchema = z.object({
   partitionKey: z.string().min(1),
-  rowKey: z.literal(''),
+  rowKey: z.string(),
   integrationId: z.string().min(1),
   userId: z.string().min(1),
   clientState: z.string(),
@@ -19,9 +27,39 @@ export function subscriptionKey(subscriptionId: string): { partitionKey: string;
   return { partitionKey: encodeKeyPart(subscriptionId, 'subscription id'), rowKey: '' };
 }
 
+/** The partition holding one integration's copies. */
+export function subscriptionIndexPartition(integrationId: string): string {
+  return `${encodeKeyPart(integrationId, 'integration id')}${KEY_SEPARATOR}`;
+}
+
+export function subscriptionIndexKey(record: Pick<SubscriptionRecord, 'subscriptionId' | 'integrationId'>): {
+  partitionKey: string;
+  rowKey: string;
+} {
+  return {
+    partitionKey: subscriptionIndexPartition(record.integrationId),
+    rowKey: encodeKeyPart(record.subscriptionId, 'subscription id'),
+  };
+}
+
+/** Present once every subscription written before the copies existed has its copy (see tableRepositories.ts). */
+export const SUBSCRIPTION_INDEX_MARKER = {
+  partitionKey: `${KEY_SEPARATOR}migrations`,
+  rowKey: 'byIntegration',
+};
+
 export function subscriptionToEntity(record: SubscriptionRecord) {
+  return subscriptionEntityAt(subscriptionKey(record.subscriptionId), record);
+}
+
+/** The copy in the integration's partition: the same columns under other keys. */
+export function subscriptionIndexEntity(record: SubscriptionRecord) {
+  return subscriptionEntityAt(subscriptionIndexKey(record), record);
+}
+
+function subscriptionEntityAt(key: { partitionKey: string; rowKey: string }, record: SubscriptionRecord) {
   const entity = {
-    ...subscriptionKey(record.subscriptionId),
+    ...key,
     integrationId: record.integrationId,
     userId: record.userId,
     clientState: record.clientState,
@@ -32,12 +70,14 @@ export function subscriptionToEntity(record: SubscriptionRecord) {
   return entity;
 }
 
+/** Reads either row: the id is the partition of the subscription's own row, the row key of its copy. */
 export function subscriptionFromEntity(row: Readonly<Record<string, unknown>>): SubscriptionRecord {
-  const id = typeof row.partitionKey === 'string' ? decodeKeyPart(row.partitionKey) : '?';
-  const {
-    partitionKey,
-    rowKey: _,
-    ...fields
-  } = parseStoredRow(subscriptionRowSchema, row, `subscription ${id}`);
-  return { subscriptionId: decodeKeyPart(partitionKey), ...fields };
+  const key = row.rowKey === '' ? row.partitionKey : row.rowKey;
+  const id = typeof key === 'string' ? decodeKeyPart(key) : '?';
+  const { partitionKey, rowKey, ...fields } = parseStoredRow(
+    subscriptionRowSchema,
+    row,
+    `subscription ${id}`,
+  );
+  return { subscriptionId: decodeKeyPart(rowKey === '' ? partitionKey : rowKey), ...fields };
 }

@@ -31,7 +31,15 @@ import type {
   SubscriptionRepository,
   UserRepository,
 } from './repositories';
-import { subscriptionFromEntity, subscriptionKey, subscriptionToEntity } from './subscriptionEntity';
+import {
+  SUBSCRIPTION_INDEX_MARKER,
+  subscriptionFromEntity,
+  subscriptionIndexEntity,
+  subscriptionIndexKey,
+  subscriptionIndexPartition,
+  subscriptionKey,
+  subscriptionToEntity,
+} from './subscriptionEntity';
 import { createTableClients, type TableConnection } from './tableClients';
 import { ignoringNotFound, statusOf } from './tableErrors';
 import { userFromEntity, userKey, userPartition, userToEntity } from './userEntity';
@@ -203,20 +211,61 @@ function userRepository(table: TableClient): UserRepository {
   };
 }
 
+/**
+ * Two rows per subscription (see subscriptionEntity.ts), in different
+ * partitions, so not one transaction: its own row is written first and
+ * deleted last. A copy that failed to be written makes the maintenance run
+ * see the user without a subscription and re-create it; a copy left behind
+ * names a subscription no user points at, and readers match users by
+ * `subscriptionId`, so it is never counted.
+ */
 function subscriptionRepository(table: TableClient): SubscriptionRepository {
+  let indexed = false;
   return {
     async get(subscriptionId) {
       const row = await getRow(table, subscriptionKey(subscriptionId));
       return row && subscriptionFromEntity(row);
     },
     async list() {
-      return (await listRows(table)).map(subscriptionFromEntity);
+      return (await listRows(table, odata`RowKey eq ${''}`)).map(subscriptionFromEntity);
+    },
+    async listByIntegration(integrationId) {
+      const rows = await listRows(table, odata`PartitionKey eq ${subscriptionIndexPartition(integrationId)}`);
+      return rows.map(subscriptionFromEntity);
+    },
+    async ensureIntegrationIndex() {
+      if (indexed) return 0;
+      if (await getRow(table, SUBSCRIPTION_INDEX_MARKER)) {
+        indexed = true;
+        return 0;
+      }
+      // Once per deployment: the only scan left, copying rows written before the copies existed.
+      const byIntegration = new Map<string, TransactionAction[]>();
+      for (const row of await listRows(table, odata`RowKey eq ${''}`)) {
+        const entity = subscriptionIndexEntity(subscriptionFromEntity(row));
+        const actions = byIntegration.get(entity.partitionKey) ?? [];
+        actions.push(['upsert', entity, 'Replace']);
+        byIntegration.set(entity.partitionKey, actions);
+      }
+      let copied = 0;
+      for (const actions of byIntegration.values()) {
+        for (const batch of transactions(actions)) await table.submitTransaction(batch);
+        copied += actions.length;
+      }
+      await table.upsertEntity(SUBSCRIPTION_INDEX_MARKER, 'Replace');
+      indexed = true;
+      return copied;
     },
     async upsert(record) {
       await table.upsertEntity(subscriptionToEntity(record), 'Replace');
+      await table.upsertEntity(subscriptionIndexEntity(record), 'Replace');
     },
     async delete(subscriptionId) {
       const key = subscriptionKey(subscriptionId);
+      const row = await getRow(table, key);
+      if (!row) return;
+      const copy = subscriptionIndexKey(subscriptionFromEntity(row));
+      await ignoringNotFound(() => table.deleteEntity(copy.partitionKey, copy.rowKey));
       await ignoringNotFound(() => table.deleteEntity(key.partitionKey, key.rowKey));
     },
   };
@@ -262,9 +311,19 @@ function absenceRepository(table: TableClient): AbsenceRepository {
       for await (const row of rows) rowKeys.push(row.rowKey ?? '');
       await deleteInTransactions(table, partitionKey, rowKeys);
     },
-    async listEndedBefore(endedBefore) {
+    async deleteEndedBefore(integrationId, userId, endedBefore) {
+      const partitionKey = absencePartition(integrationId, userId);
       const limit = canonicalUtc(endedBefore, 'endedBefore');
-      return (await listRows(table, odata`endUtc lt ${limit}`)).map(absenceFromEntity);
+      const rowKeys: string[] = [];
+      const rows = table.listEntities({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${partitionKey} and endUtc lt ${limit}`,
+          select: ['RowKey'],
+        },
+      });
+      for await (const row of rows) rowKeys.push(row.rowKey ?? '');
+      await deleteInTransactions(table, partitionKey, rowKeys);
+      return rowKeys.length;
     },
   };
 }
@@ -297,25 +356,18 @@ function deliveryLogRepository(table: TableClient): DeliveryLogRepository {
       );
       return rows.map(deliveryFromEntity);
     },
-    async deleteDeliveredBefore(before) {
+    async deleteDeliveredBefore(integrationId, before) {
+      const partitionKey = partitionOf(integrationId);
       const rows = table.listEntities({
         queryOptions: {
-          filter: odata`state eq ${'delivered'} and updatedAt lt ${before}`,
-          select: ['PartitionKey', 'RowKey'],
+          filter: odata`PartitionKey eq ${partitionKey} and state eq ${'delivered'} and updatedAt lt ${before}`,
+          select: ['RowKey'],
         },
       });
-      const byPartition = new Map<string, string[]>();
-      for await (const row of rows) {
-        const keys = byPartition.get(row.partitionKey ?? '') ?? [];
-        keys.push(row.rowKey ?? '');
-        byPartition.set(row.partitionKey ?? '', keys);
-      }
-      let count = 0;
-      for (const [partitionKey, rowKeys] of byPartition) {
-        await deleteInTransactions(table, partitionKey, rowKeys);
-        count += rowKeys.length;
-      }
-      return count;
+      const rowKeys: string[] = [];
+      for await (const row of rows) rowKeys.push(row.rowKey ?? '');
+      await deleteInTransactions(table, partitionKey, rowKeys);
+      return rowKeys.length;
     },
   };
 }

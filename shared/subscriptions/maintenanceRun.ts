@@ -9,7 +9,7 @@ import {
   markPermissionsRestored,
 } from '../onboarding/consentFlow';
 import type { QueueSender } from '../queue/queuePort';
-import type { AbsenceRecord, IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
+import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { coalescedSyncMessage } from '../sync/syncRequest';
 import type { Metrics } from '../telemetry/metrics';
@@ -94,9 +94,12 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     errors: [],
     partialErrors: [],
   };
-  const subscriptions = new Map((await deps.repos.subscriptions.list()).map((s) => [s.subscriptionId, s]));
+  await deps.repos.subscriptions.ensureIntegrationIndex();
   let createBudget = deps.createsPerRun;
-  for (const integration of await deps.repos.integrations.list()) {
+  const integrations = await deps.repos.integrations.list();
+  // Users listed by the maintenance of their integration, reused by the purge.
+  const usersOf = new Map<string, UserRecord[]>();
+  for (const integration of integrations) {
     // A tenant without the needed permissions is still checked, once per run, so it recovers on its own.
     const checked =
       integration.consentState === 'granted' || integration.consentState === 'permissionsMissing';
@@ -121,17 +124,8 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
       if (integration.followGroupId && deps.followGroup) {
         // A group that cannot be read this time must not cost the members already known their renewals.
         await followGroupOrReport(integration, deps.followGroup, deps, report);
-        // Members added just now have subscriptions the map read at the start does not know.
-        for (const s of await deps.repos.subscriptions.list()) subscriptions.set(s.subscriptionId, s);
       }
-      createBudget = await maintainIntegration(
-        integration,
-        subscriptions,
-        createBudget,
-        deps,
-        report,
-        recovered,
-      );
+      createBudget = await maintainIntegration(integration, createBudget, deps, report, usersOf, recovered);
     } catch (error) {
       const refusal = tenantRefusal(error);
       if (refusal) {
@@ -151,8 +145,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     }
   }
   deps.metrics?.subscriptionsAtRisk(report.atRisk);
-  report.purgedAbsences = await purgeExpiredAbsences(deps);
-  report.purgedDeliveries = await deps.repos.deliveries.deleteDeliveredBefore(retentionCutoff(deps));
+  await purgePastRetention(integrations, usersOf, deps, report);
   deps.log.info('maintenance done', {
     ...report,
     errors: report.errors.length,
@@ -163,14 +156,19 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
 
 async function maintainIntegration(
   integration: IntegrationRecord,
-  subscriptions: ReadonlyMap<string, SubscriptionRecord>,
   createBudget: number,
   deps: MaintenanceDeps,
   report: MaintenanceReport,
+  usersOf: Map<string, UserRecord[]>,
   catchUpEveryone = false,
 ): Promise<number> {
   const now = deps.now();
+  // Read after following the group, so members added just now are here with their subscriptions.
   const users = await deps.repos.users.listByIntegration(integration.id);
+  usersOf.set(integration.id, users);
+  const subscriptions = new Map(
+    (await deps.repos.subscriptions.listByIntegration(integration.id)).map((s) => [s.subscriptionId, s]),
+  );
   const subscriptionOf = (user: UserRecord) =>
     user.subscriptionId ? subscriptions.get(user.subscriptionId) : undefined;
   const alive = (s: SubscriptionRecord | undefined): s is SubscriptionRecord =>
@@ -299,21 +297,42 @@ function retentionCutoff(deps: MaintenanceDeps): string {
   return new Date(deps.now().getTime() - deps.retentionDays * 24 * 60 * MINUTE).toISOString();
 }
 
-async function purgeExpiredAbsences(deps: MaintenanceDeps): Promise<number> {
-  const cutoff = new Date(deps.now().getTime() - deps.retentionDays * 24 * 60 * MINUTE).toISOString();
-  const expired = await deps.repos.absences.listEndedBefore(cutoff);
-  const byUser = new Map<string, AbsenceRecord[]>();
-  for (const absence of expired) {
-    const key = `${absence.integrationId}\n${absence.userId}`;
-    byUser.set(key, [...(byUser.get(key) ?? []), absence]);
+/** Partition queries at once while purging: enough to hide each one's round trip, few enough to stay polite. */
+const PURGE_PARALLEL = 8;
+
+/**
+ * Retention by keys: one query of each integration's delivery log partition
+ * and one of each user's absence partition, never a scan of a whole table.
+ * Every integration is purged, maintained this run or not: retention does not
+ * wait for consent.
+ */
+async function purgePastRetention(
+  integrations: IntegrationRecord[],
+  usersOf: Map<string, UserRecord[]>,
+  deps: MaintenanceDeps,
+  report: MaintenanceReport,
+): Promise<void> {
+  const cutoff = retentionCutoff(deps);
+  for (const integration of integrations) {
+    try {
+      report.purgedDeliveries += await deps.repos.deliveries.deleteDeliveredBefore(integration.id, cutoff);
+      const users = usersOf.get(integration.id) ?? (await deps.repos.users.listByIntegration(integration.id));
+      let next = 0;
+      const worker = async () => {
+        while (next < users.length) {
+          const user = users[next++] as UserRecord;
+          const purged = await deps.repos.absences.deleteEndedBefore(integration.id, user.id, cutoff);
+          report.purgedAbsences += purged;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PURGE_PARALLEL, users.length) }, worker));
+    } catch (error) {
+      // Retention is not urgent: the next run purges what this one could not.
+      report.partialErrors.push(`${integration.id}: purge: ${failureText(error)}`);
+      deps.log.warn('could not purge past retention; the next run retries', {
+        integrationId: integration.id,
+        why: failureText(error),
+      });
+    }
   }
-  for (const rows of byUser.values()) {
-    const first = rows[0] as AbsenceRecord;
-    await deps.repos.absences.deleteMany(
-      first.integrationId,
-      first.userId,
-      rows.map((r) => r.id),
-    );
-  }
-  return expired.length;
 }

@@ -293,6 +293,81 @@ describe('subscriptions', () => {
     await repos.subscriptions.delete(record.subscriptionId);
     await expect(repos.subscriptions.get(record.subscriptionId)).resolves.toBeUndefined();
   });
+
+  it("lists one integration's subscriptions from its own partition, following renewal and deletion", async () => {
+    const own = uniqueTablePrefix();
+    const fresh = await createTestRepositories(own);
+    const sub = (n: number, integrationId: string): SubscriptionRecord => ({
+      subscriptionId: `a1b2c3d4-0000-4000-8000-00000000000${n}`,
+      integrationId,
+      userId: `u${n}`,
+      clientState: 'not-logged-secret',
+      resource: `/users/u${n}/events`,
+      expiresAt: '2026-11-28T08:00:00.000Z',
+    });
+    // An id with `~` and `/` must not reach another integration's partition.
+    for (const record of [sub(1, 'north'), sub(2, 'north'), sub(3, 'south~/x')]) {
+      await fresh.subscriptions.upsert(record);
+    }
+    const renewed = { ...sub(2, 'north'), expiresAt: '2026-12-01T08:00:00.000Z' };
+    await fresh.subscriptions.upsert(renewed);
+    const byId = (a: SubscriptionRecord, b: SubscriptionRecord) =>
+      a.subscriptionId.localeCompare(b.subscriptionId);
+    expect((await fresh.subscriptions.listByIntegration('north')).sort(byId)).toStrictEqual([
+      sub(1, 'north'),
+      renewed,
+    ]);
+    expect(await fresh.subscriptions.listByIntegration('south~/x')).toStrictEqual([sub(3, 'south~/x')]);
+    // The copies are not subscriptions of their own.
+    expect(await fresh.subscriptions.list()).toHaveLength(3);
+    await fresh.subscriptions.delete(sub(1, 'north').subscriptionId);
+    expect(await fresh.subscriptions.listByIntegration('north')).toStrictEqual([renewed]);
+    const raw = TableClient.fromConnectionString(testTablesConnectionString(), `${own}Subscriptions`, {
+      allowInsecureConnection: true,
+    });
+    const rows: string[] = [];
+    for await (const row of raw.listEntities()) rows.push(`${row.partitionKey}|${row.rowKey}`);
+    expect(rows.filter((row) => row.includes('00000000001'))).toStrictEqual([]);
+  });
+
+  it('gives subscriptions stored before the integration copies existed their copy, once', async () => {
+    const own = uniqueTablePrefix();
+    const before = await createTestRepositories(own);
+    const raw = TableClient.fromConnectionString(testTablesConnectionString(), `${own}Subscriptions`, {
+      allowInsecureConnection: true,
+    });
+    const old: SubscriptionRecord[] = Array.from({ length: 3 }, (_, n) => ({
+      subscriptionId: `b1b2c3d4-0000-4000-8000-00000000000${n}`,
+      integrationId: n === 2 ? 'south' : 'north',
+      userId: `u${n}`,
+      clientState: 'not-logged-secret',
+      resource: `/users/u${n}/events`,
+      expiresAt: '2026-11-28T08:00:00.000Z',
+    }));
+    // As the previous version wrote them: the subscription's own row only.
+    for (const record of old) {
+      await raw.upsertEntity(
+        {
+          partitionKey: record.subscriptionId,
+          rowKey: '',
+          integrationId: record.integrationId,
+          userId: record.userId,
+          clientState: record.clientState,
+          resource: record.resource,
+          expiresAt: record.expiresAt,
+        },
+        'Replace',
+      );
+    }
+    expect(await before.subscriptions.listByIntegration('north')).toStrictEqual([]);
+    expect(await before.subscriptions.ensureIntegrationIndex()).toBe(3);
+    expect(await before.subscriptions.listByIntegration('north')).toHaveLength(2);
+    expect(await before.subscriptions.listByIntegration('south')).toStrictEqual([old[2]]);
+    // Another instance finds the marker and copies nothing again.
+    const later = await createTestRepositories(own);
+    expect(await later.subscriptions.ensureIntegrationIndex()).toBe(0);
+    expect(await later.subscriptions.list()).toHaveLength(3);
+  });
 });
 
 describe('absences', () => {
@@ -348,25 +423,24 @@ describe('absences', () => {
     expect((await repos.absences.listForUser('repeat', 'u1')).map((row) => row.version)).toStrictEqual([2]);
   });
 
-  it('lists rows that ended strictly before a moment, across users and in any UTC notation', async () => {
-    // Fresh tables: this query spans every partition.
+  it("deletes one user's rows that ended strictly before a moment, in any UTC notation", async () => {
     const { absences } = await createTestRepositories();
     await absences.upsertMany([
       absence('ended', 'u1', 'before', { end: '2026-11-25T11:59:59.999Z' }),
       absence('ended', 'u1', 'exactly', { end: '2026-11-25T12:00:00Z' }),
       absence('ended', 'u1', 'after', { end: '2026-11-25T12:00:00.001Z' }),
-      absence('ended', 'u2', 'offset', { end: '2026-11-25T12:30:00+01:00' }),
-      absence('ended2', 'u3', 'early', { end: '2026-11-24T08:00:00.000Z', deleted: true }),
+      absence('ended', 'u1', 'offset', { end: '2026-11-25T12:30:00+01:00' }),
+      absence('ended', 'u1', 'early', { end: '2026-11-24T08:00:00.000Z', deleted: true }),
+      absence('ended', 'u2', 'other user', { end: '2026-11-24T08:00:00.000Z' }),
+      absence('ended2', 'u1', 'other integration', { end: '2026-11-24T08:00:00.000Z' }),
     ]);
-    const ended = await absences.listEndedBefore('2026-11-25T12:00:00.000Z');
-    expect(ended.map((row) => `${row.integrationId}/${row.userId}/${row.id}`).sort()).toStrictEqual([
-      'ended/u1/before',
-      'ended/u2/offset',
-      'ended2/u3/early',
-    ]);
-    // The stored end is returned as written, not normalised.
-    expect(ended.find((row) => row.id === 'offset')?.end).toBe('2026-11-25T12:30:00+01:00');
-    await expect(absences.listEndedBefore('not a date')).rejects.toThrow(RangeError);
+    expect(await absences.deleteEndedBefore('ended', 'u1', '2026-11-25T13:00:00+01:00')).toBe(3);
+    const left = async (integrationId: string, userId: string) =>
+      (await absences.listForUser(integrationId, userId)).map((row) => row.id).sort();
+    expect(await left('ended', 'u1')).toStrictEqual(['after', 'exactly']);
+    expect(await left('ended', 'u2')).toStrictEqual(['other user']);
+    expect(await left('ended2', 'u1')).toStrictEqual(['other integration']);
+    await expect(absences.deleteEndedBefore('ended', 'u1', 'not a date')).rejects.toThrow(RangeError);
     await expect(absences.upsertMany([absence('ended', 'u1', 'bad', { end: 'soon' })])).rejects.toThrow(
       RangeError,
     );
