@@ -10,6 +10,12 @@ export interface TableRequestCounter {
    * matches it (say, one table's).
    */
   count(path?: RegExp): number;
+  /**
+   * Entities Table Storage answered with since the last reset (a query page's
+   * `value` rows, one per point read), filtered by `path` as `count` is: what
+   * a read costs once its partition outgrows one request's page.
+   */
+  entities(path?: RegExp): number;
   reset(): void;
   /** Answers every request with this status instead of passing it on (a storage outage), until called with none. */
   refuse(status?: number): void;
@@ -24,9 +30,11 @@ export interface TableRequestCounter {
 export async function countTableRequests(connectionString: string): Promise<TableRequestCounter> {
   const target = new URL(/TableEndpoint=([^;]+)/.exec(connectionString)?.[1] ?? '');
   let paths: string[] = [];
+  let read: Array<{ path: string; entities: number }> = [];
   let refusing: number | undefined;
   const server = createServer((incoming, outgoing) => {
-    paths.push(incoming.url ?? '');
+    const path = incoming.url ?? '';
+    paths.push(path);
     if (refusing !== undefined) {
       incoming.resume();
       outgoing.writeHead(refusing, { 'content-type': 'application/json' });
@@ -45,6 +53,12 @@ export async function countTableRequests(connectionString: string): Promise<Tabl
       },
       (answer) => {
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const entities = entitiesIn(incoming.method, answer.statusCode, Buffer.concat(chunks));
+          if (entities > 0) read.push({ path, entities });
+        });
         answer.pipe(outgoing);
       },
     );
@@ -57,8 +71,11 @@ export async function countTableRequests(connectionString: string): Promise<Tabl
   return {
     connectionString: connectionString.replace(/TableEndpoint=[^;]+/, `TableEndpoint=${proxied}`),
     count: (path) => (path ? paths.filter((p) => path.test(p)).length : paths.length),
+    entities: (path) =>
+      read.filter((r) => !path || path.test(r.path)).reduce((sum, r) => sum + r.entities, 0),
     reset() {
       paths = [];
+      read = [];
     },
     refuse(status) {
       refusing = status;
@@ -69,4 +86,17 @@ export async function countTableRequests(connectionString: string): Promise<Tabl
         server.close(() => resolve());
       }),
   };
+}
+
+/** A query answers `{ value: [...] }`, a point read one entity; writes and errors read none. */
+function entitiesIn(method: string | undefined, status: number | undefined, body: Buffer): number {
+  if (method !== 'GET' || status !== 200) return 0;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null) return 0;
+    const value = (parsed as { value?: unknown }).value;
+    return Array.isArray(value) ? value.length : 1;
+  } catch {
+    return 0;
+  }
 }
