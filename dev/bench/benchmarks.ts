@@ -1,7 +1,7 @@
 // `npm run bench`: costs as counts beside their bounds or a naive baseline
 // measured in the same run, so the figures mean the same on a noisy 2-core
 // machine as on a fast one. `npm run bench -- --json` prints the rows as JSON;
-// `npm run bench -- --only sessions` runs only the session-semantics rows.
+// `npm run bench -- --only sessions` runs only the session-semantics rows, `--only scans` the dashboard's reads.
 
 import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
@@ -12,6 +12,7 @@ import { measureGraphAnswersUnderIntake } from './graphAnswers';
 import { measureForgedFlood, measureIntake } from './intake';
 import { measureEndToEndLatency } from './latency';
 import { measureRenewalCost } from './renewalCost';
+import { measureScanCost } from './scanCost';
 import { measureSessionThroughput } from './sessionThroughput';
 
 const sizes = {
@@ -28,6 +29,7 @@ const sizes = {
   sessionSyncSamples: setting('BENCH_SESSION_SYNC_SAMPLES', 8),
   sessionRounds: setting('BENCH_SESSION_ROUNDS', 4),
   sessionTimeScale: setting('BENCH_SESSION_TIME_SCALE', 2),
+  dashboardUsers: setting('BENCH_DASHBOARD_USERS', 200),
 };
 
 type AddRow = (measure: string, value: string, against?: string, ratioText?: string) => void;
@@ -48,6 +50,14 @@ async function main(): Promise<void> {
   if (process.argv.join(' ').includes('--only sessions')) {
     try {
       await addSessionRows(add, tables.connectionString);
+    } finally {
+      await tables.stop();
+    }
+    return report(rows, started);
+  }
+  if (process.argv.join(' ').includes('--only scans')) {
+    try {
+      await addScanRows(add, tables.connectionString);
     } finally {
       await tables.stop();
     }
@@ -193,10 +203,28 @@ async function main(): Promise<void> {
     if (r.renewed !== r.subscriptions) add('  renewed', String(r.renewed), `of ${r.subscriptions}`);
 
     await addSessionRows(add, tables.connectionString);
+    await addScanRows(add, tables.connectionString);
   } finally {
     await tables.stop();
   }
   report(rows, started);
+}
+
+/** One integration's dashboard beside a neighbour 10× its size: entities read, against the former list-all. */
+async function addScanRows(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const d = await measureScanCost(sizes.dashboardUsers, 10, tablesConnectionString);
+  add(
+    `Table entities read by the dashboard of ${d.smallUsers} users beside ${d.largeUsers} (${d.ours.requests} requests)`,
+    String(d.ours.entities),
+    `bound ${d.bound} (its row, users, subscriptions)`,
+    ratio(d.ours.entities, d.bound),
+  );
+  add(
+    '  naive: every subscription listed, then filtered',
+    String(d.naive.entities),
+    `ours ${d.ours.entities} (${d.naive.requests} requests)`,
+    `${ratio(d.naive.entities, d.ours.entities)} more`,
+  );
 }
 
 /** Users per second per instance under session semantics, the settings before issue 15 beside host.json's. */
