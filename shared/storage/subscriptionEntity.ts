@@ -6,6 +6,11 @@
 // every integration's rows. An encoded id never contains `~`, so the
 // integration partition (id plus a trailing `~`) and the marker partition
 // (a leading `~`) can never be mistaken for a subscription's own partition.
+// Microsoft's guidance for Table Storage: store duplicate copies of an entity
+// under different keys for the queries you need, and give every query a
+// PartitionKey, since one without it scans the table
+// (https://learn.microsoft.com/azure/storage/tables/table-storage-design-guidelines,
+// https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query).
 
 import { z } from 'zod';
 import { checkEntitySize } from './propertyLimits';

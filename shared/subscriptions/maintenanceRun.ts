@@ -302,7 +302,9 @@ const PURGE_PARALLEL = 8;
 
 /**
  * Retention by keys: one query of each integration's delivery log partition
- * and one of each user's absence partition, never a scan of a whole table.
+ * and one of each user's absence partition, never a scan of a whole table (a
+ * filter without PartitionKey reads every partition:
+ * https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query).
  * Every integration is purged, maintained this run or not: retention does not
  * wait for consent.
  */
