@@ -10,6 +10,8 @@ export interface TableRequestCounter {
    * matches it (say, one table's).
    */
   count(path?: RegExp): number;
+  /** The requests counted since the last reset, as `METHOD path`, for a breakdown. */
+  requests(): string[];
   reset(): void;
   /** Answers every request with this status instead of passing it on (a storage outage), until called with none. */
   refuse(status?: number): void;
@@ -24,9 +26,11 @@ export interface TableRequestCounter {
 export async function countTableRequests(connectionString: string): Promise<TableRequestCounter> {
   const target = new URL(/TableEndpoint=([^;]+)/.exec(connectionString)?.[1] ?? '');
   let paths: string[] = [];
+  let methods: string[] = [];
   let refusing: number | undefined;
   const server = createServer((incoming, outgoing) => {
     paths.push(incoming.url ?? '');
+    methods.push(incoming.method ?? '');
     if (refusing !== undefined) {
       incoming.resume();
       outgoing.writeHead(refusing, { 'content-type': 'application/json' });
@@ -57,8 +61,10 @@ export async function countTableRequests(connectionString: string): Promise<Tabl
   return {
     connectionString: connectionString.replace(/TableEndpoint=[^;]+/, `TableEndpoint=${proxied}`),
     count: (path) => (path ? paths.filter((p) => path.test(p)).length : paths.length),
+    requests: () => paths.map((path, i) => `${methods[i]} ${decodeURIComponent(path)}`),
     reset() {
       paths = [];
+      methods = [];
     },
     refuse(status) {
       refusing = status;

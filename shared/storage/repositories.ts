@@ -53,6 +53,14 @@ export interface AbsenceRepository {
 export interface DeliveryLogRepository {
   /** Replaces the webhook's row: the latest attempt is what the log shows. */
   record(entry: DeliveryLogRecord): Promise<void>;
+  /**
+   * As `record`, for rows nothing depends on (a webhook delivered at its first
+   * attempt): may be written a little later, in one transaction with other
+   * rows of the integration. Reads through the same repository see it.
+   */
+  recordSoon(entry: DeliveryLogRecord): Promise<void>;
+  /** Several rows at once, one transaction per integration (per 100 rows). */
+  recordMany(entries: DeliveryLogRecord[]): Promise<void>;
   get(integrationId: string, webhookId: string): Promise<DeliveryLogRecord | undefined>;
   /** Every row of one integration, without the stored requests (cheap enough for counts). */
   listForIntegration(integrationId: string): Promise<DeliveryLogRecord[]>;
