@@ -85,7 +85,10 @@ function countedAs(result: DeliveryResult): WebhookResult | undefined {
 
 async function deliverOnce(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryResult> {
   const attempt = request.attempt ?? 1;
-  const integration = (await deps.integrations.get(request.integrationId))?.value;
+  // An operator's replay may follow a change of the PBX URL on another instance: not from the cache.
+  const integration = (
+    await deps.integrations.get(request.integrationId, { fresh: request.replay !== undefined })
+  )?.value;
   if (!integration) return { kind: 'skipped', why: 'integration not found' };
   if (integration.pbxEndpoint?.state === 'disabled') {
     return fail(request, deps, attempt - 1, {

@@ -67,9 +67,11 @@ export function cachedIntegrations(
   }
 
   return {
-    async get(id) {
+    async get(id, how) {
       const entry = entries.get(id);
-      if (entry && clock() - entry.readAt < options.ttlMs) return copy(entry.row);
+      if (!how?.fresh && entry && clock() - entry.readAt < options.ttlMs && working(entry.row.value)) {
+        return copy(entry.row);
+      }
       const row = await readThrough(id);
       return row && copy(row);
     },
@@ -96,6 +98,17 @@ export function cachedIntegrations(
       forget(id);
     },
   };
+}
+
+/**
+ * Only a row that lets syncs and deliveries run is served from the cache. A
+ * stale one can then only keep work going a little longer after another
+ * instance stopped it (safe, see docs/performance.md); it can never hold back
+ * what another instance just allowed (consent granted again, the integration
+ * turned on, the PBX endpoint enabled). Rows in those states are read every time.
+ */
+function working(record: IntegrationRecord): boolean {
+  return record.active && record.consentState === 'granted' && record.pbxEndpoint?.state !== 'disabled';
 }
 
 /** Callers change the records they are given (`{ ...record, x }` mostly, but not always): each gets its own. */

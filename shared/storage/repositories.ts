@@ -11,7 +11,11 @@ import type {
 
 /** The ports the services use; Table Storage implements them (see tableRepositories.ts). */
 export interface IntegrationRepository {
-  get(id: string): Promise<Versioned<IntegrationRecord> | undefined>;
+  /**
+   * `fresh`: from the table even where the instance keeps rows
+   * (integrationCache.ts), for work an operator's change just asked for.
+   */
+  get(id: string, options?: { fresh?: boolean }): Promise<Versioned<IntegrationRecord> | undefined>;
   list(): Promise<IntegrationRecord[]>;
   /** Fails with ConcurrencyError when the row already exists. Resolves with the new row's etag. */
   create(record: IntegrationRecord): Promise<string>;

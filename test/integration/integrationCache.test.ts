@@ -130,6 +130,47 @@ describe('the integration row cache', () => {
     expect((await cached.get(id))?.value.name).toBe('elsewhere');
   });
 
+  it('never holds back what another instance allowed: rows that stop work are read every time', async () => {
+    const start = await other.get(id);
+    if (!start) throw new Error('row missing');
+    await other.update({ ...start.value, pbxEndpoint: { state: 'disabled', reason: 'gone', since: 'now' } });
+    expect((await cached.get(id))?.value.pbxEndpoint?.state).toBe('disabled');
+    const disabled = await other.get(id);
+    if (!disabled) throw new Error('row missing');
+    await other.update({
+      ...disabled.value,
+      pbxEndpoint: { state: 'active' },
+      consentState: 'consentRequired',
+    });
+    // Well within the TTL, yet seen at once (an active endpoint is stored as no state at all).
+    const enabled = (await cached.get(id))?.value;
+    expect(enabled?.pbxEndpoint?.state ?? 'active').toBe('active');
+    expect(enabled?.consentState).toBe('consentRequired');
+    const revoked = await other.get(id);
+    if (!revoked) throw new Error('row missing');
+    await other.update({ ...revoked.value, consentState: 'granted', active: false });
+    expect((await cached.get(id))?.value).toMatchObject({ consentState: 'granted', active: false });
+    const inactive = await other.get(id);
+    if (!inactive) throw new Error('row missing');
+    await other.update({ ...inactive.value, active: true });
+    expect((await cached.get(id))?.value.active).toBe(true);
+    expect(counter.count(INTEGRATION_READS)).toBe(4);
+    // Working again: from the cache from now on.
+    await cached.get(id);
+    expect(counter.count(INTEGRATION_READS)).toBe(4);
+  });
+
+  it('reads the table when asked for a fresh row, and keeps what it read', async () => {
+    await cached.get(id);
+    const rival = await other.get(id);
+    if (!rival) throw new Error('row missing');
+    await other.update({ ...rival.value, rulesVersion: 2 });
+    expect((await cached.get(id))?.value.rulesVersion).toBe(1);
+    expect((await cached.get(id, { fresh: true }))?.value.rulesVersion).toBe(2);
+    expect((await cached.get(id))?.value.rulesVersion).toBe(2);
+    expect(counter.count(INTEGRATION_READS)).toBe(2);
+  });
+
   it('hands every caller its own copy', async () => {
     const read = await cached.get(id);
     if (!read) throw new Error('row missing');
