@@ -448,7 +448,6 @@ export function graphCredentialRefusal(error: unknown): { code: string } | undef
   return ownCredentialRefusal(error);
 }
 
-/** Warnings from outside any invocation; the Functions host sends console output to Application Insights. */
 /**
  * How long a delivered webhook's log row waits for others of its integration
  * to share one transaction: long enough to gather a sync's webhooks, short
@@ -456,6 +455,7 @@ export function graphCredentialRefusal(error: unknown): { code: string } | undef
  */
 const DELIVERY_LOG_BATCH_MS = 1000;
 
+/** Warnings from outside any invocation; the Functions host sends console output to Application Insights. */
 const consoleRuntimeLogger: Logger = {
   info: (message, properties) => console.info(message, properties ?? {}),
   warn: (message, properties) => console.warn(message, properties ?? {}),
