@@ -84,6 +84,13 @@ const settingsSchema = z.object({
    */
   STORAGE_TABLES_PROVISIONED: bool.default(false),
 
+  /**
+   * Seconds an instance serves the integration row it read without reading it
+   * again (its own changes show at once; another instance's within this).
+   * 0 reads it on every sync and delivery. See shared/storage/integrationCache.ts.
+   */
+  INTEGRATION_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(30),
+
   /** `servicebus` in Azure; `in-process` only in the local host, where one process runs everything. */
   QUEUE_MODE: z.enum(['servicebus', 'in-process']).default('servicebus'),
   /** Same setting name the Service Bus trigger reads, so sender and trigger agree. */

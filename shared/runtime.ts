@@ -39,6 +39,8 @@ import { createServiceBusClient, createServiceBusQueueSender } from './queue/ser
 import { serviceBusQueueStatisticsFromConfig } from './queue/serviceBusQueueStatistics';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
 import type { SecretStore } from './secrets/secretStore';
+import { batchedDeliveryLog } from './storage/deliveryLogBatch';
+import { cachedIntegrations } from './storage/integrationCache';
 import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
@@ -134,13 +136,25 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     return azureCredential;
   };
   const log = overrides.log ?? consoleRuntimeLogger;
-  const repos = await createTableRepositories({
+  const tables = await createTableRepositories({
     ...(config.TABLES_CONNECTION_STRING
       ? { connectionString: config.TABLES_CONNECTION_STRING }
       : { endpoint: config.TABLES_ENDPOINT, credential: credential() }),
     tablePrefix: config.TABLE_PREFIX,
     createMissing: !config.STORAGE_TABLES_PROVISIONED,
   });
+  const repos: Repositories = {
+    ...tables,
+    integrations: cachedIntegrations(tables.integrations, { ttlMs: config.INTEGRATION_CACHE_SECONDS * 1000 }),
+    deliveries: batchedDeliveryLog(tables.deliveries, {
+      delayMs: DELIVERY_LOG_BATCH_MS,
+      onWriteFailed: (error, rows) =>
+        log.warn('could not write delivered webhooks to the delivery log', {
+          rows,
+          error: error instanceof Error ? error.name : 'error',
+        }),
+    }),
+  };
   const queue = overrides.queue ?? serviceBusQueue(config, credential);
   const queueStatistics =
     overrides.queueStatistics ?? serviceBusQueueStatisticsFromConfig(config, credential);
@@ -433,6 +447,13 @@ export function azureResourceCredential(config: Pick<Config, 'AZURE_CLIENT_ID'>)
 export function graphCredentialRefusal(error: unknown): { code: string } | undefined {
   return ownCredentialRefusal(error);
 }
+
+/**
+ * How long a delivered webhook's log row waits for others of its integration
+ * to share one transaction: long enough to gather a sync's webhooks, short
+ * enough that the dashboard is barely behind and little is lost with an instance.
+ */
+const DELIVERY_LOG_BATCH_MS = 1000;
 
 /** Warnings from outside any invocation; the Functions host sends console output to Application Insights. */
 const consoleRuntimeLogger: Logger = {

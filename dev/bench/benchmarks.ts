@@ -1,7 +1,9 @@
 // `npm run bench`: costs as counts beside their bounds or a naive baseline
 // measured in the same run, so the figures mean the same on a noisy 2-core
 // machine as on a fast one. `npm run bench -- --json` prints the rows as JSON;
-// `npm run bench -- --only sessions` runs only the session-semantics rows, `--only scans` the dashboard's reads.
+// `npm run bench -- --only sessions` runs only the session-semantics rows,
+// `--only tables` only the Table Storage requests per change and per user,
+// `--only scans` the dashboard's reads.
 
 import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
@@ -14,6 +16,7 @@ import { measureEndToEndLatency } from './latency';
 import { measureRenewalCost } from './renewalCost';
 import { measureScanCost } from './scanCost';
 import { measureSessionThroughput } from './sessionThroughput';
+import { measureTableCost } from './tableCost';
 
 const sizes = {
   intakeRequests: setting('BENCH_INTAKE_REQUESTS', 2000),
@@ -24,6 +27,7 @@ const sizes = {
   renewals: setting('BENCH_RENEWAL_N', 10_000),
   tenantUsers: setting('BENCH_TENANT_USERS', 200),
   tenantEvents: setting('BENCH_TENANT_EVENTS', 20),
+  tableUsers: setting('BENCH_TABLE_USERS', 20),
   latencyRounds: setting('BENCH_LATENCY_ROUNDS', 3),
   coalesceSeconds: setting('BENCH_COALESCE_SECONDS', 1),
   sessionSyncSamples: setting('BENCH_SESSION_SYNC_SAMPLES', 8),
@@ -58,6 +62,14 @@ async function main(): Promise<void> {
   if (process.argv.join(' ').includes('--only scans')) {
     try {
       await addScanRows(add, tables.connectionString);
+    } finally {
+      await tables.stop();
+    }
+    return report(rows, started);
+  }
+  if (process.argv.join(' ').includes('--only tables')) {
+    try {
+      await addTableRows(add, tables.connectionString);
     } finally {
       await tables.stop();
     }
@@ -202,6 +214,7 @@ async function main(): Promise<void> {
     );
     if (r.renewed !== r.subscriptions) add('  renewed', String(r.renewed), `of ${r.subscriptions}`);
 
+    await addTableRows(add, tables.connectionString);
     await addSessionRows(add, tables.connectionString);
     await addScanRows(add, tables.connectionString);
   } finally {
@@ -225,6 +238,29 @@ async function addScanRows(add: AddRow, tablesConnectionString: string): Promise
     `ours ${d.ours.entities} (${d.naive.requests} requests)`,
     `${ratio(d.naive.entities, d.ours.entities)} more`,
   );
+}
+
+/** Table Storage requests per moved event and per user of a first sync, beside issue 16's targets. */
+async function addTableRows(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const bench = await startBenchHost(tablesConnectionString, sizes.coalesceSeconds);
+  try {
+    const c = await measureTableCost(bench, sizes.tableUsers, sizes.tenantEvents);
+    add(
+      'Table Storage requests per moved event, notification → verified webhook',
+      String(c.perChange),
+      'target 4',
+      ratio(c.perChange, 4),
+    );
+    add(`  of them`, c.perChangeBreakdown.join(', '));
+    add(
+      `Table Storage requests per user, first sync of ${c.users} users × ${c.eventsPerUser} events`,
+      c.perUserFirstSync.toFixed(1),
+      'target 8',
+      ratio(c.perUserFirstSync, 8),
+    );
+  } finally {
+    await bench.stop();
+  }
 }
 
 /** Users per second per instance under session semantics, the settings before issue 15 beside host.json's. */

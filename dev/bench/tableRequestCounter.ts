@@ -16,6 +16,8 @@ export interface TableRequestCounter {
    * a read costs once its partition outgrows one request's page.
    */
   entities(path?: RegExp): number;
+  /** The requests counted since the last reset, as `METHOD path`, for a breakdown. */
+  requests(): string[];
   reset(): void;
   /** Answers every request with this status instead of passing it on (a storage outage), until called with none. */
   refuse(status?: number): void;
@@ -31,10 +33,12 @@ export async function countTableRequests(connectionString: string): Promise<Tabl
   const target = new URL(/TableEndpoint=([^;]+)/.exec(connectionString)?.[1] ?? '');
   let paths: string[] = [];
   let read: Array<{ path: string; entities: number }> = [];
+  let methods: string[] = [];
   let refusing: number | undefined;
   const server = createServer((incoming, outgoing) => {
     const path = incoming.url ?? '';
     paths.push(path);
+    methods.push(incoming.method ?? '');
     if (refusing !== undefined) {
       incoming.resume();
       outgoing.writeHead(refusing, { 'content-type': 'application/json' });
@@ -73,9 +77,11 @@ export async function countTableRequests(connectionString: string): Promise<Tabl
     count: (path) => (path ? paths.filter((p) => path.test(p)).length : paths.length),
     entities: (path) =>
       read.filter((r) => !path || path.test(r.path)).reduce((sum, r) => sum + r.entities, 0),
+    requests: () => paths.map((path, i) => `${methods[i]} ${decodeURIComponent(path)}`),
     reset() {
       paths = [];
       read = [];
+      methods = [];
     },
     refuse(status) {
       refusing = status;

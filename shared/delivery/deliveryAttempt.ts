@@ -16,7 +16,7 @@ import { type HeldSlot, type PbxSlotDeps, releasePbxSlot, takePbxSlot } from './
 
 export interface DeliveryDeps {
   integrations: Pick<IntegrationRepository, 'get' | 'update'>;
-  deliveries: Pick<DeliveryLogRepository, 'record'>;
+  deliveries: Pick<DeliveryLogRepository, 'record' | 'recordSoon'>;
   secrets: Pick<SecretStore, 'get'>;
   queue: QueueSender;
   retryPolicy: RetryPolicy;
@@ -85,7 +85,10 @@ function countedAs(result: DeliveryResult): WebhookResult | undefined {
 
 async function deliverOnce(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryResult> {
   const attempt = request.attempt ?? 1;
-  const integration = (await deps.integrations.get(request.integrationId))?.value;
+  // An operator's replay may follow a change of the PBX URL on another instance: not from the cache.
+  const integration = (
+    await deps.integrations.get(request.integrationId, { fresh: request.replay !== undefined })
+  )?.value;
   if (!integration) return { kind: 'skipped', why: 'integration not found' };
   if (integration.pbxEndpoint?.state === 'disabled') {
     return fail(request, deps, attempt - 1, {
@@ -106,6 +109,8 @@ async function deliverOnce(request: DeliveryRequest, deps: DeliveryDeps): Promis
       await note(
         deps,
         entry(request, deps, { state: 'delivered', attempts: attempt, lastStatus: outcome.status }),
+        // No row of this webhook exists before its first attempt (a replay's is pending): nothing to replace at once.
+        attempt === 1 && !request.replay ? 'soon' : 'now',
       );
       return { kind: 'delivered', status: outcome.status, attempt };
     case 'retry':
@@ -351,10 +356,18 @@ function entry(request: DeliveryRequest, deps: DeliveryDeps, fields: EntryFields
   };
 }
 
-/** The log of a delivered or pending webhook is for people; failing to write it must not resend the webhook. */
-async function note(deps: DeliveryDeps, record: DeliveryLogRecord): Promise<void> {
+/**
+ * The log of a delivered or pending webhook is for people; failing to write it
+ * must not resend the webhook. `soon`: the row replaces none, so it may wait to
+ * be written with others (shared/storage/deliveryLogBatch.ts).
+ */
+async function note(
+  deps: DeliveryDeps,
+  record: DeliveryLogRecord,
+  when: 'now' | 'soon' = 'now',
+): Promise<void> {
   try {
-    await deps.deliveries.record(record);
+    await (when === 'soon' ? deps.deliveries.recordSoon(record) : deps.deliveries.record(record));
   } catch (error) {
     deps.log.warn('could not update the delivery log', {
       webhookId: record.webhookId,

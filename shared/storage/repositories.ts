@@ -11,7 +11,11 @@ import type {
 
 /** The ports the services use; Table Storage implements them (see tableRepositories.ts). */
 export interface IntegrationRepository {
-  get(id: string): Promise<Versioned<IntegrationRecord> | undefined>;
+  /**
+   * `fresh`: from the table even where the instance keeps rows
+   * (integrationCache.ts), for work an operator's change just asked for.
+   */
+  get(id: string, options?: { fresh?: boolean }): Promise<Versioned<IntegrationRecord> | undefined>;
   list(): Promise<IntegrationRecord[]>;
   /** Fails with ConcurrencyError when the row already exists. Resolves with the new row's etag. */
   create(record: IntegrationRecord): Promise<string>;
@@ -62,6 +66,14 @@ export interface AbsenceRepository {
 export interface DeliveryLogRepository {
   /** Replaces the webhook's row: the latest attempt is what the log shows. */
   record(entry: DeliveryLogRecord): Promise<void>;
+  /**
+   * As `record`, for rows nothing depends on (a webhook delivered at its first
+   * attempt): may be written a little later, in one transaction with other
+   * rows of the integration. Reads through the same repository see it.
+   */
+  recordSoon(entry: DeliveryLogRecord): Promise<void>;
+  /** Several rows at once, one transaction per integration (per 100 rows). */
+  recordMany(entries: DeliveryLogRecord[]): Promise<void>;
   get(integrationId: string, webhookId: string): Promise<DeliveryLogRecord | undefined>;
   /** Every row of one integration, without the stored requests (cheap enough for counts). */
   listForIntegration(integrationId: string): Promise<DeliveryLogRecord[]>;

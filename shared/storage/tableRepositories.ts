@@ -151,6 +151,29 @@ async function deleteInTransactions(
   }
 }
 
+/**
+ * Insert-or-replaces rows in entity-group transactions, one partition at a
+ * time: at most 100 entities and 4 MiB each, one operation per entity
+ * (https://learn.microsoft.com/azure/storage/tables/scalability-targets), so
+ * for repeated keys the last entity wins.
+ */
+async function upsertInTransactions(table: TableClient, entities: Entity[]): Promise<void> {
+  const byPartition = new Map<string, Map<string, Entity>>();
+  for (const entity of entities) {
+    const partition = byPartition.get(entity.partitionKey) ?? new Map<string, Entity>();
+    partition.set(entity.rowKey, entity);
+    byPartition.set(entity.partitionKey, partition);
+  }
+  for (const partition of byPartition.values()) {
+    const actions: TransactionAction[] = [...partition.values()].map((entity) => [
+      'upsert',
+      entity,
+      'Replace',
+    ]);
+    for (const batch of transactions(actions)) await table.submitTransaction(batch);
+  }
+}
+
 function integrationRepository(table: TableClient): IntegrationRepository {
   const what = (id: string) => `integration ${id}`;
   return {
@@ -278,22 +301,7 @@ function absenceRepository(table: TableClient): AbsenceRepository {
       return rows.map(absenceFromEntity);
     },
     async upsertMany(records) {
-      // A transaction may name a row once; for repeated ids the last record wins.
-      const byPartition = new Map<string, Map<string, Entity>>();
-      for (const record of records) {
-        const entity = absenceToEntity(record);
-        const partition = byPartition.get(entity.partitionKey) ?? new Map<string, Entity>();
-        partition.set(entity.rowKey, entity);
-        byPartition.set(entity.partitionKey, partition);
-      }
-      for (const partition of byPartition.values()) {
-        const actions: TransactionAction[] = [...partition.values()].map((entity) => [
-          'upsert',
-          entity,
-          'Replace',
-        ]);
-        for (const batch of transactions(actions)) await table.submitTransaction(batch);
-      }
+      await upsertInTransactions(table, records.map(absenceToEntity));
     },
     async deleteMany(integrationId, userId, absenceIds) {
       await deleteInTransactions(
@@ -333,6 +341,13 @@ function deliveryLogRepository(table: TableClient): DeliveryLogRepository {
   return {
     async record(entry) {
       await table.upsertEntity(deliveryToEntity(entry), 'Replace');
+    },
+    // Without an instance to gather rows in, "soon" is now (the runtime batches: deliveryLogBatch.ts).
+    async recordSoon(entry) {
+      await table.upsertEntity(deliveryToEntity(entry), 'Replace');
+    },
+    async recordMany(entries) {
+      await upsertInTransactions(table, entries.map(deliveryToEntity));
     },
     async get(integrationId, webhookId) {
       const row = await getRow(table, deliveryKey(integrationId, webhookId));

@@ -146,7 +146,9 @@ export async function syncUser(
   deps: SyncDeps,
   attempt: SyncAttempt = { redelivered: false },
 ): Promise<SyncOutcome> {
-  const integration = (await deps.repos.integrations.get(request.integrationId))?.value;
+  // An operator's rules change or resync asks for this very sync: another instance's cached rules would waste it.
+  const fresh = request.cause === 'rulesChanged' || request.cause === 'resync';
+  const integration = (await deps.repos.integrations.get(request.integrationId, { fresh }))?.value;
   if (!integration) return { kind: 'skipped', why: 'integration not found' };
   if (!integration.active) return { kind: 'skipped', why: 'integration inactive' };
   if (integration.consentState !== 'granted' || !integration.tenantId) {

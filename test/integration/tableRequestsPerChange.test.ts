@@ -1,0 +1,132 @@
+// What one calendar change costs in Table Storage, end to end: from Graph's
+// notification to the webhook the PBX sink verified. Every request is counted
+// by a pass-through proxy in front of Azurite (dev/bench/tableRequestCounter.ts),
+// so an entity batch is one request and a paged query one per page.
+
+import { countTableRequests, type TableRequestCounter } from '../../dev/bench/tableRequestCounter';
+import { silentLogger } from '../../dev/localHost/consoleLogger';
+import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
+import { type LocalHost, startLocalHost } from '../../dev/localHost/localHost';
+import { addUser } from '../../shared/onboarding/userProvisioning';
+import { ALICE, hourFromNow, settle } from '../support/localHostHarness';
+import { testTablesConnectionString, uniqueTablePrefix } from '../support/tables';
+
+/** Without the test's table prefix. */
+const shortened = (request: string) =>
+  request.replace(/\/[a-z0-9]+?(Users|Absences|PbxSlots|Deliveries|Integrations|Subscriptions)/, '/$1');
+
+describe('Table requests per calendar change', () => {
+  let tables: TableRequestCounter;
+  let host: LocalHost;
+
+  beforeAll(async () => {
+    tables = await countTableRequests(testTablesConnectionString());
+    host = await startLocalHost({
+      port: 0,
+      simulatorPort: 0,
+      tablesConnectionString: tables.connectionString,
+      tablePrefix: uniqueTablePrefix(),
+      coalesceSeconds: 0.2,
+      // No maintenance run in the middle of a count.
+      timerIntervalMs: 3_600_000,
+      log: () => undefined,
+    });
+    await settle(host);
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await tables?.stop();
+  });
+
+  it('costs at most 8 requests for one moved event, none of them a read of the integration or of a row just written', async () => {
+    const slot = hourFromNow(30);
+    const created = host.simulator.createEvent(ALICE.id, { subject: 'Away', showAs: 'oof', ...slot });
+    await settle(host);
+    await waitForDeliveryLog();
+    const received = host.sink?.received.length ?? 0;
+    tables.reset();
+    const later = hourFromNow(32);
+    host.simulator.updateEvent(ALICE.id, created.id, { start: later.start, end: later.end });
+    await settle(host);
+    expect((host.sink?.received.length ?? 0) - received).toBe(1);
+    // The delivered row is written by itself within the batch delay: wait for it, without reading.
+    const until = Date.now() + 5000;
+    while (tables.count(/\$batch/) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const requests = tables
+      .requests()
+      .map((request) =>
+        request.replace(/\/[a-z0-9]+?(Users|Absences|PbxSlots|Deliveries|Integrations|Subscriptions)/, '/$1'),
+      );
+    // The sync: the user row and the user's absences read, the reconcile mark,
+    // the absences in one transaction, the result; the delivery: a PBX slot
+    // taken and freed, the delivered row (in a transaction of the instance's
+    // delivered rows, alone here). The integration row comes from the cache.
+    expect(requests.map((request) => request.replace(/\(.*$|\?.*$/, ''))).toEqual([
+      'GET /devstoreaccount1/Users',
+      'GET /devstoreaccount1/Absences',
+      'PUT /devstoreaccount1/Users',
+      'POST /devstoreaccount1/$batch',
+      'PUT /devstoreaccount1/Users',
+      'POST /devstoreaccount1/PbxSlots',
+      'DELETE /devstoreaccount1/PbxSlots',
+      'POST /devstoreaccount1/$batch',
+    ]);
+  });
+
+  it("costs 9 requests besides the PBX slots for a user's first sync of 20 events", async () => {
+    const id = '00000000-0000-4000-8000-0000000000f1';
+    const address = 'firstsync@contoso.example';
+    host.simulator.addUser(DEMO_TENANT.id, { id, userPrincipalName: address, mail: address });
+    for (let e = 0; e < 20; e++) {
+      const slot = hourFromNow(40 + e);
+      host.simulator.createEvent(id, {
+        subject: `Event ${e}`,
+        showAs: e % 3 === 0 ? 'oof' : 'busy',
+        ...slot,
+      });
+    }
+    const received = host.sink?.received.length ?? 0;
+    tables.reset();
+    const added = await addUser(DEMO_INTEGRATION_ID, address, host.runtime.onboarding(silentLogger));
+    expect(added).toMatchObject({ kind: 'added' });
+    await settle(host);
+    // 20 absences and the snapshot.
+    expect((host.sink?.received.length ?? 0) + (host.sink?.snapshots.length ?? 0) - received).toBeGreaterThan(
+      0,
+    );
+    await batchesWritten(2);
+    const byTable: Record<string, number> = {};
+    for (const request of tables.requests()) {
+      const key = shortened(request).replace(/\(.*$|\?.*$/, '');
+      if (key.includes('PbxSlots')) continue;
+      byTable[key] = (byTable[key] ?? 0) + 1;
+    }
+    // Provisioning: the user row read and written, the subscription written. The
+    // sync: the user row read again (written by another invocation), the absences
+    // read, the reconcile mark, the absences in one transaction, the result. The
+    // 21 delivered rows: one transaction. The PBX slots (2 per webhook at least,
+    // more as 21 webhooks race for 4 slots) are counted apart: a fresh round's
+    // single snapshot takes them down to 2.
+    expect(byTable).toEqual({
+      'GET /devstoreaccount1/Users': 2,
+      'PUT /devstoreaccount1/Users': 3,
+      'PUT /devstoreaccount1/Subscriptions': 1,
+      'GET /devstoreaccount1/Absences': 1,
+      'POST /devstoreaccount1/$batch': 2,
+    });
+  });
+
+  /** The delivered rows are written by themselves within the batch delay: wait for them without reading. */
+  async function batchesWritten(count: number): Promise<void> {
+    const until = Date.now() + 5000;
+    while (tables.count(/\$batch/) < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** A read through the runtime's log writes what it gathered first. */
+  async function waitForDeliveryLog(): Promise<void> {
+    expect(
+      (await host.runtime.repos.deliveries.listForIntegration(DEMO_INTEGRATION_ID)).length,
+    ).toBeGreaterThan(0);
+  }
+});
