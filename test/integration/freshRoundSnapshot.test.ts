@@ -7,11 +7,16 @@ import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
 import type { PbxSink } from '../../dev/pbxSink';
 import { addUser } from '../../shared/onboarding/userProvisioning';
+import { managementClient } from '../admin/managementClient';
 import { graphAs, settle, useTestHost } from '../support/localHostHarness';
 
 const USER = {
   id: '00000000-0000-4000-8000-00000000f001',
   mail: 'snapshot.user@contoso.example',
+};
+const LATER_USER = {
+  id: '00000000-0000-4000-8000-00000000f002',
+  mail: 'replayed.user@contoso.example',
 };
 
 /** What the PBX shows for the user, as start/end pairs, in order. */
@@ -32,25 +37,32 @@ describe('a fresh round sends one user.snapshot', () => {
 
   beforeAll(() => settle(host));
 
-  it('carries all 20 absences of a first sync in one webhook and one delivery message', async () => {
+  /** A mailbox with `count` hour-long entries, five hours apart; answers what the PBX should show. */
+  const mailboxWith = (user: typeof USER, count: number): Map<string, string> => {
     host.simulator.addUser(DEMO_TENANT.id, {
-      id: USER.id,
-      userPrincipalName: USER.mail,
-      mail: USER.mail,
-      displayName: 'Snapshot User',
+      id: user.id,
+      userPrincipalName: user.mail,
+      mail: user.mail,
+      displayName: user.mail,
     });
+    const entries = new Map<string, string>();
     const base = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000;
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < count; i++) {
       const start = new Date(base + i * 5 * 3_600_000);
       const end = new Date(start.getTime() + 3_600_000);
-      const event = host.simulator.createEvent(USER.id, {
+      const event = host.simulator.createEvent(user.id, {
         subject: `Busy ${i}`,
         showAs: i % 2 === 0 ? 'busy' : 'oof',
         start: { dateTime: start.toISOString().replace('Z', ''), timeZone: 'UTC' },
         end: { dateTime: end.toISOString().replace('Z', ''), timeZone: 'UTC' },
       });
-      calendar.set(event.id, `${start.toISOString()}/${end.toISOString()}`);
+      entries.set(event.id, `${start.toISOString()}/${end.toISOString()}`);
     }
+    return entries;
+  };
+
+  it('carries all 20 absences of a first sync in one webhook and one delivery message', async () => {
+    for (const [eventId, shown] of mailboxWith(USER, 20)) calendar.set(eventId, shown);
     const deliveriesBefore = host.queue.stats('deliveries').completed;
 
     const added = await addUser(DEMO_INTEGRATION_ID, USER.mail, host.runtime.onboarding(silentLogger));
@@ -94,5 +106,27 @@ describe('a fresh round sends one user.snapshot', () => {
     expect(shownFor(host.sink!, USER.mail)).toEqual([...calendar.values()].sort());
     const user = await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, USER.id);
     expect(user?.value.status).toBe('ok');
+  });
+
+  it('a first-sync snapshot the PBX refused is logged as failed and a replay brings the PBX level', async () => {
+    const expected = mailboxWith(LATER_USER, 5);
+    host.sink!.setBehaviour({ failFraction: 1, failWith: { status: 422 } });
+    const added = await addUser(DEMO_INTEGRATION_ID, LATER_USER.mail, host.runtime.onboarding(silentLogger));
+    expect(added.kind).toBe('added');
+    await settle(host);
+    expect(shownFor(host.sink!, LATER_USER.mail)).toEqual([]);
+    const log = await host.runtime.repos.deliveries.listForIntegration(DEMO_INTEGRATION_ID);
+    const failed = log.filter((row) => row.state === 'failed');
+    expect(failed.map((row) => row.webhookId)).toEqual([expect.stringMatching(/^snap_/)]);
+
+    host.sink!.setBehaviour({ failFraction: 0 });
+    const replay = await managementClient(host)(
+      'POST',
+      `manage/integrations/${DEMO_INTEGRATION_ID}/deliveries/replay`,
+    );
+    expect(replay.status).toBe(202);
+    expect(replay.json).toMatchObject({ replayed: [failed[0]!.webhookId] });
+    await settle(host);
+    expect(shownFor(host.sink!, LATER_USER.mail)).toEqual([...expected.values()].sort());
   });
 });
