@@ -80,6 +80,8 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
   const absences = new Map<string, SinkAbsence>();
   /** Highest version seen per absence, deletes included, so a late older upsert cannot resurrect it. */
   const versions = new Map<string, number>();
+  /** Per user id, the version of the newest snapshot applied: the user's state at that version is known. */
+  const snapshotFloors = new Map<string, number>();
   const listeners = new Set<() => void>();
   let behaviour: SinkBehaviour = {};
   let dice = seededRandom(0);
@@ -107,6 +109,9 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     }
     const { id, version } = event.data.absence;
     if (version <= (versions.get(id) ?? 0)) return;
+    // Older than a snapshot already applied: that snapshot reflected it (or its end), even for an
+    // absence this PBX never held, such as one whose upsert is still being retried.
+    if (version < (snapshotFloors.get(event.data.user.id) ?? 0)) return;
     versions.set(id, version);
     if (event.type === 'absence.upserted') {
       absences.set(id, { ...event.data.absence, userEmail: event.data.user.email });
@@ -119,10 +124,14 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
    * The documented reconciliation: each absence in the snapshot is applied
    * like an upsert (by version); the user's absences missing from it are
    * removed if older than the snapshot's version, and remembered as deleted at
-   * that version so a late, older webhook cannot bring them back.
+   * that version so a late, older webhook cannot bring them back; the version
+   * stays as the user's floor for absences this PBX has not seen at all.
    */
   function applySnapshot(event: UserSnapshot): void {
     const { user, version, absences: listed } = event.data;
+    const floor = snapshotFloors.get(user.id) ?? 0;
+    if (version < floor) return;
+    snapshotFloors.set(user.id, version);
     const listedIds = new Set(listed.map((absence) => absence.id));
     for (const [id, held] of absences) {
       if (held.userEmail !== user.email || listedIds.has(id)) continue;

@@ -3,7 +3,7 @@
 // machine as on a fast one. `npm run bench -- --json` prints the rows as JSON;
 // `npm run bench -- --only sessions` runs only the session-semantics rows,
 // `--only tables` only the Table Storage requests per change and per user,
-// `--only scans` the dashboard's reads.
+// `--only scans` the dashboard's reads, `--only first-sync` only the tenant's first sync.
 
 import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
@@ -124,8 +124,16 @@ async function main(): Promise<void> {
       add(
         '  webhooks verified by the PBX sink',
         String(t.webhooks),
-        `${t.users * t.eventsPerUser} absences + ${t.users} snapshots`,
+        `bound ${t.users} (1 snapshot per user)`,
+        ratio(t.webhooks, t.users),
       );
+      add(
+        '  Service Bus messages',
+        String(t.queueMessages),
+        `bound ${2 * t.users} (1 sync + 1 delivery per user)`,
+        ratio(t.queueMessages, 2 * t.users),
+      );
+      if (process.argv.join(' ').includes('--only first-sync')) return report(rows, started);
 
       const l = await measureEndToEndLatency(bench, t.mailboxes, sizes.latencyRounds);
       const pollMs = 30_000;

@@ -1,4 +1,5 @@
 import { resourceUsage } from 'node:process';
+import { QUEUE_NAMES } from '../../shared/queue/queuePort';
 import { addMailboxes, type BenchHost, type BenchUser, provision } from './benchHost';
 
 export interface InitialSyncCost {
@@ -37,6 +38,8 @@ export interface TenantFirstSync {
   deltaBound: number;
   tableRequests: number;
   webhooks: number;
+  /** Queue messages handled on every queue (sync requests, deliveries, their retries). */
+  queueMessages: number;
   mailboxes: BenchUser[];
 }
 
@@ -52,6 +55,7 @@ export async function measureTenantFirstSync(
   const mailboxes = addMailboxes(bench.host, 'b', users, eventsPerUser);
   const sink = bench.host.sink;
   const webhooksBefore = (sink?.received.length ?? 0) + (sink?.snapshots.length ?? 0);
+  const messagesBefore = queueMessagesHandled(bench);
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -78,8 +82,13 @@ export async function measureTenantFirstSync(
     deltaBound: users * Math.ceil(eventsPerUser / bench.host.runtime.config.DELTA_PAGE_SIZE),
     tableRequests: bench.tables.count(),
     webhooks: (sink?.received.length ?? 0) + (sink?.snapshots.length ?? 0) - webhooksBefore,
+    queueMessages: queueMessagesHandled(bench) - messagesBefore,
     mailboxes,
   };
+}
+
+function queueMessagesHandled(bench: BenchHost): number {
+  return QUEUE_NAMES.reduce((sum, queue) => sum + bench.host.queue.stats(queue).completed, 0);
 }
 
 /** Peak resident memory of the whole bench process so far, MB. */

@@ -40,8 +40,9 @@ export type AbsenceDeleted = Envelope<
 /**
  * Every live absence of one user. `version` is at least the version of
  * everything the snapshot reflects: the PBX removes the user's absences that
- * are missing from it and older than `version`, and keeps newer ones (changes
- * made after the snapshot was taken).
+ * are missing from it and older than `version`, keeps newer ones (changes
+ * made after the snapshot was taken), and drops later webhooks of the user
+ * older than `version`.
  */
 export type UserSnapshot = Envelope<
   'user.snapshot',

@@ -63,9 +63,11 @@ export const userSnapshotSchema = z.object({
   data: z.object({
     user,
     version: version.describe(
-      'At least the version of everything this snapshot reflects: remove absences of this user that are missing here and older than this',
+      'At least the version of everything this snapshot reflects: remove absences of this user that are missing here and older than this, and drop later webhooks of this user older than this',
     ),
-    absences: z.array(pbxAbsenceSchema).describe('Every live absence of the user'),
+    absences: z
+      .array(pbxAbsenceSchema)
+      .describe('Every live absence of the user: replaces everything you hold for them'),
   }),
 });
 

@@ -100,6 +100,40 @@ export function snapshotRequest(
   };
 }
 
+/**
+ * Service Bus Standard takes messages up to 256 KB, headers and properties
+ * included (https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas);
+ * the margin leaves room for them and for a retry's extra fields. At roughly
+ * 300 bytes an absence this is some 600 absences in one user's sync window.
+ */
+export const MAX_SNAPSHOT_BYTES = 200 * 1024;
+
+export type FreshRoundWebhooks =
+  | { kind: 'snapshot'; requests: [DeliveryRequest] }
+  | { kind: 'changes'; requests: DeliveryRequest[]; snapshotBytes: number };
+
+/**
+ * What a round that read the whole calendar sends: one `user.snapshot`, which
+ * replaces everything the PBX holds for the user (docs/pbx-webhooks.md,
+ * "Ordering"), so per-absence webhooks beside it would only repeat it. A
+ * snapshot too large for one queue message would fail the sync on every
+ * attempt; the round then sends each change on its own instead, which tells
+ * the PBX everything we know but cannot clear absences it holds from before
+ * we knew the user.
+ */
+export function freshRoundWebhooks(
+  integrationId: string,
+  user: PbxUser,
+  known: readonly KnownAbsence[],
+  changes: AbsenceChanges,
+  now: Date,
+): FreshRoundWebhooks {
+  const snapshot = snapshotRequest(integrationId, user, known, changes, now, now.getTime());
+  const snapshotBytes = Buffer.byteLength(JSON.stringify(snapshot));
+  if (snapshotBytes <= MAX_SNAPSHOT_BYTES) return { kind: 'snapshot', requests: [snapshot] };
+  return { kind: 'changes', requests: deliveryRequestsFor(integrationId, user, changes, now), snapshotBytes };
+}
+
 /** Graph user ids are GUIDs; anything longer is hashed so the webhook id stays within queue limits. */
 function shortUserKey(userId: string): string {
   return /^[A-Za-z0-9-]{1,40}$/.test(userId)

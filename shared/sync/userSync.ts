@@ -5,13 +5,12 @@ import { syncWindowFor, windowCovers } from '../domain/syncWindow';
 import type { TenantAccess } from '../graph/appPermissions';
 import type { Logger } from '../logger';
 import { markConsentRequired, markPermissionsMissing } from '../onboarding/consentFlow';
-import type { DeliveryRequest } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
 import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import type { LifecycleEvent } from '../subscriptions/lifecycleEvent';
 import type { Metrics } from '../telemetry/metrics';
-import { deliveryMessage, deliveryRequestsFor, snapshotRequest } from './absenceWebhooks';
+import { deliveryMessage, deliveryRequestsFor, freshRoundWebhooks } from './absenceWebhooks';
 import {
   type CalendarSource,
   type ReadStart,
@@ -186,7 +185,7 @@ export async function syncUser(
       ? { kind: 'full' }
       : { kind: 'partial', reportedEventIds: read.reportedIds };
     const known = await deps.repos.absences.listForUser(integration.id, user.id);
-    const changes = diffAbsences(known, drafts, scope, now.getTime());
+    const changes = diffAbsences(known, drafts, scope, versionClock(now, user, known));
     let etag = stored.etag;
     if (changes.upserted.length + changes.deleted.length > 0) {
       // Mark first: if this worker dies between saving absences and queuing their webhooks,
@@ -294,7 +293,8 @@ function planRead(
  * withdrawn later, an unknown one could stay at the PBX forever. A crash in
  * between loses the webhooks, but the message is delivered again and the
  * redelivered sync runs a fresh round whose snapshot tells the PBX the whole
- * picture (see `SyncAttempt`).
+ * picture (see `SyncAttempt`). A fresh round sends that snapshot alone; a
+ * resumed one each change.
  */
 async function publish(
   integration: IntegrationRecord,
@@ -306,51 +306,53 @@ async function publish(
   notifiedAt?: string,
 ): Promise<void> {
   const pbxUser = { id: user.id, email: user.email };
-  const snapshot = snapshotOf
-    ? [snapshotRequest(integration.id, pbxUser, snapshotOf, changes, now, now.getTime())].filter((request) =>
-        fitsOneMessage(request, user, deps),
-      )
-    : [];
-  if (changes.upserted.length === 0 && changes.deleted.length === 0) {
-    if (snapshot.length > 0) await deps.queue.send('deliveries', snapshot.map(deliveryMessage));
-    return;
+  const webhooks = snapshotOf
+    ? freshRoundWebhooks(integration.id, pbxUser, snapshotOf, changes, now)
+    : { kind: 'changes' as const, requests: deliveryRequestsFor(integration.id, pbxUser, changes, now) };
+  if ('snapshotBytes' in webhooks) {
+    deps.log.warn('snapshot too large for one queue message; sending each change instead', {
+      userId: user.id,
+      bytes: webhooks.snapshotBytes,
+    });
   }
-  const updatedAt = now.toISOString();
-  const rows: AbsenceRecord[] = [
-    ...changes.upserted.map((a) => ({
-      ...a,
-      integrationId: integration.id,
-      userId: user.id,
-      deleted: false,
-      updatedAt,
-    })),
-    ...changes.deleted.map((a) => ({
-      ...a,
-      integrationId: integration.id,
-      userId: user.id,
-      deleted: true,
-      updatedAt,
-    })),
-  ];
-  await deps.repos.absences.upsertMany(rows);
-  const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now).map((request) =>
-    notifiedAt ? { ...request, notifiedAt } : request,
-  );
-  await deps.queue.send('deliveries', [...requests, ...snapshot].map(deliveryMessage));
+  if (changes.upserted.length + changes.deleted.length > 0) {
+    const updatedAt = now.toISOString();
+    const rows: AbsenceRecord[] = [
+      ...changes.upserted.map((a) => ({
+        ...a,
+        integrationId: integration.id,
+        userId: user.id,
+        deleted: false,
+        updatedAt,
+      })),
+      ...changes.deleted.map((a) => ({
+        ...a,
+        integrationId: integration.id,
+        userId: user.id,
+        deleted: true,
+        updatedAt,
+      })),
+    ];
+    await deps.repos.absences.upsertMany(rows);
+  }
+  if (webhooks.requests.length === 0) return;
+  const requests = webhooks.requests.map((request) => (notifiedAt ? { ...request, notifiedAt } : request));
+  await deps.queue.send('deliveries', requests.map(deliveryMessage));
 }
 
 /**
- * Service Bus Standard takes messages up to 256 KB. A snapshot of a very busy
- * calendar could exceed that and would then fail the sync on every attempt;
- * it is skipped instead (the per-absence webhooks still carry every change).
+ * The clock new versions are taken from. A PBX drops a change older than the
+ * user's last snapshot (docs/pbx-webhooks.md, "Ordering"); that snapshot's
+ * version was at most the clock of the sync that sent it (`lastSyncAt`) or a
+ * stored version, so a change dated above both outranks it even when this
+ * instance's clock is behind the one that sent it.
  */
-const MAX_SNAPSHOT_BYTES = 200 * 1024;
-
-function fitsOneMessage(request: DeliveryRequest, user: UserRecord, deps: SyncDeps): boolean {
-  const bytes = Buffer.byteLength(JSON.stringify(request));
-  if (bytes <= MAX_SNAPSHOT_BYTES) return true;
-  deps.log.warn('snapshot too large for one queue message; not sent', { userId: user.id, bytes });
-  return false;
+function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[]): number {
+  const lastSync = user.lastSyncAt ? Date.parse(user.lastSyncAt) + 1 : 0;
+  return known.reduce(
+    (clock, absence) => Math.max(clock, absence.version + 1),
+    Math.max(now.getTime(), lastSync),
+  );
 }
 
 async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Promise<void> {

@@ -30,18 +30,18 @@ describe("a user's own trigger words", () => {
     expect(answer.json).toMatchObject({ triggers: [{ phrase: 'Padel' }] });
     await settle(host);
 
-    expect(host.sink!.received.map((w) => w.event)).toEqual([
+    // New triggers make the user's next sync a fresh round: its snapshot carries the absence.
+    expect(host.sink!.received).toHaveLength(0);
+    const snapshot = host.sink!.snapshots.filter((w) => w.event.data.user.id === ALICE.id).at(-1);
+    expect(snapshot?.event.data.absences).toEqual([
       expect.objectContaining({
-        type: 'absence.upserted',
-        data: expect.objectContaining({
-          user: expect.objectContaining({ email: ALICE.mail }),
-          absence: expect.objectContaining({
-            start: slot.startIso,
-            reason: expect.objectContaining({ code: 'out-of-office' }),
-            callHandling: 'diversion',
-          }),
-        }),
+        start: slot.startIso,
+        reason: expect.objectContaining({ code: 'out-of-office' }),
+        callHandling: 'diversion',
       }),
+    ]);
+    expect([...host.sink!.state().values()].map((a) => [a.userEmail, a.start])).toEqual([
+      [ALICE.mail, slot.startIso],
     ]);
     const stored = await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, ALICE.id);
     expect(stored?.value.triggers).toEqual([

@@ -113,7 +113,7 @@ describe('admin consent by link', () => {
     expect(stored?.consentedAt).toBeDefined();
     expect(stored?.pendingUsers).toBeUndefined();
 
-    // 5. Its users got subscriptions and a first sync; the PBX got Alice's absence.
+    // 5. Its users got subscriptions and a first sync; the PBX got Alice's absence in her snapshot.
     await settle(host);
     const users = await host.runtime.repos.users.listByIntegration('acme');
     expect(users.map((u) => u.email).sort()).toEqual([ALICE.mail, 'bob@contoso.example']);
@@ -122,12 +122,12 @@ describe('admin consent by link', () => {
       expect(user.status).toBe('ok');
       expect(live.has(user.subscriptionId ?? '')).toBe(true);
     }
-    expect(sink.received).toHaveLength(1);
-    expect(sink.received[0]?.event).toMatchObject({
-      type: 'absence.upserted',
+    expect(sink.received).toHaveLength(0);
+    expect(sink.snapshots.find((w) => w.event.data.user.email === ALICE.mail)?.event).toMatchObject({
       integrationId: 'acme',
-      data: { user: { email: ALICE.mail }, absence: { start: slot.startIso, reason: { code: 'busy' } } },
+      data: { absences: [{ start: slot.startIso, reason: { code: 'busy' } }] },
     });
+    expect([...sink.state().values()]).toMatchObject([{ userEmail: ALICE.mail, start: slot.startIso }]);
 
     // 6. The link has done its work: opening it again shows the neutral page.
     const used = await walk(url);

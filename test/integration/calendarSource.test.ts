@@ -281,7 +281,8 @@ describe('the sync pipeline behind the seam', () => {
       round: 'fresh',
       upserted: 2,
     });
-    expect(deliveries()).toEqual(['absence.upserted', 'absence.upserted', 'user.snapshot']);
+    // A fresh round's snapshot carries both absences; nothing is sent beside it.
+    expect(deliveries()).toEqual(['user.snapshot']);
     expect((await repos.users.get(integration.id, 'ada'))?.value).toMatchObject({
       deltaLink: 'cursor-1',
       status: 'ok',
@@ -299,6 +300,31 @@ describe('the sync pipeline behind the seam', () => {
     expect(deliveries().sort()).toEqual(['absence.deleted', 'absence.upserted']);
     const live = (await repos.absences.listForUser(integration.id, 'ada')).filter((a) => !a.deleted);
     expect(live.map((a) => a.eventId).sort()).toEqual(['call', 'lunch']);
+  });
+
+  it("dates a change above the user's last snapshot even on an instance whose clock is behind", async () => {
+    await user('eve');
+    const mailbox = memorySource(new Map([entry('trip', 2)].map((e) => [e.id, e])));
+    // The first sync ran on an instance whose clock was 5 s ahead; its snapshot carries that time.
+    await handleSyncRequest(
+      request('eve'),
+      depsWith(mailbox.source, { now: () => new Date(now.getTime() + 5000) }),
+    );
+    const snapshot = sent.find((s) => s.queue === 'deliveries')?.message.body as DeliveryRequest;
+    if (snapshot.event.type !== 'user.snapshot') throw new Error('expected the snapshot');
+    const floor = snapshot.event.data.version;
+    expect(floor).toBeGreaterThanOrEqual(now.getTime() + 5000);
+
+    sent.length = 0;
+    mailbox.change(entry('call', 8, 'oof'));
+    expect(await handleSyncRequest(request('eve'), depsWith(mailbox.source))).toMatchObject({
+      round: 'resumed',
+      upserted: 1,
+    });
+    const upsert = sent.find((s) => s.queue === 'deliveries')?.message.body as DeliveryRequest;
+    if (upsert.event.type !== 'absence.upserted') throw new Error('expected the upsert');
+    // A PBX drops what is older than the snapshot it applied (docs/pbx-webhooks.md, Ordering).
+    expect(upsert.event.data.absence.version).toBeGreaterThan(floor);
   });
 
   it('puts a throttled sync back on the queue for as long as the source asked', async () => {

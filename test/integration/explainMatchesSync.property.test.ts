@@ -268,7 +268,14 @@ describe('explain and the sync', () => {
           );
           const sentAbsences = sent
             .map((message) => (message.body as DeliveryRequest).event)
-            .flatMap((pbxEvent) => (pbxEvent.type === 'absence.upserted' ? [pbxEvent.data.absence] : []))
+            // A first sync is a fresh round: its one snapshot carries the absences.
+            .flatMap((pbxEvent) =>
+              pbxEvent.type === 'user.snapshot'
+                ? pbxEvent.data.absences
+                : pbxEvent.type === 'absence.upserted'
+                  ? [pbxEvent.data.absence]
+                  : [],
+            )
             .map(({ version: _, ...absence }) => absence);
 
           // The operator pastes the event, and its master when Graph still has one.

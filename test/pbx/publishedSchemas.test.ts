@@ -41,6 +41,8 @@ describe('published webhook JSON Schemas', () => {
     await graph.call('PATCH', `/users/${ALICE.mail}/events/${String(created.id)}`, hourFromNow(4));
     await settle(host);
     await graph.call('DELETE', `/users/${ALICE.mail}/events/${String(created.id)}`);
+    await settle(host);
+    // A fresh round sends one snapshot carrying every absence, the new one included.
     host.simulator.faults.expireDeltaTokens(ALICE.id);
     await graph.call('POST', `/users/${ALICE.mail}/events`, {
       subject: 'Later',
@@ -52,6 +54,7 @@ describe('published webhook JSON Schemas', () => {
     const payloads = [...host.sink!.received, ...host.sink!.snapshots].map((w) => w.event);
     const types = new Set(payloads.map((p) => p.type));
     expect(types).toEqual(new Set(['absence.upserted', 'absence.deleted', 'user.snapshot']));
+    expect(host.sink!.snapshots.at(-1)?.event.data.absences).toHaveLength(2);
     for (const payload of payloads) {
       const validate = validators[payload.type]!;
       const valid = validate(payload);

@@ -4,7 +4,7 @@ import type { PbxAbsence, UserSnapshot } from '../../shared/pbx/pbxEvent';
 import { pbxEventSchema } from '../../shared/pbx/pbxEventSchema';
 import { generateSigningSecret } from '../../shared/pbx/signing';
 import { deliverWebhook } from '../../shared/pbx/webhookPost';
-import { snapshotRequest } from '../../shared/sync/absenceWebhooks';
+import { freshRoundWebhooks, MAX_SNAPSHOT_BYTES, snapshotRequest } from '../../shared/sync/absenceWebhooks';
 import { ALICE, deleted, deliveryOf, upserted } from './sampleEvents';
 
 const now = new Date('2026-11-25T08:00:00.000Z');
@@ -48,6 +48,33 @@ describe('user.snapshot', () => {
     });
   });
 
+  it('is all a fresh round sends, unless it would outgrow one queue message', () => {
+    const changes = { upserted: [known('new', 7)], deleted: [known('gone', 8)] };
+    const small = freshRoundWebhooks(
+      'integration-1',
+      ALICE,
+      [known('kept', 5), known('gone', 6)],
+      changes,
+      now,
+    );
+    expect(small.kind).toBe('snapshot');
+    expect(small.requests.map((r) => r.event.type)).toEqual(['user.snapshot']);
+    expect(small.requests[0]!.event).toMatchObject({ data: { absences: [{ id: 'kept' }, { id: 'new' }] } });
+
+    // So many stored absences that their snapshot exceeds the limit: each change goes on its own.
+    const busy = Array.from({ length: 2000 }, (_, i) => ({
+      ...known(`kept-${i}`, 5),
+      subject: 'x'.repeat(40),
+    }));
+    const large = freshRoundWebhooks('integration-1', ALICE, busy, changes, now);
+    if (large.kind !== 'changes') throw new Error('expected the per-change fallback');
+    expect(large.snapshotBytes).toBeGreaterThan(MAX_SNAPSHOT_BYTES);
+    expect(large.requests.map((r) => [r.event.type, r.webhookId])).toEqual([
+      ['absence.upserted', 'msg_new_7'],
+      ['absence.deleted', 'msg_gone_8'],
+    ]);
+  });
+
   it('a PBX applying it removes older absences missing from it and keeps newer ones', async () => {
     const secret = generateSigningSecret();
     const sink = await startPbxSink({ secret });
@@ -84,6 +111,16 @@ describe('user.snapshot', () => {
       expect(sink.state().has('stale')).toBe(false);
       await send(deliveryOf(upserted('stale', 21), 'new-stale'));
       expect(sink.state().has('stale')).toBe(true);
+      // Nor does one of an absence the PBX never held (its upsert was still being retried when the
+      // snapshot came): the snapshot's version is the user's floor. Newer ones still count.
+      await send(deliveryOf(upserted('unseen', 12), 'late-unseen'));
+      expect(sink.state().has('unseen')).toBe(false);
+      await send(deliveryOf(upserted('unseen', 22), 'new-unseen'));
+      expect(sink.state().has('unseen')).toBe(true);
+      // An older snapshot arriving late changes nothing.
+      const older: UserSnapshot = { ...snapshot, data: { ...snapshot.data, version: 19, absences: [] } };
+      await send({ webhookId: 'snap-0', integrationId: 'integration-1', event: older });
+      expect([...sink.state().keys()].sort()).toEqual(['listed', 'newer', 'stale', 'unseen']);
       await send(deliveryOf(deleted('newer', 31)));
       expect(sink.state().has('newer')).toBe(false);
     } finally {
