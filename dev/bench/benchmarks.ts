@@ -1,7 +1,8 @@
 // `npm run bench`: costs as counts beside their bounds or a naive baseline
 // measured in the same run, so the figures mean the same on a noisy 2-core
 // machine as on a fast one. `npm run bench -- --json` prints the rows as JSON;
-// `npm run bench -- --only sessions` runs only the session-semantics rows.
+// `npm run bench -- --only sessions` runs only the session-semantics rows,
+// `--only latency` only the end-to-end latency row.
 
 import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
@@ -45,6 +46,14 @@ async function main(): Promise<void> {
   const add: AddRow = (measure, value, against = '', ratioText = '') =>
     rows.push({ measure, value, against, ratio: ratioText });
   const tables = await startAzuriteTables();
+  if (process.argv.join(' ').includes('--only latency')) {
+    try {
+      await addLatencyRow(add, tables.connectionString);
+    } finally {
+      await tables.stop();
+    }
+    return report(rows, started);
+  }
   if (process.argv.join(' ').includes('--only sessions')) {
     try {
       await addSessionRows(add, tables.connectionString);
@@ -222,6 +231,22 @@ async function addSessionRows(add: AddRow, tablesConnectionString: string): Prom
       `${s.current.usersPerSecond.toFixed(2)} /s`,
       `bound ${s.current.slots}/(t + ${s.current.idleMs / 1000} s) = ${s.current.bound.toFixed(2)} /s`,
       `${ratio(s.current.usersPerSecond, s.earlier.usersPerSecond)} before`,
+    );
+  } finally {
+    await bench.stop();
+  }
+}
+
+/** The latency row alone, on a small tenant (its mailboxes are all the row needs). */
+async function addLatencyRow(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const bench = await startBenchHost(tablesConnectionString, sizes.coalesceSeconds);
+  try {
+    const t = await measureTenantFirstSync(bench, 20, 2);
+    const l = await measureEndToEndLatency(bench, t.mailboxes, sizes.latencyRounds);
+    add(
+      `End-to-end latency, notification → verified webhook (SYNC_COALESCE_SECONDS=${l.coalesceSeconds})`,
+      `p50 ${ms(l.p50Ms)}, p95 ${ms(l.p95Ms)}`,
+      `${l.samples} isolated changes at random phase to the bucket`,
     );
   } finally {
     await bench.stop();
