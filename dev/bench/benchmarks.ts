@@ -3,7 +3,8 @@
 // machine as on a fast one. `npm run bench -- --json` prints the rows as JSON;
 // `npm run bench -- --only sessions` runs only the session-semantics rows,
 // `--only tables` only the Table Storage requests per change and per user,
-// `--only scans` the dashboard's reads, `--only first-sync` only the tenant's first sync.
+// `--only scans` the dashboard's reads, `--only first-sync` only the tenant's first sync,
+// `--only latency` only the end-to-end latency row.
 
 import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
@@ -51,6 +52,14 @@ async function main(): Promise<void> {
   const add: AddRow = (measure, value, against = '', ratioText = '') =>
     rows.push({ measure, value, against, ratio: ratioText });
   const tables = await startAzuriteTables();
+  if (process.argv.join(' ').includes('--only latency')) {
+    try {
+      await addLatencyRow(add, tables.connectionString);
+    } finally {
+      await tables.stop();
+    }
+    return report(rows, started);
+  }
   if (process.argv.join(' ').includes('--only sessions')) {
     try {
       await addSessionRows(add, tables.connectionString);
@@ -294,6 +303,22 @@ async function addSessionRows(add: AddRow, tablesConnectionString: string): Prom
       `${s.current.usersPerSecond.toFixed(2)} /s`,
       `bound ${s.current.slots}/(t + ${s.current.idleMs / 1000} s) = ${s.current.bound.toFixed(2)} /s`,
       `${ratio(s.current.usersPerSecond, s.earlier.usersPerSecond)} before`,
+    );
+  } finally {
+    await bench.stop();
+  }
+}
+
+/** The latency row alone, on a small tenant (its mailboxes are all the row needs). */
+async function addLatencyRow(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const bench = await startBenchHost(tablesConnectionString, sizes.coalesceSeconds);
+  try {
+    const t = await measureTenantFirstSync(bench, 20, 2);
+    const l = await measureEndToEndLatency(bench, t.mailboxes, sizes.latencyRounds);
+    add(
+      `End-to-end latency, notification → verified webhook (SYNC_COALESCE_SECONDS=${l.coalesceSeconds})`,
+      `p50 ${ms(l.p50Ms)}, p95 ${ms(l.p95Ms)}`,
+      `${l.samples} isolated changes at random phase to the bucket`,
     );
   } finally {
     await bench.stop();

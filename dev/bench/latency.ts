@@ -1,4 +1,5 @@
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
+import { seededRandom } from '../seededRandom';
 import type { BenchHost, BenchUser } from './benchHost';
 import { percentile } from './percentiles';
 
@@ -16,7 +17,11 @@ const RECEIPT_TIMEOUT_MS = 60_000;
 /**
  * From the moment the simulator stores a change (and sends its notification)
  * to the moment the PBX sink has verified and applied the webhook for it.
- * Each round changes one event in each of up to 20 mailboxes at once.
+ * Each round changes one event in each of up to 20 mailboxes, one change at a
+ * time, each at a random phase to the coalescing bucket after a bucket edge:
+ * the mailbox's previous change is many buckets old, so every change is an
+ * isolated one of an idle user. One at a time, because changes at once would
+ * measure the PBX's concurrency cap (PBX_MAX_CONCURRENT_REQUESTS), not this.
  */
 export async function measureEndToEndLatency(
   bench: BenchHost,
@@ -27,25 +32,27 @@ export async function measureEndToEndLatency(
   if (!sink) throw new Error('the latency bench needs the built-in PBX sink');
   const samples: number[] = [];
   const changed = users.slice(0, 20);
+  const bucketMs = Math.max(1, Math.round(bench.coalesceSeconds * 1000));
+  const random = seededRandom(20261202);
   bench.graph.reset();
   for (let round = 0; round < rounds; round++) {
     const hour = Math.ceil(bench.host.runtime.now().getTime() / 3_600_000) + 24 * 10 + round;
-    await Promise.all(
-      changed.map(async (user) => {
-        const start = new Date(hour * 3_600_000);
-        const end = new Date(start.getTime() + 3_600_000);
-        const sent = performance.now();
-        const created = bench.host.simulator.createEvent(user.id, {
-          subject: 'Latency probe',
-          showAs: 'oof',
-          start: { dateTime: start.toISOString().replace('Z', ''), timeZone: 'UTC' },
-          end: { dateTime: end.toISOString().replace('Z', ''), timeZone: 'UTC' },
-        });
-        const absenceId = absenceIdFor(created.id);
-        await sink.waitFor((s) => s.state().has(absenceId), RECEIPT_TIMEOUT_MS);
-        samples.push(performance.now() - sent);
-      }),
-    );
+    for (const user of changed) {
+      const now = bench.host.runtime.now().getTime();
+      await sleep(Math.ceil((now + 1) / bucketMs) * bucketMs - now + random() * bucketMs);
+      const start = new Date(hour * 3_600_000);
+      const end = new Date(start.getTime() + 3_600_000);
+      const sent = performance.now();
+      const created = bench.host.simulator.createEvent(user.id, {
+        subject: 'Latency probe',
+        showAs: 'oof',
+        start: { dateTime: start.toISOString().replace('Z', ''), timeZone: 'UTC' },
+        end: { dateTime: end.toISOString().replace('Z', ''), timeZone: 'UTC' },
+      });
+      const absenceId = absenceIdFor(created.id);
+      await sink.waitFor((s) => s.state().has(absenceId), RECEIPT_TIMEOUT_MS);
+      samples.push(performance.now() - sent);
+    }
     await bench.host.settle();
   }
   return {
@@ -55,4 +62,8 @@ export async function measureEndToEndLatency(
     coalesceSeconds: bench.coalesceSeconds,
     graphRequestsPerChange: bench.graph.total / Math.max(1, samples.length),
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -11,7 +11,7 @@ import type { QueueSender } from '../queue/queuePort';
 import type { SubscriptionRepository } from '../storage/repositories';
 import { type LifecycleEvent, lifecycleEventOf } from '../subscriptions/lifecycleEvent';
 import { isGraphSubscriptionId, type SubscriptionLookups } from './subscriptionLookups';
-import { coalescedSyncMessage } from './syncRequest';
+import { coalescedSyncMessage, notificationSyncMessages } from './syncRequest';
 
 /** Graph's change-notification collection. Only what we act on is required; the rest passes through unread. */
 export const changeNotificationSchema = z.object({
@@ -182,10 +182,13 @@ export async function acceptChangeNotifications(
     });
   }
   const now = deps.now();
-  const messages = [...users.values()].map((user) =>
-    coalescedSyncMessage({ ...user, cause: deps.cause ?? 'notification' }, now, deps.coalesceSeconds),
+  // A lifecycle event's sync sees to the subscription first; nothing waits on it, so it keeps the bucket's end.
+  const messages = [...users.values()].flatMap((user) =>
+    deps.cause === 'lifecycle'
+      ? [coalescedSyncMessage({ ...user, cause: 'lifecycle' }, now, deps.coalesceSeconds)]
+      : notificationSyncMessages({ ...user, cause: 'notification' }, now, deps.coalesceSeconds),
   );
   if (messages.length > 0) await deps.queue.send('sync', messages);
-  result.queued = messages.length;
+  result.queued = users.size;
   return result;
 }

@@ -42,18 +42,66 @@ export function syncSessionId(integrationId: string, userId: string): string {
 }
 
 /**
- * One message per user per coalescing bucket. Every notification that arrives
+ * One message per user per coalescing bucket. Every request that arrives
  * within a bucket maps to the same message id (duplicate detection drops the
  * rest), and the message is scheduled for the end of the bucket so the single
- * delta round it triggers sees every change of the burst.
+ * delta round it triggers sees every change of the burst. Catch-ups and
+ * lifecycle events take this alone; notifications send it as their follow-up
+ * (notificationSyncMessages).
  */
 export function coalescedSyncMessage(
   request: Omit<SyncRequest, 'requestedAt'>,
   now: Date,
   coalesceSeconds: number,
 ): OutgoingMessage<SyncRequest> {
-  const bucketMs = Math.max(1, coalesceSeconds * 1000);
+  const bucketMs = bucketMsOf(coalesceSeconds);
   const bucketEnd = Math.ceil((now.getTime() + 1) / bucketMs) * bucketMs;
+  return {
+    ...bucketMessage(request, now, bucketEnd),
+    ...(coalesceSeconds > 0 ? { scheduledEnqueueTime: new Date(bucketEnd) } : {}),
+  };
+}
+
+/**
+ * What one change notification queues: a leading message due now, so an
+ * isolated change is read at once, and the bucket's follow-up at its end,
+ * which reads whatever arrived while the leading round was queued or running.
+ *
+ * The leading message takes the id of the previous bucket's follow-up. For an
+ * idle user that id is unused and the round starts at once. When the previous
+ * bucket had notifications, its follow-up is already due (scheduled at this
+ * bucket's start) or running, so the leading message is dropped as its
+ * duplicate; a round already past its read is covered by this bucket's
+ * follow-up. Every notification of a bucket builds the same two ids, so a
+ * redelivered or repeated notification folds into them: a burst inside one
+ * bucket costs two delta rounds, one crossing a bucket's end three, and a
+ * steady stream one a bucket, as before. Nothing rests on the leading round:
+ * the follow-up is scheduled after every notification that built it.
+ * https://learn.microsoft.com/azure/service-bus-messaging/duplicate-detection
+ */
+export function notificationSyncMessages(
+  request: Omit<SyncRequest, 'requestedAt'>,
+  now: Date,
+  coalesceSeconds: number,
+): OutgoingMessage<SyncRequest>[] {
+  const followUp = coalescedSyncMessage(request, now, coalesceSeconds);
+  // Without a window every notification is due at once already.
+  if (coalesceSeconds <= 0) return [followUp];
+  const bucketEnd = followUp.scheduledEnqueueTime?.getTime() ?? now.getTime();
+  const leading = bucketMessage(request, now, bucketEnd - bucketMsOf(coalesceSeconds));
+  return [leading, followUp];
+}
+
+/** Whole milliseconds: a fraction (0.3 s is 300.00000000000006 ms) would blur the edges and the ids of buckets. */
+function bucketMsOf(coalesceSeconds: number): number {
+  return Math.max(1, Math.round(coalesceSeconds * 1000));
+}
+
+function bucketMessage(
+  request: Omit<SyncRequest, 'requestedAt'>,
+  now: Date,
+  bucketEnd: number,
+): OutgoingMessage<SyncRequest> {
   return {
     body: { ...request, requestedAt: now.toISOString() },
     // Lifecycle events get ids of their own: a notification in the same bucket must not swallow a renewal.
@@ -61,7 +109,6 @@ export function coalescedSyncMessage(
       request.lifecycleEvent ? `:${request.lifecycleEvent}` : ''
     }`,
     sessionId: syncSessionId(request.integrationId, request.userId),
-    ...(coalesceSeconds > 0 ? { scheduledEnqueueTime: new Date(bucketEnd) } : {}),
     applicationProperties: { cause: request.cause },
   };
 }

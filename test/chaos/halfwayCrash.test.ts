@@ -41,8 +41,9 @@ describe('a sync worker that dies halfway', () => {
         end: slot.end,
       }).id;
       await settle(host);
-      // Crashed once, then the rescheduled retry queued the webhooks after all.
-      expect(sends).toBe(2);
+      // Crashed once, then the rescheduled retry queued the webhooks after all. The bucket's
+      // follow-up round (shared/sync/syncRequest.ts) may reconcile before it and send a snapshot too.
+      expect(sends).toBeGreaterThanOrEqual(2);
       expect(host.logs.join('\n')).toContain('throttled');
       expect(host.sink!.state().has(absenceIdFor(eventId))).toBe(true);
     } finally {

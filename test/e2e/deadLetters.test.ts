@@ -35,7 +35,10 @@ function tablesDown(): Error {
  * resubmit route once the fault is gone.
  */
 describe('queue retries and dead letters', () => {
+  // No coalescing window: a notification then queues one sync, not a leading one and a follow-up,
+  // so a failing user makes one retry chain to follow (each would be retried and dead-lettered alike).
   const host = useTestHost({
+    coalesceSeconds: 0,
     settings: {
       QUEUE_RETRY_SCHEDULE_SECONDS: PAUSES.join(','),
       // One PBX attempt: a PBX that is down makes the delivery record its failure at once.

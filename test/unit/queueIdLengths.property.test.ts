@@ -9,6 +9,7 @@ import { retryCopy } from '../../shared/queue/queueRetries';
 import { LIFECYCLE_EVENTS } from '../../shared/subscriptions/lifecycleEvent';
 import {
   coalescedSyncMessage,
+  notificationSyncMessages,
   type SyncRequest,
   syncMessageAt,
   syncRequestSchema,
@@ -47,13 +48,43 @@ describe('queue ids', () => {
       fc.property(request, instant, fc.double({ min: 0, max: 60, noNaN: true }), (raw, now, coalesce) => {
         const body = withoutUndefined(raw);
         const later = new Date(Math.min(now.getTime() + 60_000, 8_640_000_000_000_000));
-        for (const message of [coalescedSyncMessage(body, now, coalesce), syncMessageAt(body, later, now)]) {
+        for (const message of [
+          coalescedSyncMessage(body, now, coalesce),
+          ...notificationSyncMessages(body, now, coalesce),
+          syncMessageAt(body, later, now),
+        ]) {
           expect(message.messageId.length).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
           expect(message.sessionId?.length ?? 0).toBeLessThanOrEqual(SERVICE_BUS_ID_MAX);
           expect(message.sessionId).toBe(syncSessionId(body.integrationId, body.userId));
           expect(() => serializeOutgoingMessage(message)).not.toThrow();
         }
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a notification's leading and follow-up ids differ, and a redelivery at any time of the bucket builds the same ones", () => {
+    fc.assert(
+      fc.property(
+        request,
+        instant,
+        fc.double({ min: 0.001, max: 60, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        (raw, now, coalesce, phase) => {
+          const body = withoutUndefined(raw);
+          const messages = notificationSyncMessages(body, now, coalesce);
+          const [leading, followUp] = messages;
+          expect(messages).toHaveLength(2);
+          expect(leading?.messageId).not.toBe(followUp?.messageId);
+          // Another instant in the same bucket: the bucket ends at the follow-up's scheduled time.
+          const bucketMs = Math.max(1, Math.round(coalesce * 1000));
+          const end = followUp?.scheduledEnqueueTime?.getTime() ?? 0;
+          const again = new Date(end - bucketMs + Math.floor(phase * bucketMs));
+          expect(notificationSyncMessages(body, again, coalesce).map((m) => m.messageId)).toEqual(
+            messages.map((m) => m.messageId),
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });

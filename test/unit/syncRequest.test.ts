@@ -1,4 +1,4 @@
-import { coalescedSyncMessage } from '../../shared/sync/syncRequest';
+import { coalescedSyncMessage, notificationSyncMessages } from '../../shared/sync/syncRequest';
 
 describe('coalesced sync messages', () => {
   const user = { integrationId: 'demo', userId: 'u1', cause: 'notification' as const };
@@ -25,5 +25,40 @@ describe('coalesced sync messages', () => {
     expect(coalescedSyncMessage(user, now, 2).messageId).not.toBe(
       coalescedSyncMessage({ ...user, userId: 'u2' }, now, 2).messageId,
     );
+  });
+});
+
+describe('sync messages of a change notification', () => {
+  const user = { integrationId: 'demo', userId: 'u1', cause: 'notification' as const };
+  const at = (iso: string) => new Date(`2026-11-25T10:00:${iso}Z`);
+
+  it('leads with a message due now and follows up at the end of the bucket', () => {
+    const [leading, followUp, ...more] = notificationSyncMessages(user, at('00.100'), 2);
+    expect(more).toEqual([]);
+    expect(leading?.scheduledEnqueueTime).toBeUndefined();
+    expect(followUp?.scheduledEnqueueTime?.toISOString()).toBe('2026-11-25T10:00:02.000Z');
+    expect(leading?.messageId).not.toBe(followUp?.messageId);
+    expect(leading?.sessionId).toBe(followUp?.sessionId);
+    // The follow-up is the bucket's one trailing message, the same a catch-up in this bucket would queue.
+    expect(followUp?.messageId).toBe(coalescedSyncMessage(user, at('00.100'), 2).messageId);
+  });
+
+  it('builds the same two ids for every notification of a bucket, so repeats and redeliveries fold into them', () => {
+    const ids = (iso: string) => notificationSyncMessages(user, at(iso), 2).map((m) => m.messageId);
+    expect(ids('01.999')).toEqual(ids('00.000'));
+    expect(ids('00.500')).toEqual(ids('00.000'));
+  });
+
+  it("leads with the previous bucket's follow-up id, which is already due when that bucket had changes", () => {
+    const earlier = notificationSyncMessages(user, at('01.500'), 2);
+    const [leading] = notificationSyncMessages(user, at('02.300'), 2);
+    expect(leading?.messageId).toBe(earlier[1]?.messageId);
+    expect(earlier[1]?.scheduledEnqueueTime?.getTime()).toBeLessThanOrEqual(at('02.300').getTime());
+  });
+
+  it('sends one message due now when there is no window', () => {
+    const messages = notificationSyncMessages(user, at('00.100'), 0);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.scheduledEnqueueTime).toBeUndefined();
   });
 });
