@@ -320,20 +320,28 @@ describeInBrowser('operator console in Chromium', () => {
         throw Object.assign(new Error('The server is busy.'), { name: 'RestError', statusCode: 503 });
       return get.call(users, integrationId, userId);
     };
+    let count = 0;
     try {
       host.simulator.createEvent(ALICE.id, { subject: 'Dentist', showAs: 'oof', ...hourFromNow(6) });
       await settle(host);
-      expect(host.queue.deadLetters('sync')).toHaveLength(1);
+      // The leading sync and its follow-up (leading-edge coalescing) each end here: one or two.
+      const dead = host.queue.deadLetters('sync');
+      count = dead.length;
+      expect(count).toBeGreaterThanOrEqual(1);
+      expect(dead.every((letter) => (letter.body as { userId?: string }).userId === ALICE.id)).toBe(true);
     } finally {
       Object.assign(users, { get });
     }
     await page.locator('#health-refresh').click();
-    await page.locator('[data-figure="dead-letters-sync"] dd', { hasText: '1' }).waitFor();
-    const row = page.locator('tr', { hasText: ALICE.id });
+    await page.locator('[data-figure="dead-letters-sync"] dd', { hasText: String(count) }).waitFor();
+    const row = page.locator('tr', { hasText: ALICE.id }).first();
     expect(await row.textContent()).toContain('MaxDeliveryCountExceeded: RestError (503)');
 
     await page.getByRole('button', { name: 'Send the dead letters back' }).click();
-    await page.getByRole('status').filter({ hasText: 'Sent back: 1' }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Sent back: ${count}` })
+      .waitFor();
     await settle(host);
     expect(host.queue.deadLetters('sync')).toEqual([]);
     await page.locator('#health-refresh').click();
