@@ -20,6 +20,7 @@ import {
   replaceSubscription,
   type SubscriptionDeps,
 } from './subscriptionKeeper';
+import { GRAPH_SUBSCRIPTION_WRITES, paceWait, type WritePace, writePace } from './writePace';
 
 export interface MaintenanceDeps extends SubscriptionDeps {
   repos: Repositories;
@@ -35,8 +36,18 @@ export interface MaintenanceDeps extends SubscriptionDeps {
    * the tenant no longer grants.
    */
   confirmTenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
-  /** Brings the users of a group-following integration in step with the group. */
-  followGroup?: (integration: IntegrationRecord) => Promise<void>;
+  /** Brings the users of a group-following integration in step with the group, writing at `pace`. */
+  followGroup?: (integration: IntegrationRecord, pace: WritePace) => Promise<void>;
+  /**
+   * How long one run may work before it leaves the rest to the next:
+   * default 8 minutes, inside host.json's 10-minute `functionTimeout` with
+   * room for the purge that follows.
+   */
+  runBudgetMs?: number;
+  /** Subscription writes per window per tenant; default `GRAPH_SUBSCRIPTION_WRITES`. */
+  subscriptionWrites?: { writes: number; windowMs: number };
+  /** How the run waits for the write pace; default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   metrics?: Pick<Metrics, 'subscriptionsAtRisk' | 'consentLost'>;
 }
 
@@ -70,6 +81,7 @@ export interface MaintenanceReport {
 }
 
 const MINUTE = 60_000;
+const RUN_BUDGET_MS = 8 * MINUTE;
 
 /**
  * The timer's work: keep every subscription alive, re-create the lost ones,
@@ -94,6 +106,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     errors: [],
     partialErrors: [],
   };
+  const deadline = deps.now().getTime() + (deps.runBudgetMs ?? RUN_BUDGET_MS);
   const subscriptions = new Map((await deps.repos.subscriptions.list()).map((s) => [s.subscriptionId, s]));
   let createBudget = deps.createsPerRun;
   for (const integration of await deps.repos.integrations.list()) {
@@ -118,20 +131,28 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
       const recovered =
         integration.consentState === 'permissionsMissing' &&
         (await markPermissionsRestored(integration.id, deps));
-      if (integration.followGroupId && deps.followGroup) {
-        // A group that cannot be read this time must not cost the members already known their renewals.
-        await followGroupOrReport(integration, deps.followGroup, deps, report);
-        // Members added just now have subscriptions the map read at the start does not know.
-        for (const s of await deps.repos.subscriptions.list()) subscriptions.set(s.subscriptionId, s);
-      }
-      createBudget = await maintainIntegration(
-        integration,
-        subscriptions,
-        createBudget,
-        deps,
-        report,
-        recovered,
-      );
+      // Graph counts subscription writes per app per tenant: one pace per integration's tenant and run.
+      const pace = writePace({
+        ...(deps.subscriptionWrites ?? GRAPH_SUBSCRIPTION_WRITES),
+        deadline,
+        now: deps.now,
+        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      });
+      const follow =
+        integration.followGroupId && deps.followGroup
+          ? async () => {
+              const followGroup = deps.followGroup as NonNullable<MaintenanceDeps['followGroup']>;
+              // A group that cannot be read this time must not cost the members already known their renewals.
+              await followGroupOrReport(integration, (i) => followGroup(i, pace), deps, report);
+              // Members added just now have subscriptions the map read at the start does not know.
+              for (const s of await deps.repos.subscriptions.list()) subscriptions.set(s.subscriptionId, s);
+            }
+          : undefined;
+      createBudget = await maintainIntegration(integration, subscriptions, createBudget, deps, report, {
+        pace,
+        follow,
+        catchUpEveryone: recovered,
+      });
     } catch (error) {
       const refusal = tenantRefusal(error);
       if (refusal) {
@@ -167,10 +188,16 @@ async function maintainIntegration(
   createBudget: number,
   deps: MaintenanceDeps,
   report: MaintenanceReport,
-  catchUpEveryone = false,
+  step: {
+    pace: WritePace;
+    /** Following the group: after the renewals, so a long onboarding never costs the known users theirs. */
+    follow: (() => Promise<void>) | undefined;
+    catchUpEveryone: boolean;
+  },
 ): Promise<number> {
+  const { pace, catchUpEveryone } = step;
   const now = deps.now();
-  const users = await deps.repos.users.listByIntegration(integration.id);
+  let users = await deps.repos.users.listByIntegration(integration.id);
   const subscriptionOf = (user: UserRecord) =>
     user.subscriptionId ? subscriptions.get(user.subscriptionId) : undefined;
   const alive = (s: SubscriptionRecord | undefined): s is SubscriptionRecord =>
@@ -182,13 +209,19 @@ async function maintainIntegration(
     .filter(alive)
     .filter((s) => Date.parse(s.expiresAt) <= renewBefore);
   const gone = new Set<string>();
-  for (const outcome of await renewSubscriptions(integration, due, deps)) {
+  for (const outcome of await renewSubscriptions(integration, due, deps, pace)) {
     if (outcome.kind === 'renewed') report.renewed++;
     else if (outcome.kind === 'gone') gone.add(outcome.subscriptionId);
     else {
       report.deferred++;
       report.atRisk.expiring++;
     }
+  }
+
+  if (step.follow) {
+    await step.follow();
+    // The group's newcomers are subscribed and syncing already; those who left must not be re-created.
+    users = await deps.repos.users.listByIntegration(integration.id);
   }
 
   const caughtUp = new Set<string>();
@@ -201,7 +234,7 @@ async function maintainIntegration(
       refused.add(user.id);
       continue;
     }
-    if (createBudget <= 0) {
+    if (createBudget <= 0 || !(await pace.take())) {
       report.deferred++;
       report.atRisk.missing++;
       continue;
@@ -222,6 +255,8 @@ async function maintainIntegration(
         refused.add(user.id);
         continue;
       }
+      const wait = paceWait(classifyGraphError(error));
+      if (wait !== undefined) pace.holdFor(wait);
       report.deferred++;
       report.atRisk.missing++;
       report.partialErrors.push(`${integration.id}/${user.id}: ${failureText(error)}`);
