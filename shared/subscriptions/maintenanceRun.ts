@@ -107,6 +107,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     partialErrors: [],
   };
   const deadline = deps.now().getTime() + (deps.runBudgetMs ?? RUN_BUDGET_MS);
+  const paces = new Map<string, WritePace>();
   const subscriptions = new Map((await deps.repos.subscriptions.list()).map((s) => [s.subscriptionId, s]));
   let createBudget = deps.createsPerRun;
   for (const integration of await deps.repos.integrations.list()) {
@@ -131,13 +132,16 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
       const recovered =
         integration.consentState === 'permissionsMissing' &&
         (await markPermissionsRestored(integration.id, deps));
-      // Graph counts subscription writes per app per tenant: one pace per integration's tenant and run.
-      const pace = writePace({
-        ...(deps.subscriptionWrites ?? GRAPH_SUBSCRIPTION_WRITES),
-        deadline,
-        now: deps.now,
-        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-      });
+      // Graph counts subscription writes per app per tenant: one pace per tenant and run.
+      const pace =
+        paces.get(integration.tenantId) ??
+        writePace({
+          ...(deps.subscriptionWrites ?? GRAPH_SUBSCRIPTION_WRITES),
+          deadline,
+          now: deps.now,
+          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        });
+      paces.set(integration.tenantId, pace);
       const follow =
         integration.followGroupId && deps.followGroup
           ? async () => {
