@@ -83,6 +83,15 @@ export interface Dashboard {
   };
   unreadableMailboxes: string[];
   subscriptions: { expiringSoon: number; missing: number };
+  /** Adding a followed group's members: done of total, and minutes left at the pace so far. */
+  onboarding?: {
+    done: number;
+    total: number;
+    refused: number;
+    minutesLeft?: number;
+    finishedAt?: string;
+    updatedAt: string;
+  };
   /** The deliveries queue of the whole deployment, or why it cannot be counted (e.g. no Manage right). */
   deliveries:
     | { available: true; active: number; scheduled: number; deadLettered: number }

@@ -100,6 +100,7 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
       ],
       ['expiring-soon', t('expiringSoon'), String(d.subscriptions.expiringSoon)],
       ['missing', t('missing'), String(d.subscriptions.missing)],
+      ...(d.onboarding ? [onboardingFact(d.onboarding)] : []),
       [
         'queued',
         t('queued'),
@@ -194,4 +195,15 @@ function deadLetterRows(dashboard: Dashboard, resubmit: (letters: DeadLetter[]) 
     ),
     el('div', { class: 'save-row' }, resubmit(letters)),
   ];
+}
+
+/** "3400 / 10000, about 4 min left" while adding a followed group's members; "done" once all are known. */
+function onboardingFact(o: NonNullable<Dashboard['onboarding']>): [string, string, string] {
+  const figures = `${o.done} / ${o.total}${o.refused > 0 ? ` (${o.refused} ${t('onboardingRefused')})` : ''}`;
+  const state = o.finishedAt
+    ? t('onboardingDone')
+    : o.minutesLeft === undefined
+      ? ''
+      : `${t('onboardingAbout')} ${o.minutesLeft} min`;
+  return ['onboarding', t('onboarding'), state ? `${figures}, ${state}` : figures];
 }

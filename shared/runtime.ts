@@ -314,8 +314,8 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
       confirmTenantAccess: (integration) => infra.confirmTenantAccess(integration),
       metrics,
-      followGroup: async (integration) => {
-        await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL });
+      followGroup: async (integration, pace) => {
+        await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL, pace });
       },
     }),
     consent: (log) => ({

@@ -18,17 +18,34 @@ export interface RenewalCost {
   graphRequests: number;
   lowerBound: number;
   renewed: number;
+  /** This machine's time for the run. */
+  wallMs: number;
+  /** The run's time on the simulator's clock, its waits for Graph's write limit included. */
+  simulatedMs: number;
+}
+
+/** Graph's subscription write limit per app per tenant, which the simulator enforces here. */
+export const GRAPH_WRITE_LIMIT = { writes: 500, windowSeconds: 20 };
+
+/** A wait that moves the simulator's clock instead of this machine's; parallel waits end together. */
+export function simulatedSleep(clock: { now(): Date; set(date: Date): void }) {
+  return async (ms: number) => {
+    const until = clock.now().getTime() + ms;
+    if (clock.now().getTime() < until) clock.set(new Date(until));
+    await new Promise((resolve) => setImmediate(resolve));
+  };
 }
 
 /**
  * Graph requests one maintenance run spends to renew N subscriptions that are
- * all due. The lower bound is one $batch call per 20 subscriptions.
+ * all due, under Graph's subscription write limit (simulated time). The lower
+ * bound is one $batch call per 20 subscriptions.
  */
 export async function measureRenewalCost(
   count: number,
   tablesConnectionString: string,
 ): Promise<RenewalCost> {
-  const simulator = await startGraphSimulator({ port: 0 });
+  const simulator = await startGraphSimulator({ port: 0, subscriptionWriteLimit: GRAPH_WRITE_LIMIT });
   // Graph's validation handshake needs a notification endpoint; nothing else reaches it here.
   const receiver = createServer((req, res) => {
     const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
@@ -120,7 +137,10 @@ export async function measureRenewalCost(
       (config.SUBSCRIPTION_MAX_MINUTES - config.SUBSCRIPTION_RENEW_MARGIN_MINUTES + 1) * 60_000,
     );
     graphRequests = 0;
+    const wallStart = performance.now();
+    const simulatedStart = simulator.clock.now().getTime();
     const report = await runMaintenance({
+      sleep: simulatedSleep(simulator.clock),
       ...deps,
       queue: runtime.queue,
       renewMarginMinutes: config.SUBSCRIPTION_RENEW_MARGIN_MINUTES,
@@ -134,6 +154,8 @@ export async function measureRenewalCost(
       graphRequests,
       lowerBound: Math.ceil(count / 20),
       renewed: report.renewed,
+      wallMs: performance.now() - wallStart,
+      simulatedMs: simulator.clock.now().getTime() - simulatedStart,
     };
   } finally {
     queue.close();

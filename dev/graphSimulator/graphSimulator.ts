@@ -22,6 +22,11 @@ import { createRequestLog, type RequestLog } from './requestLog';
 import { createSignIn } from './signIn';
 import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptionStore';
 import {
+  createSubscriptionWriteLimit,
+  type SubscriptionWriteFigures,
+  type SubscriptionWriteLimitOptions,
+} from './subscriptionWriteLimit';
+import {
   createWorkloadIdentity,
   issuerFor,
   type SimFederatedCredential,
@@ -64,6 +69,11 @@ export interface GraphSimulatorOptions {
   now?: () => Date;
   /** Wait before each notification POST; default 0. */
   notificationDelayMs?: number;
+  /**
+   * Graph's subscription write limit per app per tenant (500 per 20 s):
+   * writes beyond it get 429 with Retry-After. Default: no limit.
+   */
+  subscriptionWriteLimit?: SubscriptionWriteLimitOptions;
 }
 
 export interface GraphSimulator {
@@ -130,6 +140,8 @@ export interface GraphSimulator {
   /** Same effect as DELETE; an occurrence id deletes that occurrence only. */
   deleteEvent(userId: string, eventId: string): void;
   listSubscriptions(): GraphSubscription[];
+  /** Subscription writes accepted and refused under `subscriptionWriteLimit`, and the busiest window. */
+  subscriptionWrites(): SubscriptionWriteFigures;
   /** As if Graph lost it: gone without any notification. */
   deleteSubscriptionSilently(id: string): void;
   /** An existing, already validated subscription (benchmarks); no handshake, no request logged. */
@@ -173,7 +185,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const delta = createCalendarViewDelta(store);
   const injector = createFaultInjector((userId, answer) => delta.expireTokens(userId, answer));
   const sender = createNotificationSender(options.notificationDelayMs ?? 0, now);
+  const writeLimit = createSubscriptionWriteLimit(options.subscriptionWriteLimit, now);
   const subscriptions = createSubscriptions({
+    writeLimit,
     directory,
     now,
     maxSubscriptionMinutes: options.maxSubscriptionMinutes ?? 10080,
@@ -269,6 +283,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       unwrap(store.remove(userIdOf(userId), eventId));
     },
     listSubscriptions: () => subscriptions.all(),
+    subscriptionWrites: () => writeLimit.figures(),
     deleteSubscriptionSilently: (id) => subscriptions.forget(id),
     seedSubscription: (tenantId, userId, input) => subscriptions.seed(tenantId, userId, input),
     sendLifecycleNotification: (id, event) => subscriptions.sendLifecycle(id, event),

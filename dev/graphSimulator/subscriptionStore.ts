@@ -20,6 +20,7 @@ import type { EventChange } from './eventStore';
 import { graphError, json, noContent, parseJsonBody, type SimResponse } from './exchange';
 import type { GraphContext } from './graphContext';
 import type { NotificationSender } from './notificationSender';
+import type { SubscriptionWriteLimit } from './subscriptionWriteLimit';
 import { validateNotificationUrl } from './validationHandshake';
 
 export interface GraphSubscription {
@@ -83,6 +84,8 @@ export interface SubscriptionsOptions {
   sender: NotificationSender;
   /** Extra waits, one per copy to send: none drops the notification, two duplicate it. */
   planNotification: () => number[];
+  /** Graph's cap on subscription writes per app per tenant (subscriptionWriteLimit.ts). */
+  writeLimit: SubscriptionWriteLimit;
 }
 
 export function createSubscriptions(options: SubscriptionsOptions) {
@@ -147,6 +150,8 @@ export function createSubscriptions(options: SubscriptionsOptions) {
 
   return {
     async create(context: GraphContext): Promise<SimResponse> {
+      const throttled = options.writeLimit.admit(context.tenantId);
+      if (throttled) return throttled;
       const body = parseJsonBody(context.request);
       if (!body.ok) return body.response;
       const parsed = createSchema.safeParse(body.value);
@@ -226,6 +231,8 @@ export function createSubscriptions(options: SubscriptionsOptions) {
     },
 
     update(context: GraphContext, id: string): SimResponse {
+      const throttled = options.writeLimit.admit(context.tenantId);
+      if (throttled) return throttled;
       const subscription = visible(context, id);
       if (!subscription) return notFound(id);
       const body = parseJsonBody(context.request);
@@ -244,12 +251,16 @@ export function createSubscriptions(options: SubscriptionsOptions) {
     },
 
     remove(context: GraphContext, id: string): SimResponse {
+      const throttled = options.writeLimit.admit(context.tenantId);
+      if (throttled) return throttled;
       if (!visible(context, id)) return notFound(id);
       subscriptions.delete(id);
       return noContent();
     },
 
     reauthorize(context: GraphContext, id: string): SimResponse {
+      const throttled = options.writeLimit.admit(context.tenantId);
+      if (throttled) return throttled;
       return visible(context, id) ? noContent() : notFound(id);
     },
 

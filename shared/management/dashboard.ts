@@ -3,7 +3,7 @@ import { type Outcome, ok } from '../outcome';
 import type { DeadLetterListing, DeadLetters } from '../queue/deadLetters';
 import type { QueueName } from '../queue/queuePort';
 import type { QueueFigures, QueueStatistics } from '../queue/queueStatistics';
-import type { IntegrationRecord } from '../storage/records';
+import type { IntegrationRecord, OnboardingProgress } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { noIntegration } from './refusals';
 
@@ -27,10 +27,24 @@ export interface Dashboard {
   /** Mailboxes whose last sync was refused (scoped mode: outside the granted group). */
   unreadableMailboxes: string[];
   subscriptions: { expiringSoon: number; missing: number };
+  /** Adding a followed group's members, as of the last maintenance run; absent when never needed. */
+  onboarding?: OnboardingFigures;
   /** The deliveries queue, deployment-wide (all integrations share it), or why it cannot be counted. */
   deliveries: QueueFigures;
   /** Per queue: what it gave up on (resubmit with POST /api/manage/dead-letters/{queue}/resubmit). */
   deadLetters: Record<QueueName, DeadLetterPanel>;
+}
+
+export interface OnboardingFigures {
+  /** Members known as users, of all the group's members. */
+  done: number;
+  total: number;
+  /** Members Graph would not let us add in the last run. */
+  refused: number;
+  /** At the pace so far (runs and the pauses between them); absent before there is a pace or once finished. */
+  minutesLeft?: number;
+  finishedAt?: string;
+  updatedAt: string;
 }
 
 export interface DeadLetterPanel {
@@ -75,6 +89,21 @@ async function deadLetterPanel(
       }
     : listing;
   return { ...(counted.available ? { count: counted.deadLettered } : {}), recent };
+}
+
+/** The stored progress with the time left at the pace since it began. */
+export function onboardingFigures(progress: OnboardingProgress): OnboardingFigures {
+  const elapsed = Date.parse(progress.updatedAt) - Date.parse(progress.startedAt);
+  const perMs = elapsed > 0 ? (progress.done - progress.doneAtStart) / elapsed : 0;
+  const left = Math.max(0, progress.total - progress.done - progress.refused);
+  return {
+    done: progress.done,
+    total: progress.total,
+    refused: progress.refused,
+    ...(!progress.finishedAt && perMs > 0 ? { minutesLeft: Math.ceil(left / perMs / 60_000) } : {}),
+    ...(progress.finishedAt ? { finishedAt: progress.finishedAt } : {}),
+    updatedAt: progress.updatedAt,
+  };
 }
 
 export async function dashboardFor(integrationId: string, deps: DashboardDeps): Promise<Outcome<Dashboard>> {
@@ -130,6 +159,7 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
       )
       .map((u) => u.email),
     subscriptions: { expiringSoon, missing },
+    ...(integration.onboarding ? { onboarding: onboardingFigures(integration.onboarding) } : {}),
     deliveries: await deliveries,
     deadLetters: await deadLetters.then(([sync, deliveryLetters]) => ({ sync, deliveries: deliveryLetters })),
   });

@@ -1,7 +1,9 @@
 import { classifyGraphError } from '../graph/graphErrors';
 import { listGroupMembers } from '../graph/groups';
 import { tenantRefusal } from '../graph/tenantAccess';
-import type { IntegrationRecord } from '../storage/records';
+import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
+import type { IntegrationRecord, OnboardingProgress } from '../storage/records';
+import { paceWait, type WritePace } from '../subscriptions/writePace';
 import { addUser, type ProvisioningDeps, removeUser } from './userProvisioning';
 
 export interface GroupFollowingReport {
@@ -9,20 +11,36 @@ export interface GroupFollowingReport {
   removed: number;
   /** Members that are not a person's mailbox (or unknown), or failed to be added; tried again next run. */
   refused: number;
+  /** Members not tried in this run: its time was up. The next run goes on with them. */
+  left: number;
 }
+
+/**
+ * Members added at once. Each add waits on Graph for a user, a mailbox and a
+ * subscription (with its validation handshake), so one at a time would stay
+ * far below the write pace; the pace, not this number, bounds the writes.
+ */
+export const PARALLEL_ADDS = 16;
 
 /**
  * Keeps an integration's users equal to the direct members of its security
  * group: new members are added (subscription and first sync), users who left
  * the group are removed with everything about them. A group Graph cannot
  * find throws, so a deleted group never empties the integration.
+ *
+ * Under a pace (the maintenance run's), members are added in parallel at the
+ * pace of subscription writes, a 429 holds the pace for Graph's Retry-After,
+ * and what the run's time does not allow is left for the next run: the users
+ * table itself is the cursor, since a member already known is not added
+ * again. The integration row keeps the progress the dashboard shows.
  */
 export async function followGroup(
   integration: IntegrationRecord,
-  deps: ProvisioningDeps & { graphBaseUrl: string },
+  deps: ProvisioningDeps & { graphBaseUrl: string; pace?: WritePace },
 ): Promise<GroupFollowingReport> {
-  const report: GroupFollowingReport = { added: 0, removed: 0, refused: 0 };
+  const report: GroupFollowingReport = { added: 0, removed: 0, refused: 0, left: 0 };
   if (!integration.followGroupId) return report;
+  const startedAt = deps.now();
   const members = await listGroupMembers(
     deps.graphFor(integration),
     deps.graphBaseUrl,
@@ -31,36 +49,92 @@ export async function followGroup(
   const memberIds = new Set(members.map((m) => m.id.toLowerCase()));
   const users = await deps.repos.users.listByIntegration(integration.id);
   const known = new Set(users.map((u) => u.id.toLowerCase()));
-  // Each member on its own: one that fails is tried again next run and never stops the others.
-  const alone = async (userId: string, step: () => Promise<void>) => {
-    try {
-      await step();
-    } catch (error) {
-      if (tenantRefusal(error)) throw error;
-      report.refused++;
-      deps.log.warn('a group member could not be added or removed; tried again next run', {
-        integrationId: integration.id,
-        userId,
-        status: classifyGraphError(error)?.status,
-      });
-    }
+  const failed = (userId: string, error: unknown) => {
+    if (tenantRefusal(error)) throw error;
+    report.refused++;
+    deps.log.warn('a group member could not be added or removed; tried again next run', {
+      integrationId: integration.id,
+      userId,
+      status: classifyGraphError(error)?.status,
+    });
   };
+  // Removals first and one by one: they are few, and each is a subscription write too.
   for (const user of users) {
     if (memberIds.has(user.id.toLowerCase())) continue;
-    await alone(user.id, async () => {
+    if (deps.pace && !(await deps.pace.take())) break;
+    try {
       if (await removeUser(integration.id, user.id, deps)) report.removed++;
-    });
+    } catch (error) {
+      failed(user.id, error);
+    }
   }
-  for (const member of members) {
-    if (known.has(member.id.toLowerCase())) continue;
-    await alone(member.id, async () => {
-      const result = await addUser(integration.id, member.id, deps);
-      if (result.kind === 'added') report.added++;
-      else report.refused++;
-    });
+  const toAdd = members.filter((m) => !known.has(m.id.toLowerCase()));
+  const doneBefore = members.length - toAdd.length;
+  let next = 0;
+  let outOfTime = false;
+  const addOne = async (memberId: string): Promise<void> => {
+    for (;;) {
+      if (deps.pace && !(await deps.pace.take())) {
+        outOfTime = true;
+        report.left++;
+        return;
+      }
+      try {
+        const result = await addUser(integration.id, memberId, deps);
+        if (result.kind === 'added') report.added++;
+        else report.refused++;
+        return;
+      } catch (error) {
+        const wait = paceWait(classifyGraphError(error));
+        if (wait !== undefined && deps.pace) {
+          // Graph's wait holds every add of this run; this member goes again after it.
+          deps.pace.holdFor(wait);
+          continue;
+        }
+        failed(memberId, error);
+        return;
+      }
+    }
+  };
+  const worker = async () => {
+    while (next < toAdd.length && !outOfTime) await addOne((toAdd[next++] as { id: string }).id);
+  };
+  await Promise.all(Array.from({ length: deps.pace ? PARALLEL_ADDS : 1 }, worker));
+  report.left += toAdd.length - Math.min(next, toAdd.length);
+  if (toAdd.length > 0 || (integration.onboarding && !integration.onboarding.finishedAt)) {
+    await recordProgress(integration, members.length, doneBefore, report, startedAt, deps);
   }
-  if (report.added + report.removed + report.refused > 0) {
+  if (report.added + report.removed + report.refused + report.left > 0) {
     deps.log.info('group followed', { integrationId: integration.id, ...report });
   }
   return report;
+}
+
+async function recordProgress(
+  integration: IntegrationRecord,
+  total: number,
+  doneBefore: number,
+  report: GroupFollowingReport,
+  startedAt: Date,
+  deps: ProvisioningDeps,
+): Promise<void> {
+  const now = deps.now().toISOString();
+  const done = Math.min(total, doneBefore + report.added);
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integration.id),
+    (current) => {
+      const previous = current.onboarding && !current.onboarding.finishedAt ? current.onboarding : undefined;
+      const progress: OnboardingProgress = {
+        total,
+        done,
+        refused: report.refused,
+        doneAtStart: previous?.doneAtStart ?? doneBefore,
+        startedAt: previous?.startedAt ?? startedAt.toISOString(),
+        updatedAt: now,
+        ...(report.left === 0 ? { finishedAt: now } : {}),
+      };
+      return { ...current, onboarding: progress };
+    },
+  );
+  settledOrThrow(outcome, `the onboarding progress of integration ${integration.id}`);
 }

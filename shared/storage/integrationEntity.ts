@@ -21,6 +21,18 @@ const pendingUsersSchema = z.array(
   z.object({ address: z.string().min(1), problem: z.string().optional() }).strict(),
 );
 
+const onboardingSchema = z
+  .object({
+    total: z.number().int().nonnegative(),
+    done: z.number().int().nonnegative(),
+    refused: z.number().int().nonnegative(),
+    doneAtStart: z.number().int().nonnegative(),
+    startedAt: z.string(),
+    updatedAt: z.string(),
+    finishedAt: z.string().optional(),
+  })
+  .strict();
+
 const integrationRowSchema = z.object({
   partitionKey: z.literal(INTEGRATION_PARTITION),
   rowKey: z.string().min(1),
@@ -36,6 +48,8 @@ const integrationRowSchema = z.object({
   /** Comma-separated: permission names hold no comma. */
   missingPermissions: z.string().optional(),
   followGroupId: z.string().optional(),
+  /** JSON of `onboardingSchema`. */
+  onboarding: z.string().optional(),
   pbxUrl: z.string(),
   pbxMaxConcurrentRequests: z.number().int().positive().optional(),
   pbxSecretName: z.string(),
@@ -84,6 +98,7 @@ export function integrationToEntity(record: IntegrationRecord) {
           ? record.missingPermissions.join(',')
           : undefined,
       followGroupId: record.followGroupId,
+      onboarding: record.onboarding ? JSON.stringify(onboardingSchema.parse(record.onboarding)) : undefined,
       pbxUrl: record.pbxUrl,
       pbxMaxConcurrentRequests: record.pbxMaxConcurrentRequests,
       pbxSecretName: record.pbxSecretName,
@@ -138,6 +153,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
     pbxEndpointDisabledReason,
     pbxEndpointDisabledSince,
     missingPermissions,
+    onboarding,
     ...fields
   } = parseStoredRow(integrationRowSchema, row, what);
   const pbxEndpoint =
@@ -162,6 +178,9 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
       ...fields,
       ...pbxEndpoint,
       ...(missingPermissions ? { missingPermissions: missingPermissions.split(',') } : {}),
+      ...(onboarding
+        ? { onboarding: parseStoredJson(onboardingSchema, onboarding, what, 'onboarding') }
+        : {}),
       ruleSet,
       ...(pendingUsers ? { pendingUsers } : {}),
     },

@@ -48,6 +48,8 @@ export interface IntegrationRecord {
   pendingUsers?: PendingUser[];
   /** Entra security group whose members are this integration's users (kept in step by the maintenance run). */
   followGroupId?: string;
+  /** How far the maintenance run has come adding the followed group's members. */
+  onboarding?: OnboardingProgress;
   pbxUrl: string;
   /** Calls in flight to this PBX at once, across instances; absent: PBX_MAX_CONCURRENT_REQUESTS. */
   pbxMaxConcurrentRequests?: number;
@@ -60,6 +62,23 @@ export interface IntegrationRecord {
   rulesVersion: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * Members of the followed group known as users (`done`) of all its members
+ * (`total`), as of the last run that had members to add. `doneAtStart` and
+ * `startedAt` are where this onboarding began, so the pace so far (and from
+ * it the time left) can be told; `finishedAt` once every member was known.
+ */
+export interface OnboardingProgress {
+  total: number;
+  done: number;
+  /** Members Graph would not let us add in the last run (no person's mailbox, refused); tried again each run. */
+  refused: number;
+  doneAtStart: number;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
 }
 
 /**

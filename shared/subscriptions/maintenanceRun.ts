@@ -20,6 +20,7 @@ import {
   replaceSubscription,
   type SubscriptionDeps,
 } from './subscriptionKeeper';
+import { GRAPH_SUBSCRIPTION_WRITES, paceWait, type WritePace, writePace } from './writePace';
 
 export interface MaintenanceDeps extends SubscriptionDeps {
   repos: Repositories;
@@ -35,8 +36,18 @@ export interface MaintenanceDeps extends SubscriptionDeps {
    * the tenant no longer grants.
    */
   confirmTenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
-  /** Brings the users of a group-following integration in step with the group. */
-  followGroup?: (integration: IntegrationRecord) => Promise<void>;
+  /** Brings the users of a group-following integration in step with the group, writing at `pace`. */
+  followGroup?: (integration: IntegrationRecord, pace: WritePace) => Promise<void>;
+  /**
+   * How long one run may work before it leaves the rest to the next:
+   * default 8 minutes, inside host.json's 10-minute `functionTimeout` with
+   * room for the purge that follows.
+   */
+  runBudgetMs?: number;
+  /** Subscription writes per window per tenant; default `GRAPH_SUBSCRIPTION_WRITES`. */
+  subscriptionWrites?: { writes: number; windowMs: number };
+  /** How the run waits for the write pace; default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   metrics?: Pick<Metrics, 'subscriptionsAtRisk' | 'consentLost'>;
 }
 
@@ -70,6 +81,7 @@ export interface MaintenanceReport {
 }
 
 const MINUTE = 60_000;
+const RUN_BUDGET_MS = 8 * MINUTE;
 
 /**
  * The timer's work: keep every subscription alive, re-create the lost ones,
@@ -95,6 +107,8 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     partialErrors: [],
   };
   await deps.repos.subscriptions.ensureIntegrationIndex();
+  const deadline = deps.now().getTime() + (deps.runBudgetMs ?? RUN_BUDGET_MS);
+  const paces = new Map<string, WritePace>();
   let createBudget = deps.createsPerRun;
   const integrations = await deps.repos.integrations.list();
   // Users listed by the maintenance of their integration, reused by the purge.
@@ -121,11 +135,29 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
       const recovered =
         integration.consentState === 'permissionsMissing' &&
         (await markPermissionsRestored(integration.id, deps));
-      if (integration.followGroupId && deps.followGroup) {
-        // A group that cannot be read this time must not cost the members already known their renewals.
-        await followGroupOrReport(integration, deps.followGroup, deps, report);
-      }
-      createBudget = await maintainIntegration(integration, createBudget, deps, report, usersOf, recovered);
+      // Graph counts subscription writes per app per tenant: one pace per tenant and run.
+      const pace =
+        paces.get(integration.tenantId) ??
+        writePace({
+          ...(deps.subscriptionWrites ?? GRAPH_SUBSCRIPTION_WRITES),
+          deadline,
+          now: deps.now,
+          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        });
+      paces.set(integration.tenantId, pace);
+      const follow =
+        integration.followGroupId && deps.followGroup
+          ? async () => {
+              const followGroup = deps.followGroup as NonNullable<MaintenanceDeps['followGroup']>;
+              // A group that cannot be read this time must not cost the members already known their renewals.
+              await followGroupOrReport(integration, (i) => followGroup(i, pace), deps, report);
+            }
+          : undefined;
+      createBudget = await maintainIntegration(integration, createBudget, deps, report, usersOf, {
+        pace,
+        follow,
+        catchUpEveryone: recovered,
+      });
     } catch (error) {
       const refusal = tenantRefusal(error);
       if (refusal) {
@@ -160,12 +192,17 @@ async function maintainIntegration(
   deps: MaintenanceDeps,
   report: MaintenanceReport,
   usersOf: Map<string, UserRecord[]>,
-  catchUpEveryone = false,
+  step: {
+    pace: WritePace;
+    /** Following the group: after the renewals, so a long onboarding never costs the known users theirs. */
+    follow: (() => Promise<void>) | undefined;
+    catchUpEveryone: boolean;
+  },
 ): Promise<number> {
+  const { pace, catchUpEveryone } = step;
   const now = deps.now();
-  // Read after following the group, so members added just now are here with their subscriptions.
-  const users = await deps.repos.users.listByIntegration(integration.id);
-  usersOf.set(integration.id, users);
+  let users = await deps.repos.users.listByIntegration(integration.id);
+  // This integration's subscriptions only, from its own partition (no list of every integration's).
   const subscriptions = new Map(
     (await deps.repos.subscriptions.listByIntegration(integration.id)).map((s) => [s.subscriptionId, s]),
   );
@@ -180,7 +217,7 @@ async function maintainIntegration(
     .filter(alive)
     .filter((s) => Date.parse(s.expiresAt) <= renewBefore);
   const gone = new Set<string>();
-  for (const outcome of await renewSubscriptions(integration, due, deps)) {
+  for (const outcome of await renewSubscriptions(integration, due, deps, pace)) {
     if (outcome.kind === 'renewed') report.renewed++;
     else if (outcome.kind === 'gone') gone.add(outcome.subscriptionId);
     else {
@@ -188,6 +225,16 @@ async function maintainIntegration(
       report.atRisk.expiring++;
     }
   }
+
+  if (step.follow) {
+    await step.follow();
+    // The group's newcomers are subscribed and syncing already; those who left must not be re-created.
+    users = await deps.repos.users.listByIntegration(integration.id);
+    for (const s of await deps.repos.subscriptions.listByIntegration(integration.id)) {
+      subscriptions.set(s.subscriptionId, s);
+    }
+  }
+  usersOf.set(integration.id, users);
 
   const caughtUp = new Set<string>();
   const refused = new Set<string>();
@@ -199,7 +246,7 @@ async function maintainIntegration(
       refused.add(user.id);
       continue;
     }
-    if (createBudget <= 0) {
+    if (createBudget <= 0 || !(await pace.take())) {
       report.deferred++;
       report.atRisk.missing++;
       continue;
@@ -220,6 +267,8 @@ async function maintainIntegration(
         refused.add(user.id);
         continue;
       }
+      const wait = paceWait(classifyGraphError(error));
+      if (wait !== undefined) pace.holdFor(wait);
       report.deferred++;
       report.atRisk.missing++;
       report.partialErrors.push(`${integration.id}/${user.id}: ${failureText(error)}`);

@@ -15,6 +15,7 @@ import type { Repositories } from '../storage/repositories';
 import { SourceRefused } from '../sync/calendarSource';
 import type { LifecycleUpkeep, LifecycleUpkeepResult } from '../sync/userSync';
 import type { LifecycleEvent } from './lifecycleEvent';
+import { paceWait, type WritePace } from './writePace';
 
 export interface SubscriptionDeps {
   repos: Pick<Repositories, 'users' | 'subscriptions'>;
@@ -146,17 +147,31 @@ export type RenewalOutcome =
   | { kind: 'renewed'; subscriptionId: string }
   | { kind: 'gone'; subscriptionId: string }
   | { kind: 'throttled'; subscriptionId: string; retryAfterSeconds: number }
-  | { kind: 'failed'; subscriptionId: string; status: number };
+  | { kind: 'failed'; subscriptionId: string; status: number }
+  /** Not sent: the pace had no room before the run's deadline. */
+  | { kind: 'deferred'; subscriptionId: string };
 
 /**
- * Renews subscriptions 20 to a `$batch` call. PATCHing the expiration also
- * reauthorizes. Each item is read on its own: 404 means Graph dropped the
- * subscription (re-create it), 429/503 means try again on a later run.
+ * `$batch` calls in flight at once while renewing. Outlook runs a batch's
+ * items 4 at a time (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits-for-json-batching);
+ * a few batches side by side keep that busy without piling up on one app.
+ */
+const PARALLEL_BATCHES = 4;
+
+/**
+ * Renews subscriptions 20 to a `$batch` call, a few calls at a time. PATCHing
+ * the expiration also reauthorizes. Each item is read on its own: 404 means
+ * Graph dropped the subscription (re-create it), 429/503 means try again on a
+ * later run. Under a pace, each batch waits for room for its 20 writes, a 429
+ * holds the pace for its Retry-After, and what finds no room before the
+ * deadline is `deferred`. The granted expirations are written to the table
+ * side by side, not one after another.
  */
 export async function renewSubscriptions(
   integration: IntegrationRecord,
   subscriptions: readonly SubscriptionRecord[],
   deps: SubscriptionDeps,
+  pace?: WritePace,
 ): Promise<RenewalOutcome[]> {
   const client = deps.graphFor(integration);
   const minutesFromNow = (minutes: number) => new Date(deps.now().getTime() + minutes * 60_000).toISOString();
@@ -172,26 +187,64 @@ export async function renewSubscriptions(
     );
   const outcomes: RenewalOutcome[] = [];
   const refused: { subscription: SubscriptionRecord; status: number }[] = [];
-  for (const group of chunks(subscriptions, MAX_BATCH_SIZE)) {
-    const responses = await patch(group, minutesFromNow(deps.subscriptionMinutes));
-    for (const [index, subscription] of group.entries()) {
+  /** Sends each group once room allows, `PARALLEL_BATCHES` at a time; `answer` reads each group's responses. */
+  const inBatches = async (
+    all: readonly SubscriptionRecord[],
+    minutes: number,
+    answer: (group: readonly SubscriptionRecord[], responses: readonly BatchResponse[]) => Promise<void>,
+  ) => {
+    const groups = chunks(all, MAX_BATCH_SIZE);
+    let next = 0;
+    const worker = async () => {
+      for (let group = groups[next++]; group; group = groups[next++]) {
+        if (pace && !(await pace.take(group.length))) {
+          outcomes.push(
+            ...group.map((s): RenewalOutcome => ({ kind: 'deferred', subscriptionId: s.subscriptionId })),
+          );
+          continue;
+        }
+        const responses = await patch(group, minutesFromNow(minutes));
+        const waits = responses
+          .map((r) => classifyGraphStatus(r.status, errorCode(r.body), headerOf(r, 'retry-after')))
+          .flatMap((failure) => {
+            const wait = paceWait(failure);
+            return wait === undefined ? [] : [wait];
+          });
+        if (pace && waits.length > 0) pace.holdFor(Math.max(...waits));
+        await answer(group, responses);
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_BATCHES }, worker));
+  };
+  await inBatches(subscriptions, deps.subscriptionMinutes, async (group, responses) => {
+    const applied = group.flatMap((subscription, index) => {
       const response = responses[index] as BatchResponse;
-      if (refusedExpiration(response.status, errorMessage(response.body)))
-        refused.push({ subscription, status: response.status });
-      else outcomes.push(await applyRenewal(subscription, response, deps));
-    }
-  }
+      if (!refusedExpiration(response.status, errorMessage(response.body)))
+        return [{ subscription, response }];
+      refused.push({ subscription, status: response.status });
+      return [];
+    });
+    outcomes.push(
+      ...(await Promise.all(
+        applied.map(({ subscription, response }) => applyRenewal(subscription, response, deps)),
+      )),
+    );
+  });
   // Graph refused the configured lifetime as too long: once more with the shorter documented one.
   if (deps.subscriptionMinutes > SHORTER_DOCUMENTED_MAX_MINUTES) {
-    for (const group of chunks(
+    await inBatches(
       refused.map((r) => r.subscription),
-      MAX_BATCH_SIZE,
-    )) {
-      const responses = await patch(group, minutesFromNow(SHORTER_DOCUMENTED_MAX_MINUTES));
-      for (const [index, subscription] of group.entries()) {
-        outcomes.push(await applyRenewal(subscription, responses[index] as BatchResponse, deps));
-      }
-    }
+      SHORTER_DOCUMENTED_MAX_MINUTES,
+      async (group, responses) => {
+        outcomes.push(
+          ...(await Promise.all(
+            group.map((subscription, index) =>
+              applyRenewal(subscription, responses[index] as BatchResponse, deps),
+            ),
+          )),
+        );
+      },
+    );
   } else {
     outcomes.push(
       ...refused.map(
@@ -288,6 +341,8 @@ export async function keepSubscription(
       return { kind: 'throttled', retryAfterSeconds: outcome.retryAfterSeconds };
     case 'failed':
       return { kind: 'failed', why: `renewal: Graph ${outcome.status}` };
+    case 'deferred':
+      return { kind: 'failed', why: 'renewal: no room for it before the deadline' };
   }
 }
 
