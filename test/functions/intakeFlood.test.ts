@@ -4,12 +4,12 @@
 // that Graph's own notification still gets through in time beside it.
 
 import { randomUUID } from 'node:crypto';
-import { countTableRequests, type TableRequestCounter } from '../../dev/bench/tableRequestCounter';
-import { type LocalHost, startLocalHost } from '../../dev/localHost/localHost';
+import type { TableRequestCounter } from '../../dev/bench/tableRequestCounter';
+import type { LocalHost } from '../../dev/localHost/localHost';
 import type { SubscriptionRecord } from '../../shared/storage/records';
 import { isGraphSubscriptionId, MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
+import { startCountedHost } from '../support/countedHost';
 import { addDemoUsers, settle } from '../support/localHostHarness';
-import { testTablesConnectionString, uniqueTablePrefix } from '../support/tables';
 
 /** POSTs of forged ids in flight at once, as in the report that found the flood. */
 const FORGED_POSTS = 24;
@@ -24,18 +24,7 @@ describe('notification intake under a flood of forged ids', () => {
   let subscriptions: SubscriptionRecord[];
 
   beforeAll(async () => {
-    tables = await countTableRequests(testTablesConnectionString());
-    host = await startLocalHost({
-      port: 0,
-      simulatorPort: 0,
-      tablesConnectionString: tables.connectionString,
-      tablePrefix: uniqueTablePrefix(),
-      coalesceSeconds: 0.2,
-      // No maintenance run in the middle of a count.
-      timerIntervalMs: 3_600_000,
-      log: () => undefined,
-    });
-    await settle(host);
+    ({ tables, host } = await startCountedHost());
     subscriptions = await host.runtime.repos.subscriptions.list();
     expect(subscriptions.length).toBeGreaterThanOrEqual(3);
     // The simulator hands out ids shaped as Graph's, so the shape check refuses none of ours.

@@ -4,15 +4,14 @@
 // whole table. Counted on the wire, through the benchmark's proxy in front of
 // Azurite.
 
-import { countTableRequests, type TableRequestCounter } from '../../dev/bench/tableRequestCounter';
+import type { TableRequestCounter } from '../../dev/bench/tableRequestCounter';
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
-import { type LocalHost, startLocalHost } from '../../dev/localHost/localHost';
+import type { LocalHost } from '../../dev/localHost/localHost';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
 import type { AbsenceRecord } from '../../shared/storage/records';
 import { runMaintenance } from '../../shared/subscriptions/maintenanceRun';
-import { settle } from '../support/localHostHarness';
-import { testTablesConnectionString, uniqueTablePrefix } from '../support/tables';
+import { startCountedHost } from '../support/countedHost';
 
 const DAY = 24 * 3_600_000;
 const BULK_USERS = 12;
@@ -22,18 +21,7 @@ describe('maintenance reads', () => {
   let host: LocalHost;
 
   beforeAll(async () => {
-    tables = await countTableRequests(testTablesConnectionString());
-    host = await startLocalHost({
-      port: 0,
-      simulatorPort: 0,
-      tablesConnectionString: tables.connectionString,
-      tablePrefix: uniqueTablePrefix(),
-      coalesceSeconds: 0.2,
-      // The runs counted are the test's own.
-      timerIntervalMs: 3_600_000,
-      log: () => undefined,
-    });
-    await settle(host);
+    ({ tables, host } = await startCountedHost());
   });
 
   afterAll(async () => {

@@ -3,13 +3,13 @@
 // by a pass-through proxy in front of Azurite (dev/bench/tableRequestCounter.ts),
 // so an entity batch is one request and a paged query one per page.
 
-import { countTableRequests, type TableRequestCounter } from '../../dev/bench/tableRequestCounter';
+import type { TableRequestCounter } from '../../dev/bench/tableRequestCounter';
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
-import { type LocalHost, startLocalHost } from '../../dev/localHost/localHost';
+import type { LocalHost } from '../../dev/localHost/localHost';
 import { addUser } from '../../shared/onboarding/userProvisioning';
+import { startCountedHost } from '../support/countedHost';
 import { ALICE, hourFromNow, settle } from '../support/localHostHarness';
-import { testTablesConnectionString, uniqueTablePrefix } from '../support/tables';
 
 /** Without the test's table prefix. */
 const shortened = (request: string) =>
@@ -20,18 +20,7 @@ describe('Table requests per calendar change', () => {
   let host: LocalHost;
 
   beforeAll(async () => {
-    tables = await countTableRequests(testTablesConnectionString());
-    host = await startLocalHost({
-      port: 0,
-      simulatorPort: 0,
-      tablesConnectionString: tables.connectionString,
-      tablePrefix: uniqueTablePrefix(),
-      coalesceSeconds: 0.2,
-      // No maintenance run in the middle of a count.
-      timerIntervalMs: 3_600_000,
-      log: () => undefined,
-    });
-    await settle(host);
+    ({ tables, host } = await startCountedHost());
   });
 
   afterAll(async () => {
