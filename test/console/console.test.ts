@@ -48,7 +48,9 @@ describeInBrowser('operator console in Chromium', () => {
       const url = new URL(request.url());
       if (url.pathname.startsWith('/api/')) apiCalls.push(`${request.method()} ${url.pathname}`);
     });
-  });
+    // Compiling the console's scripts and starting Chromium beside the other suites on
+    // 2 cores can pass jest's 30 s default; nothing here is a timed assertion.
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
