@@ -129,9 +129,16 @@ export interface UserRecord {
   window?: SyncWindow;
   rulesVersion?: number;
   /**
-   * Set while a sync has saved absences but may not have queued their
-   * webhooks yet; whichever sync sees it next reconciles the PBX with a fresh
-   * round and a snapshot, even if the one that set it was dead-lettered.
+   * The version clock of the last sync that queued webhooks for everything it
+   * saved. A stored absence with a higher version was saved by a sync that
+   * stopped before queuing its webhooks; the next sync that sees it sends a
+   * snapshot (userSync.ts, `unsentRows`).
+   */
+  versionedTo?: number;
+  /**
+   * Written by syncs before `versionedTo` existed, while they had saved
+   * absences but maybe not queued their webhooks; still honoured (a fresh
+   * round with a snapshot) and cleared by the next sync.
    */
   reconcilePending?: boolean;
   subscriptionId?: string;

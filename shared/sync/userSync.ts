@@ -185,19 +185,18 @@ export async function syncUser(
       ? { kind: 'full' }
       : { kind: 'partial', reportedEventIds: read.reportedIds };
     const known = await deps.repos.absences.listForUser(integration.id, user.id);
-    const changes = diffAbsences(known, drafts, scope, versionClock(now, user, known));
-    let etag = stored.etag;
-    if (changes.upserted.length + changes.deleted.length > 0) {
-      // Mark first: if this worker dies between saving absences and queuing their webhooks,
-      // the next sync of this user (a redelivery or any later one) reconciles instead of trusting the rows.
-      etag = await deps.repos.users.update({ ...user, reconcilePending: true }, etag);
-    }
-    // A fresh round saw the whole calendar: tell the PBX the whole picture too, so it can reconcile.
-    await publish(integration, user, changes, now, deps, fresh ? known : undefined, notifiedAt(request));
+    const clock = versionClock(now, user, known);
+    const changes = diffAbsences(known, drafts, scope, clock);
+    // A fresh round saw the whole calendar, and an earlier sync may have died between saving rows
+    // and queuing their webhooks: either way the PBX gets the whole picture, so it can reconcile.
+    const whole = fresh || unsentRows(user, known);
+    await publish(integration, user, changes, now, deps, whole ? known : undefined, notifiedAt(request));
     await deps.repos.users.update(
       {
         ...user,
         reconcilePending: undefined,
+        // Every row is now at most `clock` and its webhooks are queued: the commit mark `unsentRows` reads.
+        versionedTo: clock,
         deltaLink: read.cursor,
         window,
         rulesVersion: integration.rulesVersion,
@@ -205,7 +204,7 @@ export async function syncUser(
         lastSyncAt: now.toISOString(),
         lastError: undefined,
       },
-      etag,
+      stored.etag,
     );
     deps.log.info('user synced', {
       userId: user.id,
@@ -291,10 +290,10 @@ function planRead(
  * The new state is saved before its webhooks are queued, so the PBX is never
  * told of an absence the store does not know: a stored absence can always be
  * withdrawn later, an unknown one could stay at the PBX forever. A crash in
- * between loses the webhooks, but the message is delivered again and the
- * redelivered sync runs a fresh round whose snapshot tells the PBX the whole
- * picture (see `SyncAttempt`). A fresh round sends that snapshot alone; a
- * resumed one each change.
+ * between loses the webhooks, but the next sync of the user sees rows above
+ * the user's commit mark (`unsentRows`) and sends a snapshot of the whole
+ * picture; a redelivered message runs a fresh round as well (`SyncAttempt`).
+ * A snapshot goes alone; otherwise each change goes as its own webhook.
  */
 async function publish(
   integration: IntegrationRecord,
@@ -338,6 +337,20 @@ async function publish(
   if (webhooks.requests.length === 0) return;
   const requests = webhooks.requests.map((request) => (notifiedAt ? { ...request, notifiedAt } : request));
   await deps.queue.send('deliveries', requests.map(deliveryMessage));
+}
+
+/**
+ * A sync saves its absences (at versions of its clock, above every stored
+ * one) before it queues their webhooks, and records that clock on the user
+ * row once they are queued. A row above the recorded clock was therefore
+ * saved by a sync that stopped in between (a crash, a failed queue send, a
+ * dead-lettered message), and the PBX may never have heard of it. Costs no
+ * request: the sync lists the user's rows anyway, and the user row is written
+ * once per sync instead of twice (a mark before saving, the result after).
+ */
+function unsentRows(user: UserRecord, known: readonly KnownAbsence[]): boolean {
+  const committed = user.versionedTo;
+  return committed !== undefined && known.some((absence) => absence.version > committed);
 }
 
 /**

@@ -1,6 +1,7 @@
-// A sync that finds changes writes the user row twice (the reconcile mark,
-// then the result), the second write conditional on the first. The etag the
-// first write answers with is all the second needs: no read in between.
+// A sync that finds changes writes the user row once, after its webhooks are
+// queued: the row's `versionedTo` is the commit mark (userSync.ts,
+// `unsentRows`), so no mark is written before the absences are saved. The
+// write is conditional on the etag of the row the sync started from.
 
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { ALICE, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
@@ -11,43 +12,35 @@ describe("a sync's writes of the user row", () => {
     await settle(host);
   });
 
-  it('reads the row once per sync and chains the etags of its own writes', async () => {
+  it('writes the row once per sync, with no mark before the absences are saved', async () => {
     const users = host.runtime.repos.users;
-    const original = { get: users.get, update: users.update };
+    const absences = host.runtime.repos.absences;
+    const original = { update: users.update, upsertMany: absences.upsertMany };
     const calls: string[] = [];
-    const answered = new Set<string>();
-    const read = new Set<string>();
-    let chained = 0;
-    users.get = async (integrationId, userId) => {
-      const row = await original.get.call(users, integrationId, userId);
-      if (userId === ALICE.id) {
-        calls.push('get');
-        if (row) read.add(row.etag);
-      }
-      return row;
-    };
     users.update = async (record, etag) => {
-      const next = await original.update.call(users, record, etag);
-      if (record.id === ALICE.id) {
-        calls.push(record.reconcilePending ? 'mark' : 'result');
-        if (etag !== undefined && answered.has(etag) && !read.has(etag)) chained++;
-        answered.add(next);
-      }
-      return next;
+      if (record.id === ALICE.id) calls.push(record.reconcilePending ? 'mark' : 'result');
+      return original.update.call(users, record, etag);
+    };
+    absences.upsertMany = async (rows) => {
+      if (rows.some((row) => row.userId === ALICE.id)) calls.push('absences');
+      return original.upsertMany.call(absences, rows);
     };
     try {
-      const slot = hourFromNow(5);
-      host.simulator.createEvent(ALICE.id, { subject: 'Away', showAs: 'oof', ...slot });
+      const before = (await users.get(DEMO_INTEGRATION_ID, ALICE.id))?.value.versionedTo ?? 0;
+      host.simulator.createEvent(ALICE.id, { subject: 'Away', showAs: 'oof', ...hourFromNow(5) });
       await settle(host);
+      expect(calls).toContain('absences');
+      expect(calls).not.toContain('mark');
+      // The absences are saved, then the one write of the result commits them.
+      expect(calls[calls.indexOf('absences') + 1]).toBe('result');
+      const after = (await users.get(DEMO_INTEGRATION_ID, ALICE.id))?.value;
+      expect(after?.reconcilePending).toBeUndefined();
+      const saved = await absences.listForUser(DEMO_INTEGRATION_ID, ALICE.id);
+      expect(after?.versionedTo).toBeGreaterThan(before);
+      expect(Math.max(...saved.map((row) => row.version))).toBeLessThanOrEqual(after?.versionedTo ?? 0);
     } finally {
-      Object.assign(users, original);
+      Object.assign(users, { update: original.update });
+      Object.assign(absences, { upsertMany: original.upsertMany });
     }
-    // Every sync ends with one write of its result; each may read the row once before.
-    const syncs = calls.filter((c) => c === 'result').length;
-    expect(syncs).toBeGreaterThan(0);
-    expect(calls.filter((c) => c === 'get')).toHaveLength(syncs);
-    // At least the sync that saw the new event marked the row and then wrote it with that mark's etag.
-    expect(chained).toBeGreaterThan(0);
-    expect((await users.get(DEMO_INTEGRATION_ID, ALICE.id))?.value.reconcilePending).toBeUndefined();
   });
 });
