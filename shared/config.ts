@@ -85,9 +85,11 @@ const settingsSchema = z.object({
   STORAGE_TABLES_PROVISIONED: bool.default(false),
 
   /**
-   * Seconds an instance serves the integration row it read without reading it
-   * again (its own changes show at once; another instance's within this).
-   * 0 reads it on every sync and delivery. See shared/storage/integrationCache.ts.
+   * Seconds an instance serves the integration and user rows it read or wrote
+   * without reading them again (its own changes show at once; another
+   * instance's within this, and a user row's conditional writes notice them at
+   * once). 0 reads them on every sync and delivery. See
+   * shared/storage/integrationCache.ts and userCache.ts.
    */
   INTEGRATION_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(30),
 

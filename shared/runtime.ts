@@ -4,9 +4,10 @@ import { type Config, type GraphAppCredentials, loadConfig } from './config';
 import type { DeliveryDeps } from './delivery/deliveryAttempt';
 import type { DeliveryLogDeps } from './delivery/deliveryLog';
 import { localPermits } from './delivery/localPermits';
+import { parkedSlots } from './delivery/parkedSlots';
 import type { EndpointDeps } from './delivery/pbxEndpoint';
 import type { RotationDeps } from './delivery/pbxSecretRotation';
-import { defaultPbxSlotPolicy } from './delivery/pbxSlots';
+import { defaultPbxSlotPolicy, type IdleSlot } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
@@ -44,6 +45,7 @@ import { cachedIntegrations } from './storage/integrationCache';
 import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
+import { cachedUsers } from './storage/userCache';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
 import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscriptionKeeper';
 import type { CalendarSource } from './sync/calendarSource';
@@ -146,6 +148,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   const repos: Repositories = {
     ...tables,
     integrations: cachedIntegrations(tables.integrations, { ttlMs: config.INTEGRATION_CACHE_SECONDS * 1000 }),
+    users: cachedUsers(tables.users, { ttlMs: config.INTEGRATION_CACHE_SECONDS * 1000 }),
     deliveries: batchedDeliveryLog(tables.deliveries, {
       delayMs: DELIVERY_LOG_BATCH_MS,
       onWriteFailed: (error, rows) =>
@@ -241,6 +244,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
   const pbxSlotPolicy = defaultPbxSlotPolicy(config.PBX_MAX_CONCURRENT_REQUESTS, config.PBX_TIMEOUT_MS);
   // Once per runtime: every delivery of this instance queues at the same permits.
   const pbxPermits = localPermits();
+  const pbxParked = parkedSlots<IdleSlot>();
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -294,7 +298,13 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       secrets,
       queue,
       retryPolicy: config.pbxRetryPolicy,
-      pbxSlots: { slots: repos.pbxSlots, local: pbxPermits, policy: pbxSlotPolicy, clock: () => new Date() },
+      pbxSlots: {
+        slots: repos.pbxSlots,
+        local: pbxPermits,
+        parked: pbxParked,
+        policy: pbxSlotPolicy,
+        clock: () => new Date(),
+      },
       target: config.pbxTarget,
       resolveHost: infra.resolveHost,
       now,

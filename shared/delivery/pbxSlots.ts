@@ -18,6 +18,7 @@
 import { ConcurrencyError, type PbxSlotRecord } from '../storage/records';
 import type { PbxSlotRepository } from '../storage/repositories';
 import type { LocalPermits } from './localPermits';
+import type { ParkedSlot, ParkedSlots } from './parkedSlots';
 
 export interface PbxSlotPolicy {
   /** Calls one integration's PBX may have in flight across all instances (PBX_MAX_CONCURRENT_REQUESTS). */
@@ -32,13 +33,22 @@ export interface PbxSlotPolicy {
   pause(round: number): Promise<void>;
   /** When a webhook that found no free slot `deferrals` times before comes back, in ms from now. */
   deferDelayMs(deferrals: number): number;
+  /** How long an ended call's slot waits for the next call of this instance before it is given back (parkedSlots.ts). */
+  parkMs: number;
+  /** A parked slot is taken for a call only while its lease has this long left: the whole call and a margin. */
+  minLeaseLeftMs: number;
 }
+
+/** A slot between calls: what the next call needs to hold it (its row and ETag). */
+export type IdleSlot = ParkedSlot & Omit<HeldSlot, 'releaseLocal'>;
 
 export interface PbxSlotDeps {
   slots: PbxSlotRepository;
   /** One per instance (built once by the runtime), shared by all its deliveries. */
   local: LocalPermits;
   policy: PbxSlotPolicy;
+  /** One per instance, like `local`; without it every call takes and gives back its own slot. */
+  parked?: ParkedSlots<IdleSlot>;
   /**
    * Leases are compared by every instance, so they run on the wall clock
    * (NTP-synced in Azure; the lease margin covers what skew is left), never on
@@ -77,6 +87,10 @@ export function defaultPbxSlotPolicy(maxConcurrent: number, pbxTimeoutMs: number
     tries: 4,
     pause: (round) => new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** (round - 1))),
     deferDelayMs: (deferrals) => Math.min(30_000, 1000 * 2 ** Math.min(deferrals, 5)) * (0.5 + Math.random()),
+    // Long enough for the next delivery of a burst to arrive, short beside a lease, so an
+    // idle instance gives its slots back well before other instances would miss them.
+    parkMs: 250,
+    minLeaseLeftMs: pbxTimeoutMs + LEASE_MARGIN_MS / 2,
   };
 }
 
@@ -99,6 +113,8 @@ export async function takePbxSlot(
 ): Promise<SlotClaim> {
   const releaseLocal = await deps.local.acquire(integrationId, maxConcurrent, deps.policy.localWaitMs);
   if (!releaseLocal) return { kind: 'busy', inFlight: maxConcurrent };
+  const idle = deps.parked?.reuse(integrationId, deps.clock().getTime() + deps.policy.minLeaseLeftMs);
+  if (idle) return { kind: 'taken', held: { record: idle.record, etag: idle.etag, releaseLocal } };
   try {
     const claim = await takeTableSlot(integrationId, webhookId, deps, maxConcurrent);
     if (claim.kind === 'busy') releaseLocal();
@@ -121,10 +137,19 @@ async function takeTableSlot(
     webhookId,
     leaseUntil: new Date(deps.clock().getTime() + deps.policy.leaseMs).toISOString(),
   });
-  // A random slot, so workers arriving at the same moment rarely race for the same row.
-  const guess = recordFor(Math.floor(Math.random() * maxConcurrent));
-  const blind = await claimed(() => deps.slots.create(guess));
-  if (blind !== undefined) return { kind: 'taken', held: { record: guess, etag: blind } };
+  const taken = (record: PbxSlotRecord, etag: string) => {
+    deps.parked?.holding(integrationId, record.slot);
+    return { kind: 'taken' as const, held: { record, etag } };
+  };
+  // A random slot, so workers arriving at the same moment rarely race for the same row;
+  // never one this instance holds itself, whose row is certainly there.
+  const mine = deps.parked?.mine(integrationId) ?? new Set<number>();
+  const open = [...Array(maxConcurrent).keys()].filter((slot) => !mine.has(slot));
+  if (open.length > 0) {
+    const guess = recordFor(open[Math.floor(Math.random() * open.length)] ?? 0);
+    const blind = await claimed(() => deps.slots.create(guess));
+    if (blind !== undefined) return taken(guess, blind);
+  }
   let inFlight = 0;
   for (let round = 0; round < deps.policy.tries; round++) {
     if (round > 0) await deps.policy.pause(round);
@@ -134,8 +159,8 @@ async function takeTableSlot(
     inFlight = live.length;
     // Counted over every row, so rows above a lowered cap still count until they are released.
     if (live.length >= maxConcurrent) continue;
-    const taken = new Set(live.map((row) => row.value.slot));
-    const free = [...Array(maxConcurrent).keys()].filter((slot) => !taken.has(slot));
+    const inUse = new Set(live.map((row) => row.value.slot));
+    const free = [...Array(maxConcurrent).keys()].filter((slot) => !inUse.has(slot));
     const slot = free[Math.floor(Math.random() * free.length)];
     if (slot === undefined) continue;
     const record = recordFor(slot);
@@ -143,7 +168,7 @@ async function takeTableSlot(
     const etag = await claimed(() =>
       expired ? deps.slots.takeOver(record, expired.etag) : deps.slots.create(record),
     );
-    if (etag !== undefined) return { kind: 'taken', held: { record, etag } };
+    if (etag !== undefined) return taken(record, etag);
   }
   return { kind: 'busy', inFlight };
 }
@@ -163,9 +188,26 @@ async function claimed(write: () => Promise<string>): Promise<string | undefined
  * took the slot over: its row is left alone, since that call is in flight.
  */
 export async function releasePbxSlot(held: HeldSlot, deps: PbxSlotDeps): Promise<boolean> {
+  const { integrationId, slot, leaseUntil } = held.record;
+  const leaseUntilMs = Date.parse(leaseUntil);
+  const parked = deps.parked;
+  if (
+    parked &&
+    deps.policy.parkMs > 0 &&
+    leaseUntilMs - deps.clock().getTime() >= deps.policy.minLeaseLeftMs
+  ) {
+    parked.park(
+      { integrationId, slot, leaseUntilMs, record: held.record, etag: held.etag },
+      deps.policy.parkMs,
+      (idle) => deps.slots.release(integrationId, idle.slot, idle.etag).then(() => undefined),
+    );
+    held.releaseLocal();
+    return true;
+  }
   try {
-    return await deps.slots.release(held.record.integrationId, held.record.slot, held.etag);
+    return await deps.slots.release(integrationId, slot, held.etag);
   } finally {
+    parked?.gone(integrationId, slot);
     held.releaseLocal();
   }
 }

@@ -70,7 +70,8 @@ export async function addUser(
     });
   }
   const now = deps.now();
-  const existing = (await deps.repos.users.get(integrationId, found.id))?.value;
+  // Asked of the table: a row kept by this instance may predate another instance's removal of the user.
+  const existing = (await deps.repos.users.get(integrationId, found.id, { fresh: true }))?.value;
   const user: UserRecord = existing ?? {
     integrationId,
     id: found.id,
@@ -123,7 +124,7 @@ export async function removeUser(
   options: { notifyPbx: boolean } = { notifyPbx: true },
 ): Promise<boolean> {
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
-  const user = (await deps.repos.users.get(integrationId, userId))?.value;
+  const user = (await deps.repos.users.get(integrationId, userId, { fresh: true }))?.value;
   if (!integration || !user) return false;
   if (options.notifyPbx) await withdrawAbsences(integration, user, deps);
   if (user.subscriptionId) {

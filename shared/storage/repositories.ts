@@ -28,7 +28,12 @@ export interface IntegrationRepository {
 }
 
 export interface UserRepository {
-  get(integrationId: string, userId: string): Promise<Versioned<UserRecord> | undefined>;
+  /** `fresh`: from the table even where the instance keeps rows (userCache.ts). */
+  get(
+    integrationId: string,
+    userId: string,
+    options?: { fresh?: boolean },
+  ): Promise<Versioned<UserRecord> | undefined>;
   listByIntegration(integrationId: string): Promise<UserRecord[]>;
   /** Resolves with the row's new etag. */
   upsert(record: UserRecord): Promise<string>;

@@ -6,7 +6,12 @@ import type { TenantAccess } from '../graph/appPermissions';
 import type { Logger } from '../logger';
 import { markConsentRequired, markPermissionsMissing } from '../onboarding/consentFlow';
 import type { QueueSender } from '../queue/queuePort';
-import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
+import {
+  type AbsenceRecord,
+  ConcurrencyError,
+  type IntegrationRecord,
+  type UserRecord,
+} from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import type { LifecycleEvent } from '../subscriptions/lifecycleEvent';
 import type { Metrics } from '../telemetry/metrics';
@@ -159,7 +164,10 @@ export async function syncUser(
     const upkeep = await deps.onLifecycleEvent(request.lifecycleEvent, integration, before.value);
     await followUpLifecycle(request, request.lifecycleEvent, upkeep, deps);
   }
-  const stored = await deps.repos.users.get(request.integrationId, request.userId);
+  // A retried or reconciling sync does not trust a row this instance kept: it may be the reason for the retry.
+  const stored = await deps.repos.users.get(request.integrationId, request.userId, {
+    fresh: fresh || attempt.redelivered || request.reconcile === true,
+  });
   if (!stored) return { kind: 'skipped', why: 'user not found' };
   const user = stored.value;
   const now = deps.now();
@@ -184,28 +192,27 @@ export async function syncUser(
     const scope: DiffScope = fresh
       ? { kind: 'full' }
       : { kind: 'partial', reportedEventIds: read.reportedIds };
-    const known = await deps.repos.absences.listForUser(integration.id, user.id);
+    const listed = needsStoredRows(user, read, reconcile);
+    const known = listed ? await deps.repos.absences.listForUser(integration.id, user.id) : [];
     const clock = versionClock(now, user, known);
     const changes = diffAbsences(known, drafts, scope, clock);
     // A fresh round saw the whole calendar, and an earlier sync may have died between saving rows
     // and queuing their webhooks: either way the PBX gets the whole picture, so it can reconcile.
-    const whole = fresh || unsentRows(user, known);
+    const whole = fresh || (listed && (await unsentSince(user, known, deps)));
     await publish(integration, user, changes, now, deps, whole ? known : undefined, notifiedAt(request));
-    await deps.repos.users.update(
-      {
-        ...user,
-        reconcilePending: undefined,
-        // Every row is now at most `clock` and its webhooks are queued: the commit mark `unsentRows` reads.
-        versionedTo: clock,
-        deltaLink: read.cursor,
-        window,
-        rulesVersion: integration.rulesVersion,
-        status: 'ok',
-        lastSyncAt: now.toISOString(),
-        lastError: undefined,
-      },
-      stored.etag,
-    );
+    const result: Partial<UserRecord> = {
+      reconcilePending: undefined,
+      // Every row is now at most `clock` and its webhooks are queued: the commit mark `unsentRows` reads.
+      // Unless the rows were not read: then nothing was saved, and the mark stays what it was.
+      versionedTo: listed ? clock : user.versionedTo,
+      deltaLink: read.cursor,
+      window,
+      rulesVersion: integration.rulesVersion,
+      status: 'ok',
+      lastSyncAt: now.toISOString(),
+      lastError: undefined,
+    };
+    await saveResult(user, stored.etag, result, deps);
     deps.log.info('user synced', {
       userId: user.id,
       round: fresh ? 'fresh' : 'resumed',
@@ -340,6 +347,61 @@ async function publish(
 }
 
 /**
+ * The user's stored rows are read for the diff, except where they cannot
+ * matter, one Table request less each time. A resumed round that reported no
+ * event (the follow-up round after a notification's leading one, mostly)
+ * changes nothing, and rows above the commit mark are then noticed by the next
+ * round that reports one. A user's first sync finds none: it is the first
+ * sync to save any, unless an earlier attempt saved some and died, and such
+ * an attempt comes back as a redelivery or retried copy (`reconcile`) or has
+ * recorded its failure on the row (status `error`); either reads them.
+ */
+function needsStoredRows(
+  user: UserRecord,
+  read: { fresh: boolean; reportedIds: ReadonlySet<string> },
+  reconcile: boolean,
+): boolean {
+  if (reconcile) return true;
+  if (!read.fresh) return read.reportedIds.size > 0;
+  return !(user.status === 'neverSynced' && user.versionedTo === undefined && user.deltaLink === undefined);
+}
+
+/**
+ * The sync's result on the row it started from. When that row was one this
+ * instance kept and another instance wrote since (a sync of the same user
+ * there, an operator's edit), the write fails on the ETag; Service Bus
+ * sessions let only one sync of a user run at a time, so the other sync ended
+ * before this one began and this result, read later, supersedes its sync
+ * fields. They go onto the row read afresh, keeping everything else it says.
+ */
+async function saveResult(
+  user: UserRecord,
+  etag: string,
+  result: Partial<UserRecord>,
+  deps: Pick<SyncDeps, 'repos'>,
+): Promise<void> {
+  try {
+    await deps.repos.users.update({ ...user, ...result }, etag);
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) throw error;
+    const current = await deps.repos.users.get(user.integrationId, user.id, { fresh: true });
+    if (!current) return;
+    await deps.repos.users.update({ ...current.value, ...result }, current.etag);
+  }
+}
+
+/** `unsentRows`, asked of the table's row when the kept one says so: it may only be older than the rows. */
+async function unsentSince(
+  user: UserRecord,
+  known: readonly KnownAbsence[],
+  deps: Pick<SyncDeps, 'repos'>,
+): Promise<boolean> {
+  if (!unsentRows(user, known)) return false;
+  const current = await deps.repos.users.get(user.integrationId, user.id, { fresh: true });
+  return current === undefined || unsentRows(current.value, known);
+}
+
+/**
  * A sync saves its absences (at versions of its clock, above every stored
  * one) before it queues their webhooks, and records that clock on the user
  * row once they are queued. A row above the recorded clock was therefore
@@ -370,7 +432,7 @@ function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[
 
 async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Promise<void> {
   const why = error instanceof SourceFailed ? error.why : error instanceof Error ? error.name : 'error';
-  const current = await deps.repos.users.get(user.integrationId, user.id);
+  const current = await deps.repos.users.get(user.integrationId, user.id, { fresh: true });
   if (!current) return;
   await deps.repos.users.update({ ...current.value, status: 'error', lastError: why }, current.etag);
 }

@@ -12,7 +12,13 @@ import {
   handleDelivery,
 } from '../../shared/delivery/deliveryAttempt';
 import { type LocalPermits, localPermits } from '../../shared/delivery/localPermits';
-import { defaultPbxSlotPolicy, type PbxSlotDeps, takePbxSlot } from '../../shared/delivery/pbxSlots';
+import { type ParkedSlots, parkedSlots } from '../../shared/delivery/parkedSlots';
+import {
+  defaultPbxSlotPolicy,
+  type IdleSlot,
+  type PbxSlotDeps,
+  takePbxSlot,
+} from '../../shared/delivery/pbxSlots';
 import { deliveryRequestSchema } from '../../shared/pbx/pbxEventSchema';
 import type { Repositories } from '../../shared/storage/repositories';
 import { createTestRepositories, uniqueTablePrefix } from '../support/tables';
@@ -38,10 +44,12 @@ function slotsOf(
   repos: Repositories,
   overrides: Partial<PbxSlotDeps['policy']> = {},
   local: LocalPermits = localPermits(),
+  parked?: ParkedSlots<IdleSlot>,
 ): PbxSlotDeps {
   return {
     slots: repos.pbxSlots,
     local,
+    ...(parked ? { parked } : {}),
     policy: { ...defaultPbxSlotPolicy(CAP, 2000), deferDelayMs: () => 20 + Math.random() * 80, ...overrides },
     clock: () => new Date(),
   };
@@ -49,16 +57,21 @@ function slotsOf(
 
 function workerDeps(
   repos: Repositories,
-  local: LocalPermits,
+  instance: { local: LocalPermits; parked: ParkedSlots<IdleSlot> },
   secrets: DeliveryDeps['secrets'],
   queue: InProcessQueue,
 ) {
   // The queue schedules on the real clock, so the service clock must be real too.
-  return deliveryDeps(repos, secrets, queue, { pbxSlots: slotsOf(repos, {}, local), now: () => new Date() });
+  return deliveryDeps(repos, secrets, queue, {
+    pbxSlots: slotsOf(repos, {}, instance.local, instance.parked),
+    now: () => new Date(),
+  });
 }
 
 interface Run {
   queue: InProcessQueue;
+  /** Each worker's slots kept between calls, as each instance keeps its own. */
+  parked: Array<ParkedSlots<IdleSlot>>;
   results: Array<{ webhookId: string; attempt: number; result: DeliveryResult }>;
 }
 
@@ -66,8 +79,8 @@ interface Run {
 function runWorkers(secretsFor: (integrationId: string) => DeliveryDeps['secrets']): Run {
   const queue = createInProcessQueue();
   const results: Run['results'] = [];
-  // Permits live as long as the instance: one set per worker for the whole run.
-  const permits = workers.map(() => localPermits());
+  // Permits and parked slots live as long as the instance: one set per worker for the whole run.
+  const instances = workers.map(() => ({ local: localPermits(), parked: parkedSlots<IdleSlot>() }));
   let next = 0;
   queue.subscribe(
     'deliveries',
@@ -78,7 +91,7 @@ function runWorkers(secretsFor: (integrationId: string) => DeliveryDeps['secrets
         request,
         workerDeps(
           workers[index] as Repositories,
-          permits[index] as LocalPermits,
+          instances[index] as (typeof instances)[number],
           secretsFor(request.integrationId),
           queue,
         ),
@@ -87,7 +100,7 @@ function runWorkers(secretsFor: (integrationId: string) => DeliveryDeps['secrets
     },
     { maxConcurrency: WORKERS * CALLS_PER_WORKER },
   );
-  return { queue, results };
+  return { queue, results, parked: instances.map((instance) => instance.parked) };
 }
 
 async function queueWebhooks(queue: InProcessQueue, integrationId: string, count: number, tag: string) {
@@ -108,7 +121,7 @@ describe('per-integration cap on concurrent PBX calls', () => {
   it('four workers never have more than the cap in flight at one PBX, and each webhook goes out once', async () => {
     const { record, secrets } = await integrationFor(workers[0] as Repositories, pbx.url);
     pbx.answer(204, { delayMs: 150 });
-    const { queue, results } = runWorkers(() => secrets);
+    const { queue, results, parked } = runWorkers(() => secrets);
     try {
       const ids = await queueWebhooks(queue, record.id, 40, 'burst');
       await queue.idle({ includeScheduled: true });
@@ -126,7 +139,8 @@ describe('per-integration cap on concurrent PBX calls', () => {
       const delivered = results.filter(({ result }) => result.kind === 'delivered');
       expect(delivered.map(({ webhookId }) => webhookId).sort()).toEqual([...ids].sort());
       expect(queue.deadLetters('deliveries')).toEqual([]);
-      // Every slot is free again.
+      // Every slot is free again once the workers give back the ones they kept for a next call.
+      await Promise.all(parked.map((slots) => slots.freeAll()));
       expect(await (workers[1] as Repositories).pbxSlots.list(record.id)).toEqual([]);
     } finally {
       queue.close();

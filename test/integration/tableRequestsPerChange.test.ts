@@ -28,11 +28,14 @@ describe('Table requests per calendar change', () => {
     await tables?.stop();
   });
 
-  it('costs at most 8 requests for one moved event, none of them a read of the integration or of a row just written', async () => {
+  it('costs 7 requests for one moved event, none of them a read of the integration or of a row just written', async () => {
     const slot = hourFromNow(30);
     const created = host.simulator.createEvent(ALICE.id, { subject: 'Away', showAs: 'oof', ...slot });
     await settle(host);
     await waitForDeliveryLog();
+    // An isolated change: the first change's coalescing buckets (0.2 s) are over, so the
+    // next one is read at once, and the PBX slot its delivery kept for a next call is freed.
+    await new Promise((resolve) => setTimeout(resolve, 700));
     const received = host.sink?.received.length ?? 0;
     tables.reset();
     const later = hourFromNow(32);
@@ -41,29 +44,33 @@ describe('Table requests per calendar change', () => {
     expect((host.sink?.received.length ?? 0) - received).toBe(1);
     // The delivered row is written by itself within the batch delay: wait for it, without reading.
     const until = Date.now() + 5000;
-    while (tables.count(/\$batch/) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    // The PBX slot is kept a moment for a next call of this instance, then freed.
+    while ((tables.count(/\$batch/) < 2 || tables.count(/PbxSlots/) < 2) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
     const requests = tables
       .requests()
       .map((request) =>
         request.replace(/\/[a-z0-9]+?(Users|Absences|PbxSlots|Deliveries|Integrations|Subscriptions)/, '/$1'),
       );
-    // The sync: the user row and the user's absences read, the reconcile mark,
-    // the absences in one transaction, the result; the delivery: a PBX slot
-    // taken and freed, the delivered row (in a transaction of the instance's
-    // delivered rows, alone here). The integration row comes from the cache.
-    expect(requests.map((request) => request.replace(/\(.*$|\?.*$/, ''))).toEqual([
-      'GET /devstoreaccount1/Users',
-      'GET /devstoreaccount1/Absences',
-      'PUT /devstoreaccount1/Users',
-      'POST /devstoreaccount1/$batch',
-      'PUT /devstoreaccount1/Users',
-      'POST /devstoreaccount1/PbxSlots',
+    // The leading sync: the user's absences read, the absences in one
+    // transaction, the result on the user row; the delivery: a PBX slot taken
+    // and freed, the delivered row (in a transaction of the instance's
+    // delivered rows, alone here); the follow-up round, which reports no
+    // event: the result on the user row. The integration and user rows come
+    // from the instance's cache, neither round marks the user row first, and
+    // the follow-up reads no absences.
+    expect(requests.map((request) => request.replace(/\(.*$|\?.*$/, '')).sort()).toEqual([
       'DELETE /devstoreaccount1/PbxSlots',
+      'GET /devstoreaccount1/Absences',
       'POST /devstoreaccount1/$batch',
+      'POST /devstoreaccount1/$batch',
+      'POST /devstoreaccount1/PbxSlots',
+      'PUT /devstoreaccount1/Users',
+      'PUT /devstoreaccount1/Users',
     ]);
   });
 
-  it("costs 10 requests besides the PBX slots for a user's first sync of 20 events", async () => {
+  it("costs 7 requests besides the PBX slots for a user's first sync of 20 events", async () => {
     const id = '00000000-0000-4000-8000-0000000000f1';
     const address = 'firstsync@contoso.example';
     host.simulator.addUser(DEMO_TENANT.id, { id, userPrincipalName: address, mail: address });
@@ -93,15 +100,14 @@ describe('Table requests per calendar change', () => {
     }
     // Provisioning: the user row read and written, the subscription written with
     // its copy in the integration's partition (the dashboard's keyed read). The
-    // sync: the user row read again (written by another invocation), the absences
-    // read, the reconcile mark, the absences in one transaction, the result. The
-    // fresh round's one snapshot: its delivered row in one transaction. The PBX
-    // slots (2 for the one webhook) are counted apart.
+    // sync: the user row from the instance's cache (provisioning wrote it), no
+    // absences read (a first sync finds none), the absences in one transaction,
+    // the result. The fresh round's one snapshot: its delivered row in one
+    // transaction. The PBX slots (2 for the one webhook) are counted apart.
     expect(byTable).toEqual({
-      'GET /devstoreaccount1/Users': 2,
-      'PUT /devstoreaccount1/Users': 3,
+      'GET /devstoreaccount1/Users': 1,
+      'PUT /devstoreaccount1/Users': 2,
       'PUT /devstoreaccount1/Subscriptions': 2,
-      'GET /devstoreaccount1/Absences': 1,
       'POST /devstoreaccount1/$batch': 2,
     });
   });
