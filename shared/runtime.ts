@@ -28,7 +28,7 @@ import type { DeadLetterDeps } from './management/deadLetterQueries';
 import type { AdminDeps } from './management/integrations';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
-import type { ProvisioningDeps } from './onboarding/userProvisioning';
+import { continueProvisioning, type ProvisioningDeps } from './onboarding/userProvisioning';
 import { type ResolveHost, resolveWithDns } from './pbx/pbxTarget';
 import type { DeadLetters } from './queue/deadLetters';
 import type { QueueName, QueueSender } from './queue/queuePort';
@@ -316,6 +316,9 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       metrics,
       followGroup: async (integration, pace) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL, pace });
+      },
+      provisionPending: async (integration, pace) => {
+        await continueProvisioning(integration.id, provisioning(log), pace);
       },
     }),
     consent: (log) => ({
