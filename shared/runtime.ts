@@ -32,7 +32,7 @@ import { continueProvisioning, type ProvisioningDeps } from './onboarding/userPr
 import { type ResolveHost, resolveWithDns } from './pbx/pbxTarget';
 import type { DeadLetters } from './queue/deadLetters';
 import type { QueueName, QueueSender } from './queue/queuePort';
-import { type RetryingHandler, retryingHandler } from './queue/queueRetries';
+import { type RetryingHandler, retryingHandler, scheduledRetries } from './queue/queueRetries';
 import type { QueueStatistics } from './queue/queueStatistics';
 import { serviceBusDeadLettersFromConfig } from './queue/serviceBusDeadLetters';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
@@ -49,6 +49,7 @@ import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscrip
 import type { CalendarSource } from './sync/calendarSource';
 import type { IntakeDeps } from './sync/notificationIntake';
 import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
+import { syncRetryCovers } from './sync/syncRequest';
 import type { SyncDeps } from './sync/userSync';
 import { metricsFromSettings } from './telemetry/azureMonitor';
 import type { Metrics } from './telemetry/metrics';
@@ -241,6 +242,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
   const pbxSlotPolicy = defaultPbxSlotPolicy(config.PBX_MAX_CONCURRENT_REQUESTS, config.PBX_TIMEOUT_MS);
   // Once per runtime: every delivery of this instance queues at the same permits.
   const pbxPermits = localPermits();
+  const syncRetries = scheduledRetries();
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -365,7 +367,15 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       deadLetters: { deadLetters: infra.deadLetters, log },
       publicBaseUrl: config.PUBLIC_BASE_URL,
     }),
-    retrying: (name, log) => retryingHandler(name, { queue, policy: config.queueRetryPolicy, now, log }),
+    retrying: (name, log) =>
+      retryingHandler(name, {
+        queue,
+        policy: config.queueRetryPolicy,
+        now,
+        log,
+        // A sync carries no data: a retry of the user's session already scheduled stands for any later one.
+        ...(name === 'sync' ? { folding: { book: syncRetries, covers: syncRetryCovers } } : {}),
+      }),
   };
 }
 
