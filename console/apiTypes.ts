@@ -83,7 +83,7 @@ export interface Dashboard {
   };
   unreadableMailboxes: string[];
   subscriptions: { expiringSoon: number; missing: number };
-  /** Adding a followed group's members: done of total, and minutes left at the pace so far. */
+  /** Adding the users of a consent or a followed group: done of total, and minutes left at the pace so far. */
   onboarding?: {
     done: number;
     total: number;

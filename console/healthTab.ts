@@ -197,7 +197,7 @@ function deadLetterRows(dashboard: Dashboard, resubmit: (letters: DeadLetter[]) 
   ];
 }
 
-/** "3400 / 10000, about 4 min left" while adding a followed group's members; "done" once all are known. */
+/** "3400 / 10000, about 4 min left" while adding a consent's or a followed group's users; "done" once all are known. */
 function onboardingFact(o: NonNullable<Dashboard['onboarding']>): [string, string, string] {
   const figures = `${o.done} / ${o.total}${o.refused > 0 ? ` (${o.refused} ${t('onboardingRefused')})` : ''}`;
   const state = o.finishedAt

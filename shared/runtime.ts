@@ -29,11 +29,11 @@ import type { DeadLetterDeps } from './management/deadLetterQueries';
 import type { AdminDeps } from './management/integrations';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
-import type { ProvisioningDeps } from './onboarding/userProvisioning';
+import { continueProvisioning, type ProvisioningDeps } from './onboarding/userProvisioning';
 import { type ResolveHost, resolveWithDns } from './pbx/pbxTarget';
 import type { DeadLetters } from './queue/deadLetters';
 import type { QueueName, QueueSender } from './queue/queuePort';
-import { type RetryingHandler, retryingHandler } from './queue/queueRetries';
+import { type RetryingHandler, retryingHandler, scheduledRetries } from './queue/queueRetries';
 import type { QueueStatistics } from './queue/queueStatistics';
 import { serviceBusDeadLettersFromConfig } from './queue/serviceBusDeadLetters';
 import { createServiceBusClient, createServiceBusQueueSender } from './queue/serviceBusQueue';
@@ -51,6 +51,7 @@ import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscrip
 import type { CalendarSource } from './sync/calendarSource';
 import type { IntakeDeps } from './sync/notificationIntake';
 import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
+import { syncRetryCovers } from './sync/syncRequest';
 import type { SyncDeps } from './sync/userSync';
 import { metricsFromSettings } from './telemetry/azureMonitor';
 import type { Metrics } from './telemetry/metrics';
@@ -245,6 +246,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
   // Once per runtime: every delivery of this instance queues at the same permits.
   const pbxPermits = localPermits();
   const pbxParked = parkedSlots<IdleSlot>();
+  const syncRetries = scheduledRetries();
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -327,6 +329,9 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       followGroup: async (integration, pace) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL, pace });
       },
+      provisionPending: async (integration, pace) => {
+        await continueProvisioning(integration.id, provisioning(log), pace);
+      },
     }),
     consent: (log) => ({
       ...provisioning(log),
@@ -372,7 +377,15 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       deadLetters: { deadLetters: infra.deadLetters, log },
       publicBaseUrl: config.PUBLIC_BASE_URL,
     }),
-    retrying: (name, log) => retryingHandler(name, { queue, policy: config.queueRetryPolicy, now, log }),
+    retrying: (name, log) =>
+      retryingHandler(name, {
+        queue,
+        policy: config.queueRetryPolicy,
+        now,
+        log,
+        // A sync carries no data: a retry of the user's session already scheduled stands for any later one.
+        ...(name === 'sync' ? { folding: { book: syncRetries, covers: syncRetryCovers } } : {}),
+      }),
   };
 }
 

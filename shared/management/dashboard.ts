@@ -27,7 +27,7 @@ export interface Dashboard {
   /** Mailboxes whose last sync was refused (scoped mode: outside the granted group). */
   unreadableMailboxes: string[];
   subscriptions: { expiringSoon: number; missing: number };
-  /** Adding a followed group's members, as of the last maintenance run; absent when never needed. */
+  /** Adding the users of a consent or of a followed group, as last recorded; absent when never needed. */
   onboarding?: OnboardingFigures;
   /** The deliveries queue, deployment-wide (all integrations share it), or why it cannot be counted. */
   deliveries: QueueFigures;

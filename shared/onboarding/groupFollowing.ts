@@ -3,7 +3,8 @@ import { listGroupMembers } from '../graph/groups';
 import { tenantRefusal } from '../graph/tenantAccess';
 import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
 import type { IntegrationRecord, OnboardingProgress } from '../storage/records';
-import { paceWait, type WritePace } from '../subscriptions/writePace';
+import type { WritePace } from '../subscriptions/writePace';
+import { pacedEach } from './pacedAdds';
 import { addUser, type ProvisioningDeps, removeUser } from './userProvisioning';
 
 export interface GroupFollowingReport {
@@ -14,13 +15,6 @@ export interface GroupFollowingReport {
   /** Members not tried in this run: its time was up. The next run goes on with them. */
   left: number;
 }
-
-/**
- * Members added at once. Each add waits on Graph for a user, a mailbox and a
- * subscription (with its validation handshake), so one at a time would stay
- * far below the write pace; the pace, not this number, bounds the writes.
- */
-export const PARALLEL_ADDS = 16;
 
 /**
  * Keeps an integration's users equal to the direct members of its security
@@ -70,37 +64,17 @@ export async function followGroup(
   }
   const toAdd = members.filter((m) => !known.has(m.id.toLowerCase()));
   const doneBefore = members.length - toAdd.length;
-  let next = 0;
-  let outOfTime = false;
-  const addOne = async (memberId: string): Promise<void> => {
-    for (;;) {
-      if (deps.pace && !(await deps.pace.take())) {
-        outOfTime = true;
-        report.left++;
-        return;
-      }
-      try {
-        const result = await addUser(integration.id, memberId, deps);
-        if (result.kind === 'added') report.added++;
-        else report.refused++;
-        return;
-      } catch (error) {
-        const wait = paceWait(classifyGraphError(error));
-        if (wait !== undefined && deps.pace) {
-          // Graph's wait holds every add of this run; this member goes again after it.
-          deps.pace.holdFor(wait);
-          continue;
-        }
-        failed(memberId, error);
-        return;
-      }
-    }
-  };
-  const worker = async () => {
-    while (next < toAdd.length && !outOfTime) await addOne((toAdd[next++] as { id: string }).id);
-  };
-  await Promise.all(Array.from({ length: deps.pace ? PARALLEL_ADDS : 1 }, worker));
-  report.left += toAdd.length - Math.min(next, toAdd.length);
+  const left = await pacedEach(
+    toAdd.map((m) => m.id),
+    deps.pace,
+    async (memberId) => {
+      const result = await addUser(integration.id, memberId, deps);
+      if (result.kind === 'added') report.added++;
+      else report.refused++;
+    },
+    failed,
+  );
+  report.left += left.length;
   if (toAdd.length > 0 || (integration.onboarding && !integration.onboarding.finishedAt)) {
     await recordProgress(integration, members.length, doneBefore, report, startedAt, deps);
   }

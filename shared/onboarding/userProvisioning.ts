@@ -10,7 +10,7 @@ import type { QueueSender } from '../queue/queuePort';
 import { PENDING_PROBLEM_MAX_CHARS } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
 import { PropertyTooLargeError } from '../storage/propertyLimits';
-import type { IntegrationRecord, PendingUser, UserRecord } from '../storage/records';
+import type { IntegrationRecord, OnboardingProgress, PendingUser, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
 import { InvalidKeyError } from '../storage/tableKeys';
 import { userToEntity } from '../storage/userEntity';
@@ -21,8 +21,10 @@ import {
   subscribeUser,
   unreadableUser,
 } from '../subscriptions/subscriptionKeeper';
+import { GRAPH_SUBSCRIPTION_WRITES, type WritePace, writePace } from '../subscriptions/writePace';
 import { deliveryMessage, deliveryRequestsFor } from '../sync/absenceWebhooks';
 import { syncMessageAt } from '../sync/syncRequest';
+import { pacedEach } from './pacedAdds';
 
 export interface ProvisioningDeps {
   repos: Repositories;
@@ -182,32 +184,52 @@ export interface ProvisioningReport {
   added: number;
   /** Pending addresses Graph refused; they stay pending with the reason. */
   refused: number;
+  /**
+   * Work this call's time did not reach: known users whose subscription the
+   * maintenance run re-creates, and pending addresses it goes on adding.
+   */
+  left: number;
 }
 
 /**
- * Adds one pending address; undefined when added, else why not. A failure of
- * this one address (Graph, or a row we cannot store) is its reason, so it
- * never stops the addresses after it.
+ * How long the consent callback provisions before it answers. The admin's
+ * browser waits for the page, and an HTTP-triggered function must answer
+ * within 230 s whatever its timeout
+ * (https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout);
+ * 20 s covers a few hundred users at Graph's pace, and the maintenance run
+ * goes on with the rest.
  */
-async function addPending(
-  integrationId: string,
-  address: string,
-  deps: ProvisioningDeps,
-): Promise<string | undefined> {
-  try {
-    const result = await addUser(integrationId, address, deps);
-    return result.kind === 'added' ? undefined : result.reason;
-  } catch (error) {
-    const unstorable = error instanceof PropertyTooLargeError || error instanceof InvalidKeyError;
-    deps.log.warn('a pending address could not be added after consent', {
-      integrationId,
-      error: error instanceof Error ? error.name : 'error',
-      status: classifyGraphError(error)?.status,
-    });
-    if (unstorable) return `cannot be stored: ${error.message}`;
-    const status = classifyGraphError(error)?.status;
-    return `could not be added${status ? ` (Microsoft Graph answered ${status})` : ''}; tried again at the next consent`;
+export const CONSENT_PROVISIONING_MS = 20_000;
+
+/**
+ * A fresh pace of subscription writes for the consent callback, ending
+ * `budgetMs` from now. A tenant is being consented, so the maintenance run
+ * (which skipped it before the consent) writes nothing for it meanwhile.
+ */
+export function consentPace(
+  deps: Pick<ProvisioningDeps, 'now'>,
+  budgetMs = CONSENT_PROVISIONING_MS,
+): WritePace {
+  return writePace({
+    ...GRAPH_SUBSCRIPTION_WRITES,
+    deadline: deps.now().getTime() + budgetMs,
+    now: deps.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+}
+
+/** Why one pending address could not be added, for the operator; logs what the reason leaves out. */
+function pendingProblem(integrationId: string, error: unknown, deps: ProvisioningDeps): string {
+  const status = classifyGraphError(error)?.status;
+  deps.log.warn('a pending address could not be added after consent', {
+    integrationId,
+    error: error instanceof Error ? error.name : 'error',
+    status,
+  });
+  if (error instanceof PropertyTooLargeError || error instanceof InvalidKeyError) {
+    return `cannot be stored: ${error.message}`;
   }
+  return `could not be added${status ? ` (Microsoft Graph answered ${status})` : ''}; tried again at the next consent`;
 }
 
 /**
@@ -215,66 +237,168 @@ async function addPending(
  * subscription and a sync, and the addresses asked for before consent are
  * resolved and added. Each user is handled on its own, so one bad mailbox
  * does not stop the others.
+ *
+ * Subscriptions are written in parallel at the tenant's pace, a 429 holding
+ * them all for its Retry-After, and nothing starts after the pace's deadline:
+ * what is left, the maintenance run finishes (it re-creates the known users'
+ * missing subscriptions, and `continueProvisioning` adds the addresses not
+ * yet tried). The integration row keeps the progress the dashboard shows.
  */
 export async function provisionIntegration(
   integrationId: string,
   deps: ProvisioningDeps,
+  pace: WritePace = consentPace(deps),
 ): Promise<ProvisioningReport> {
-  const report: ProvisioningReport = { subscribed: 0, synced: 0, added: 0, refused: 0 };
+  const report: ProvisioningReport = { subscribed: 0, synced: 0, added: 0, refused: 0, left: 0 };
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
   if (integration?.consentState !== 'granted' || !integration.tenantId) return report;
   const now = deps.now();
-  for (const user of await deps.repos.users.listByIntegration(integrationId)) {
-    try {
-      const subscription = user.subscriptionId
-        ? await deps.repos.subscriptions.get(user.subscriptionId)
-        : undefined;
-      if (!subscription || Date.parse(subscription.expiresAt) <= now.getTime()) {
-        await replaceSubscription(integration, user, deps);
-        report.subscribed++;
-      }
-    } catch (error) {
+  const pending = integration.pendingUsers ?? [];
+  if (pending.length > 0) await startProgress(integrationId, pending.length, deps);
+  const users = await deps.repos.users.listByIntegration(integrationId);
+  await deps.repos.subscriptions.ensureIntegrationIndex();
+  const live = new Set(
+    (await deps.repos.subscriptions.listByIntegration(integrationId))
+      .filter((s) => Date.parse(s.expiresAt) > now.getTime())
+      .map((s) => s.subscriptionId),
+  );
+  const refusedMailboxes = new Set<string>();
+  const unsubscribed = users.filter((u) => !u.subscriptionId || !live.has(u.subscriptionId));
+  const leftUsers = await pacedEach(
+    unsubscribed,
+    pace,
+    async (user) => {
+      await replaceSubscription(integration, user, deps);
+      report.subscribed++;
+    },
+    async (user, error) => {
       const refusal = mailboxRefusal(error);
       if (refusal) {
         // A sync would only be refused too; the maintenance run tries the mailbox again.
         await markUnreadable(user, refusal, deps);
-        continue;
+        refusedMailboxes.add(user.id);
+        return;
       }
       // The maintenance run re-creates missing subscriptions; the sync below still runs.
       deps.log.warn('could not subscribe a user after consent', {
         userId: user.id,
         status: classifyGraphError(error)?.status,
       });
-    }
-    await deps.queue.send('sync', [
-      syncMessageAt({ integrationId, userId: user.id, cause: 'provisioned' }, now, now),
-    ]);
-    report.synced++;
-  }
-  const handled = new Map<string, PendingUser | undefined>();
-  for (const pending of integration.pendingUsers ?? []) {
-    const problem = await addPending(integrationId, pending.address, deps);
-    if (problem === undefined) report.added++;
-    else report.refused++;
-    handled.set(
-      pending.address,
-      problem === undefined ? undefined : { address: pending.address, problem: shortReason(problem) },
-    );
-  }
-  if (handled.size > 0) {
-    // Added addresses leave the list, refused ones keep their reason, and any asked for meanwhile stay.
-    const outcome = await optimisticUpdate(
-      integrationRow(deps.repos.integrations, integrationId),
-      ({ pendingUsers, ...rest }) => {
-        const left = (pendingUsers ?? []).flatMap((p) => {
-          const after = handled.has(p.address) ? handled.get(p.address) : p;
-          return after ? [after] : [];
-        });
-        return left.length > 0 ? { ...rest, pendingUsers: left } : rest;
-      },
-    );
-    settledOrThrow(outcome, `the pending addresses of integration ${integrationId}`);
-  }
+    },
+  );
+  // Every user's sync now, in one send: a sync needs no subscription, and the maintenance
+  // run catches up again those whose subscription it has to re-create.
+  const syncs = users
+    .filter((u) => !refusedMailboxes.has(u.id))
+    .map((u) => syncMessageAt({ integrationId, userId: u.id, cause: 'provisioned' }, now, now));
+  if (syncs.length > 0) await deps.queue.send('sync', syncs);
+  report.synced = syncs.length;
+  const added = await addPending(integrationId, pending, deps, pace);
+  report.added = added.added;
+  report.refused = added.refused;
+  report.left = leftUsers.length + added.left;
   deps.log.info('integration provisioned', { integrationId, ...report });
   return report;
+}
+
+/**
+ * The maintenance run's part in provisioning: the pending addresses a
+ * consent callback had no time for (those without a reason: a refused one
+ * waits for the next consent), added at the run's pace. Nothing is done while
+ * a consent callback may still be adding them itself.
+ */
+export async function continueProvisioning(
+  integrationId: string,
+  deps: ProvisioningDeps,
+  pace: WritePace,
+): Promise<Pick<ProvisioningReport, 'added' | 'refused' | 'left'>> {
+  const none = { added: 0, refused: 0, left: 0 };
+  const integration = (await deps.repos.integrations.get(integrationId))?.value;
+  if (integration?.consentState !== 'granted' || !integration.tenantId) return none;
+  const untried = (integration.pendingUsers ?? []).filter((p) => !p.problem);
+  if (untried.length === 0) return none;
+  const progress = integration.onboarding;
+  const busyUntil = progress ? Date.parse(progress.updatedAt) + CONSENT_PROVISIONING_MS + MINUTE : 0;
+  if (progress && !progress.finishedAt && busyUntil > deps.now().getTime()) return none;
+  const report = await addPending(integrationId, untried, deps, pace);
+  deps.log.info('provisioning continued', { integrationId, ...report });
+  return report;
+}
+
+const MINUTE = 60_000;
+
+/** A consent starts a provisioning of its own: the progress begins again at zero. */
+async function startProgress(integrationId: string, total: number, deps: ProvisioningDeps): Promise<void> {
+  const at = deps.now().toISOString();
+  const progress: OnboardingProgress = {
+    total,
+    done: 0,
+    refused: 0,
+    doneAtStart: 0,
+    startedAt: at,
+    updatedAt: at,
+  };
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    (current) => ({
+      ...current,
+      onboarding: progress,
+    }),
+  );
+  settledOrThrow(outcome, `the onboarding progress of integration ${integrationId}`);
+}
+
+/**
+ * Adds pending addresses at the pace; the added leave the list, the refused
+ * keep their reason, and the list and the progress are written together.
+ */
+async function addPending(
+  integrationId: string,
+  addresses: readonly PendingUser[],
+  deps: ProvisioningDeps,
+  pace: WritePace,
+): Promise<Pick<ProvisioningReport, 'added' | 'refused' | 'left'>> {
+  if (addresses.length === 0) return { added: 0, refused: 0, left: 0 };
+  const handled = new Map<string, PendingUser | undefined>();
+  const refuse = (address: string, reason: string) =>
+    handled.set(address, { address, problem: shortReason(reason) });
+  const left = await pacedEach(
+    addresses,
+    pace,
+    async ({ address }) => {
+      const result = await addUser(integrationId, address, deps);
+      if (result.kind === 'added') handled.set(address, undefined);
+      else refuse(address, result.reason);
+    },
+    ({ address }, error) => {
+      refuse(address, pendingProblem(integrationId, error, deps));
+    },
+  );
+  const added = [...handled.values()].filter((p) => p === undefined).length;
+  const refused = handled.size - added;
+  const now = deps.now().toISOString();
+  // Added addresses leave the list, refused ones keep their reason, and any asked for meanwhile stay.
+  const outcome = await optimisticUpdate(
+    integrationRow(deps.repos.integrations, integrationId),
+    ({ pendingUsers, ...rest }) => {
+      const kept = (pendingUsers ?? []).flatMap((p) => {
+        const after = handled.has(p.address) ? handled.get(p.address) : p;
+        return after ? [after] : [];
+      });
+      const previous = rest.onboarding && !rest.onboarding.finishedAt ? rest.onboarding : undefined;
+      const total = previous?.total ?? addresses.length;
+      const onboarding: OnboardingProgress = {
+        total,
+        done: Math.min(total, (previous?.done ?? 0) + added),
+        refused: (previous?.refused ?? 0) + refused,
+        doneAtStart: previous?.doneAtStart ?? 0,
+        startedAt: previous?.startedAt ?? now,
+        updatedAt: now,
+        ...(left.length === 0 ? { finishedAt: now } : {}),
+      };
+      return { ...rest, onboarding, ...(kept.length > 0 ? { pendingUsers: kept } : {}) };
+    },
+  );
+  settledOrThrow(outcome, `the pending addresses of integration ${integrationId}`);
+  return { added, refused, left: left.length };
 }

@@ -20,6 +20,14 @@
 //   https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#maximum-delivery-count
 // When sending the copy fails, the handler's error is rethrown: the queue
 // offers the original again and nothing is lost.
+//
+// A queue whose messages carry no data of their own (a sync only says "read
+// this user's calendar") may fold: a message that fails while this instance
+// has a retry of its session scheduled and not yet due, which does all the
+// message asks, sends no copy of its own and is not dead-lettered. That
+// retry reads the calendar after this failure, so nothing the message would
+// have read is lost, and a failing user ends in one dead letter instead of one
+// per chain (a notification's leading sync and its follow-up are two).
 
 import { createHash } from 'node:crypto';
 import { failureForLog, type Logger } from '../logger';
@@ -57,6 +65,49 @@ export interface QueueRetryDeps {
   /** The service clock: scheduled times are compared with it (the simulator's clock locally). */
   now: () => Date;
   log: Logger;
+  /** Only for queues whose messages may stand for each other (see the top of this file). */
+  folding?: RetryFolding;
+}
+
+/** How a queue's failed messages fold into a retry already scheduled (see the top of this file). */
+export interface RetryFolding {
+  /** This instance's scheduled retries, kept for the life of the process. */
+  book: ScheduledRetries;
+  /** Whether a retry of body `pending` does everything a message of body `failing` asks of the same session. */
+  covers(pending: unknown, failing: unknown): boolean;
+}
+
+export interface ScheduledRetry {
+  messageId: string;
+  dueAt: number;
+  body: unknown;
+}
+
+/** The latest retry this instance scheduled per session. */
+export interface ScheduledRetries {
+  /** The session's retry that is not yet due at `now`, if any. */
+  pending(sessionId: string, now: number): ScheduledRetry | undefined;
+  record(sessionId: string, retry: ScheduledRetry, now: number): void;
+}
+
+/** Sessions kept before the ones whose retry is past are swept out. */
+const SCHEDULED_RETRIES_SWEEP_AT = 1000;
+
+export function scheduledRetries(): ScheduledRetries {
+  const bySession = new Map<string, ScheduledRetry>();
+  return {
+    pending(sessionId, now) {
+      const retry = bySession.get(sessionId);
+      return retry && retry.dueAt > now ? retry : undefined;
+    },
+    record(sessionId, retry, now) {
+      const known = bySession.get(sessionId);
+      // The one due last stands longest for the messages that fail meanwhile.
+      if (!known || known.dueAt <= now || known.dueAt <= retry.dueAt) bySession.set(sessionId, retry);
+      if (bySession.size <= SCHEDULED_RETRIES_SWEEP_AT) return;
+      for (const [session, scheduled] of bySession) if (scheduled.dueAt <= now) bySession.delete(session);
+    },
+  };
 }
 
 export interface AttemptInfo {
@@ -156,6 +207,16 @@ export function retryingHandler(queue: QueueName, deps: QueueRetryDeps): Retryin
     } catch (error) {
       // Ids, counts and the error's name only: bodies can carry event subjects.
       const context = { queue, messageId: info.messageId, attempt, deliveryCount: info.deliveryCount };
+      const into = foldedInto(body, info, deps);
+      if (into) {
+        deps.log.warn('queue message failed; its session has a retry scheduled that stands for it', {
+          ...context,
+          foldedInto: into.messageId,
+          retryAt: new Date(into.dueAt).toISOString(),
+          ...failureForLog(error),
+        });
+        return;
+      }
       const delayMs = pauseAfter(deps.policy, attempt);
       if (delayMs === undefined) {
         deps.log.error('queue message failed on its last attempt; Service Bus dead-letters it', {
@@ -165,8 +226,17 @@ export function retryingHandler(queue: QueueName, deps: QueueRetryDeps): Retryin
         throw error;
       }
       const scheduledAt = new Date(deps.now().getTime() + delayMs);
+      const copy = retryCopy(body, info, failureLabel(error), scheduledAt);
       try {
-        await deps.queue.send(queue, [retryCopy(body, info, failureLabel(error), scheduledAt)]);
+        await deps.queue.send(queue, [copy]);
+        // Recorded once sent: only a retry that will come may stand for other messages.
+        if (deps.folding && info.sessionId !== undefined) {
+          deps.folding.book.record(
+            info.sessionId,
+            { messageId: copy.messageId, dueAt: scheduledAt.getTime(), body },
+            deps.now().getTime(),
+          );
+        }
       } catch (sendError) {
         deps.log.error('queue message failed and its retry could not be sent; the queue offers it again', {
           ...context,
@@ -182,4 +252,17 @@ export function retryingHandler(queue: QueueName, deps: QueueRetryDeps): Retryin
       });
     }
   };
+}
+
+/** The retry already scheduled that does all this failed message asks, when folding applies. */
+function foldedInto(
+  body: unknown,
+  info: ReceivedMessageInfo,
+  deps: QueueRetryDeps,
+): ScheduledRetry | undefined {
+  if (!deps.folding || info.sessionId === undefined) return undefined;
+  const pending = deps.folding.book.pending(info.sessionId, deps.now().getTime());
+  // A message is never folded into itself: its own copy is what it schedules next.
+  if (!pending || pending.messageId === info.messageId) return undefined;
+  return deps.folding.covers(pending.body, body) ? pending : undefined;
 }

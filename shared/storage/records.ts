@@ -48,7 +48,7 @@ export interface IntegrationRecord {
   pendingUsers?: PendingUser[];
   /** Entra security group whose members are this integration's users (kept in step by the maintenance run). */
   followGroupId?: string;
-  /** How far the maintenance run has come adding the followed group's members. */
+  /** How far adding users has come: a consent's pending addresses, or the followed group's members. */
   onboarding?: OnboardingProgress;
   pbxUrl: string;
   /** Calls in flight to this PBX at once, across instances; absent: PBX_MAX_CONCURRENT_REQUESTS. */
@@ -66,7 +66,8 @@ export interface IntegrationRecord {
 
 /**
  * Members of the followed group known as users (`done`) of all its members
- * (`total`), as of the last run that had members to add. `doneAtStart` and
+ * (`total`), as of the last run that had members to add; or, after a
+ * consent, its pending addresses added of all it had. `doneAtStart` and
  * `startedAt` are where this onboarding began, so the pace so far (and from
  * it the time left) can be told; `finishedAt` once every member was known.
  */

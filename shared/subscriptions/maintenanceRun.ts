@@ -38,6 +38,8 @@ export interface MaintenanceDeps extends SubscriptionDeps {
   confirmTenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
   /** Brings the users of a group-following integration in step with the group, writing at `pace`. */
   followGroup?: (integration: IntegrationRecord, pace: WritePace) => Promise<void>;
+  /** Adds the pending addresses a consent callback left (shared/onboarding/userProvisioning.ts), writing at `pace`. */
+  provisionPending?: (integration: IntegrationRecord, pace: WritePace) => Promise<void>;
   /**
    * How long one run may work before it leaves the rest to the next:
    * default 8 minutes, inside host.json's 10-minute `functionTimeout` with
@@ -145,14 +147,21 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
           sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         });
       paces.set(integration.tenantId, pace);
+      const provisionPending = deps.provisionPending;
+      const pending =
+        provisionPending && integration.pendingUsers?.some((p) => !p.problem)
+          ? () =>
+              followGroupOrReport(integration, (i) => provisionPending(i, pace), deps, report, 'provisioning')
+          : undefined;
       const follow =
         integration.followGroupId && deps.followGroup
           ? async () => {
+              await pending?.();
               const followGroup = deps.followGroup as NonNullable<MaintenanceDeps['followGroup']>;
               // A group that cannot be read this time must not cost the members already known their renewals.
               await followGroupOrReport(integration, (i) => followGroup(i, pace), deps, report);
             }
-          : undefined;
+          : pending;
       createBudget = await maintainIntegration(integration, createBudget, deps, report, usersOf, {
         pace,
         follow,
@@ -322,16 +331,20 @@ async function followGroupOrReport(
   followGroup: (integration: IntegrationRecord) => Promise<void>,
   deps: MaintenanceDeps,
   report: MaintenanceReport,
+  what: 'following the group' | 'provisioning' = 'following the group',
 ): Promise<void> {
   try {
     await followGroup(integration);
   } catch (error) {
     if (tenantRefusal(error)) throw error;
-    report.partialErrors.push(`${integration.id}: following the group: ${failureText(error)}`);
-    deps.log.warn('could not follow the group; the known users are still maintained', {
-      integrationId: integration.id,
-      why: failureText(error),
-    });
+    report.partialErrors.push(`${integration.id}: ${what}: ${failureText(error)}`);
+    deps.log.warn(
+      `could not ${what === 'provisioning' ? 'go on provisioning' : 'follow the group'}; the known users are still maintained`,
+      {
+        integrationId: integration.id,
+        why: failureText(error),
+      },
+    );
   }
 }
 

@@ -127,3 +127,20 @@ export function syncMessageAt(
     applicationProperties: { cause: request.cause },
   };
 }
+
+/**
+ * Whether a sync retry already scheduled (every retry reads a fresh round,
+ * see `SyncAttempt` in userSync.ts) does all that a failed sync of the same
+ * user asks: a lifecycle event must be its own, and an operator's rules
+ * change or resync (read past the integration cache) needs one of those.
+ */
+export function syncRetryCovers(pending: unknown, failing: unknown): boolean {
+  const scheduled = syncRequestSchema.safeParse(pending);
+  const failed = syncRequestSchema.safeParse(failing);
+  if (!scheduled.success || !failed.success) return false;
+  const [p, f] = [scheduled.data, failed.data];
+  if (p.integrationId !== f.integrationId || p.userId !== f.userId) return false;
+  if (f.lifecycleEvent !== undefined && f.lifecycleEvent !== p.lifecycleEvent) return false;
+  const operators = (r: SyncRequest) => r.cause === 'rulesChanged' || r.cause === 'resync';
+  return !operators(f) || operators(p);
+}

@@ -1,7 +1,7 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import type { OnboardingFigures } from '../../shared/management/dashboard';
-import { PARALLEL_ADDS } from '../../shared/onboarding/groupFollowing';
+import { PARALLEL_ADDS } from '../../shared/onboarding/pacedAdds';
 import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
 import { runMaintenance } from '../../shared/subscriptions/maintenanceRun';
 import { managementClient } from '../admin/managementClient';

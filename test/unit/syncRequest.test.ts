@@ -1,4 +1,8 @@
-import { coalescedSyncMessage, notificationSyncMessages } from '../../shared/sync/syncRequest';
+import {
+  coalescedSyncMessage,
+  notificationSyncMessages,
+  syncRetryCovers,
+} from '../../shared/sync/syncRequest';
 
 describe('coalesced sync messages', () => {
   const user = { integrationId: 'demo', userId: 'u1', cause: 'notification' as const };
@@ -60,5 +64,21 @@ describe('sync messages of a change notification', () => {
     const messages = notificationSyncMessages(user, at('00.100'), 0);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.scheduledEnqueueTime).toBeUndefined();
+  });
+});
+
+describe('which scheduled sync retry stands for a failed sync', () => {
+  const plain = { integrationId: 'demo', userId: 'u1', cause: 'notification', requestedAt: 'x' };
+  it('folds a plain sync of the same user into any retry of it, and nothing else', () => {
+    expect(syncRetryCovers(plain, { ...plain, cause: 'catchUp' })).toBe(true);
+    expect(syncRetryCovers(plain, { ...plain, userId: 'u2' })).toBe(false);
+    expect(syncRetryCovers(plain, { unreadable: true })).toBe(false);
+  });
+  it('keeps a lifecycle event and an operator’s resync their own', () => {
+    const lifecycle = { ...plain, cause: 'lifecycle', lifecycleEvent: 'subscriptionRemoved' };
+    expect(syncRetryCovers(plain, lifecycle)).toBe(false);
+    expect(syncRetryCovers(lifecycle, lifecycle)).toBe(true);
+    expect(syncRetryCovers(plain, { ...plain, cause: 'resync' })).toBe(false);
+    expect(syncRetryCovers({ ...plain, cause: 'rulesChanged' }, { ...plain, cause: 'resync' })).toBe(true);
   });
 });
