@@ -212,7 +212,7 @@ export async function syncUser(
       lastSyncAt: now.toISOString(),
       lastError: undefined,
     };
-    await saveResult(user, stored.etag, result, deps);
+    if (!unchangedSince(user, read, listed, now)) await saveResult(user, stored.etag, result, deps);
     deps.log.info('user synced', {
       userId: user.id,
       round: fresh ? 'fresh' : 'resumed',
@@ -364,6 +364,37 @@ function needsStoredRows(
   if (reconcile) return true;
   if (!read.fresh) return read.reportedIds.size > 0;
   return !(user.status === 'neverSynced' && user.versionedTo === undefined && user.deltaLink === undefined);
+}
+
+/**
+ * How long a round that read nothing new may leave the user row as the last
+ * round wrote it: long enough for the follow-up round of a notification (at
+ * most a coalescing window after the leading one, see syncRequest.ts), short
+ * enough that the row's last sync, which the dashboard shows, lags a minute.
+ */
+const QUIET_ROUND_MS = 60_000;
+
+/**
+ * A resumed round that reported no event, shortly after a round that stored
+ * its result, leaves the row alone (one Table request less per notification).
+ * The next round then resumes from the stored delta link, a little older than
+ * the one this round got. Graph keeps Outlook delta tokens until its token
+ * cache drops the oldest ones, with no fixed lifetime, and a client must
+ * expect changes to be replayed
+ * (https://learn.microsoft.com/graph/delta-query-overview#token-duration,
+ * #replays): an older link only re-reads what this round read, which was
+ * nothing, and an expired one starts a fresh round as always.
+ */
+function unchangedSince(
+  user: UserRecord,
+  read: { fresh: boolean; reportedIds: ReadonlySet<string> },
+  listed: boolean,
+  now: Date,
+): boolean {
+  if (read.fresh || listed || read.reportedIds.size > 0) return false;
+  if (user.status !== 'ok' || user.reconcilePending || user.lastSyncAt === undefined) return false;
+  const age = now.getTime() - Date.parse(user.lastSyncAt);
+  return age >= 0 && age < QUIET_ROUND_MS;
 }
 
 /**
