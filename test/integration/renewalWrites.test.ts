@@ -124,4 +124,30 @@ describe('renewal writes', () => {
     const outcomes = await renewing;
     expect(outcomes.filter((o) => o.kind === 'renewed')).toHaveLength(seeded.length);
   }, 60_000);
+
+  it('stops sending batches once the table refuses a write, and says so', async () => {
+    const seeded = await seed('c000', 200);
+    const deps = host.runtime.maintenance(silentLogger);
+    const refusing = {
+      ...deps,
+      repos: {
+        ...deps.repos,
+        subscriptions: {
+          ...deps.repos.subscriptions,
+          upsertMany: async () => {
+            throw new Error('table storage refused the write');
+          },
+        },
+      },
+    };
+    const before = host.simulator.subscriptionWrites().accepted;
+
+    await expect(renewSubscriptions(integration, seeded, refusing)).rejects.toThrow(
+      'table storage refused the write',
+    );
+    // Each of the 4 workers has at most the batch it was sending when the first write failed.
+    const sent = host.simulator.subscriptionWrites().accepted - before;
+    expect(sent).toBeLessThanOrEqual(2 * 4 * 20);
+    expect(sent).toBeLessThan(seeded.length);
+  }, 60_000);
 });
