@@ -55,6 +55,11 @@ export interface SubscriptionRepository {
    */
   ensureIntegrationIndex(): Promise<number>;
   upsert(record: SubscriptionRecord): Promise<void>;
+  /**
+   * As `upsert` for a renewal's worth (a `$batch` of 20): the own rows side by
+   * side, the copies of one integration in one transaction per 100.
+   */
+  upsertMany(records: readonly SubscriptionRecord[]): Promise<void>;
   delete(subscriptionId: string): Promise<void>;
 }
 

@@ -283,6 +283,11 @@ function subscriptionRepository(table: TableClient): SubscriptionRepository {
       await table.upsertEntity(subscriptionToEntity(record), 'Replace');
       await table.upsertEntity(subscriptionIndexEntity(record), 'Replace');
     },
+    async upsertMany(records) {
+      // Each own row is a partition of its own, so one request each; the copies share their integration's.
+      await Promise.all(records.map((record) => table.upsertEntity(subscriptionToEntity(record), 'Replace')));
+      await upsertInTransactions(table, records.map(subscriptionIndexEntity));
+    },
     async delete(subscriptionId) {
       const key = subscriptionKey(subscriptionId);
       const row = await getRow(table, key);

@@ -164,8 +164,11 @@ const PARALLEL_BATCHES = 4;
  * Graph dropped the subscription (re-create it), 429/503 means try again on a
  * later run. Under a pace, each batch waits for room for its 20 writes, a 429
  * holds the pace for its Retry-After, and what finds no room before the
- * deadline is `deferred`. The granted expirations are written to the table
- * side by side, not one after another.
+ * deadline is `deferred`. A batch's granted expirations are written while the
+ * next batch waits for room and for Graph (one batch's writes pending per
+ * worker), so Table Storage never holds a batch back from its room in the
+ * pace: its own rows side by side and its integration's copies in one
+ * transaction, 21 requests for 20 renewals instead of 40.
  */
 export async function renewSubscriptions(
   integration: IntegrationRecord,
@@ -195,26 +198,39 @@ export async function renewSubscriptions(
   ) => {
     const groups = chunks(all, MAX_BATCH_SIZE);
     let next = 0;
+    // The first failure stops every worker from sending more; it is thrown once all have stopped.
+    let failure: { error: unknown } | undefined;
     const worker = async () => {
-      for (let group = groups[next++]; group; group = groups[next++]) {
-        if (pace && !(await pace.take(group.length))) {
-          outcomes.push(
-            ...group.map((s): RenewalOutcome => ({ kind: 'deferred', subscriptionId: s.subscriptionId })),
-          );
-          continue;
-        }
-        const responses = await patch(group, minutesFromNow(minutes));
-        const waits = responses
-          .map((r) => classifyGraphStatus(r.status, errorCode(r.body), headerOf(r, 'retry-after')))
-          .flatMap((failure) => {
-            const wait = paceWait(failure);
-            return wait === undefined ? [] : [wait];
+      let writing: Promise<void> = Promise.resolve();
+      try {
+        for (let group = groups[next++]; group && !failure; group = groups[next++]) {
+          if (pace && !(await pace.take(group.length))) {
+            outcomes.push(
+              ...group.map((s): RenewalOutcome => ({ kind: 'deferred', subscriptionId: s.subscriptionId })),
+            );
+            continue;
+          }
+          const responses = await patch(group, minutesFromNow(minutes));
+          const waits = responses
+            .map((r) => classifyGraphStatus(r.status, errorCode(r.body), headerOf(r, 'retry-after')))
+            .flatMap((item) => {
+              const wait = paceWait(item);
+              return wait === undefined ? [] : [wait];
+            });
+          if (pace && waits.length > 0) pace.holdFor(Math.max(...waits));
+          await writing;
+          // Caught at once: a rejection nobody awaits yet would end the process.
+          writing = answer(group, responses).catch((error: unknown) => {
+            failure ??= { error };
           });
-        if (pace && waits.length > 0) pace.holdFor(Math.max(...waits));
-        await answer(group, responses);
+        }
+      } catch (error) {
+        failure ??= { error };
       }
+      await writing;
     };
     await Promise.all(Array.from({ length: PARALLEL_BATCHES }, worker));
+    if (failure) throw failure.error;
   };
   await inBatches(subscriptions, deps.subscriptionMinutes, async (group, responses) => {
     const applied = group.flatMap((subscription, index) => {
@@ -224,11 +240,7 @@ export async function renewSubscriptions(
       refused.push({ subscription, status: response.status });
       return [];
     });
-    outcomes.push(
-      ...(await Promise.all(
-        applied.map(({ subscription, response }) => applyRenewal(subscription, response, deps)),
-      )),
-    );
+    outcomes.push(...(await applyRenewals(applied, deps)));
   });
   // Graph refused the configured lifetime as too long: once more with the shorter documented one.
   if (deps.subscriptionMinutes > SHORTER_DOCUMENTED_MAX_MINUTES) {
@@ -237,10 +249,12 @@ export async function renewSubscriptions(
       SHORTER_DOCUMENTED_MAX_MINUTES,
       async (group, responses) => {
         outcomes.push(
-          ...(await Promise.all(
-            group.map((subscription, index) =>
-              applyRenewal(subscription, responses[index] as BatchResponse, deps),
-            ),
+          ...(await applyRenewals(
+            group.map((subscription, index) => ({
+              subscription,
+              response: responses[index] as BatchResponse,
+            })),
+            deps,
           )),
         );
       },
@@ -267,26 +281,33 @@ function errorMessage(body: unknown): string {
   return typeof message === 'string' ? message : '';
 }
 
-async function applyRenewal(
-  subscription: SubscriptionRecord,
-  response: BatchResponse,
+/** Reads one batch's answers and stores what Graph granted, all of the batch's rows in one go. */
+async function applyRenewals(
+  answered: readonly { subscription: SubscriptionRecord; response: BatchResponse }[],
   deps: SubscriptionDeps,
-): Promise<RenewalOutcome> {
-  const subscriptionId = subscription.subscriptionId;
-  if (response.status >= 200 && response.status < 300) {
-    const granted = grantedExpiration(response.body) ?? subscription.expiresAt;
-    await deps.repos.subscriptions.upsert({ ...subscription, expiresAt: granted });
-    return { kind: 'renewed', subscriptionId };
-  }
-  const failure = classifyGraphStatus(
-    response.status,
-    errorCode(response.body),
-    headerOf(response, 'retry-after'),
-  );
-  if (failure.kind === 'notFound') return { kind: 'gone', subscriptionId };
-  if (failure.kind === 'throttled')
-    return { kind: 'throttled', subscriptionId, retryAfterSeconds: failure.retryAfterSeconds };
-  return { kind: 'failed', subscriptionId, status: response.status };
+): Promise<RenewalOutcome[]> {
+  const granted: SubscriptionRecord[] = [];
+  const outcomes = answered.map(({ subscription, response }): RenewalOutcome => {
+    const subscriptionId = subscription.subscriptionId;
+    if (response.status >= 200 && response.status < 300) {
+      granted.push({
+        ...subscription,
+        expiresAt: grantedExpiration(response.body) ?? subscription.expiresAt,
+      });
+      return { kind: 'renewed', subscriptionId };
+    }
+    const failure = classifyGraphStatus(
+      response.status,
+      errorCode(response.body),
+      headerOf(response, 'retry-after'),
+    );
+    if (failure.kind === 'notFound') return { kind: 'gone', subscriptionId };
+    if (failure.kind === 'throttled')
+      return { kind: 'throttled', subscriptionId, retryAfterSeconds: failure.retryAfterSeconds };
+    return { kind: 'failed', subscriptionId, status: response.status };
+  });
+  if (granted.length > 0) await deps.repos.subscriptions.upsertMany(granted);
+  return outcomes;
 }
 
 function grantedExpiration(body: unknown): string | undefined {

@@ -36,7 +36,17 @@ export function paceWait(failure: { kind: string; status: number; retryAfterSeco
   return failure?.kind === 'throttled' && failure.status === 429 ? failure.retryAfterSeconds : undefined;
 }
 
-/** 450 of Graph's 500 per 20 s: the margin covers the latency between our clock and Graph's. */
+/**
+ * 450 of Graph's 500 per 20 s (the subscription row of
+ * https://learn.microsoft.com/graph/throttling-limits#subscription-service-limits;
+ * some copies of that table say 1,000, so 500 is the safe side): the margin
+ * covers the latency between our clock and Graph's. Renewals take room 20 at
+ * a time (one `$batch`), so they get 440 per window: 22 batches, 60 writes
+ * under Graph's limit, as many as the other 3 batches in flight
+ * (subscriptionKeeper.ts) hold, should Graph count them a window late. 10,000
+ * renewals thus need 22 full windows and part of a 23rd: about 445 s, inside
+ * the run's 8 minutes.
+ */
 export const GRAPH_SUBSCRIPTION_WRITES = { writes: 450, windowMs: 20_000 } as const;
 
 export function writePace(options: WritePaceOptions): WritePace {
