@@ -115,7 +115,6 @@ var appTableNames = [
   'Absences'
   'Deliveries'
   'ConsentLinks'
-  'PbxSlots'
 ]
 var names = {
   resourceGroup: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName

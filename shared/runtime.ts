@@ -146,18 +146,24 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     tablePrefix: config.TABLE_PREFIX,
     createMissing: !config.STORAGE_TABLES_PROVISIONED,
   });
+  const deliveries = batchedDeliveryLog(tables.deliveries, {
+    delayMs: DELIVERY_LOG_BATCH_MS,
+    onWriteFailed: (error, rows) =>
+      log.warn('could not write delivered webhooks to the delivery log', {
+        rows,
+        error: error instanceof Error ? error.name : 'error',
+      }),
+  });
   const repos: Repositories = {
     ...tables,
     integrations: cachedIntegrations(tables.integrations, { ttlMs: config.INTEGRATION_CACHE_SECONDS * 1000 }),
     users: cachedUsers(tables.users, { ttlMs: config.INTEGRATION_CACHE_SECONDS * 1000 }),
-    deliveries: batchedDeliveryLog(tables.deliveries, {
-      delayMs: DELIVERY_LOG_BATCH_MS,
-      onWriteFailed: (error, rows) =>
-        log.warn('could not write delivered webhooks to the delivery log', {
-          rows,
-          error: error instanceof Error ? error.name : 'error',
-        }),
-    }),
+    deliveries,
+    // Slots share the log's partition: a slot an instance gives back rides in its next log write.
+    pbxSlots: {
+      ...tables.pbxSlots,
+      releaseSoon: (integrationId, slot) => deliveries.releaseSlotSoon({ integrationId, slot }),
+    },
   };
   const queue = overrides.queue ?? serviceBusQueue(config, credential);
   const queueStatistics =

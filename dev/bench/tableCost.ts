@@ -66,7 +66,7 @@ async function movedEvent(bench: BenchHost, user: BenchUser): Promise<string[]> 
     .map((request) =>
       request
         .replace(
-          /^(\w+) \/[^/]+\/[a-z0-9]+?(Users|Absences|PbxSlots|Deliveries|Integrations|Subscriptions).*$/,
+          /^(\w+) \/[^/]+\/[a-z0-9]+?(Users|Absences|Deliveries|Integrations|Subscriptions).*$/,
           '$1 $2',
         )
         .replace(/^POST \/[^/]+\/\$batch$/, 'POST $batch'),

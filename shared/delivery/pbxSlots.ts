@@ -199,7 +199,7 @@ export async function releasePbxSlot(held: HeldSlot, deps: PbxSlotDeps): Promise
     parked.park(
       { integrationId, slot, leaseUntilMs, record: held.record, etag: held.etag },
       deps.policy.parkMs,
-      (idle) => deps.slots.release(integrationId, idle.slot, idle.etag).then(() => undefined),
+      (idle) => freeIdle(idle, deps),
     );
     held.releaseLocal();
     return true;
@@ -210,4 +210,19 @@ export async function releasePbxSlot(held: HeldSlot, deps: PbxSlotDeps): Promise
     parked?.gone(integrationId, slot);
     held.releaseLocal();
   }
+}
+
+/**
+ * A slot nobody took from the park. Its lease still runs (it was parked with
+ * at least a whole call's lease left, for a fraction of that), so no other
+ * instance can have taken it over: it can go with the delivery log's next
+ * write. Should that write come too late, the lease frees the slot anyway.
+ */
+async function freeIdle(idle: IdleSlot, deps: PbxSlotDeps): Promise<void> {
+  const leaseLeft = idle.leaseUntilMs - deps.clock().getTime();
+  if (deps.slots.releaseSoon && leaseLeft > deps.policy.minLeaseLeftMs / 2) {
+    await deps.slots.releaseSoon(idle.integrationId, idle.slot);
+    return;
+  }
+  await deps.slots.release(idle.integrationId, idle.slot, idle.etag);
 }

@@ -82,8 +82,12 @@ export interface DeliveryLogRepository {
    * rows of the integration. Reads through the same repository see it.
    */
   recordSoon(entry: DeliveryLogRecord): Promise<void>;
-  /** Several rows at once, one transaction per integration (per 100 rows). */
-  recordMany(entries: DeliveryLogRecord[]): Promise<void>;
+  /**
+   * Several rows at once, one transaction per integration (per 100 rows);
+   * with them, PBX slots this instance gives back, deleted in the same
+   * transactions (the slots share the log's partition, pbxSlotEntity.ts).
+   */
+  recordMany(entries: DeliveryLogRecord[], releasedSlots?: readonly SlotRelease[]): Promise<void>;
   get(integrationId: string, webhookId: string): Promise<DeliveryLogRecord | undefined>;
   /** Every row of one integration, without the stored requests (cheap enough for counts). */
   listForIntegration(integrationId: string): Promise<DeliveryLogRecord[]>;
@@ -102,6 +106,12 @@ export interface ConsentLinkRepository {
 }
 
 /** The slots of the calls one integration's PBX may have in flight, shared by every instance. */
+/** A PBX slot this instance holds and gives back with the delivery log's next write. */
+export interface SlotRelease {
+  integrationId: string;
+  slot: number;
+}
+
 export interface PbxSlotRepository {
   /** Every slot row of the integration (one query), leases passed or not. */
   list(integrationId: string): Promise<Array<Versioned<PbxSlotRecord>>>;
@@ -111,6 +121,12 @@ export interface PbxSlotRepository {
   takeOver(record: PbxSlotRecord, etag: string): Promise<string>;
   /** Frees the slot if it is still as this holder wrote it; false when another worker took it over meanwhile. */
   release(integrationId: string, slot: number, etag: string): Promise<boolean>;
+  /**
+   * Frees a slot whose lease still runs with the delivery log's next write
+   * (deliveryLogBatch.ts), unconditionally; resolves once written. Where the
+   * runtime has no such writer, `release` is used.
+   */
+  releaseSoon?(integrationId: string, slot: number): Promise<void>;
 }
 
 export interface Repositories {

@@ -22,7 +22,6 @@ export const TABLE_NAMES = [
   'Absences',
   'Deliveries',
   'ConsentLinks',
-  'PbxSlots',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 export type TableClients = Record<TableName, TableClient>;

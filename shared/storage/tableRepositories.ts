@@ -19,7 +19,14 @@ import {
   integrationKey,
   integrationToEntity,
 } from './integrationEntity';
-import { pbxSlotFromEntity, pbxSlotKey, pbxSlotPartition, pbxSlotToEntity } from './pbxSlotEntity';
+import {
+  isSlotRow,
+  pbxSlotFromEntity,
+  pbxSlotKey,
+  pbxSlotPartition,
+  pbxSlotToEntity,
+  SLOT_ROW_PREFIX,
+} from './pbxSlotEntity';
 import { ConcurrencyError } from './records';
 import type {
   AbsenceRepository,
@@ -28,6 +35,7 @@ import type {
   IntegrationRepository,
   PbxSlotRepository,
   Repositories,
+  SlotRelease,
   SubscriptionRepository,
   UserRepository,
 } from './repositories';
@@ -171,6 +179,46 @@ async function upsertInTransactions(table: TableClient, entities: Entity[]): Pro
       'Replace',
     ]);
     for (const batch of transactions(actions)) await table.submitTransaction(batch);
+  }
+}
+
+/**
+ * Delivery rows and the deletes of PBX slots given back, one transaction per
+ * integration's partition. A transaction's delete cannot carry an ETag (the
+ * SDK sends it unconditionally), which is safe here: a slot is given back
+ * while its lease still runs (parkedSlots.ts), and only a slot whose lease has
+ * passed can be taken over by another instance. A slot row already gone
+ * fails the whole transaction; its rows are then written without it.
+ * https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions
+ */
+async function writeWithReleases(
+  table: TableClient,
+  entities: Entity[],
+  released: readonly SlotRelease[],
+): Promise<void> {
+  const byPartition = new Map<string, TransactionAction[]>();
+  const add = (partitionKey: string, action: TransactionAction) =>
+    byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), action]);
+  const rows = new Map(entities.map((entity) => [`${entity.partitionKey}\n${entity.rowKey}`, entity]));
+  for (const entity of rows.values()) add(entity.partitionKey, ['upsert', entity, 'Replace']);
+  for (const slot of released) {
+    const key = pbxSlotKey(slot.integrationId, slot.slot);
+    add(key.partitionKey, ['delete', key]);
+  }
+  for (const actions of byPartition.values()) {
+    for (const batch of transactions(actions)) {
+      try {
+        await table.submitTransaction(batch);
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+        const upserts = batch.filter(([kind]) => kind === 'upsert');
+        if (upserts.length > 0) await table.submitTransaction(upserts);
+        for (const [kind, entity] of batch) {
+          if (kind === 'delete')
+            await ignoringNotFound(() => table.deleteEntity(entity.partitionKey, entity.rowKey));
+        }
+      }
+    }
   }
 }
 
@@ -351,8 +399,12 @@ function deliveryLogRepository(table: TableClient): DeliveryLogRepository {
     async recordSoon(entry) {
       await table.upsertEntity(deliveryToEntity(entry), 'Replace');
     },
-    async recordMany(entries) {
-      await upsertInTransactions(table, entries.map(deliveryToEntity));
+    async recordMany(entries, releasedSlots = []) {
+      if (releasedSlots.length === 0) {
+        await upsertInTransactions(table, entries.map(deliveryToEntity));
+        return;
+      }
+      await writeWithReleases(table, entries.map(deliveryToEntity), releasedSlots);
     },
     async get(integrationId, webhookId) {
       const row = await getRow(table, deliveryKey(integrationId, webhookId));
@@ -366,7 +418,8 @@ function deliveryLogRepository(table: TableClient): DeliveryLogRepository {
         },
       });
       const records = [];
-      for await (const row of rows) records.push(deliveryFromEntity(row));
+      // The partition also holds the integration's PBX slots (at most the cap of rows).
+      for await (const row of rows) if (!isSlotRow(row.rowKey)) records.push(deliveryFromEntity(row));
       return records;
     },
     async listFailed(integrationId) {
@@ -404,7 +457,11 @@ function pbxSlotRepository(table: TableClient): PbxSlotRepository {
   const what = (integrationId: string, slot: number) => `PBX slot ${slot} of integration ${integrationId}`;
   return {
     async list(integrationId) {
-      const rows = await listRows(table, odata`PartitionKey eq ${pbxSlotPartition(integrationId)}`);
+      // The slot rows of the partition: `~` sorts after every digit, so the range holds them all.
+      const rows = await listRows(
+        table,
+        odata`PartitionKey eq ${pbxSlotPartition(integrationId)} and RowKey ge ${SLOT_ROW_PREFIX} and RowKey lt ${`${SLOT_ROW_PREFIX}~`}`,
+      );
       return rows.map(pbxSlotFromEntity);
     },
     create: (record) => insertRow(table, pbxSlotToEntity(record), what(record.integrationId, record.slot)),
@@ -434,6 +491,6 @@ export async function createTableRepositories(connection: TableConnection): Prom
     absences: absenceRepository(tables.Absences),
     deliveries: deliveryLogRepository(tables.Deliveries),
     consentLinks: consentLinkRepository(tables.ConsentLinks),
-    pbxSlots: pbxSlotRepository(tables.PbxSlots),
+    pbxSlots: pbxSlotRepository(tables.Deliveries),
   };
 }

@@ -73,6 +73,46 @@ describe('the batched delivery log', () => {
     expect(await raw.listForIntegration(`${integrationId}b`)).toHaveLength(5);
   });
 
+  it('gives PBX slots back in the same transaction as the delivered rows, and resolves once written', async () => {
+    const tablePrefix = uniqueTablePrefix();
+    const counted = await createTableRepositories({
+      connectionString: counter.connectionString,
+      tablePrefix,
+    });
+    const direct = await createTableRepositories({
+      connectionString: testTablesConnectionString(),
+      tablePrefix,
+    });
+    const lease = new Date(Date.now() + 60_000).toISOString();
+    for (const slot of [0, 1])
+      await direct.pbxSlots.create({ integrationId, slot, webhookId: 'w', leaseUntil: lease });
+    counter.reset();
+    const log = batchedDeliveryLog(counted.deliveries, {
+      delayMs: 50,
+      onWriteFailed: (_error, rows) => failures.push(rows),
+    });
+    await log.recordSoon(delivered(integrationId, 1));
+    await log.recordSoon(delivered(integrationId, 2));
+    let released = false;
+    const release = log.releaseSlotSoon({ integrationId, slot: 0 }).then(() => {
+      released = true;
+    });
+    expect(released).toBe(false);
+    await release;
+    expect(counter.requests()).toEqual(['POST /devstoreaccount1/$batch']);
+    expect((await direct.pbxSlots.list(integrationId)).map((row) => row.value.slot)).toEqual([1]);
+    // The slot rows share the partition, but the log shows only deliveries.
+    expect(await direct.deliveries.listForIntegration(integrationId)).toHaveLength(2);
+
+    // A slot row already gone (its lease passed and another instance took it and gave it back)
+    // fails its transaction; the rows are written all the same.
+    await direct.pbxSlots.release(integrationId, 1, (await direct.pbxSlots.list(integrationId))[0]!.etag);
+    await log.recordSoon(delivered(integrationId, 3));
+    await log.releaseSlotSoon({ integrationId, slot: 1 });
+    expect(await direct.deliveries.listForIntegration(integrationId)).toHaveLength(3);
+    expect(failures).toEqual([]);
+  });
+
   it('writes a full transaction at once, and the rest after the delay by itself', async () => {
     const log = batched(100);
     for (let n = 0; n < 100; n++) await log.recordSoon(delivered(integrationId, n));

@@ -13,7 +13,7 @@ import { ALICE, hourFromNow, settle } from '../support/localHostHarness';
 
 /** Without the test's table prefix. */
 const shortened = (request: string) =>
-  request.replace(/\/[a-z0-9]+?(Users|Absences|PbxSlots|Deliveries|Integrations|Subscriptions)/, '/$1');
+  request.replace(/\/[a-z0-9]+?(Users|Absences|Deliveries|Integrations|Subscriptions)/, '/$1');
 
 describe('Table requests per calendar change', () => {
   let tables: TableRequestCounter;
@@ -28,7 +28,7 @@ describe('Table requests per calendar change', () => {
     await tables?.stop();
   });
 
-  it('costs 6 requests for one moved event, none of them a read of the integration or of a row just written', async () => {
+  it('costs 5 requests for one moved event, none of them a read of the integration or of a row just written', async () => {
     const slot = hourFromNow(30);
     const created = host.simulator.createEvent(ALICE.id, { subject: 'Away', showAs: 'oof', ...slot });
     await settle(host);
@@ -44,29 +44,29 @@ describe('Table requests per calendar change', () => {
     expect((host.sink?.received.length ?? 0) - received).toBe(1);
     // The delivered row is written by itself within the batch delay: wait for it, without reading.
     const until = Date.now() + 5000;
-    // The PBX slot is kept a moment for a next call of this instance, then freed.
-    while ((tables.count(/\$batch/) < 2 || tables.count(/PbxSlots/) < 2) && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 20));
+    while (tables.count(/\$batch/) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     const requests = tables
       .requests()
       .map((request) =>
-        request.replace(/\/[a-z0-9]+?(Users|Absences|PbxSlots|Deliveries|Integrations|Subscriptions)/, '/$1'),
+        request.replace(/\/[a-z0-9]+?(Users|Absences|Deliveries|Integrations|Subscriptions)/, '/$1'),
       );
     // The leading sync: the user's absences read, the absences in one
     // transaction, the result on the user row; the delivery: a PBX slot taken
-    // and freed, the delivered row (in a transaction of the instance's
-    // delivered rows, alone here). The follow-up round reports no event and
+    // (a row inserted in the integration's Deliveries partition), then the
+    // delivered row and the slot's delete in one transaction of the instance's
+    // delivery log writes (alone here). The follow-up round reports no event and
     // costs nothing: it reads no absences and leaves the row the leading
     // round wrote a moment ago. The integration and user rows come from the
     // instance's cache, and no round marks the user row first.
     expect(requests.map((request) => request.replace(/\(.*$|\?.*$/, '')).sort()).toEqual([
-      'DELETE /devstoreaccount1/PbxSlots',
       'GET /devstoreaccount1/Absences',
       'POST /devstoreaccount1/$batch',
       'POST /devstoreaccount1/$batch',
-      'POST /devstoreaccount1/PbxSlots',
+      'POST /devstoreaccount1/Deliveries',
       'PUT /devstoreaccount1/Users',
     ]);
+    // The slot is free again: the transaction deleted it.
+    expect(await host.runtime.repos.pbxSlots.list(DEMO_INTEGRATION_ID)).toEqual([]);
   });
 
   it("costs 7 requests besides the PBX slots for a user's first sync of 20 events", async () => {
@@ -94,7 +94,8 @@ describe('Table requests per calendar change', () => {
     const byTable: Record<string, number> = {};
     for (const request of tables.requests()) {
       const key = shortened(request).replace(/\(.*$|\?.*$/, '');
-      if (key.includes('PbxSlots')) continue;
+      // A PBX slot taken is a row inserted into the Deliveries table; the log's own writes are transactions.
+      if (key === 'POST /devstoreaccount1/Deliveries') continue;
       byTable[key] = (byTable[key] ?? 0) + 1;
     }
     // Provisioning: the user row read and written, the subscription written with
@@ -102,7 +103,7 @@ describe('Table requests per calendar change', () => {
     // sync: the user row from the instance's cache (provisioning wrote it), no
     // absences read (a first sync finds none), the absences in one transaction,
     // the result. The fresh round's one snapshot: its delivered row in one
-    // transaction. The PBX slots (2 for the one webhook) are counted apart.
+    // transaction. The PBX slot taken is counted apart; its delete rides in that transaction.
     expect(byTable).toEqual({
       'GET /devstoreaccount1/Users': 1,
       'PUT /devstoreaccount1/Users': 2,
