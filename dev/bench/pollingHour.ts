@@ -47,10 +47,12 @@ export async function measurePollingHour(
   const eventHour = Math.ceil(hourStart / 3_600_000) + 48;
   let maintenanceRuns = 0;
   for (let minute = 0; minute < minutes; minute++) {
-    const poll = await pollOnce(poller, userIds, clock.now(), settings);
+    // A change counts as found when the poll that read it began: the wait is Graph-side, not this machine's.
+    const polledAt = clock.now();
+    const poll = await pollOnce(poller, userIds, polledAt, settings);
     for (const [userId, change] of pending) {
       if (!poll.seen.get(userId)?.has(change.eventId)) continue;
-      waits.push(clock.now().getTime() - change.at);
+      waits.push(polledAt.getTime() - change.at);
       pending.delete(userId);
     }
     const minuteStart = hourStart + minute * MINUTE_MS;
@@ -80,9 +82,10 @@ export async function measurePollingHour(
     clock.advance(Math.max(0, minuteStart + MINUTE_MS - clock.now().getTime()));
   }
   // The poll at the hour's end finds the last minute's changes; its requests belong to the next hour.
-  const last = await pollOnce(naiveGraphClient(host.simulator), userIds, clock.now(), settings);
+  const lastAt = clock.now();
+  const last = await pollOnce(naiveGraphClient(host.simulator), userIds, lastAt, settings);
   for (const [userId, change] of pending)
-    if (last.seen.get(userId)?.has(change.eventId)) waits.push(clock.now().getTime() - change.at);
+    if (last.seen.get(userId)?.has(change.eventId)) waits.push(lastAt.getTime() - change.at);
   await host.settle();
   return {
     users: users.length,

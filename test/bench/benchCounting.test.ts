@@ -14,6 +14,11 @@ describe('percentile (nearest rank)', () => {
     expect(percentile(hundred, 100)).toBe(100);
   });
 
+  it('rounds the rank up, never to the nearer sample below', () => {
+    expect(percentile([10, 30, 20], 40)).toBe(20);
+    expect(percentile([5, 1, 4, 2, 3, 7, 6], 50)).toBe(4);
+  });
+
   it('is the slowest sample when there are fewer than 100 and p is 99', () => {
     expect(percentile([3, 1, 2], 99)).toBe(3);
     expect(percentile([3, 1, 2], 50)).toBe(2);
