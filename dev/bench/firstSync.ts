@@ -1,6 +1,8 @@
 import { resourceUsage } from 'node:process';
 import { QUEUE_NAMES } from '../../shared/queue/queuePort';
 import { addMailboxes, type BenchHost, type BenchUser, provision } from './benchHost';
+import { naiveGraphClient } from './naiveGraphClient';
+import { inParallel } from './percentiles';
 
 export interface InitialSyncCost {
   events: number;
@@ -8,8 +10,8 @@ export interface InitialSyncCost {
   graphRequests: number;
   /** ⌈M / page size⌉ */
   bound: number;
-  /** One GET per event, a naive reader's cost. */
-  naiveBaseline: number;
+  /** A naive reader run on the same mailbox: one GET per event (and of them answered 200). */
+  naive: { requests: number; ok: number };
 }
 
 /** Graph requests of one user's first sync with M events: the delta round pages through them. */
@@ -18,13 +20,32 @@ export async function measureInitialSync(bench: BenchHost, events: number): Prom
   bench.graph.reset();
   await provision(bench.host, users);
   await bench.host.settle();
+  const deltaRequests = bench.graph.delta;
+  const graphRequests = bench.graph.total;
   return {
     events,
-    deltaRequests: bench.graph.delta,
-    graphRequests: bench.graph.total,
+    deltaRequests,
+    graphRequests,
     bound: Math.ceil(events / bench.host.runtime.config.DELTA_PAGE_SIZE),
-    naiveBaseline: events,
+    naive: await readEachEvent(bench, users),
   };
+}
+
+/**
+ * The naive first sync, run on the same mailboxes: one GET per event, given
+ * the ids (what a client that reads changes without delta pays at the least).
+ */
+export async function readEachEvent(
+  bench: BenchHost,
+  users: readonly BenchUser[],
+): Promise<{ requests: number; ok: number }> {
+  const client = naiveGraphClient(bench.host.simulator);
+  const reads = users.flatMap((user) => user.eventIds.map((eventId) => ({ user: user.id, eventId })));
+  await inParallel(reads.length, 8, async (i) => {
+    const { user, eventId } = reads[i]!;
+    await client.get(`users/${encodeURIComponent(user)}/events/${encodeURIComponent(eventId)}`);
+  });
+  return { requests: client.requests, ok: client.ok };
 }
 
 export interface TenantFirstSync {
@@ -41,6 +62,8 @@ export interface TenantFirstSync {
   /** Queue messages handled on every queue (sync requests, deliveries, their retries). */
   queueMessages: number;
   mailboxes: BenchUser[];
+  /** The naive reader on the same mailboxes afterwards: one GET per event. */
+  naive: { requests: number; ok: number };
 }
 
 /**
@@ -84,6 +107,7 @@ export async function measureTenantFirstSync(
     webhooks: (sink?.received.length ?? 0) + (sink?.snapshots.length ?? 0) - webhooksBefore,
     queueMessages: queueMessagesHandled(bench) - messagesBefore,
     mailboxes,
+    naive: await readEachEvent(bench, mailboxes),
   };
 }
 

@@ -10,43 +10,98 @@ export interface IntakeThroughput {
   p50Ms: number;
   p99Ms: number;
   rejected: number;
+  /** The syncs the timed POSTs queued, and whether they ran: counted once the queues are idle again. */
+  syncs: IntakeSyncs;
+}
+
+export type IntakeSyncs =
+  | {
+      ran: true;
+      /** Sync messages handled, Graph requests and delta rounds they cost, until the queues were idle. */
+      handled: number;
+      graphRequests: number;
+      deltaRounds: number;
+      /** From the first timed POST until the last of their syncs was done. */
+      throughSyncedMs: number;
+    }
+  | {
+      ran: false;
+      /** Sync messages left waiting, and the few that ran all the same (the one session the host's slot holds). */
+      waiting: number;
+      handled: number;
+    };
+
+export interface IntakeOptions {
+  /** POSTs sent and answered before the timing starts (connections, caches and the JIT warm). */
+  warmUp: number;
+  /** Let the syncs run and wait for them (false on a host whose sync consumer takes next to nothing). */
+  syncsRun: boolean;
 }
 
 /**
  * POST /api/graph/notifications as Graph would, valid notifications for
  * existing subscriptions, `concurrency` requests in flight; latency is the
- * request's round trip on this machine, the handler's answer included.
+ * request's round trip on this machine, the handler's answer included. A
+ * warm-up goes first, its syncs done before the timing starts.
  */
 export async function measureIntake(
   bench: BenchHost,
   requests: number,
   perRequest: number,
   concurrency: number,
+  options: IntakeOptions = { warmUp: 0, syncsRun: true },
 ): Promise<IntakeThroughput> {
   const subscriptions = await bench.host.runtime.repos.subscriptions.list();
   if (subscriptions.length === 0) throw new Error('no subscriptions to notify');
-  const latencies: number[] = [];
-  let rejected = 0;
   const url = `${bench.host.url}/api/graph/notifications`;
-  const started = performance.now();
-  await inParallel(requests, concurrency, async (i) => {
+  const post = async (i: number) => {
     const body = JSON.stringify({
       value: Array.from({ length: perRequest }, (_, n) =>
         notification(subscriptions[(i * perRequest + n) % subscriptions.length]!, i, n),
       ),
     });
-    const sent = performance.now();
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
     });
     await response.arrayBuffer();
+    return response.status;
+  };
+  if (options.warmUp > 0) {
+    await inParallel(options.warmUp, concurrency, async (i) => void (await post(requests + i)));
+    if (options.syncsRun) await bench.host.settle();
+  }
+  const syncsBefore = bench.host.queue.stats('sync');
+  bench.graph.reset();
+  const latencies: number[] = [];
+  let rejected = 0;
+  const started = performance.now();
+  await inParallel(requests, concurrency, async (i) => {
+    const sent = performance.now();
+    const status = await post(i);
     latencies.push(performance.now() - sent);
-    if (response.status !== 202) rejected++;
+    if (status !== 202) rejected++;
   });
   const seconds = (performance.now() - started) / 1000;
-  await bench.host.settle();
+  let syncs: IntakeSyncs;
+  if (options.syncsRun) {
+    await bench.host.settle();
+    syncs = {
+      ran: true,
+      handled: bench.host.queue.stats('sync').completed - syncsBefore.completed,
+      graphRequests: bench.graph.total,
+      deltaRounds: bench.graph.rounds,
+      throughSyncedMs: performance.now() - started,
+    };
+  } else {
+    const after = bench.host.queue.stats('sync');
+    syncs = {
+      ran: false,
+      waiting: after.ready + after.scheduled - syncsBefore.ready - syncsBefore.scheduled,
+      handled: after.completed - syncsBefore.completed,
+    };
+  }
   return {
     requests,
     notificationsPerRequest: perRequest,
@@ -54,6 +109,7 @@ export async function measureIntake(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     rejected,
+    syncs,
   };
 }
 

@@ -7,9 +7,12 @@ export interface EndToEndLatency {
   samples: number;
   p50Ms: number;
   p95Ms: number;
+  p99Ms: number;
   coalesceSeconds: number;
   /** Graph requests the service spent per calendar change in these rounds. */
   graphRequestsPerChange: number;
+  /** Delta rounds per change: the leading round and the bucket's follow-up. */
+  deltaRoundsPerChange: number;
 }
 
 const RECEIPT_TIMEOUT_MS = 60_000;
@@ -59,8 +62,10 @@ export async function measureEndToEndLatency(
     samples: samples.length,
     p50Ms: percentile(samples, 50),
     p95Ms: percentile(samples, 95),
+    p99Ms: percentile(samples, 99),
     coalesceSeconds: bench.coalesceSeconds,
     graphRequestsPerChange: bench.graph.total / Math.max(1, samples.length),
+    deltaRoundsPerChange: bench.graph.rounds / Math.max(1, samples.length),
   };
 }
 
