@@ -417,8 +417,19 @@ async function saveResult(
     if (!(error instanceof ConcurrencyError)) throw error;
     const current = await deps.repos.users.get(user.integrationId, user.id, { fresh: true });
     if (!current) return;
-    await deps.repos.users.update({ ...current.value, ...result }, current.etag);
+    // The other sync may have committed rows above this one's mark (this one read no rows): keep the higher.
+    const versionedTo = higher(current.value.versionedTo, result.versionedTo);
+    await deps.repos.users.update(
+      { ...current.value, ...result, ...(versionedTo === undefined ? {} : { versionedTo }) },
+      current.etag,
+    );
   }
+}
+
+function higher(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
 }
 
 /** `unsentRows`, asked of the table's row when the kept one says so: it may only be older than the rows. */
