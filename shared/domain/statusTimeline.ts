@@ -56,7 +56,7 @@ export interface AwaySegment {
   returnAt: string;
   reason: Reason;
   callHandling: CallHandling;
-  /** The absences that won within the segment, in the order they first did. */
+  /** The absences that win somewhere in [start, until), in the order they first do; until may lie past `end`. */
   absenceIds: string[];
 }
 
