@@ -14,12 +14,14 @@
 //   part of the state (the segment names its absences for that).
 // - The timeline is the list of segments covering [from, horizon) without gap
 //   or overlap, adjacent segments always in different states (same-state
-//   stretches are merged, whichever absences produced them).
-// - `until`: the first instant at or after the segment's start at which the
-//   state changes. It is the segment's `end`, unless the horizon cut the last
+//   stretches are merged, whichever absences produced them). The first
+//   segment starts at `from`, however long its state has held.
+// - `until`: the first instant after the segment's start at which the state
+//   changes. It is the segment's `end`, unless the horizon cut the last
 //   segment short: `until` is then the real change, beyond the horizon, as
-//   every absence the service holds is known to its end. It is null only for
-//   an available stretch with no absence after it.
+//   every absence given is known to its end (as true as the ends the sync
+//   keeps: issue 17 has them stop being cut at the sync window's edge). It is
+//   null only for an available stretch with no absence after it.
 // - `returnAt` (away segments only): the first instant at or after the
 //   segment's start at which the user is available, following chained and
 //   overlapping absences, so every away segment of one unbroken stretch has
