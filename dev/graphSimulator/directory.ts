@@ -39,6 +39,19 @@ export interface SimUserInput {
    * resource's JSON representation). Both are documented, so callers must read both.
    */
   purposeShape?: 'object' | 'string';
+  /**
+   * mailboxSettings.workingHours as Graph spells it; Monday to Friday, 08:00
+   * to 17:00 in the mailbox's zone when absent (Outlook's default work week).
+   */
+  workingHours?: SimWorkingHours;
+}
+
+/** https://learn.microsoft.com/graph/api/resources/workinghours */
+export interface SimWorkingHours {
+  daysOfWeek: string[];
+  startTime: string;
+  endTime: string;
+  timeZone: { name: string };
 }
 
 export interface SimUser {
@@ -52,6 +65,7 @@ export interface SimUser {
   timeZone: string;
   mailboxPurpose: MailboxPurpose;
   purposeShape: 'object' | 'string';
+  workingHours: SimWorkingHours;
 }
 
 export interface Directory {
@@ -98,6 +112,12 @@ export function createDirectory(): Directory {
         timeZone: u.timeZone ?? 'W. Europe Standard Time',
         mailboxPurpose: u.mailboxPurpose ?? 'user',
         purposeShape: u.purposeShape ?? 'object',
+        workingHours: u.workingHours ?? {
+          daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+          startTime: '08:00:00.0000000',
+          endTime: '17:00:00.0000000',
+          timeZone: { name: u.timeZone ?? 'W. Europe Standard Time' },
+        },
       };
       users.set(user.id.toLowerCase(), user);
       return user;

@@ -153,5 +153,6 @@ export function getMailboxSettings(context: GraphContext, idOrUpn: string): SimR
     '@odata.context': `${context.graphBaseUrl}/$metadata#users('${user.id}')/mailboxSettings`,
     timeZone: user.timeZone,
     userPurpose: user.purposeShape === 'string' ? user.mailboxPurpose : { value: user.mailboxPurpose },
+    workingHours: user.workingHours,
   });
 }

@@ -9,6 +9,7 @@
 
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
+import { DAYS_OF_WEEK, type WorkingHours, workingHoursSchema } from '../domain/workingHours';
 import { classifyGraphError } from './graphErrors';
 import { ianaTimeZone } from './windowsTimeZones';
 
@@ -17,7 +18,7 @@ const timeZoneSchema = z.string().min(1);
 
 export type MailboxCheck =
   /** `unknownZone`: the zone the mailbox reports when it maps to no IANA name. */
-  | { kind: 'userMailbox'; timeZone?: string; unknownZone?: string }
+  | { kind: 'userMailbox'; timeZone?: string; unknownZone?: string; workingHours?: WorkingHours }
   /** The app may not read mailbox settings (permission not granted); the address is taken on trust. */
   | { kind: 'unknown' }
   | { kind: 'notAUserMailbox'; purpose: string }
@@ -48,7 +49,40 @@ export async function checkMailbox(client: Client, userId: string): Promise<Mail
   if (purposeName !== 'user' && purposeName !== 'linked')
     return { kind: 'notAUserMailbox', purpose: purposeName };
   const reported = timeZoneSchema.safeParse(fieldOf(raw, 'timeZone'));
-  if (!reported.success) return { kind: 'userMailbox' };
-  const zone = ianaTimeZone(reported.data);
-  return zone ? { kind: 'userMailbox', timeZone: zone } : { kind: 'userMailbox', unknownZone: reported.data };
+  const zone = reported.success ? ianaTimeZone(reported.data) : undefined;
+  const hours = workingHoursOf(fieldOf(raw, 'workingHours'), zone);
+  return {
+    kind: 'userMailbox',
+    ...(zone ? { timeZone: zone } : reported.success ? { unknownZone: reported.data } : {}),
+    ...(hours ? { workingHours: hours } : {}),
+  };
+}
+
+const graphWorkingHoursSchema = z.object({
+  daysOfWeek: z.array(z.string()),
+  startTime: z.string(),
+  endTime: z.string(),
+  timeZone: z.object({ name: z.string().optional() }).nullish(),
+});
+
+/**
+ * `workingHours` (https://learn.microsoft.com/graph/api/resources/workinghours):
+ * times of day as `Edm.TimeOfDay` ("08:00:00.0000000", kept to the minute)
+ * in their own zone, a Windows or IANA name (a custom zone, which has no
+ * name we can map, falls back to the mailbox's zone). Unreadable hours are
+ * left out, and a return time is then not moved to working hours.
+ */
+function workingHoursOf(raw: unknown, mailboxZone: string | undefined): WorkingHours | undefined {
+  const parsed = graphWorkingHoursSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const { daysOfWeek, startTime, endTime, timeZone } = parsed.data;
+  const zone = (timeZone?.name ? ianaTimeZone(timeZone.name) : undefined) ?? mailboxZone;
+  const days = new Set<string>(DAYS_OF_WEEK);
+  const hours = workingHoursSchema.safeParse({
+    daysOfWeek: [...new Set(daysOfWeek.map((day) => day.toLowerCase()))].filter((day) => days.has(day)),
+    start: startTime.slice(0, 5),
+    end: endTime.slice(0, 5),
+    timeZone: zone,
+  });
+  return hours.success ? hours.data : undefined;
 }

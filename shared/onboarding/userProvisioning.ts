@@ -80,6 +80,7 @@ export async function addUser(
     email: found.mail ?? found.userPrincipalName ?? address,
     ...(found.displayName ? { displayName: found.displayName } : {}),
     timeZone: (mailbox.kind === 'userMailbox' ? mailbox.timeZone : undefined) ?? deps.defaultTimeZone,
+    ...(mailbox.kind === 'userMailbox' && mailbox.workingHours ? { workingHours: mailbox.workingHours } : {}),
     status: 'neverSynced',
     createdAt: now.toISOString(),
   };

@@ -4,6 +4,7 @@
 import type { Absence } from '../domain/absence';
 import type { RuleSet } from '../domain/rules/ruleSet';
 import type { SyncWindow } from '../domain/syncWindow';
+import type { WorkingHours } from '../domain/workingHours';
 import type { DeliveryRequest, PbxEventType } from '../pbx/pbxEvent';
 import type { DeliveryErrorClass, PbxReply } from '../pbx/pbxReply';
 
@@ -122,6 +123,8 @@ export interface UserRecord {
   displayName?: string;
   /** IANA time zone of the mailbox, for all-day entries. */
   timeZone: string;
+  /** The mailbox's working hours as Graph reported them when the user was added (domain/workingHours.ts). */
+  workingHours?: WorkingHours;
   /** Trigger phrases this user added on top of the integration's (Infracom lets users add their own). */
   triggers?: RuleSet['triggers'];
   /** The whole `@odata.deltaLink`, replayed unchanged. */

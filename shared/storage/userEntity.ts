@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { userTriggersSchema } from '../domain/rules/ruleSet';
+import { workingHoursSchema } from '../domain/workingHours';
 import { checkEntitySize, definedProperties } from './propertyLimits';
 import type { UserRecord, UserSyncStatus } from './records';
 import { parseStoredJson, parseStoredRow } from './storedRow';
@@ -23,6 +24,7 @@ const userRowSchema = z.object({
   displayName: z.string().optional(),
   timeZone: z.string(),
   triggers: z.string().optional(),
+  workingHours: z.string().optional(),
   deltaLink: z.string().optional(),
   window: z.string().optional(),
   rulesVersion: z.number().int().optional(),
@@ -55,6 +57,7 @@ export function userToEntity(record: UserRecord) {
       displayName: record.displayName,
       timeZone: record.timeZone,
       triggers: record.triggers && record.triggers.length > 0 ? JSON.stringify(record.triggers) : undefined,
+      workingHours: record.workingHours && JSON.stringify(record.workingHours),
       // Kept whole in one property: Graph wants the link back unchanged, so it is never split.
       deltaLink: record.deltaLink,
       window: record.window && JSON.stringify({ start: record.window.start, end: record.window.end }),
@@ -79,7 +82,7 @@ export function userFromEntity(row: Readonly<Record<string, unknown>>): { value:
     typeof key === 'string' ? decodeKeyPart(key) : '?',
   );
   const what = `user ${names[1]} of integration ${names[0]}`;
-  const { partitionKey, rowKey, etag, window, triggers, ...fields } = parseStoredRow(
+  const { partitionKey, rowKey, etag, window, triggers, workingHours, ...fields } = parseStoredRow(
     userRowSchema,
     row,
     what,
@@ -92,5 +95,7 @@ export function userFromEntity(row: Readonly<Record<string, unknown>>): { value:
   if (window !== undefined) value.window = parseStoredJson(windowSchema, window, what, 'window');
   if (triggers !== undefined)
     value.triggers = parseStoredJson(userTriggersSchema, triggers, what, 'triggers');
+  if (workingHours !== undefined)
+    value.workingHours = parseStoredJson(workingHoursSchema, workingHours, what, 'workingHours');
   return { value, etag };
 }
