@@ -447,17 +447,21 @@ function unsentRows(user: UserRecord, known: readonly KnownAbsence[]): boolean {
 }
 
 /**
- * The clock new versions are taken from. A PBX drops a change older than the
- * user's last snapshot (docs/pbx-webhooks.md, "Ordering"); that snapshot's
- * version was at most the clock of the sync that sent it (`lastSyncAt`) or a
- * stored version, so a change dated above both outranks it even when this
- * instance's clock is behind the one that sent it.
+ * The clock new versions are taken from, and the floor of a snapshot an
+ * operator asks for (shared/delivery/snapshotOnDemand.ts). A PBX drops a
+ * change older than the user's last snapshot (docs/pbx-webhooks.md,
+ * "Ordering"); a sync's snapshot was at most the clock of that sync
+ * (`lastSyncAt`, `versionedTo`) or a stored version, and an operator's is
+ * recorded (`snapshotVersion`), so a version dated above all of them outranks
+ * every snapshot sent before even when this instance's clock is behind the
+ * one that sent it.
  */
-function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[]): number {
+export function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[]): number {
   const lastSync = user.lastSyncAt ? Date.parse(user.lastSyncAt) + 1 : 0;
+  const marks = [user.versionedTo, user.snapshotVersion].map((mark) => (mark === undefined ? 0 : mark + 1));
   return known.reduce(
     (clock, absence) => Math.max(clock, absence.version + 1),
-    Math.max(now.getTime(), lastSync),
+    Math.max(now.getTime(), lastSync, ...marks),
   );
 }
 
