@@ -1,3 +1,5 @@
+// A user's snapshot on an operator's request: what we have told the PBX, at a
+// version above everything sent before for the user, then a fresh read.
 import { conflict, notFound, type Refusal } from '../outcome';
 import type { QueueSender } from '../queue/queuePort';
 import { optimisticUpdate, type StoredRow } from '../storage/optimisticUpdate';

@@ -199,7 +199,15 @@ export async function syncUser(
     // A fresh round saw the whole calendar, and an earlier sync may have died between saving rows
     // and queuing their webhooks: either way the PBX gets the whole picture, so it can reconcile.
     const whole = fresh || (listed && (await unsentSince(user, known, deps)));
-    await publish(integration, user, changes, now, deps, whole ? known : undefined, notifiedAt(request));
+    await publish(
+      integration,
+      user,
+      changes,
+      { now, clock },
+      deps,
+      whole ? known : undefined,
+      notifiedAt(request),
+    );
     const result: Partial<UserRecord> = {
       reconcilePending: undefined,
       // Every row is now at most `clock` and its webhooks are queued: the commit mark `unsentRows` reads.
@@ -306,14 +314,15 @@ async function publish(
   integration: IntegrationRecord,
   user: UserRecord,
   changes: AbsenceChanges,
-  now: Date,
+  { now, clock }: { now: Date; clock: number },
   deps: SyncDeps,
   snapshotOf?: readonly KnownAbsence[],
   notifiedAt?: string,
 ): Promise<void> {
   const pbxUser = { id: user.id, email: user.email };
+  // The snapshot's version is the clock, not `now`: above every snapshot sent before, an operator's included.
   const webhooks = snapshotOf
-    ? freshRoundWebhooks(integration.id, pbxUser, snapshotOf, changes, now)
+    ? freshRoundWebhooks(integration.id, pbxUser, snapshotOf, changes, now, clock)
     : { kind: 'changes' as const, requests: deliveryRequestsFor(integration.id, pbxUser, changes, now) };
   if ('snapshotBytes' in webhooks) {
     deps.log.warn('snapshot too large for one queue message; sending each change instead', {

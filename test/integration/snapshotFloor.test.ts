@@ -100,4 +100,23 @@ describe("an operator's snapshot for a user the service holds nothing for", () =
     expect(later[0]?.event.data.absences.map((a) => a.id)).toEqual([absenceIdFor(eventId)]);
     expect(heldFor(USER.mail)).toEqual([absenceIdFor(eventId)]);
   });
+
+  it("a sync's own snapshot outranks an operator's taken on an instance whose clock is ahead", async () => {
+    // As if the last operator snapshot came from an instance ten seconds ahead of this one.
+    const stored = await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, USER.id, { fresh: true });
+    if (!stored) throw new Error('the user is gone');
+    const ahead = host.simulator.clock.now().getTime() + 10_000;
+    await host.runtime.repos.users.update({ ...stored.value, snapshotVersion: ahead }, stored.etag);
+    const before = host.sink!.snapshots.length;
+    host.simulator.faults.expireDeltaTokens(USER.id);
+    const response = await managementClient(host)(
+      'POST',
+      `/manage/integrations/${DEMO_INTEGRATION_ID}/users/${USER.id}/resync`,
+    );
+    expect(response.status).toBeLessThan(300);
+    await settle(host);
+    const fresh = host.sink!.snapshots.slice(before).filter((w) => w.event.data.user.id === USER.id);
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]?.event.data.version).toBeGreaterThan(ahead);
+  });
 });

@@ -1,3 +1,5 @@
+// The clock versions and snapshot floors are taken from stays above every
+// version sent before for a user, whatever this instance's clock says.
 import type { KnownAbsence } from '../../shared/domain/absenceDiff';
 import type { UserRecord } from '../../shared/storage/records';
 import { versionClock } from '../../shared/sync/userSync';
