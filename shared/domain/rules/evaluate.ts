@@ -65,7 +65,9 @@ export function evaluate(entry: CalendarEntry, rules: RuleSet, context: Evaluati
   if (Number.isNaN(windowStart) || Number.isNaN(windowEnd)) return skip('the sync window is not valid');
   // The window chooses which entries are read, not where they end: an entry that reaches past it
   // keeps its real start and end, so the PBX hears the true return time, and the same entry read in
-  // tomorrow's window is the same absence instead of one whose end moves every day.
+  // tomorrow's window is the same absence instead of one whose end moves every day. Graph returns
+  // the events of the calendarView with their own start and end, occurrences of a series included
+  // (https://learn.microsoft.com/graph/api/event-delta).
   if (span.end <= windowStart || span.start >= windowEnd) return skip('outside the sync window');
 
   const decision = hidden ? byAvailability(entry, rules) : decide(entry, rules, context);
