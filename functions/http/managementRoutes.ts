@@ -201,8 +201,8 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
   {
     method: 'POST',
     route: ROUTE.snapshot,
-    summary: "Send the PBX a snapshot of one user's absences",
-    responses: { ...withId, 202: 'queued' },
+    summary: "Send the PBX a snapshot of one user's absences, then read their calendar afresh",
+    responses: { ...withId, 202: 'queued', 409: 'the user row kept changing; try again' },
   },
   {
     method: 'POST',

@@ -140,6 +140,12 @@ export interface UserRecord {
    */
   versionedTo?: number;
   /**
+   * The version of the last snapshot an operator asked for. It may be above
+   * every stored version (a user we hold nothing for), so the sync's version
+   * clock counts it too: every later change outranks that snapshot.
+   */
+  snapshotVersion?: number;
+  /**
    * Written by syncs before `versionedTo` existed, while they had saved
    * absences but maybe not queued their webhooks; still honoured (a fresh
    * round with a snapshot) and cleared by the next sync.

@@ -65,10 +65,10 @@ export function deliveryRequestsFor(
  * version it reflects, deletions included, and at least `minimumVersion`, so
  * a PBX can tell what the snapshot supersedes (see docs/pbx-webhooks.md).
  *
- * Inside a sync (one at a time per user) `minimumVersion` is the clock, which
- * also clears absences the PBX holds from before we knew the user. A snapshot
- * on demand may run beside a sync whose new rows are not saved yet; it
- * passes 1, so those newer versions stay above it.
+ * `minimumVersion` is the user's version clock (userSync.ts, `versionClock`),
+ * above every version sent before for the user, so the snapshot also clears
+ * absences the PBX holds that we no longer know of (from before we knew the
+ * user, or rows since purged).
  */
 export function snapshotRequest(
   integrationId: string,
@@ -127,8 +127,9 @@ export function freshRoundWebhooks(
   known: readonly KnownAbsence[],
   changes: AbsenceChanges,
   now: Date,
+  minimumVersion = now.getTime(),
 ): FreshRoundWebhooks {
-  const snapshot = snapshotRequest(integrationId, user, known, changes, now, now.getTime());
+  const snapshot = snapshotRequest(integrationId, user, known, changes, now, minimumVersion);
   const snapshotBytes = Buffer.byteLength(JSON.stringify(snapshot));
   if (snapshotBytes <= MAX_SNAPSHOT_BYTES) return { kind: 'snapshot', requests: [snapshot] };
   return { kind: 'changes', requests: deliveryRequestsFor(integrationId, user, changes, now), snapshotBytes };

@@ -199,7 +199,15 @@ export async function syncUser(
     // A fresh round saw the whole calendar, and an earlier sync may have died between saving rows
     // and queuing their webhooks: either way the PBX gets the whole picture, so it can reconcile.
     const whole = fresh || (listed && (await unsentSince(user, known, deps)));
-    await publish(integration, user, changes, now, deps, whole ? known : undefined, notifiedAt(request));
+    await publish(
+      integration,
+      user,
+      changes,
+      { now, clock },
+      deps,
+      whole ? known : undefined,
+      notifiedAt(request),
+    );
     const result: Partial<UserRecord> = {
       reconcilePending: undefined,
       // Every row is now at most `clock` and its webhooks are queued: the commit mark `unsentRows` reads.
@@ -306,14 +314,15 @@ async function publish(
   integration: IntegrationRecord,
   user: UserRecord,
   changes: AbsenceChanges,
-  now: Date,
+  { now, clock }: { now: Date; clock: number },
   deps: SyncDeps,
   snapshotOf?: readonly KnownAbsence[],
   notifiedAt?: string,
 ): Promise<void> {
   const pbxUser = { id: user.id, email: user.email };
+  // The snapshot's version is the clock, not `now`: above every snapshot sent before, an operator's included.
   const webhooks = snapshotOf
-    ? freshRoundWebhooks(integration.id, pbxUser, snapshotOf, changes, now)
+    ? freshRoundWebhooks(integration.id, pbxUser, snapshotOf, changes, now, clock)
     : { kind: 'changes' as const, requests: deliveryRequestsFor(integration.id, pbxUser, changes, now) };
   if ('snapshotBytes' in webhooks) {
     deps.log.warn('snapshot too large for one queue message; sending each change instead', {
@@ -458,17 +467,21 @@ function unsentRows(user: UserRecord, known: readonly KnownAbsence[]): boolean {
 }
 
 /**
- * The clock new versions are taken from. A PBX drops a change older than the
- * user's last snapshot (docs/pbx-webhooks.md, "Ordering"); that snapshot's
- * version was at most the clock of the sync that sent it (`lastSyncAt`) or a
- * stored version, so a change dated above both outranks it even when this
- * instance's clock is behind the one that sent it.
+ * The clock new versions are taken from, and the floor of a snapshot an
+ * operator asks for (shared/delivery/snapshotOnDemand.ts). A PBX drops a
+ * change older than the user's last snapshot (docs/pbx-webhooks.md,
+ * "Ordering"); a sync's snapshot was at most the clock of that sync
+ * (`lastSyncAt`, `versionedTo`) or a stored version, and an operator's is
+ * recorded (`snapshotVersion`), so a version dated above all of them outranks
+ * every snapshot sent before even when this instance's clock is behind the
+ * one that sent it.
  */
-function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[]): number {
+export function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[]): number {
   const lastSync = user.lastSyncAt ? Date.parse(user.lastSyncAt) + 1 : 0;
+  const marks = [user.versionedTo, user.snapshotVersion].map((mark) => (mark === undefined ? 0 : mark + 1));
   return known.reduce(
     (clock, absence) => Math.max(clock, absence.version + 1),
-    Math.max(now.getTime(), lastSync),
+    Math.max(now.getTime(), lastSync, ...marks),
   );
 }
 

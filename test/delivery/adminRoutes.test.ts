@@ -64,11 +64,14 @@ describe('delivery management routes', () => {
     const queued = (await response.json()) as { webhookId: string; absences: number; version: number };
     expect(queued.absences).toBe(1);
     await settle(host);
-    expect(host.sink!.snapshots).toHaveLength(before + 1);
-    const snapshot = host.sink!.snapshots.at(-1)!;
-    expect(snapshot.webhookId).toBe(queued.webhookId);
-    expect(snapshot.event.data.absences.map((a) => a.start)).toEqual([slot.startIso]);
-    expect(snapshot.event.data.version).toBe(queued.version);
+    // The operator's snapshot, then the one of the fresh read it asks for, above it.
+    const [snapshot, reread] = host.sink!.snapshots.slice(before);
+    expect(host.sink!.snapshots).toHaveLength(before + 2);
+    expect(snapshot?.webhookId).toBe(queued.webhookId);
+    expect(snapshot?.event.data.absences.map((a) => a.start)).toEqual([slot.startIso]);
+    expect(snapshot?.event.data.version).toBe(queued.version);
+    expect(reread?.event.data.version).toBeGreaterThan(queued.version);
+    expect(reread?.event.data.absences.map((a) => a.start)).toEqual([slot.startIso]);
     expect(host.sink!.state().size).toBe(1);
   });
 

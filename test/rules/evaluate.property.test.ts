@@ -217,15 +217,18 @@ describe('evaluate, for any entry and any valid rule set', () => {
     );
   });
 
-  it('only yields absences that start before they end and lie within the window', () => {
+  it('only yields absences that start before they end, overlap the window and keep their own times', () => {
     fc.assert(
       fc.property(entry, ruleSet, context, (anyEntry, rules, ctx) => {
         const evaluation = evaluate(anyEntry, rules, ctx);
         if (evaluation.outcome !== 'absence') return;
         const { start, end } = evaluation.absence;
         expect(Date.parse(start)).toBeLessThan(Date.parse(end));
-        expect(Date.parse(start)).toBeGreaterThanOrEqual(Date.parse(ctx.window.start));
-        expect(Date.parse(end)).toBeLessThanOrEqual(Date.parse(ctx.window.end));
+        expect(Date.parse(start)).toBeLessThan(Date.parse(ctx.window.end));
+        expect(Date.parse(end)).toBeGreaterThan(Date.parse(ctx.window.start));
+        // The window picks entries, it does not shape them: a wider one gives the very same absence.
+        const wider = { start: '2000-01-01T00:00:00.000Z', end: '2100-01-01T00:00:00.000Z' };
+        expect(evaluate(anyEntry, rules, { ...ctx, window: wider })).toEqual(evaluation);
         expect(anyEntry.isCancelled).toBe(false);
         expect(anyEntry.responseStatus).not.toBe('declined');
         expect(anyEntry.kind).not.toBe('seriesMaster');

@@ -1,3 +1,4 @@
+import { diffAbsences, sameAbsence } from '../../shared/domain/absenceDiff';
 import type { CalendarEntry } from '../../shared/domain/calendarEntry';
 import { absenceIdFor, type EvaluationContext, evaluate } from '../../shared/domain/rules/evaluate';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
@@ -257,26 +258,55 @@ describe('timing', () => {
     expect(absence.end).toBe('2026-10-26T23:00:00.000Z');
   });
 
-  it('clips an entry that starts before the window', () => {
+  it('keeps the real start of an entry that began before the window', () => {
     const rules = presetRuleSet('availability-default');
     const overnight = graphEvent({
       start: { dateTime: '2026-11-24T22:00:00.0000000', timeZone: 'UTC' },
       end: { dateTime: '2026-11-25T02:00:00.0000000', timeZone: 'UTC' },
     });
     const { absence } = absenceOf(overnight, rules);
-    expect(absence.start).toBe('2026-11-25T00:00:00.000Z');
+    expect(absence.start).toBe('2026-11-24T22:00:00.000Z');
     expect(absence.end).toBe('2026-11-25T02:00:00.000Z');
   });
 
-  it('clips an entry that runs past the window', () => {
+  it('keeps the real end of a 3-week vacation that runs past the window', () => {
     const rules = presetRuleSet('availability-default');
     const context = stockholmContext();
-    const long = graphEvent({
+    const vacation = graphEvent({
       showAs: 'oof',
-      start: { dateTime: '2026-12-09T08:00:00.0000000', timeZone: 'UTC' },
-      end: { dateTime: '2026-12-31T08:00:00.0000000', timeZone: 'UTC' },
+      start: { dateTime: '2026-12-01T08:00:00.0000000', timeZone: 'UTC' },
+      end: { dateTime: '2026-12-22T17:00:00.0000000', timeZone: 'UTC' },
     });
-    expect(absenceOf(long, rules, context).absence.end).toBe(context.window.end);
+    expect(context.window.end < '2026-12-22').toBe(true);
+    const { absence } = absenceOf(vacation, rules, context);
+    expect([absence.start, absence.end]).toEqual(['2026-12-01T08:00:00.000Z', '2026-12-22T17:00:00.000Z']);
+  });
+
+  it('ends an all-day vacation past the window at local midnight of its last day, in the mailbox zone', () => {
+    const rules = presetRuleSet('prefixes-sv');
+    const vacation = graphEvent({
+      subject: 'SEM: jul',
+      showAs: 'oof',
+      isAllDay: true,
+      start: { dateTime: '2026-12-07T00:00:00.0000000', timeZone: 'UTC' },
+      end: { dateTime: '2027-01-04T00:00:00.0000000', timeZone: 'UTC' },
+    });
+    const { absence } = absenceOf(vacation, rules);
+    expect(absence.end).toBe('2027-01-03T23:00:00.000Z');
+  });
+
+  it('is the same absence when the window has moved a day on, so the diff sends nothing', () => {
+    const rules = presetRuleSet('availability-default');
+    const vacation = graphEvent({
+      showAs: 'oof',
+      start: { dateTime: '2026-11-24T08:00:00.0000000', timeZone: 'UTC' },
+      end: { dateTime: '2026-12-15T17:00:00.0000000', timeZone: 'UTC' },
+    });
+    const today = absenceOf(vacation, rules, stockholmContext(new Date('2026-11-25T08:00:00Z'))).absence;
+    const tomorrow = absenceOf(vacation, rules, stockholmContext(new Date('2026-11-26T08:00:00Z'))).absence;
+    expect(sameAbsence(today, tomorrow)).toBe(true);
+    const known = [{ ...today, version: 5, deleted: false }];
+    expect(diffAbsences(known, [tomorrow], { kind: 'full' }, 10)).toEqual({ upserted: [], deleted: [] });
   });
 });
 

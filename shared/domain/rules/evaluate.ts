@@ -12,6 +12,7 @@ export interface EvaluationContext {
   timeZone: string;
   /** Extra trigger phrases this user added on top of the integration's. */
   userTriggers?: RuleSet['triggers'];
+  /** Which entries count: those that overlap it. It never shortens an absence. */
   window: SyncWindow;
 }
 
@@ -42,8 +43,8 @@ export function isPrivate(sensitivity: Sensitivity): boolean {
 /**
  * The rules' verdict on one calendar entry (see docs/rules.md). In order:
  * series masters, cancelled, declined and (with privateEvents `skip`) private
- * entries are skipped; the entry's span is worked out and clipped to the sync
- * window; then the first matching rule decides: subject prefix, integration
+ * entries are skipped; the entry's span is worked out, and an entry entirely
+ * outside the sync window is skipped (one partly outside keeps its real span); then the first matching rule decides: subject prefix, integration
  * trigger, user trigger, category, and finally the availability row. A
  * private entry synced as `busyWithoutSubject` is decided by availability
  * alone, since a reason chosen from its subject or categories would tell
@@ -62,9 +63,12 @@ export function evaluate(entry: CalendarEntry, rules: RuleSet, context: Evaluati
   const windowStart = Date.parse(context.window.start);
   const windowEnd = Date.parse(context.window.end);
   if (Number.isNaN(windowStart) || Number.isNaN(windowEnd)) return skip('the sync window is not valid');
-  const start = Math.max(span.start, windowStart);
-  const end = Math.min(span.end, windowEnd);
-  if (start >= end) return skip('outside the sync window');
+  // The window chooses which entries are read, not where they end: an entry that reaches past it
+  // keeps its real start and end, so the PBX hears the true return time, and the same entry read in
+  // tomorrow's window is the same absence instead of one whose end moves every day. Graph returns
+  // the events of the calendarView with their own start and end, occurrences of a series included
+  // (https://learn.microsoft.com/graph/api/event-delta).
+  if (span.end <= windowStart || span.start >= windowEnd) return skip('outside the sync window');
 
   const decision = hidden ? byAvailability(entry, rules) : decide(entry, rules, context);
   if ('why' in decision) return decision;
@@ -78,8 +82,8 @@ export function evaluate(entry: CalendarEntry, rules: RuleSet, context: Evaluati
       id: absenceIdFor(entry.id),
       eventId: entry.id,
       ...(entry.seriesMasterId ? { seriesMasterId: entry.seriesMasterId } : {}),
-      start: new Date(start).toISOString(),
-      end: new Date(end).toISOString(),
+      start: new Date(span.start).toISOString(),
+      end: new Date(span.end).toISOString(),
       reason: { code: decision.reason.code, name: decision.reason.name },
       callHandling: decision.callHandling,
       ...(showSubject && subject !== '' ? { subject } : {}),
