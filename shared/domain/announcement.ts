@@ -6,6 +6,7 @@
 // private entry can. Swedish writes times with a full stop (08.00), English
 // with a colon.
 
+import { wallClockAt } from './rules/zonedTime';
 import type { StatusSegment } from './statusTimeline';
 
 export const ANNOUNCEMENT_LANGUAGES = ['sv', 'en'] as const;
@@ -62,7 +63,7 @@ function when(returnMs: number, options: AnnouncementOptions, words: Words): str
   if (days <= 0) return words.today(time);
   if (days === 1) return words.tomorrow(time);
   const sameYear =
-    localParts(returnMs, options.timeZone).year === localParts(options.nowMs, options.timeZone).year;
+    wallClockAt(returnMs, options.timeZone).year === wallClockAt(options.nowMs, options.timeZone).year;
   const date = new Intl.DateTimeFormat(words.locale, {
     timeZone: options.timeZone,
     weekday: 'long',
@@ -73,37 +74,13 @@ function when(returnMs: number, options: AnnouncementOptions, words: Words): str
   return words.on(date, time);
 }
 
-function localParts(
-  ms: number,
-  timeZone: string,
-): { year: number; month: number; day: number; hour: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(new Date(ms));
-  const field = (type: Intl.DateTimeFormatPartTypes) =>
-    Number(parts.find((part) => part.type === type)?.value);
-  return {
-    year: field('year'),
-    month: field('month'),
-    day: field('day'),
-    hour: field('hour'),
-    minute: field('minute'),
-  };
-}
-
 /** Days since the epoch of the zone's calendar date at `ms`: differences count calendar days. */
 function dayNumber(ms: number, timeZone: string): number {
-  const { year, month, day } = localParts(ms, timeZone);
+  const { year, month, day } = wallClockAt(ms, timeZone);
   return Date.UTC(year, month - 1, day) / 86_400_000;
 }
 
 function clockTime(ms: number, timeZone: string, separator: string): string {
-  const { hour, minute } = localParts(ms, timeZone);
+  const { hour, minute } = wallClockAt(ms, timeZone);
   return `${String(hour).padStart(2, '0')}${separator}${String(minute).padStart(2, '0')}`;
 }

@@ -7,7 +7,7 @@
 // Friday at 17:00 is back on Monday at 08:00.
 
 import { z } from 'zod';
-import { utcInstantOf } from './rules/zonedTime';
+import { utcInstantOf, wallClockAt } from './rules/zonedTime';
 
 export const DAYS_OF_WEEK = [
   'sunday',
@@ -30,26 +30,6 @@ export const workingHoursSchema = z.object({
   timeZone: z.string().min(1),
 });
 export type WorkingHours = z.infer<typeof workingHoursSchema>;
-
-const dateFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The calendar date the zone's clock shows at `instant`. */
-function localDateOf(instant: number, timeZone: string): { year: number; month: number; day: number } {
-  let formatter = dateFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-    });
-    dateFormatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(new Date(instant));
-  const field = (type: Intl.DateTimeFormatPartTypes) =>
-    Number(parts.find((part) => part.type === type)?.value);
-  return { year: field('year'), month: field('month'), day: field('day') };
-}
 
 function minutesOf(time: string): number {
   const [hours, minutes] = time.split(':').map(Number);
@@ -85,7 +65,7 @@ export function reachableFrom(hours: WorkingHours): (instant: number) => number 
   };
   return (instant) => {
     if (days.size === 0) return instant;
-    const today = localDateOf(instant, hours.timeZone);
+    const today = wallClockAt(instant, hours.timeZone);
     // Yesterday's overnight shift may still run; a week and a day covers every weekday after.
     for (let offset = -1; offset <= 8; offset++) {
       const day = new Date(Date.UTC(today.year, today.month - 1, today.day + offset));

@@ -34,19 +34,26 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** How far the zone's wall clock is ahead of UTC at `instant` (ms). */
-function offsetAt(instant: number, timeZone: string): number {
+/** What the zone's clock shows at `instant` (milliseconds kept from the instant). */
+export function wallClockAt(instant: number, timeZone: string): WallClock {
   const parts = formatterFor(timeZone).formatToParts(new Date(instant));
   const field = (type: Intl.DateTimeFormatPartTypes): number =>
     Number(parts.find((part) => part.type === type)?.value ?? Number.NaN);
-  const wall = Date.UTC(
-    field('year'),
-    field('month') - 1,
-    field('day'),
-    field('hour'),
-    field('minute'),
-    field('second'),
-  );
+  return {
+    year: field('year'),
+    month: field('month'),
+    day: field('day'),
+    hour: field('hour'),
+    minute: field('minute'),
+    second: field('second'),
+    millisecond: ((instant % 1000) + 1000) % 1000,
+  };
+}
+
+/** How far the zone's wall clock is ahead of UTC at `instant` (ms). */
+function offsetAt(instant: number, timeZone: string): number {
+  const clock = wallClockAt(instant, timeZone);
+  const wall = Date.UTC(clock.year, clock.month - 1, clock.day, clock.hour, clock.minute, clock.second);
   // formatToParts drops milliseconds; compare whole seconds on both sides.
   return wall - (instant - (((instant % 1000) + 1000) % 1000));
 }
