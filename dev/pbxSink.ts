@@ -11,7 +11,9 @@ import type {
   AbsenceUpserted,
   PbxAbsence,
   PbxEvent,
+  PbxStatus,
   UserSnapshot,
+  UserStatusChanged,
 } from '../shared/pbx/pbxEvent';
 import { pbxEventSchema } from '../shared/pbx/pbxEventSchema';
 import { isSigningSecret } from '../shared/pbx/signing';
@@ -50,6 +52,10 @@ export interface PbxSink {
   readonly received: VerifiedWebhook[];
   /** Verified, first-time `user.snapshot` webhooks in arrival order. */
   readonly snapshots: VerifiedWebhook<UserSnapshot>[];
+  /** Verified, first-time `user.status` webhooks in arrival order. */
+  readonly statuses: VerifiedWebhook<UserStatusChanged>[];
+  /** Each user's status as this PBX now holds it (the highest version, from a status or a snapshot), by user id. */
+  statusOf(userId: string): PbxStatus | undefined;
   /** Requests answered 401 (missing or wrong signature). */
   readonly rejected: number;
   /** Verified requests whose body is not a schema-1 event (answered 400). */
@@ -76,6 +82,9 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
   const log = options.log ?? (() => {});
   const received: VerifiedWebhook[] = [];
   const snapshots: VerifiedWebhook<UserSnapshot>[] = [];
+  const statuses: VerifiedWebhook<UserStatusChanged>[] = [];
+  /** The documented rule for statuses: keep the one with the highest version, from either event. */
+  const heldStatus = new Map<string, { version: number; status: PbxStatus }>();
   const appliedIds = new Set<string>();
   const absences = new Map<string, SinkAbsence>();
   /** Highest version seen per absence, deletes included, so a late older upsert cannot resurrect it. */
@@ -102,9 +111,19 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     seed: options.seed,
   });
 
+  function holdStatus(userId: string, version: number, status: PbxStatus | undefined): void {
+    if (!status || version <= (heldStatus.get(userId)?.version ?? 0)) return;
+    heldStatus.set(userId, { version, status });
+  }
+
   function apply(event: PbxEvent): void {
     if (event.type === 'user.snapshot') {
       applySnapshot(event);
+      holdStatus(event.data.user.id, event.data.version, event.data.status);
+      return;
+    }
+    if (event.type === 'user.status') {
+      holdStatus(event.data.user.id, event.data.version, event.data.status);
       return;
     }
     const { id, version } = event.data.absence;
@@ -204,6 +223,7 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     const timestamp = new Date(Number(request.headers['webhook-timestamp']) * 1000);
     const event = parsed.data;
     if (event.type === 'user.snapshot') snapshots.push({ webhookId, timestamp, event });
+    else if (event.type === 'user.status') statuses.push({ webhookId, timestamp, event });
     else received.push({ webhookId, timestamp, event });
     apply(parsed.data);
     log(describeEvent(parsed.data));
@@ -230,6 +250,8 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
     url: `http://127.0.0.1:${port}/webhooks`,
     received,
     snapshots,
+    statuses,
+    statusOf: (userId) => heldStatus.get(userId)?.status,
     get rejected() {
       return rejected;
     },
@@ -282,6 +304,10 @@ export function describeEvent(event: PbxEvent): string {
   if (event.type === 'user.snapshot') {
     const { user, absences: listed, version } = event.data;
     return `⟳ user.snapshot ${user.email} ${listed.length} absence(s) v${version}`;
+  }
+  if (event.type === 'user.status') {
+    const { user, status, version } = event.data;
+    return `◐ user.status ${user.email} ${status.announcement.text} v${version}`;
   }
   if (event.type === 'absence.deleted') {
     const { user, absence } = event.data;

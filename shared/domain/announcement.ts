@@ -49,6 +49,12 @@ export interface AnnouncementOptions {
   timeZone: string;
   /** Now, in epoch ms: "today" and "tomorrow" are the user's today and tomorrow. */
   nowMs: number;
+  /**
+   * False: always the weekday and date, never "today" or "tomorrow". For a
+   * sentence that is sent once and kept, such as the one in a webhook, which
+   * would be wrong the day after it was written. Default true.
+   */
+  relative?: boolean;
 }
 
 export function announcement(segment: StatusSegment, options: AnnouncementOptions): string {
@@ -60,8 +66,10 @@ export function announcement(segment: StatusSegment, options: AnnouncementOption
 function when(returnMs: number, options: AnnouncementOptions, words: Words): string {
   const time = clockTime(returnMs, options.timeZone, words.timeSeparator);
   const days = dayNumber(returnMs, options.timeZone) - dayNumber(options.nowMs, options.timeZone);
-  if (days <= 0) return words.today(time);
-  if (days === 1) return words.tomorrow(time);
+  if (options.relative !== false) {
+    if (days <= 0) return words.today(time);
+    if (days === 1) return words.tomorrow(time);
+  }
   const sameYear =
     wallClockAt(returnMs, options.timeZone).year === wallClockAt(options.nowMs, options.timeZone).year;
   const date = new Intl.DateTimeFormat(words.locale, {

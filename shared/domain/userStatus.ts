@@ -9,7 +9,7 @@ import type { StatusPrecedence } from './statusPrecedence';
 import { type StatusTimeline, statusTimeline } from './statusTimeline';
 import { reachableFrom, type WorkingHours } from './workingHours';
 
-export interface StatusSettings {
+export interface TimelineSettings {
   precedence?: StatusPrecedence;
   /** Return times at the next start of working hours (issue 17: configurable per integration). */
   useWorkingHours: boolean;
@@ -23,7 +23,7 @@ export function userStatusTimeline(
   absences: readonly KnownAbsence[],
   user: { workingHours?: WorkingHours },
   nowMs: number,
-  settings: StatusSettings,
+  settings: TimelineSettings,
 ): StatusTimeline {
   const hours = settings.useWorkingHours ? user.workingHours : undefined;
   return statusTimeline(

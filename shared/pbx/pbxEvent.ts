@@ -3,6 +3,7 @@
 // docs/pbx-webhooks.md is the contract written out for PBX vendors.
 
 import type { CallHandling } from '../domain/absence';
+import type { AnnouncementLanguage } from '../domain/announcement';
 
 export const PBX_SCHEMA_VERSION = 1;
 
@@ -46,9 +47,41 @@ export type AbsenceDeleted = Envelope<
  */
 export type UserSnapshot = Envelope<
   'user.snapshot',
-  { user: PbxUser; version: number; absences: PbxAbsence[] }
+  { user: PbxUser; version: number; absences: PbxAbsence[]; status?: PbxStatus }
 >;
-export type PbxEvent = AbsenceUpserted | AbsenceDeleted | UserSnapshot;
+/**
+ * One stretch of a user's status. `until` is when this state ends (null: an
+ * available stretch with nothing after it); `returnAt` is when the user is
+ * next available, following chained and overlapping absences and, when the
+ * rules say so, the start of working hours.
+ */
+export type PbxStatusSegment =
+  | { status: 'available'; start: string; until: string | null }
+  | {
+      status: 'away';
+      start: string;
+      until: string;
+      returnAt: string;
+      reason: { code: string; name: string };
+      callHandling: CallHandling;
+      /** The absences that decide this state, as the absence events name them. */
+      absenceIds: string[];
+    };
+
+/** The user's state now and the one after it, with a sentence for callers. */
+export interface PbxStatus {
+  current: PbxStatusSegment;
+  next: PbxStatusSegment | null;
+  announcement: { language: AnnouncementLanguage; text: string };
+}
+
+/** Sent when the current or the next state changes: by a calendar change, or because time reached `until`. */
+export type UserStatusChanged = Envelope<
+  'user.status',
+  { user: PbxUser; version: number; status: PbxStatus }
+>;
+
+export type PbxEvent = AbsenceUpserted | AbsenceDeleted | UserSnapshot | UserStatusChanged;
 export type PbxEventType = PbxEvent['type'];
 
 /** A message on the `deliveries` queue: one webhook to send, already versioned. */

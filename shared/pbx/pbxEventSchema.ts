@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { CALL_HANDLING_VALUES } from '../domain/absence';
+import { ANNOUNCEMENT_LANGUAGES } from '../domain/announcement';
 import { type DeliveryRequest, PBX_SCHEMA_VERSION, type PbxEvent } from './pbxEvent';
 
 const isoInstant = z.iso.datetime({ offset: true }).describe('UTC instant, ISO 8601');
@@ -57,6 +58,58 @@ export const absenceDeletedSchema = z.object({
   }),
 });
 
+const reason = z
+  .object({ code: z.string().describe('The PBX reason code'), name: z.string() })
+  .describe('Why the user is away');
+const callHandling = z
+  .enum(CALL_HANDLING_VALUES)
+  .describe('information: show in the directory; diversion: divert calls to an absence message');
+
+const availableSegment = z.object({
+  status: z.literal('available'),
+  start: isoInstant.describe('When this stretch starts; for the current one, when the status was worked out'),
+  until: isoInstant.nullable().describe('When the user is next away; null when nothing is planned'),
+});
+const awaySegment = z.object({
+  status: z.literal('away'),
+  start: isoInstant.describe('When this stretch starts; for the current one, when the status was worked out'),
+  until: isoInstant.describe('When this state ends (the user may be away for another reason after it)'),
+  returnAt: isoInstant.describe(
+    'When the user is next available, following chained and overlapping absences and, if the rules say so, working hours',
+  ),
+  reason,
+  callHandling,
+  absenceIds: z.array(absenceId).describe('The absences that decide this state'),
+});
+export const pbxStatusSegmentSchema = z.discriminatedUnion('status', [availableSegment, awaySegment]);
+
+export const pbxStatusSchema = z
+  .object({
+    current: pbxStatusSegmentSchema.describe('The state now'),
+    next: pbxStatusSegmentSchema.nullable().describe('The state from `current.until` on; null if none'),
+    announcement: z
+      .object({
+        language: z.enum(ANNOUNCEMENT_LANGUAGES),
+        text: z
+          .string()
+          .describe("Reason and return time in the user's time zone, to speak or show; never a subject"),
+      })
+      .describe('A sentence for callers, in the language the rules choose'),
+  })
+  .describe("The user's status, worked out from every absence they have");
+
+export const userStatusSchema = z.object({
+  type: z.literal('user.status'),
+  ...envelope,
+  data: z.object({
+    user,
+    version: version.describe(
+      'Grows with every status of this user: keep the status with the highest version, including one in a snapshot',
+    ),
+    status: pbxStatusSchema,
+  }),
+});
+
 export const userSnapshotSchema = z.object({
   type: z.literal('user.snapshot'),
   ...envelope,
@@ -68,6 +121,9 @@ export const userSnapshotSchema = z.object({
     absences: z
       .array(pbxAbsenceSchema)
       .describe('Every live absence of the user: replaces everything you hold for them'),
+    status: pbxStatusSchema
+      .optional()
+      .describe('The status these absences give, when the rules send statuses; replaces the one you hold'),
   }),
 });
 
@@ -75,6 +131,7 @@ export const pbxEventSchema = z.discriminatedUnion('type', [
   absenceUpsertedSchema,
   absenceDeletedSchema,
   userSnapshotSchema,
+  userStatusSchema,
 ]);
 
 /** One JSON Schema file per event type; see docs/schemas and test/pbx/jsonSchemas.test.ts. */
@@ -82,6 +139,7 @@ export const PBX_EVENT_SCHEMAS = {
   'absence.upserted': absenceUpsertedSchema,
   'absence.deleted': absenceDeletedSchema,
   'user.snapshot': userSnapshotSchema,
+  'user.status': userStatusSchema,
 } as const;
 
 /** A message on the `deliveries` queue, as the deliverWebhook function reads it. */

@@ -36,7 +36,7 @@ const ERROR_CLASSES: { [Class in DeliveryErrorClass]: Class } = {
 const deliveryRowSchema = z.object({
   partitionKey: z.string().min(1),
   rowKey: z.string().min(1),
-  type: z.enum(['absence.upserted', 'absence.deleted', 'user.snapshot']),
+  type: z.enum(['absence.upserted', 'absence.deleted', 'user.snapshot', 'user.status']),
   userId: z.string(),
   state: z.enum(STATES),
   failure: z.enum(FAILURES).optional(),

@@ -146,6 +146,13 @@ export interface UserRecord {
    */
   snapshotVersion?: number;
   /**
+   * The status last queued for the PBX (shared/status/currentStatus.ts,
+   * `statusDigest`) and its version: a status is sent only when the digest
+   * changes, and the version clock counts the version like a snapshot's.
+   */
+  statusDigest?: string;
+  statusVersion?: number;
+  /**
    * Written by syncs before `versionedTo` existed, while they had saved
    * absences but maybe not queued their webhooks; still honoured (a fresh
    * round with a snapshot) and cleared by the next sync.

@@ -478,7 +478,9 @@ function unsentRows(user: UserRecord, known: readonly KnownAbsence[]): boolean {
  */
 export function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[]): number {
   const lastSync = user.lastSyncAt ? Date.parse(user.lastSyncAt) + 1 : 0;
-  const marks = [user.versionedTo, user.snapshotVersion].map((mark) => (mark === undefined ? 0 : mark + 1));
+  const marks = [user.versionedTo, user.snapshotVersion, user.statusVersion].map((mark) =>
+    mark === undefined ? 0 : mark + 1,
+  );
   return known.reduce(
     (clock, absence) => Math.max(clock, absence.version + 1),
     Math.max(now.getTime(), lastSync, ...marks),

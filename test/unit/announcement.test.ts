@@ -54,6 +54,16 @@ describe('the announcement with a status', () => {
     );
   });
 
+  it('names the day, never "today" or "tomorrow", in a sentence sent to be kept', () => {
+    const options = { timeZone: STOCKHOLM, nowMs: NOW, relative: false };
+    expect(announcement(awayUntil('2026-12-02T13:00:00.000Z'), { ...options, language: 'sv' })).toBe(
+      'Semester, tillbaka onsdag 2 december kl. 14.00',
+    );
+    expect(announcement(awayUntil('2026-12-02T23:30:00.000Z'), { ...options, language: 'en' })).toBe(
+      'Semester, back Thursday 3 December at 00:30',
+    );
+  });
+
   it('names the year of a return in another year, and the zone’s summer time', () => {
     const sentence = announcement(awayUntil('2027-06-01T06:00:00.000Z'), {
       language: 'en',

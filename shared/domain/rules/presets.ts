@@ -3,7 +3,7 @@
 // tables). Reason codes are ours; an operator renames them to the PBX's own.
 
 import type { CallHandling, Reason } from '../absence';
-import type { RuleSet } from './ruleSet';
+import { DEFAULT_STATUS_SETTINGS, type RuleSet } from './ruleSet';
 import { wordsOf } from './textMatching';
 
 export const PRESET_NAMES = ['availability-default', 'prefixes-sv', 'triggers-en-sv'] as const;
@@ -46,6 +46,7 @@ function availabilityDefault(): RuleSet {
     triggers: [],
     categories: [],
     settings: { syncDaysForward: 14, showSubjects: false, privateEvents: 'skip' },
+    status: structuredClone(DEFAULT_STATUS_SETTINGS),
   };
 }
 

@@ -4,7 +4,9 @@
 
 import { z } from 'zod';
 import { CALL_HANDLING_VALUES } from '../absence';
+import { ANNOUNCEMENT_LANGUAGES } from '../announcement';
 import { SHOW_AS_VALUES } from '../calendarEntry';
+import { statusPrecedenceSchema } from '../statusPrecedence';
 import { categoryKey, foldText, wordsOf } from './textMatching';
 
 const callHandling = z.enum(CALL_HANDLING_VALUES);
@@ -54,6 +56,25 @@ export const ruleSettingsSchema = z.object({
   privateEvents: z.enum(PRIVATE_EVENT_MODES).default('skip'),
 });
 
+/**
+ * How a user's status is worked out and told (issue 17; docs/rules.md,
+ * "Status"). `send` off keeps the PBX on absence events alone; the status is
+ * still shown in the console and answered by the PBX pull endpoint.
+ */
+export const statusSettingsSchema = z.object({
+  send: z.boolean().default(true),
+  /** Return times move to the next start of the mailbox's working hours. */
+  useWorkingHours: z.boolean().default(true),
+  /** The language of the announcement sentence sent with each status. */
+  language: z.enum(ANNOUNCEMENT_LANGUAGES).default('en'),
+  precedence: statusPrecedenceSchema.default({
+    order: ['callHandling', 'reasonPriority', 'laterStart'],
+    reasonPriority: {},
+  }),
+});
+export type StatusSettings = z.infer<typeof statusSettingsSchema>;
+export const DEFAULT_STATUS_SETTINGS: StatusSettings = statusSettingsSchema.parse({});
+
 const ruleSetShape = z.object({
   /** Which preset this rule set started from; informational. */
   preset: z.string().max(64).optional(),
@@ -68,6 +89,7 @@ const ruleSetShape = z.object({
   triggers: z.array(triggerRuleSchema).max(500).default([]),
   categories: z.array(categoryRuleSchema).max(200).default([]),
   settings: ruleSettingsSchema.default({ syncDaysForward: 14, showSubjects: false, privateEvents: 'skip' }),
+  status: statusSettingsSchema.default(DEFAULT_STATUS_SETTINGS),
 });
 
 type Issue = { path: (string | number)[]; message: string };
@@ -140,6 +162,16 @@ export function ruleSetIssues(rules: z.infer<typeof ruleSetShape>): Issue[] {
       (index) => ['reasons', index, 'code'],
     ),
     ...availabilityIssues,
+    ...Object.keys(rules.status.precedence.reasonPriority).flatMap((code) =>
+      known.has(code)
+        ? []
+        : [
+            {
+              path: ['status', 'precedence', 'reasonPriority', code],
+              message: `reason code "${code}" is not in the reasons catalogue`,
+            },
+          ],
+    ),
     ...unknownReasons(rules.prefixes, known, (index) => ['prefixes', index, 'reasonCode']),
     ...unknownReasons(rules.triggers, known, (index) => ['triggers', index, 'reasonCode']),
     ...unknownReasons(rules.categories, known, (index) => ['categories', index, 'reasonCode']),
