@@ -23,6 +23,17 @@ export interface RuleSet {
   triggers: (Outcome & { phrase: string })[];
   categories: (Outcome & { category: string })[];
   settings: { syncDaysForward: number; showSubjects: boolean; privateEvents: PrivateMode };
+  status: StatusSettings;
+}
+
+export const PRECEDENCE_CRITERIA = ['callHandling', 'reasonPriority', 'laterStart'] as const;
+export const LANGUAGES = ['sv', 'en'] as const;
+
+export interface StatusSettings {
+  send: boolean;
+  useWorkingHours: boolean;
+  language: (typeof LANGUAGES)[number];
+  precedence: { order: (typeof PRECEDENCE_CRITERIA)[number][]; reasonPriority: Record<string, number> };
 }
 
 export type ConsentState = 'pending' | 'granted' | 'consentRequired' | 'permissionsMissing';
@@ -127,7 +138,7 @@ export interface DeliverySummary {
   counts: { pending: number; delivered: number; failed: number };
   lastErrors: {
     webhookId: string;
-    type: 'absence.upserted' | 'absence.deleted' | 'user.snapshot';
+    type: 'absence.upserted' | 'absence.deleted' | 'user.snapshot' | 'user.status';
     userId: string;
     state: 'pending' | 'delivered' | 'failed';
     failure?: 'exhausted' | 'rejected' | 'gone' | 'endpointDisabled';
