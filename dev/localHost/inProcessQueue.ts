@@ -80,6 +80,12 @@ export interface QueueStats {
   duplicatesDropped: number;
 }
 
+export interface ScheduledMessageInfo {
+  messageId: string;
+  dueAt: Date;
+  applicationProperties: ApplicationProperties;
+}
+
 export interface IdleOptions {
   /** Also wait for scheduled messages due within `scheduledHorizonMs`. */
   includeScheduled?: boolean;
@@ -103,6 +109,14 @@ export interface InProcessQueue extends QueueSender {
    */
   takeDeadLetters(queue: QueueName, messageIds?: readonly string[]): DeadLetter[];
   stats(queue: QueueName): QueueStats;
+  /** The messages scheduled for later, soonest first: what a peek at Service Bus's scheduled messages shows. */
+  scheduledMessages(queue: QueueName): ScheduledMessageInfo[];
+  /**
+   * The `scheduleNow` clock jumped (a test moved it): every scheduled message
+   * is timed again, so one whose time the jump passed comes due now instead of
+   * after the real delay it was waiting for.
+   */
+  clockMoved(): void;
   /** Stops timers and handlers; pending `idle()` calls resolve, later sends fail. */
   close(): void;
 }
@@ -552,6 +566,26 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     };
   }
 
+  function clockMoved(): void {
+    for (const state of queues.values()) {
+      for (const entry of [...state.scheduled]) {
+        clearTimeout(entry.timer);
+        state.scheduled.delete(entry);
+        schedule(state, entry.message, entry.dueAt);
+      }
+    }
+  }
+
+  function scheduledMessages(queue: QueueName): ScheduledMessageInfo[] {
+    return [...stateOf(queue).scheduled]
+      .sort((a, b) => a.dueAt - b.dueAt)
+      .map((entry) => ({
+        messageId: entry.message.messageId,
+        dueAt: new Date(entry.dueAt),
+        applicationProperties: { ...entry.message.applicationProperties },
+      }));
+  }
+
   function close(): void {
     closed = true;
     for (const state of queues.values()) {
@@ -567,7 +601,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): InPro
     settleWaiters();
   }
 
-  return { send, subscribe, idle, deadLetters, takeDeadLetters, stats, close };
+  return { send, subscribe, idle, deadLetters, takeDeadLetters, stats, scheduledMessages, clockMoved, close };
 }
 
 function reasonOf(error: unknown): string {

@@ -180,6 +180,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
           `  ! ${name} message ${info.messageId} failed (attempt ${info.deliveryCount}): ${errorText(error)}`,
         ),
     });
+    simulator.clock.onMove(() => queue.clockMoved());
     stops.push(() => queue.close());
     const secrets = createMemorySecretStore();
     const runtime = await createRuntime(config, {

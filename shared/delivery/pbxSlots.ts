@@ -147,8 +147,15 @@ async function takeTableSlot(
   const open = [...Array(maxConcurrent).keys()].filter((slot) => !mine.has(slot));
   if (open.length > 0) {
     const guess = recordFor(open[Math.floor(Math.random() * open.length)] ?? 0);
-    const blind = await claimed(() => deps.slots.create(guess));
+    // Counted as this instance's while the insert is on its way, so a call starting meanwhile here
+    // (a change's absence and status webhooks leave together) guesses another slot.
+    deps.parked?.holding(integrationId, guess.slot);
+    const blind = await claimed(() => deps.slots.create(guess)).catch((error: unknown) => {
+      deps.parked?.gone(integrationId, guess.slot);
+      throw error;
+    });
     if (blind !== undefined) return taken(guess, blind);
+    deps.parked?.gone(integrationId, guess.slot);
   }
   let inFlight = 0;
   for (let round = 0; round < deps.policy.tries; round++) {

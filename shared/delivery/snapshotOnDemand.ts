@@ -1,13 +1,15 @@
 // A user's snapshot on an operator's request: what we have told the PBX, at a
 // version above everything sent before for the user, then a fresh read.
 import { conflict, notFound, type Refusal } from '../outcome';
+import type { PbxStatus } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
+import { currentStatus, statusDigest } from '../status/currentStatus';
 import { optimisticUpdate, type StoredRow } from '../storage/optimisticUpdate';
-import type { UserRecord } from '../storage/records';
+import type { AbsenceRecord, IntegrationRecord, UserRecord } from '../storage/records';
 import type { AbsenceRepository, IntegrationRepository, UserRepository } from '../storage/repositories';
 import { deliveryMessage, snapshotRequest } from '../sync/absenceWebhooks';
 import { syncMessageAt } from '../sync/syncRequest';
-import { versionClock } from '../sync/userSync';
+import { versionClock } from '../sync/versionClock';
 
 export interface SnapshotDeps {
   integrations: Pick<IntegrationRepository, 'get'>;
@@ -54,10 +56,17 @@ export async function resendSnapshot(
   if (!(await deps.users.get(integrationId, userId))) return notFound('no such user');
   const rows = await deps.absences.listForUser(integrationId, userId);
   const now = deps.now();
-  const marked = await optimisticUpdate(freshUserRow(deps.users, integrationId, userId), (user) => ({
-    ...user,
-    snapshotVersion: versionClock(now, user, rows),
-  }));
+  const rules = integration.ruleSet;
+  const marked = await optimisticUpdate(freshUserRow(deps.users, integrationId, userId), (user) => {
+    const snapshotVersion = versionClock(now, user, rows);
+    // The status rides in the snapshot and is recorded as sent, at the snapshot's version.
+    const status = rules.status.send ? statusOf(rows, user, rules, now) : undefined;
+    return {
+      ...user,
+      snapshotVersion,
+      ...(status ? { statusDigest: statusDigest(status), statusVersion: snapshotVersion } : {}),
+    };
+  });
   if (marked.kind === 'notFound') return notFound('no such user');
   if (marked.kind === 'conflict') return conflict('the user row kept changing; try again');
   const user = marked.value;
@@ -68,6 +77,7 @@ export async function resendSnapshot(
     { upserted: [], deleted: [] },
     now,
     user.snapshotVersion ?? now.getTime(),
+    rules.status.send ? statusOf(rows, user, rules, now) : undefined,
   );
   await deps.queue.send('deliveries', [deliveryMessage(request)]);
   await deps.queue.send('sync', [
@@ -83,6 +93,20 @@ export async function resendSnapshot(
 }
 
 /** Read past this instance's kept copy: another instance's sync may have moved the row on. */
+function statusOf(
+  rows: readonly AbsenceRecord[],
+  user: UserRecord,
+  rules: IntegrationRecord['ruleSet'],
+  now: Date,
+): PbxStatus {
+  return currentStatus(
+    rows.filter((row) => !row.deleted),
+    user,
+    rules,
+    now.getTime(),
+  );
+}
+
 function freshUserRow(
   users: SnapshotDeps['users'],
   integrationId: string,

@@ -4,7 +4,7 @@
 // them to the next start of work (statusTimeline.ts's `reachableFrom`).
 // Pure: the caller brings the clock and the rows.
 
-import type { KnownAbsence } from './absenceDiff';
+import type { AbsenceDraft } from './absence';
 import type { StatusPrecedence } from './statusPrecedence';
 import { type StatusTimeline, statusTimeline } from './statusTimeline';
 import { reachableFrom, type WorkingHours } from './workingHours';
@@ -20,7 +20,7 @@ export interface TimelineSettings {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function userStatusTimeline(
-  absences: readonly KnownAbsence[],
+  absences: readonly (AbsenceDraft & { deleted?: boolean })[],
   user: { workingHours?: WorkingHours },
   nowMs: number,
   settings: TimelineSettings,

@@ -5,7 +5,7 @@
 // show it with its timeline (userStatusView.ts).
 
 import { createHash } from 'node:crypto';
-import type { KnownAbsence } from '../domain/absenceDiff';
+import type { AbsenceDraft } from '../domain/absence';
 import { announcement } from '../domain/announcement';
 import type { RuleSet } from '../domain/rules/ruleSet';
 import type { StatusSegment, StatusTimeline } from '../domain/statusTimeline';
@@ -41,7 +41,7 @@ export function pbxSegment(segment: StatusSegment): PbxStatusSegment {
 }
 
 export function timelineFor(
-  absences: readonly KnownAbsence[],
+  absences: readonly (AbsenceDraft & { deleted?: boolean })[],
   user: StatusSubject,
   rules: Pick<RuleSet, 'status'>,
   nowMs: number,
@@ -60,7 +60,7 @@ export function timelineFor(
  * next status, which may be days later.
  */
 export function currentStatus(
-  absences: readonly KnownAbsence[],
+  absences: readonly (AbsenceDraft & { deleted?: boolean })[],
   user: StatusSubject,
   rules: Pick<RuleSet, 'status'>,
   nowMs: number,

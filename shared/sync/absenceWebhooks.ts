@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Absence } from '../domain/absence';
 import type { AbsenceChanges, KnownAbsence } from '../domain/absenceDiff';
-import { type DeliveryRequest, PBX_SCHEMA_VERSION, type PbxAbsence, type PbxUser } from '../pbx/pbxEvent';
+import {
+  type DeliveryRequest,
+  PBX_SCHEMA_VERSION,
+  type PbxAbsence,
+  type PbxStatus,
+  type PbxUser,
+} from '../pbx/pbxEvent';
 import type { OutgoingMessage } from '../queue/queuePort';
 
 function pbxAbsence(absence: Absence): PbxAbsence {
@@ -59,9 +65,19 @@ export function deliveryRequestsFor(
   ];
 }
 
+/** The user's live absences once `changes` are applied to `known` (stored rows, tombstones included). */
+export function liveAfter(known: readonly KnownAbsence[], changes: AbsenceChanges): Absence[] {
+  const live = new Map<string, Absence>();
+  for (const row of known) if (!row.deleted) live.set(row.id, row);
+  for (const absence of changes.upserted) live.set(absence.id, absence);
+  for (const absence of changes.deleted) live.delete(absence.id);
+  return [...live.values()];
+}
+
 /**
  * Every live absence of a user after `changes` are applied to `known` (the
- * stored rows, tombstones included). The snapshot's version is at least every
+ * stored rows, tombstones included), and the status they give when the rules
+ * send statuses. The snapshot's version is at least every
  * version it reflects, deletions included, and at least `minimumVersion`, so
  * a PBX can tell what the snapshot supersedes (see docs/pbx-webhooks.md).
  *
@@ -77,14 +93,11 @@ export function snapshotRequest(
   changes: AbsenceChanges,
   now: Date,
   minimumVersion: number,
+  status?: PbxStatus,
 ): DeliveryRequest {
-  const live = new Map<string, Absence>();
-  for (const row of known) if (!row.deleted) live.set(row.id, row);
-  for (const absence of changes.upserted) live.set(absence.id, absence);
-  for (const absence of changes.deleted) live.delete(absence.id);
   const versions = [...known, ...changes.upserted, ...changes.deleted].map((absence) => absence.version);
   const version = Math.max(minimumVersion, ...versions);
-  const absences = [...live.values()].sort(
+  const absences = liveAfter(known, changes).sort(
     (a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id),
   );
   return {
@@ -95,7 +108,7 @@ export function snapshotRequest(
       schemaVersion: PBX_SCHEMA_VERSION,
       timestamp: now.toISOString(),
       integrationId,
-      data: { user, version, absences: absences.map(pbxAbsence) },
+      data: { user, version, absences: absences.map(pbxAbsence), ...(status ? { status } : {}) },
     },
   };
 }
@@ -128,15 +141,16 @@ export function freshRoundWebhooks(
   changes: AbsenceChanges,
   now: Date,
   minimumVersion = now.getTime(),
+  status?: PbxStatus,
 ): FreshRoundWebhooks {
-  const snapshot = snapshotRequest(integrationId, user, known, changes, now, minimumVersion);
+  const snapshot = snapshotRequest(integrationId, user, known, changes, now, minimumVersion, status);
   const snapshotBytes = Buffer.byteLength(JSON.stringify(snapshot));
   if (snapshotBytes <= MAX_SNAPSHOT_BYTES) return { kind: 'snapshot', requests: [snapshot] };
   return { kind: 'changes', requests: deliveryRequestsFor(integrationId, user, changes, now), snapshotBytes };
 }
 
 /** Graph user ids are GUIDs; anything longer is hashed so the webhook id stays within queue limits. */
-function shortUserKey(userId: string): string {
+export function shortUserKey(userId: string): string {
   return /^[A-Za-z0-9-]{1,40}$/.test(userId)
     ? userId
     : createHash('sha256').update(userId).digest('base64url').slice(0, 22);

@@ -16,6 +16,8 @@ export const syncRequestSchema = z.object({
     'provisioned',
     'throttled',
     'rulesChanged',
+    // The current status ends now: look at it again without reading the calendar (statusWebhooks.ts).
+    'statusDue',
   ]),
   requestedAt: z.string(),
   /** A fresh round with a snapshot, whatever the stored delta link says (see `SyncAttempt` in userSync.ts). */
@@ -140,6 +142,8 @@ export function syncRetryCovers(pending: unknown, failing: unknown): boolean {
   if (!scheduled.success || !failed.success) return false;
   const [p, f] = [scheduled.data, failed.data];
   if (p.integrationId !== f.integrationId || p.userId !== f.userId) return false;
+  // A status tick reads no calendar, so it stands in for nothing but another tick.
+  if (p.cause === 'statusDue' && f.cause !== 'statusDue') return false;
   if (f.lifecycleEvent !== undefined && f.lifecycleEvent !== p.lifecycleEvent) return false;
   const operators = (r: SyncRequest) => r.cause === 'rulesChanged' || r.cause === 'resync';
   return !operators(f) || operators(p);

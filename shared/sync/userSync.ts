@@ -5,7 +5,9 @@ import { syncWindowFor, windowCovers } from '../domain/syncWindow';
 import type { TenantAccess } from '../graph/appPermissions';
 import type { Logger } from '../logger';
 import { markConsentRequired, markPermissionsMissing } from '../onboarding/consentFlow';
+import type { DeliveryRequest, PbxStatus } from '../pbx/pbxEvent';
 import type { QueueSender } from '../queue/queuePort';
+import { currentStatus, statusDigest } from '../status/currentStatus';
 import {
   type AbsenceRecord,
   ConcurrencyError,
@@ -15,7 +17,7 @@ import {
 import type { Repositories } from '../storage/repositories';
 import type { LifecycleEvent } from '../subscriptions/lifecycleEvent';
 import type { Metrics } from '../telemetry/metrics';
-import { deliveryMessage, deliveryRequestsFor, freshRoundWebhooks } from './absenceWebhooks';
+import { deliveryMessage, deliveryRequestsFor, freshRoundWebhooks, liveAfter } from './absenceWebhooks';
 import {
   type CalendarSource,
   type ReadStart,
@@ -23,7 +25,10 @@ import {
   SourceRefused,
   SourceThrottled,
 } from './calendarSource';
+import { refreshStatus } from './statusTick';
+import { statusRequest, statusTick } from './statusWebhooks';
 import { type SyncRequest, syncMessageAt } from './syncRequest';
+import { versionClock } from './versionClock';
 
 /**
  * Sees to the source's change signal for a user (renews or re-creates a Graph
@@ -57,6 +62,7 @@ export interface SyncDeps {
 
 export type SyncOutcome =
   | { kind: 'synced'; round: 'fresh' | 'resumed'; upserted: number; deleted: number; pages: number }
+  | { kind: 'statusChecked'; sent: boolean }
   | { kind: 'skipped'; why: string }
   | { kind: 'rescheduled'; retryAt: string };
 
@@ -158,6 +164,7 @@ export async function syncUser(
   if (integration.consentState !== 'granted' || !integration.tenantId) {
     return { kind: 'skipped', why: 'integration has no granted consent' };
   }
+  if (request.cause === 'statusDue') return refreshStatus(integration, request.userId, deps);
   if (request.lifecycleEvent && deps.onLifecycleEvent) {
     const before = await deps.repos.users.get(request.integrationId, request.userId);
     if (!before) return { kind: 'skipped', why: 'user not found' };
@@ -199,16 +206,19 @@ export async function syncUser(
     // A fresh round saw the whole calendar, and an earlier sync may have died between saving rows
     // and queuing their webhooks: either way the PBX gets the whole picture, so it can reconcile.
     const whole = fresh || (listed && (await unsentSince(user, known, deps)));
-    await publish(
+    // Without the stored rows the status cannot be worked out; such a round changed nothing.
+    const status = listed || fresh ? statusAfter(integration, user, known, changes, now) : undefined;
+    const told = await publish(
       integration,
       user,
       changes,
       { now, clock },
       deps,
-      whole ? known : undefined,
+      { ...(whole ? { snapshotOf: known } : {}), ...(status ? { status } : {}) },
       notifiedAt(request),
     );
     const result: Partial<UserRecord> = {
+      ...(told ? { statusDigest: told.digest, statusVersion: told.version } : {}),
       reconcilePending: undefined,
       // Every row is now at most `clock` and its webhooks are queued: the commit mark `unsentRows` reads.
       // Unless the rows were not read: then nothing was saved, and the mark stays what it was.
@@ -316,14 +326,24 @@ async function publish(
   changes: AbsenceChanges,
   { now, clock }: { now: Date; clock: number },
   deps: SyncDeps,
-  snapshotOf?: readonly KnownAbsence[],
+  { snapshotOf, status }: { snapshotOf?: readonly KnownAbsence[]; status?: StatusNow },
   notifiedAt?: string,
-): Promise<void> {
+): Promise<{ digest: string; version: number } | undefined> {
   const pbxUser = { id: user.id, email: user.email };
   // The snapshot's version is the clock, not `now`: above every snapshot sent before, an operator's included.
   const webhooks = snapshotOf
-    ? freshRoundWebhooks(integration.id, pbxUser, snapshotOf, changes, now, clock)
+    ? freshRoundWebhooks(integration.id, pbxUser, snapshotOf, changes, now, clock, status?.value)
     : { kind: 'changes' as const, requests: deliveryRequestsFor(integration.id, pbxUser, changes, now) };
+  const embedded = webhooks.kind === 'snapshot' && status !== undefined;
+  const snapshotEvent = webhooks.kind === 'snapshot' ? webhooks.requests[0].event : undefined;
+  const outgoing: DeliveryRequest[] = [...webhooks.requests];
+  let told: { digest: string; version: number } | undefined;
+  if (embedded && snapshotEvent?.type === 'user.snapshot') {
+    told = { digest: status.digest, version: snapshotEvent.data.version };
+  } else if (status?.changed) {
+    outgoing.push(statusRequest(integration.id, pbxUser, status.value, clock, now));
+    told = { digest: status.digest, version: clock };
+  }
   if ('snapshotBytes' in webhooks) {
     deps.log.warn('snapshot too large for one queue message; sending each change instead', {
       userId: user.id,
@@ -350,9 +370,34 @@ async function publish(
     ];
     await deps.repos.absences.upsertMany(rows);
   }
-  if (webhooks.requests.length === 0) return;
-  const requests = webhooks.requests.map((request) => (notifiedAt ? { ...request, notifiedAt } : request));
+  if (outgoing.length === 0) return told;
+  const requests = outgoing.map((request) => (notifiedAt ? { ...request, notifiedAt } : request));
   await deps.queue.send('deliveries', requests.map(deliveryMessage));
+  // The next state begins at `until` by time alone: a tick looks again then (one per `until`, by id).
+  const tick = status?.changed ? statusTick(integration.id, user.id, status.value, now) : undefined;
+  if (tick) await deps.queue.send('sync', [tick]);
+  return told;
+}
+
+interface StatusNow {
+  value: PbxStatus;
+  digest: string;
+  /** Differs from the status last queued for the PBX (`UserRecord.statusDigest`). */
+  changed: boolean;
+}
+
+/** The status once this round's changes apply, when the rules send statuses. */
+function statusAfter(
+  integration: IntegrationRecord,
+  user: UserRecord,
+  known: readonly KnownAbsence[],
+  changes: AbsenceChanges,
+  now: Date,
+): StatusNow | undefined {
+  if (!integration.ruleSet.status.send) return undefined;
+  const value = currentStatus(liveAfter(known, changes), user, integration.ruleSet, now.getTime());
+  const digest = statusDigest(value);
+  return { value, digest, changed: digest !== user.statusDigest };
 }
 
 /**
@@ -464,27 +509,6 @@ async function unsentSince(
 function unsentRows(user: UserRecord, known: readonly KnownAbsence[]): boolean {
   const committed = user.versionedTo;
   return committed !== undefined && known.some((absence) => absence.version > committed);
-}
-
-/**
- * The clock new versions are taken from, and the floor of a snapshot an
- * operator asks for (shared/delivery/snapshotOnDemand.ts). A PBX drops a
- * change older than the user's last snapshot (docs/pbx-webhooks.md,
- * "Ordering"); a sync's snapshot was at most the clock of that sync
- * (`lastSyncAt`, `versionedTo`) or a stored version, and an operator's is
- * recorded (`snapshotVersion`), so a version dated above all of them outranks
- * every snapshot sent before even when this instance's clock is behind the
- * one that sent it.
- */
-export function versionClock(now: Date, user: UserRecord, known: readonly KnownAbsence[]): number {
-  const lastSync = user.lastSyncAt ? Date.parse(user.lastSyncAt) + 1 : 0;
-  const marks = [user.versionedTo, user.snapshotVersion, user.statusVersion].map((mark) =>
-    mark === undefined ? 0 : mark + 1,
-  );
-  return known.reduce(
-    (clock, absence) => Math.max(clock, absence.version + 1),
-    Math.max(now.getTime(), lastSync, ...marks),
-  );
 }
 
 async function recordError(user: UserRecord, error: unknown, deps: SyncDeps): Promise<void> {

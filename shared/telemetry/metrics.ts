@@ -7,7 +7,7 @@
 import type { PbxEventType } from '../pbx/pbxEvent';
 
 /** How one sync of one user ended. */
-export type SyncResult = 'synced' | 'skipped' | 'rescheduled' | 'failed';
+export type SyncResult = 'synced' | 'statusChecked' | 'skipped' | 'rescheduled' | 'failed';
 
 /** How one delivery attempt of one webhook ended. */
 export type WebhookResult = 'delivered' | 'retry' | 'failed' | 'gone';

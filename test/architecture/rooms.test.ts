@@ -23,7 +23,7 @@ function importsOf(file: string): string[] {
 
 const all = SOURCE_FOLDERS.flatMap(sourceFiles);
 const under = (prefix: string) => all.filter((file) => file.startsWith(prefix));
-const SERVICE_ROOMS = ['sync', 'delivery', 'subscriptions', 'onboarding', 'management'].map(
+const SERVICE_ROOMS = ['sync', 'status', 'delivery', 'subscriptions', 'onboarding', 'management'].map(
   (room) => `shared/${room}/`,
 );
 

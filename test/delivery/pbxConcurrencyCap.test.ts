@@ -216,6 +216,37 @@ describe('per-integration cap on concurrent PBX calls', () => {
     expect(await survivor.pbxSlots.list(record.id)).toHaveLength(CAP - 1);
   });
 
+  it('lets calls starting together on one instance guess different slots: one insert each, no look', async () => {
+    const { record } = await integrationFor(workers[0] as Repositories, pbx.url);
+    const repos = workers[0] as Repositories;
+    const writes: string[] = [];
+    const counted: Repositories['pbxSlots'] = {
+      ...repos.pbxSlots,
+      create: (slot) => {
+        writes.push(`create ${slot.slot}`);
+        return repos.pbxSlots.create(slot);
+      },
+      list: (integrationId) => {
+        writes.push('list');
+        return repos.pbxSlots.list(integrationId);
+      },
+    };
+    // Many rounds: a shared guess among two of four slots comes one time in four without the rule.
+    for (let round = 0; round < 12; round++) {
+      const instance = { ...slotsOf(repos, {}, localPermits(), parkedSlots<IdleSlot>()), slots: counted };
+      writes.length = 0;
+      const claims = await Promise.all(
+        ['absence', 'status'].map((kind) => takePbxSlot(record.id, `${kind}_${round}`, instance)),
+      );
+      expect(writes.filter((write) => write === 'list')).toEqual([]);
+      expect(writes).toHaveLength(2);
+      for (const claim of claims) {
+        if (claim.kind === 'taken')
+          await repos.pbxSlots.release(record.id, claim.held.record.slot, claim.held.etag);
+      }
+    }
+  });
+
   it('gives no more than the cap of slots to workers taking them at the same moment', async () => {
     const { record } = await integrationFor(workers[0] as Repositories, pbx.url);
     const claims = await Promise.all(

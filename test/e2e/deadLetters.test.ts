@@ -3,6 +3,7 @@ import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import type { OutgoingMessage, QueueName } from '../../shared/queue/queuePort';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
+import { setStatusRules } from '../support/statusRules';
 
 // Pauses that grow faster than the ±20 % jitter can blur: 0.3 s, 0.6 s, 1.2 s.
 const PAUSES = [0.3, 0.6, 1.2];
@@ -53,6 +54,8 @@ describe('queue retries and dead letters', () => {
   beforeAll(async () => {
     manage = managementClient(host);
     await settle(host);
+    // One webhook per change (no status beside it), so each test follows the copies of one message.
+    await setStatusRules(host, DEMO_INTEGRATION_ID, { send: false });
     const queue = host.queue;
     const send = queue.send;
     queue.send = async (name, messages) => {

@@ -9,6 +9,7 @@ import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { seededRandom } from '../../dev/seededRandom';
 import { addUser } from '../../shared/onboarding/userProvisioning';
+import { currentStatus, statusDigest } from '../../shared/status/currentStatus';
 import { graphAs, settle, useTestHost } from '../support/localHostHarness';
 
 const HOUR = 3_600_000;
@@ -138,6 +139,18 @@ describe('PBX delivery under chaos', () => {
     }
     expect(new Map([...sink.state()].map(([id, a]) => [id, a.version]))).toEqual(stored);
 
+    // Each user's status at the PBX is the one the stored absences give now (the absences lie hours
+    // ahead, so no state ended during the test): the highest version won through the chaos.
+    const integration = (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value;
+    for (const user of users) {
+      const row = (await host.runtime.repos.users.get(DEMO_INTEGRATION_ID, user.id))?.value;
+      const rows = await host.runtime.repos.absences.listForUser(DEMO_INTEGRATION_ID, user.id);
+      if (!integration || !row) throw new Error('integration or user missing');
+      const expectedStatus = currentStatus(rows, row, integration.ruleSet, Date.now());
+      const held = sink.statusOf(user.id);
+      expect(held && statusDigest(held)).toBe(statusDigest(expectedStatus));
+    }
+
     // The chaos happened, and the verifier (standardwebhooks, in the sink) accepted every webhook.
     expect(sink.failedOnPurpose).toBeGreaterThan(10);
     expect(sink.dropped).toBeGreaterThan(0);
@@ -148,7 +161,7 @@ describe('PBX delivery under chaos', () => {
     const log = await host.runtime.repos.deliveries.listForIntegration(DEMO_INTEGRATION_ID);
     expect(log.filter((row) => row.state !== 'delivered')).toEqual([]);
     const delivered = log.map((row) => row.webhookId).sort();
-    const applied = [...sink.received, ...sink.snapshots].map((w) => w.webhookId).sort();
+    const applied = [...sink.received, ...sink.snapshots, ...sink.statuses].map((w) => w.webhookId).sort();
     expect(delivered).toEqual(applied);
     expect(log.some((row) => row.attempts > 2)).toBe(true);
     expect(sink.snapshots.length).toBeGreaterThan(users.length);

@@ -215,7 +215,8 @@ describe('explain and the sync', () => {
     deps = {
       repos,
       sourceFor: () => source,
-      queue: { send: async (_queue, messages) => void sent.push(...messages) },
+      // Webhooks only: a status tick goes on the sync queue.
+      queue: { send: async (queue, messages) => void (queue === 'deliveries' && sent.push(...messages)) },
       now: () => NOW,
       log: silentLogger,
     };

@@ -54,7 +54,8 @@ describe('operator metrics', () => {
     // Measured on the service clock between the notification's arrival and the 2xx, inside the test's span.
     expect(latency[0]!.histogram!.min).toBeGreaterThanOrEqual(0);
     expect(latency[0]!.histogram!.max).toBeLessThanOrEqual(elapsed);
-    expect(total(points, METRIC_NAMES.webhooks, { outcome: 'delivered' })).toBe(1);
+    // The absence, and the status it changes (the user's next state).
+    expect(total(points, METRIC_NAMES.webhooks, { outcome: 'delivered' })).toBe(2);
     expect(total(points, METRIC_NAMES.syncs, { outcome: 'synced' })).toBeGreaterThanOrEqual(1);
     expect(total(points, METRIC_NAMES.graphRequests, { kind: 'delta', status_class: '2xx' })).toBeGreaterThan(
       0,

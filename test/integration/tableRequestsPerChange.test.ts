@@ -10,6 +10,7 @@ import type { LocalHost } from '../../dev/localHost/localHost';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { startCountedHost } from '../support/countedHost';
 import { ALICE, hourFromNow, settle } from '../support/localHostHarness';
+import { setStatusRules } from '../support/statusRules';
 
 /** Without the test's table prefix. */
 const shortened = (request: string) =>
@@ -29,6 +30,8 @@ describe('Table requests per calendar change', () => {
   });
 
   it('costs 5 requests for one moved event, none of them a read of the integration or of a row just written', async () => {
+    // The absence events alone: a status, when the rules send one, is a webhook of its own (measured below).
+    await setStatusRules(host, DEMO_INTEGRATION_ID, { send: false });
     const slot = hourFromNow(30);
     const created = host.simulator.createEvent(ALICE.id, { subject: 'Away', showAs: 'oof', ...slot });
     await settle(host);
@@ -67,6 +70,34 @@ describe('Table requests per calendar change', () => {
     ]);
     // The slot is free again: the transaction deleted it.
     expect(await host.runtime.repos.pbxSlots.list(DEMO_INTEGRATION_ID)).toEqual([]);
+    await setStatusRules(host, DEMO_INTEGRATION_ID, { send: true });
+  });
+
+  it('costs one request more when the move changes the status the PBX is told: the status webhook’s slot', async () => {
+    const slot = hourFromNow(50);
+    const created = host.simulator.createEvent(ALICE.id, { subject: 'Away', showAs: 'oof', ...slot });
+    await settle(host);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const statuses = host.sink?.statuses.length ?? 0;
+    tables.reset();
+    // Earlier than every other absence of the user: the next state starts sooner.
+    const sooner = hourFromNow(3);
+    host.simulator.updateEvent(ALICE.id, created.id, { start: sooner.start, end: sooner.end });
+    await settle(host);
+    expect((host.sink?.statuses.length ?? 0) - statuses).toBe(1);
+    await batchesWritten(2);
+    const requests = tables.requests().map((request) => shortened(request).replace(/\(.*$|\?.*$/, ''));
+    // The sync works the status out from the rows it read anyway and records it with its result;
+    // the two webhooks leave together, each takes its own slot (one blind insert each), and both
+    // delivered rows with both slot deletes go in one transaction of the delivery log.
+    expect(requests.sort()).toEqual([
+      'GET /devstoreaccount1/Absences',
+      'POST /devstoreaccount1/$batch',
+      'POST /devstoreaccount1/$batch',
+      'POST /devstoreaccount1/Deliveries',
+      'POST /devstoreaccount1/Deliveries',
+      'PUT /devstoreaccount1/Users',
+    ]);
   });
 
   it("costs 7 requests besides the PBX slots for a user's first sync of 20 events", async () => {

@@ -131,6 +131,22 @@ describe('in-process queue', () => {
     expect(queue.stats('sync').scheduled).toBe(0);
   });
 
+  it('delivers a scheduled message at once when its clock is moved past its time', async () => {
+    let offset = 0;
+    const scheduleNow = () => Date.now() + offset;
+    queue = createInProcessQueue({ scheduleNow });
+    const received: string[] = [];
+    queue.subscribe('sync', async (_body, info) => void received.push(info.messageId));
+    await queue.send('sync', [
+      { body: {}, messageId: 'in-an-hour', scheduledEnqueueTime: new Date(scheduleNow() + 3_600_000) },
+    ]);
+    offset += 3_600_000;
+    queue.clockMoved();
+    await queue.idle({ includeScheduled: true, scheduledHorizonMs: 0 });
+    expect(received).toEqual(['in-an-hour']);
+    expect(queue.scheduledMessages('sync')).toEqual([]);
+  });
+
   it('does not wait for messages scheduled beyond the idle horizon', async () => {
     queue = createInProcessQueue();
     queue.subscribe('sync', async () => {});

@@ -2,7 +2,7 @@
 // version sent before for a user, whatever this instance's clock says.
 import type { KnownAbsence } from '../../shared/domain/absenceDiff';
 import type { UserRecord } from '../../shared/storage/records';
-import { versionClock } from '../../shared/sync/userSync';
+import { versionClock } from '../../shared/sync/versionClock';
 
 const now = new Date('2026-12-01T08:00:00.000Z');
 const user: UserRecord = {
