@@ -2,8 +2,8 @@
 // is read by the sync's own reader (shared/graph/graphEvent.ts), occurrences
 // take their properties from a series master as in the sync, and the rules
 // are given in the same forms PUT /rules takes. Nothing is stored or sent.
-// An absence comes with the status it alone would give the user, as the
-// status webhook and the console's users tab would say it.
+// An absence comes with the status it alone would give the user once it has
+// begun, as the status webhook and the console's users tab would say it.
 import type { CalendarEntry } from '../domain/calendarEntry';
 import { type Evaluation, type EvaluationContext, evaluate } from '../domain/rules/evaluate';
 import type { RuleSet } from '../domain/rules/ruleSet';
@@ -21,7 +21,7 @@ import { rulesFrom } from './ruleChoice';
 export interface Explanation {
   evaluation: Evaluation;
   entry: CalendarEntry;
-  /** For an absence: the user's status were it their only one, worked out now ("today"/"tomorrow" allowed). */
+  /** For an absence: the user's status were it their only one, at its start or now if later ("today"/"tomorrow" allowed). */
   status?: PbxStatus;
 }
 
@@ -65,6 +65,8 @@ export async function explainEvent(
   const explained = explainGraphEvent(request, rules, { timeZone, window });
   if (explained.kind !== 'ok' || explained.value.evaluation.outcome !== 'absence') return explained;
   const absence = { ...explained.value.evaluation.absence, version: 1, deleted: false };
-  const status = currentStatus([absence], user ?? { timeZone }, rules, now.getTime(), { relative: true });
+  // As the PBX would hear it while the absence lasts: from its start when that lies ahead.
+  const at = Math.max(now.getTime(), Date.parse(absence.start));
+  const status = currentStatus([absence], user ?? { timeZone }, rules, at, { relative: true });
   return ok({ ...explained.value, status });
 }

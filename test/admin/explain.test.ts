@@ -62,6 +62,19 @@ describe('explain', () => {
     );
     expect(status.announcement.language).toBe('sv');
     expect(status.announcement.text).toContain('Lunch');
+    // One that lies ahead gives its status from its start, as the PBX would hear it then.
+    const later = await manage('POST', path, {
+      body: { event: { ...now, start: at(2), end: at(3) }, rules },
+    });
+    const ahead = later.json as typeof answer.json & {
+      evaluation: { absence: { start: string; end: string } };
+      status: { current: Record<string, unknown> };
+    };
+    expect(ahead.status.current).toMatchObject({
+      status: 'away',
+      start: ahead.evaluation.absence.start,
+      until: ahead.evaluation.absence.end,
+    });
     // Nothing to say for an event that makes no absence.
     const skipped = await manage('POST', path, { body: { event: now } });
     expect(skipped.json).not.toHaveProperty('status');
