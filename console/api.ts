@@ -18,7 +18,7 @@ export function takeKeyFromAddress(): void {
 
 export type ApiAnswer<T> =
   | { ok: true; status: number; body: T }
-  | { ok: false; status: number; error: string };
+  | { ok: false; status: number; error: string; path?: string };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -54,7 +54,14 @@ export async function callApi<T>(method: Method, path: string, body?: unknown): 
   } catch {
     json = undefined;
   }
-  if (!response.ok) return { ok: false, status: response.status, error: reasonOf(json, response.status) };
+  if (!response.ok) {
+    const error = reasonOf(json, response.status);
+    // A 400 names the field at fault (`settings.syncDaysForward`); forms show the reason there.
+    const path = typeof json === 'object' && json !== null && 'path' in json ? json.path : undefined;
+    return typeof path === 'string'
+      ? { ok: false, status: response.status, error, path }
+      : { ok: false, status: response.status, error };
+  }
   return { ok: true, status: response.status, body: json as T };
 }
 

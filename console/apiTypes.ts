@@ -180,4 +180,41 @@ export type Explanation = {
         };
       }
     | { outcome: 'skip'; why: string };
+  /** For an absence: the status it alone would give the user. */
+  status?: Status;
 };
+
+/** One stretch of a user's status, as the `user.status` webhook carries it. */
+export type StatusSegment =
+  | { status: 'available'; start: string; until: string | null }
+  | {
+      status: 'away';
+      start: string;
+      until: string;
+      returnAt: string;
+      reason: { code: string; name: string };
+      callHandling: CallHandling;
+      absenceIds: string[];
+    };
+
+export interface Status {
+  current: StatusSegment;
+  next: StatusSegment | null;
+  announcement: { language: (typeof LANGUAGES)[number]; text: string };
+}
+
+/** GET integrations/{id}/users/{userId}/status: the status now, its timeline and the absences behind it. */
+export interface UserStatusPanel {
+  user: { id: string; email: string; displayName?: string; timeZone: string };
+  at: string;
+  status: Status;
+  timeline: (StatusSegment & { end: string })[];
+  horizon: string;
+  absences: {
+    id: string;
+    start: string;
+    end: string;
+    reason: { code: string; name: string };
+    callHandling: CallHandling;
+  }[];
+}

@@ -1,12 +1,14 @@
 // One integration's settings. Name and PBX endpoint are the integration's
-// own fields (PATCH); days forward, subjects and private events belong to its
-// rule set, so they are saved with the rules (PUT, which resyncs everyone).
+// own fields (PATCH); days forward, subjects, private events and the status
+// rules belong to its rule set, so they are saved with the rules (PUT, which
+// resyncs everyone).
 
 import { callApi, integrationPath } from './api.js';
 import { PRIVATE_MODES, type PrivateMode } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, checkbox, el, field, fieldNamedIn, notice, select } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
+import { statusSettingsFields } from './statusSettings.js';
 
 /** Said once on the page drawn after a save (a save reloads the integrations and draws the tab anew). */
 let savedNotice: string | undefined;
@@ -29,6 +31,7 @@ export function renderSettings(context: ConsoleContext): HTMLElement {
       settings.privateEvents,
     ),
   );
+  const status = statusSettingsFields(integration.ruleSet);
   const messages = notice();
   if (savedNotice) messages.info(savedNotice);
   savedNotice = undefined;
@@ -41,12 +44,14 @@ export function renderSettings(context: ConsoleContext): HTMLElement {
     days.row,
     subjects.row,
     privateEvents.row,
+    status.element,
     el('button', { type: 'submit' }, t('save')),
     messages.element,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     for (const each of [name, pbxUrl, days]) each.setError(undefined);
+    status.clearErrors();
     messages.clear();
     const change: Record<string, string> = {};
     if (name.control.value !== integration.name) change.name = name.control.value;
@@ -66,17 +71,20 @@ export function renderSettings(context: ConsoleContext): HTMLElement {
       showSubjects: subjects.control.checked,
       privateEvents: privateEvents.control.value as PrivateMode,
     };
+    const nextStatus = status.value();
     const unchanged =
       nextSettings.syncDaysForward === settings.syncDaysForward &&
       nextSettings.showSubjects === settings.showSubjects &&
-      nextSettings.privateEvents === settings.privateEvents;
+      nextSettings.privateEvents === settings.privateEvents &&
+      !status.changedFrom(integration.ruleSet.status);
     if (!unchanged) {
       const answer = await callApi('PUT', integrationPath(integration.id, '/rules'), {
         ...integration.ruleSet,
         settings: nextSettings,
+        status: nextStatus,
       });
       if (!answer.ok) {
-        days.setError(answer.error);
+        if (!status.showError(answer.path, answer.error)) days.setError(answer.error);
         return;
       }
     }

@@ -2,6 +2,7 @@ import { callApi, integrationPath } from './api.js';
 import { type Explanation, type RuleSet, SHOW_AS } from './apiTypes.js';
 import { checkbox, el, field, notice, select } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
+import { statusFacts } from './statusFacts.js';
 
 /** `YYYY-MM-DDTHH:MM` for a datetime-local field, in the browser's own clock. */
 function localInput(date: Date): string {
@@ -90,6 +91,12 @@ export function tryItBox(integrationId: string, rules: () => RuleSet): HTMLEleme
     result.replaceChildren(
       el('p', { class: 'outcome absence' }, t('pbxWouldGet')),
       el('dl', {}, ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)])),
+      ...(answer.body.status
+        ? [
+            el('p', { class: 'outcome status' }, t('statusWouldBe')),
+            statusFacts(answer.body.status, timeZone),
+          ]
+        : []),
     );
   });
   return form;

@@ -1,12 +1,13 @@
 // An integration's mailboxes: add by address (the API's reason shown at the
 // field), remove, resync, send the PBX a snapshot, and edit a user's own
-// trigger words below the list.
+// trigger words or see their status and timeline below the list.
 
 import { callApi, integrationPath } from './api.js';
 import type { SnapshotQueued, User } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, field, notice, table } from './elements.js';
 import { formatTime, labelFor, t } from './labels.js';
+import { statusPanel } from './statusPanel.js';
 import { userTriggersEditor } from './userTriggers.js';
 
 export function renderUsers(context: ConsoleContext): HTMLElement {
@@ -17,6 +18,22 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
   const path = (rest: string) => integrationPath(integration.id, rest);
   const editorSlot = el('div', { class: 'editor-slot' });
   let editing: string | undefined;
+  const statusSlot = el('div', { class: 'status-slot' });
+  let showing: string | undefined;
+
+  const openStatus = (user: { id: string; email: string }) => {
+    showing = user.id;
+    statusSlot.replaceChildren(
+      statusPanel(integration, user, () => {
+        showing = undefined;
+        statusSlot.replaceChildren();
+        void drawList();
+      }),
+    );
+    statusSlot.querySelector<HTMLElement>('h3')?.setAttribute('tabindex', '-1');
+    statusSlot.querySelector<HTMLElement>('h3')?.focus();
+    void drawList();
+  };
 
   const openEditor = (user: User & { id: string }) => {
     editing = user.id;
@@ -57,6 +74,11 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
             const withId = { ...user, id };
             const triggerCount = user.triggers?.length ?? 0;
             actions.append(
+              button(t('userStatus'), () => openStatus(withId), {
+                'aria-label': `${t('userStatus')} ${user.email}`,
+                'aria-expanded': showing === id ? 'true' : 'false',
+                'aria-controls': 'user-status',
+              }),
               button(
                 t('resync'),
                 async () => {
@@ -101,6 +123,10 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
                 if (editing === user.id) {
                   editing = undefined;
                   editorSlot.replaceChildren();
+                }
+                if (showing === user.id) {
+                  showing = undefined;
+                  statusSlot.replaceChildren();
                 }
                 await drawList();
               },
@@ -161,6 +187,7 @@ export function renderUsers(context: ConsoleContext): HTMLElement {
       }),
     ),
     list,
+    statusSlot,
     editorSlot,
   );
 }

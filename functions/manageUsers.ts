@@ -8,6 +8,7 @@ import {
   userView,
 } from '../shared/management/mailboxUsers';
 import { addUserSchema, userTriggersBodySchema } from '../shared/management/managementSchemas';
+import { userStatusPanel } from '../shared/management/userStatusPanel';
 import { registerHttp } from './http/functionRegistry';
 import { byMethod, managementDeps, param, readBody } from './http/managementRoute';
 import { ROUTE } from './http/managementRoutes';
@@ -68,6 +69,18 @@ async function putTriggers(request: HttpRequest, context: InvocationContext) {
   return outcomeResponse(result, 200, (user) => ({ ...userView(user), triggers: user.triggers ?? [] }));
 }
 
+/** The status view the PBX pull answers, with the absences behind it, for the console's users tab. */
+async function getStatus(request: HttpRequest, context: InvocationContext) {
+  const { repos, now } = (await managementDeps(context)).admin;
+  const panel = await userStatusPanel(
+    param(request, 'id') ?? '',
+    param(request, 'userId') ?? '',
+    request.query.get('days'),
+    { integrations: repos.integrations, users: repos.users, absences: repos.absences, now },
+  );
+  return outcomeResponse(panel, 200);
+}
+
 registerHttp('manageUsers', {
   methods: ['GET', 'POST'],
   authLevel: 'function',
@@ -94,4 +107,11 @@ registerHttp('manageUserTriggers', {
   authLevel: 'function',
   route: ROUTE.userTriggers,
   handler: byMethod({ PUT: putTriggers }),
+});
+
+registerHttp('manageUserStatus', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: ROUTE.userStatus,
+  handler: byMethod({ GET: getStatus }),
 });

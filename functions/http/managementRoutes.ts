@@ -18,6 +18,7 @@ import {
   updateIntegrationSchema,
   userTriggersBodySchema,
 } from '../../shared/management/managementSchemas';
+import { STATUS_VIEW_MAX_DAYS } from '../../shared/status/userStatusView';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -29,6 +30,8 @@ export interface ManagementRoute {
   body?: z.ZodType;
   /** A body the route also accepts absent. */
   bodyOptional?: boolean;
+  /** Query parameters the route reads, each a whole number: name → what it means. */
+  query?: Readonly<Record<string, string>>;
   responses: Readonly<Record<number, string>>;
 }
 
@@ -47,6 +50,7 @@ export const ROUTE = {
   user: `${MANAGE}/integrations/{id}/users/{userId}`,
   userResync: `${MANAGE}/integrations/{id}/users/{userId}/resync`,
   userTriggers: `${MANAGE}/integrations/{id}/users/{userId}/triggers`,
+  userStatus: `${MANAGE}/integrations/{id}/users/{userId}/status`,
   // The delivery side's routes (functions/adminDeliveries.ts, functions/adminPbxSecret.ts).
   deliveries: `${MANAGE}/integrations/{id}/deliveries`,
   replay: `${MANAGE}/integrations/{id}/deliveries/replay`,
@@ -183,6 +187,19 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
       'Set the trigger phrases this user adds to the integration\u2019s (replaces them; resyncs the user)',
     body: userTriggersBodySchema,
     responses: { ...withId, 200: 'the user with its triggers', 400: 'malformed body or unknown reason code' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.userStatus,
+    summary:
+      "A user's status now and its timeline for the next days, with the absences it comes from (nothing is sent)",
+    query: { days: `days ahead, 1 to ${STATUS_VIEW_MAX_DAYS} (default: the rules' days forward)` },
+    responses: {
+      ...withId,
+      200: 'the status, timeline and absences',
+      400: 'bad days',
+      404: 'no such integration or user',
+    },
   },
   {
     method: 'GET',

@@ -11,12 +11,21 @@ export function openApiDocument(baseUrl: string): JsonObject {
   const paths: Record<string, JsonObject> = {};
   for (const route of MANAGEMENT_ROUTES) {
     const path = `/${route.route}`;
-    const parameters = [...route.route.matchAll(/\{(\w+)\}/g)].map((match) => ({
-      name: match[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
+    const parameters = [
+      ...[...route.route.matchAll(/\{(\w+)\}/g)].map((match) => ({
+        name: match[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...Object.entries(route.query ?? {}).map(([name, description]) => ({
+        name,
+        in: 'query',
+        required: false,
+        description,
+        schema: { type: 'integer' },
+      })),
+    ];
     paths[path] = {
       ...paths[path],
       [route.method.toLowerCase()]: {

@@ -31,6 +31,55 @@ describe('explain', () => {
     expect(whole.json).toEqual(own.json);
   });
 
+  it('gives an absence the status it alone would give, in the language of the rules tried', async () => {
+    const now = { ...lunch, id: 'e2', start: at(-1), end: at(1) };
+    const integration = (await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}`)).json as {
+      ruleSet: { status: Record<string, unknown> };
+    };
+    const rules = {
+      ...integration.ruleSet,
+      availability: {
+        ...(integration.ruleSet as unknown as { availability: Record<string, unknown> }).availability,
+        free: { sync: true, reasonCode: 'lunch', callHandling: 'diversion' },
+      },
+      status: { ...integration.ruleSet.status, language: 'sv' },
+    };
+    const answer = await manage('POST', path, { body: { event: now, rules } });
+    expect(answer.status).toBe(200);
+    const { evaluation, status } = answer.json as {
+      evaluation: { absence: { id: string; end: string; reason: unknown } };
+      status: { current: Record<string, unknown>; announcement: { language: string; text: string } };
+    };
+    expect(status.current).toMatchObject({
+      status: 'away',
+      reason: evaluation.absence.reason,
+      callHandling: 'diversion',
+      until: evaluation.absence.end,
+      absenceIds: [evaluation.absence.id],
+    });
+    expect(Date.parse(String(status.current.returnAt))).toBeGreaterThanOrEqual(
+      Date.parse(evaluation.absence.end),
+    );
+    expect(status.announcement.language).toBe('sv');
+    expect(status.announcement.text).toContain('Lunch');
+    // One that lies ahead gives its status from its start, as the PBX would hear it then.
+    const later = await manage('POST', path, {
+      body: { event: { ...now, start: at(2), end: at(3) }, rules },
+    });
+    const ahead = later.json as typeof answer.json & {
+      evaluation: { absence: { start: string; end: string } };
+      status: { current: Record<string, unknown> };
+    };
+    expect(ahead.status.current).toMatchObject({
+      status: 'away',
+      start: ahead.evaluation.absence.start,
+      until: ahead.evaluation.absence.end,
+    });
+    // Nothing to say for an event that makes no absence.
+    const skipped = await manage('POST', path, { body: { event: now } });
+    expect(skipped.json).not.toHaveProperty('status');
+  });
+
   it('names the field at fault in an inconsistent rule set, as PUT /rules does', async () => {
     const integration = (await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}`)).json as {
       ruleSet: Record<string, unknown>;

@@ -19,7 +19,9 @@ import type { Dashboard } from '../../shared/management/dashboard';
 import type { Explanation } from '../../shared/management/explainEvent';
 import type { IntegrationView } from '../../shared/management/integrationViews';
 import type { UserView } from '../../shared/management/mailboxUsers';
+import type { UserStatusPanel } from '../../shared/management/userStatusPanel';
 import type { MintedLink } from '../../shared/onboarding/consentFlow';
+import type { PbxStatus } from '../../shared/pbx/pbxEvent';
 import type { DeadLetterSummary, ResubmitResult } from '../../shared/queue/deadLetters';
 
 export type ConsoleMatchesServer = [
@@ -31,6 +33,8 @@ export type ConsoleMatchesServer = [
   NoDrift<Drift<Console.Dashboard, DashboardAnswer>>,
   NoDrift<Drift<Console.DeliverySummary, DeliverySummaryAnswer>>,
   NoDrift<Drift<Console.Explanation, ExplanationAnswer>>,
+  NoDrift<Drift<Console.Status, PbxStatus>>,
+  NoDrift<Drift<Console.UserStatusPanel, UserStatusPanel>>,
   NoDrift<Drift<Console.SnapshotQueued, SnapshotAnswer>>,
   NoDrift<Drift<Console.DeadLetter, DeadLetterSummary>>,
   NoDrift<Drift<Console.Resubmitted, ResubmitResult>>,

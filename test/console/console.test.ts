@@ -237,7 +237,8 @@ describeInBrowser('operator console in Chromium', () => {
     await tryIt.getByLabel('Show as').selectOption('busy');
     await tryIt.getByLabel('Time zone').fill('Europe/Stockholm');
     await tryIt.getByRole('button', { name: 'Try it' }).click();
-    const result = page.locator('#try-it-result dl');
+    // The absence's facts; the status it would give follows in a list of its own.
+    const result = page.locator('#try-it-result dl').first();
     await result.waitFor();
     const text = await result.textContent();
     // Shown in the zone the event was typed in: the same wall clock comes back.
@@ -249,9 +250,29 @@ describeInBrowser('operator console in Chromium', () => {
     // And a plain busy hour falls to the availability row, now a diversion.
     await tryIt.getByLabel('Subject').fill('Customer call');
     await tryIt.getByRole('button', { name: 'Try it' }).click();
-    await page.locator('#try-it-result dl', { hasText: 'Diversion' }).waitFor();
+    await page.locator('#try-it-result dl', { hasText: 'Diversion' }).first().waitFor();
     expect(await page.locator('#try-it-result').textContent()).toContain('Busy (busy)');
     await shoot('04-rules');
+  });
+
+  it('tries an event and shows the status the absence alone would give', async () => {
+    const tryIt = page.locator('form.try-it');
+    // Two hours ahead, typed as a UTC wall clock: the status from its start, with the busy row's diversion.
+    const ahead = hourFromNow(2);
+    await tryIt.getByLabel('Subject').fill('Customer call');
+    await tryIt.getByLabel('Time zone').fill('UTC');
+    await tryIt.getByLabel('Start').fill(ahead.startIso.slice(0, 16));
+    await tryIt.getByLabel('End').fill(ahead.endIso.slice(0, 16));
+    await tryIt.getByRole('button', { name: 'Try it' }).click();
+    const facts = page.locator('#try-it-result .status-facts');
+    await facts.waitFor();
+    expect(await page.locator('#try-it-result').textContent()).toContain('The user\u2019s status would be');
+    expect(await facts.locator('[data-fact="now"]').textContent()).toBe('Away: Busy (busy), Diversion');
+    expect(await facts.locator('[data-fact="until"]').textContent()).toContain(ahead.endIso.slice(11, 16));
+    expect(await facts.locator('[data-fact="return"]').textContent()).not.toBe('');
+    expect(await facts.locator('[data-fact="next"]').textContent()).toContain('Available');
+    expect(await facts.locator('[data-fact="announcement"]').textContent()).toContain('Busy');
+    await shoot('04b-try-it-status');
   });
 
   it('shows the health figures after a sync, as the dashboard route reports them', async () => {
@@ -435,6 +456,140 @@ describeInBrowser('operator console in Chromium', () => {
       await host.runtime.repos.integrations.update({ ...granted, consentState: 'granted' }, current!.etag);
       await page.goto(`${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}`);
     }
+  });
+
+  it("shows a user's status and a timeline with overlapping absences, in English and Swedish", async () => {
+    await page.getByLabel('Integration', { exact: true }).selectOption(DEMO_INTEGRATION_ID);
+    // Tomorrow: out of office for eight hours, a busy hour (a diversion) and a lunch inside it.
+    const span = (fromHours: number, hours: number) => {
+      const start = hourFromNow(fromHours);
+      const end = new Date(Date.parse(start.startIso) + hours * 3_600_000);
+      return {
+        start: start.start,
+        end: { dateTime: end.toISOString().replace('Z', ''), timeZone: 'UTC' },
+        startIso: start.startIso,
+      };
+    };
+    const offsite = span(24, 8);
+    const boardCall = span(26, 1);
+    const teamLunch = span(28, 1);
+    for (const [subject, showAs, { start, end }] of [
+      ['Offsite', 'oof', offsite],
+      ['Board call', 'busy', boardCall],
+      ['Lunch: team', 'busy', teamLunch],
+    ] as const) {
+      host.simulator.createEvent(ALICE.id, { subject, showAs, start, end });
+    }
+    await settle(host);
+
+    await tab('Users');
+    const open = async (label: string) => {
+      await page.getByRole('button', { name: `${label} ${ALICE.mail}` }).click();
+      await page.locator('#user-status .status-body[aria-busy="false"] svg.status-chart').waitFor();
+    };
+    await open('Status and timeline');
+    const api = (
+      await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}/users/${ALICE.id}/status?days=3`)
+    ).json as {
+      status: {
+        current: { status: string; reason?: { code: string; name: string }; callHandling?: string };
+        announcement: { text: string };
+      };
+      timeline: { status: string; reason?: { code: string } }[];
+      absences: { id: string; start: string; reason: { code: string } }[];
+    };
+    const panel = page.locator('#user-status');
+    const current = api.status.current;
+    expect(await panel.locator('[data-fact="now"]').textContent()).toBe(
+      current.status === 'available'
+        ? 'Available'
+        : `Away: ${current.reason?.name} (${current.reason?.code}), ${current.callHandling === 'diversion' ? 'Diversion' : 'Information'}`,
+    );
+    expect(await panel.locator('[data-fact="announcement"]').textContent()).toBe(
+      api.status.announcement.text,
+    );
+    // One bar per state on the status lane, one per absence below it.
+    const segments = panel.locator('rect.segment');
+    expect(await segments.count()).toBe(api.timeline.length);
+    expect(await panel.locator('rect.segment.state-away').count()).toBe(
+      api.timeline.filter((segment) => segment.status === 'away').length,
+    );
+    expect(await panel.locator('rect.absence').count()).toBe(api.absences.length);
+    const bar = (startIso: string) => {
+      const absence = api.absences.find((each) => each.start === startIso);
+      expect(absence).toBeDefined();
+      return panel.locator(`rect.absence[data-absence="${absence?.id}"]`);
+    };
+    const colour = async (startIso: string) =>
+      (await bar(startIso).getAttribute('class'))?.split(' ').find((name) => name.startsWith('reason-'));
+    // The board call and the lunch overlap the day out of office: each below it on a lane of its own.
+    const offsiteLane = await bar(offsite.startIso).getAttribute('data-lane');
+    expect(await bar(boardCall.startIso).getAttribute('data-lane')).not.toBe(offsiteLane);
+    expect(await bar(teamLunch.startIso).getAttribute('data-lane')).not.toBe(offsiteLane);
+    expect(await bar(boardCall.startIso).getAttribute('class')).toContain('handling-diversion');
+    // Coloured by reason.
+    expect(await colour(offsite.startIso)).not.toBe(await colour(teamLunch.startIso));
+    expect(await colour(offsite.startIso)).not.toBe(await colour(boardCall.startIso));
+    expect(await panel.locator('.legend').textContent()).toContain('Out of office');
+    await shoot('08-user-status');
+
+    await page.getByRole('button', { name: 'Byt språk till svenska' }).click();
+    await open('Status och tidslinje');
+    expect(await panel.locator('h3').textContent()).toBe(`Status och tidslinje för ${ALICE.mail}`);
+    expect(await panel.locator('dt').first().textContent()).toBe('Nu');
+    expect(await panel.locator('.lane-label').allTextContents()).toEqual(['Status', 'Frånvaro']);
+    expect(await panel.locator('rect.absence').count()).toBe(api.absences.length);
+    await shoot('08b-user-status-sv');
+    await page.getByRole('button', { name: 'Switch language to English' }).click();
+    await page.getByRole('tab', { name: 'Users' }).waitFor();
+  });
+
+  it('edits the status rules on the settings tab, with the API refusal at the field', async () => {
+    await tab('Settings');
+    const lunch = page.getByLabel('Priority: Lunch');
+    await page.getByLabel('Announcement language').selectOption('sv');
+    await page.getByLabel('Return times at the start of working hours').uncheck();
+    await page.getByLabel('Step 1', { exact: true }).selectOption('reasonPriority');
+    await page.getByLabel('Step 2', { exact: true }).selectOption('callHandling');
+    await lunch.fill('1.5');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('input[type="number"][aria-invalid="true"]').waitFor();
+    expect(await lunch.getAttribute('aria-invalid')).toBe('true');
+    const reason = await page.locator(`#${await lunch.getAttribute('id')}-error`).textContent();
+    expect(reason).toContain('status.precedence.reasonPriority.lunch');
+    const integration = (await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}`)).json as {
+      ruleSet: { status: Record<string, unknown> };
+    };
+    const direct = await manage('PUT', `manage/integrations/${DEMO_INTEGRATION_ID}/rules`, {
+      body: {
+        ...integration.ruleSet,
+        status: {
+          ...integration.ruleSet.status,
+          precedence: { order: ['reasonPriority'], reasonPriority: { lunch: 1.5 } },
+        },
+      },
+    });
+    expect(direct.status).toBe(400);
+    expect(reason).toBe((direct.json as { error: string }).error);
+    expect(
+      (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value.ruleSet.status.language,
+    ).toBe('en');
+
+    await lunch.fill('5');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect((await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID))?.value.ruleSet.status).toEqual({
+      send: true,
+      useWorkingHours: false,
+      language: 'sv',
+      precedence: { order: ['reasonPriority', 'callHandling', 'laterStart'], reasonPriority: { lunch: 5 } },
+    });
+    // Drawn again from the saved rules.
+    expect(await page.getByLabel('Announcement language').inputValue()).toBe('sv');
+    expect(await page.getByLabel('Step 1', { exact: true }).inputValue()).toBe('reasonPriority');
+    expect(await page.getByLabel('Priority: Lunch').inputValue()).toBe('5');
+    expect(await page.getByLabel('Return times at the start of working hours').isChecked()).toBe(false);
+    await shoot('09-status-settings');
   });
 
   it('speaks Swedish on request, and used nothing but the management API', async () => {
