@@ -15,7 +15,7 @@ describe('published webhook JSON Schemas', () => {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats(ajv);
   const validators = Object.fromEntries(
-    ['absence.upserted', 'absence.deleted', 'user.snapshot'].map((type) => [
+    ['absence.upserted', 'absence.deleted', 'user.snapshot', 'user.status'].map((type) => [
       type,
       ajv.compile(schemaFor(type)),
     ]),
@@ -51,9 +51,13 @@ describe('published webhook JSON Schemas', () => {
     });
     await settle(host);
 
-    const payloads = [...host.sink!.received, ...host.sink!.snapshots].map((w) => w.event);
+    const payloads = [...host.sink!.received, ...host.sink!.snapshots, ...host.sink!.statuses].map(
+      (w) => w.event,
+    );
     const types = new Set(payloads.map((p) => p.type));
-    expect(types).toEqual(new Set(['absence.upserted', 'absence.deleted', 'user.snapshot']));
+    expect(types).toEqual(new Set(['absence.upserted', 'absence.deleted', 'user.snapshot', 'user.status']));
+    // Snapshots carry the status too, and it is checked with them.
+    expect(host.sink!.snapshots.at(-1)?.event.data.status).toBeDefined();
     expect(host.sink!.snapshots.at(-1)?.event.data.absences).toHaveLength(2);
     for (const payload of payloads) {
       const validate = validators[payload.type]!;
