@@ -46,6 +46,7 @@ describe('the JSON Schemas in docs/schemas', () => {
       'absence.deleted',
       'absence.upserted',
       'user.snapshot',
+      'user.status',
     ]);
     for (const example of examples) expect(pbxEventSchema.safeParse(example).error).toBeUndefined();
   });
