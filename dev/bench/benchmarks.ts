@@ -352,6 +352,13 @@ async function addTableRows(add: AddRow, tablesConnectionString: string): Promis
     );
     add(`  of them`, c.perChangeBreakdown.join(', '));
     add(
+      "  the same, moved to be the user's next absence (a user.status beside it)",
+      String(c.perStatusChange),
+      `bound ${c.perChange + 1} (one slot more)`,
+      ratio(c.perStatusChange, c.perChange + 1),
+    );
+    add(`  of them`, c.perStatusChangeBreakdown.join(', '));
+    add(
       `Table Storage requests per user, first sync of ${c.users} users × ${c.eventsPerUser} events`,
       c.perUserFirstSync.toFixed(1),
       'target 8',
