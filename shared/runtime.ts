@@ -340,8 +340,8 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       followGroup: async (integration, pace) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL, pace });
       },
-      advanceEnding: async (integration) =>
-        (await advanceEnding(integration.id, admin(log))).kind === 'finished',
+      advanceEnding: async (integration, until) =>
+        (await advanceEnding(integration.id, admin(log), { until })).kind === 'finished',
       provisionPending: async (integration, pace) => {
         await continueProvisioning(integration.id, provisioning(log), pace);
       },

@@ -72,13 +72,31 @@ export function newEnding(kind: IntegrationEnding['kind'], now: Date, deps: Pick
 }
 
 /**
- * One step of an ending: queues the last snapshot for every user who has
- * none for this ending yet, and finishes the ending once every one of them is
- * delivered or failed for good in the delivery log, or the deadline passed.
- * Idempotent: the API runs it once right away, the maintenance run every time
- * until it answers `finished`.
+ * How much one step may start: the API's step marks a first page of users so
+ * the operator's request stays short, the maintenance run's marks users until
+ * its run budget is spent; the next step goes on from there.
  */
-export async function advanceEnding(integrationId: string, deps: AdminDeps): Promise<EndingProgress> {
+export interface EndingStepLimit {
+  newSnapshots?: number;
+  /** Service-clock ms after which no more users are marked. */
+  until?: number;
+}
+
+/** Users the operator's request marks itself; a large integration's rest is the maintenance run's. */
+export const FIRST_STEP_SNAPSHOTS = 200;
+
+/**
+ * One step of an ending: queues the last snapshot for every user who has
+ * none for this ending yet (within `limit`), and finishes the ending once
+ * every one of them is delivered or failed for good in the delivery log, or
+ * the deadline passed. Idempotent: the API runs it once right away, the
+ * maintenance run every time until it answers `finished`.
+ */
+export async function advanceEnding(
+  integrationId: string,
+  deps: AdminDeps,
+  limit: EndingStepLimit = {},
+): Promise<EndingProgress> {
   const integration = (await deps.repos.integrations.get(integrationId, { fresh: true }))?.value;
   const ending = integration?.ending;
   if (!integration || !ending) return { kind: 'notEnding' };
@@ -88,11 +106,17 @@ export async function advanceEnding(integrationId: string, deps: AdminDeps): Pro
   const messages: ReturnType<typeof deliveryMessage>[] = [];
   let settled = 0;
   let next = 0;
+  let started = 0;
+  const mayStart = () =>
+    started < (limit.newSnapshots ?? Number.POSITIVE_INFINITY) &&
+    (limit.until === undefined || deps.now().getTime() < limit.until);
   const worker = async () => {
     while (next < users.length) {
       const user = users[next++] as UserRecord;
       const snapshot = user.endingSnapshot;
       if (!snapshot || Date.parse(snapshot.queuedAt) < since) {
+        if (!mayStart()) continue;
+        started++;
         const marked = await markLastSnapshot(integration, user, now, deps);
         if (marked) messages.push(deliveryMessage(marked));
         continue;

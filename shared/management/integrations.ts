@@ -11,7 +11,7 @@ import { checkIntegrationFits } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate } from '../storage/optimisticUpdate';
 import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
 import { syncMessageAt } from '../sync/syncRequest';
-import { advanceEnding, type EndingPolicy, newEnding } from './integrationEnding';
+import { advanceEnding, type EndingPolicy, FIRST_STEP_SNAPSHOTS, newEnding } from './integrationEnding';
 import { type IntegrationView, integrationView } from './integrationViews';
 import type { CreateIntegration, RulesInput, UpdateIntegration } from './managementSchemas';
 import { keptChanging, noIntegration, storedOr } from './refusals';
@@ -129,7 +129,7 @@ export async function updateIntegration(
   });
   if (result.kind !== 'ok') return result;
   if (turned === 'off') {
-    await advanceEnding(id, deps);
+    await advanceEnding(id, deps, { newSnapshots: FIRST_STEP_SNAPSHOTS });
     return (await readView(id, deps)) ?? result;
   }
   if (turned === 'on') await queueFreshReads(id, deps);
@@ -275,7 +275,7 @@ export async function deleteIntegration(id: string, deps: AdminDeps): Promise<Ou
   );
   if (marked.kind === 'notFound') return noIntegration(id);
   if (marked.kind === 'conflict') return keptChanging('integration');
-  const progress = await advanceEnding(id, deps);
+  const progress = await advanceEnding(id, deps, { newSnapshots: FIRST_STEP_SNAPSHOTS });
   if (progress.kind !== 'waiting') return ok({ kind: 'deleted' });
   const view = await readView(id, deps);
   if (view?.kind !== 'ok') return ok({ kind: 'deleted' });

@@ -41,9 +41,10 @@ export interface MaintenanceDeps extends SubscriptionDeps {
   /**
    * One step of an integration's ending (shared/management/integrationEnding.ts):
    * queues what its PBX has not been sent yet and removes or deactivates it
-   * once that is delivered. True when the ending finished in this step.
+   * once that is delivered, starting nothing new after `until` (the run's
+   * budget, service-clock ms). True when the ending finished in this step.
    */
-  advanceEnding?: (integration: IntegrationRecord) => Promise<boolean>;
+  advanceEnding?: (integration: IntegrationRecord, until: number) => Promise<boolean>;
   /** Adds the pending addresses a consent callback left (shared/onboarding/userProvisioning.ts), writing at `pace`. */
   provisionPending?: (integration: IntegrationRecord, pace: WritePace) => Promise<void>;
   /**
@@ -127,8 +128,9 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
   const usersOf = new Map<string, UserRecord[]>();
   for (const integration of integrations) {
     // An ending integration is inactive: nothing is renewed or caught up, its PBX is told it ends.
-    if (integration.ending && deps.advanceEnding) {
-      await advanceOneEnding(integration, deps.advanceEnding, deps, report);
+    const advance = deps.advanceEnding;
+    if (integration.ending && advance) {
+      await advanceOneEnding(integration, (i) => advance(i, deadline), deps, report);
       continue;
     }
     // A tenant without the needed permissions is still checked, once per run, so it recovers on its own.

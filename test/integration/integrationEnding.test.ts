@@ -3,7 +3,9 @@
 // available; only then is the integration removed or left inactive. Real
 // parts: the local host on Azurite, the Graph simulator and the PBX sink.
 
+import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { advanceEnding, newEnding } from '../../shared/management/integrationEnding';
 import { managementClient } from '../admin/managementClient';
 import type { TestHost } from '../support/localHostHarness';
 import { settle, useTestHost } from '../support/localHostHarness';
@@ -127,14 +129,21 @@ describe('deactivating an integration', () => {
 
 describe('an ending whose PBX is down', () => {
   const host = useTestHost({ settings: { PBX_RETRY_SCHEDULE_SECONDS: '0,0.2,6' } });
-  const manage = (method: string, path = integrationPath) => managementClient(host)(method, path);
+  const manage = (method: string, path = integrationPath, body?: unknown) =>
+    managementClient(host)(method, path, body === undefined ? {} : { body });
 
   beforeAll(() => twoUsersWithAbsences(host));
 
   it('retries the deliveries and removes the integration only once they got through', async () => {
     host.sink!.setBehaviour({ down: true });
     const dropped = host.sink!.dropped;
+    // A deactivation under way becomes the deletion, keeping its snapshots and its deadline.
+    const deactivating = (await manage('PATCH', integrationPath, { active: false })).json as Ending;
+    const deleting = await manage('DELETE');
+    expect(deleting.status).toBe(202);
+    expect((deleting.json as Ending).ending).toEqual({ ...deactivating.ending, kind: 'delete' });
     expect((await manage('DELETE')).status).toBe(202);
+    expect((await manage('PATCH', integrationPath, { active: true })).status).toBe(409);
     // Two attempts per user fail; the third is seconds away.
     await host.sink!.waitFor((sink) => sink.dropped >= dropped + 2 * DEMO_USERS.length, 10_000);
     await host.runTimer('maintenance');
@@ -176,5 +185,63 @@ describe('an ending past its deadline', () => {
     host.sink!.setBehaviour({ down: false });
     await settle(host);
     expectPbxToldEveryoneIsFree(host);
+  });
+});
+
+describe('an ending in steps', () => {
+  const host = useTestHost();
+  const admin = () => host.runtime.management(silentLogger).admin;
+  /** Users whose last snapshot (the one their row records) has reached the PBX. */
+  const lastSnapshotsSent = async () => {
+    const users = await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID);
+    const recorded = new Set(users.flatMap((user) => user.endingSnapshot?.webhookId ?? []));
+    return new Set(
+      host.sink!.snapshots.filter((s) => recorded.has(s.webhookId)).map((s) => s.event.data.user.id),
+    );
+  };
+
+  beforeAll(async () => {
+    await twoUsersWithAbsences(host);
+    // Marked as the API marks it, so each step below is the service's own.
+    const stored = await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true });
+    if (!stored) throw new Error('no demo integration');
+    const ending = newEnding('deactivate', host.simulator.clock.now(), {});
+    await host.runtime.repos.integrations.update({ ...stored.value, active: false, ending }, stored.etag);
+  });
+
+  it('marks no more users than a step may, and the maintenance run marks the rest', async () => {
+    const first = await advanceEnding(DEMO_INTEGRATION_ID, admin(), { newSnapshots: 1 });
+    expect(first).toMatchObject({ kind: 'waiting', users: DEMO_USERS.length, queued: 1 });
+    await settle(host);
+    expect((await lastSnapshotsSent()).size).toBe(1);
+
+    // A crash between marking users and queuing their snapshots: nothing reaches the queue.
+    const lost = await advanceEnding(
+      DEMO_INTEGRATION_ID,
+      { ...admin(), queue: { send: async () => undefined } },
+      { newSnapshots: 1 },
+    );
+    expect(lost).toMatchObject({ kind: 'waiting', settled: 1, queued: 1 });
+    await settle(host);
+    expect((await lastSnapshotsSent()).size).toBe(1);
+
+    // The run marks the last user; the lost one is not queued again yet (it may still be on its way).
+    await host.runTimer('maintenance');
+    await settle(host);
+    expect((await lastSnapshotsSent()).size).toBe(2);
+    expect(
+      (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true }))?.value.ending,
+    ).toBeDefined();
+
+    // Ten minutes on without a trace in the delivery log: queued again.
+    host.simulator.clock.advance(11 * 60_000);
+    await host.runTimer('maintenance');
+    await settle(host);
+    expect((await lastSnapshotsSent()).size).toBe(DEMO_USERS.length);
+    expectPbxToldEveryoneIsFree(host);
+    await host.runTimer('maintenance');
+    const after = (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true }))?.value;
+    expect(after).toMatchObject({ active: false });
+    expect(after?.ending).toBeUndefined();
   });
 });
