@@ -218,7 +218,11 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     method: 'POST',
     route: ROUTE.snapshot,
     summary: "Send the PBX a snapshot of one user's absences, then read their calendar afresh",
-    responses: { ...withId, 202: 'queued', 409: 'the user row kept changing; try again' },
+    responses: {
+      ...withId,
+      202: 'queued',
+      409: 'the integration is inactive or ending, or the user row kept changing; try again',
+    },
   },
   {
     method: 'POST',

@@ -114,6 +114,11 @@ describe('deactivating an integration', () => {
     expect(await host.runtime.repos.users.listByIntegration(DEMO_INTEGRATION_ID)).toHaveLength(
       DEMO_USERS.length,
     );
+    // An operator's snapshot would send the stored absences again: refused while inactive.
+    const snapshot = await manage('POST', `${integrationPath}/users/${ALICE.id}/snapshot`);
+    expect(snapshot.status).toBe(409);
+    await settle(host);
+    expect([...host.sink!.state().values()]).toEqual([]);
   });
 
   it('activated again, every user is read afresh and the PBX holds their absences again', async () => {
