@@ -129,6 +129,9 @@ export async function advanceEnding(
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_USERS, users.length) }, worker));
+  // An operator who activated the integration again meanwhile has had every user read afresh:
+  // an empty snapshot sent now could outrank that read's.
+  if (messages.length > 0 && !(await stillEnding(integrationId, ending, deps))) return { kind: 'notEnding' };
   for (let at = 0; at < messages.length; at += SEND_BATCH) {
     await deps.queue.send('deliveries', messages.slice(at, at + SEND_BATCH));
   }
@@ -215,12 +218,21 @@ async function finishEnding(
     await removeIntegration(integration, users, deps);
     return;
   }
-  // Only this ending: a reactivation (or a new ending) since it was read is left alone.
+  // Only this ending: a reactivation, a new ending or a deletion since it was read is left alone.
   await optimisticUpdate(integrationRow(deps.repos.integrations, integration.id), (current) => {
-    if (current.ending?.since !== ending.since) return current;
+    if (current.ending?.since !== ending.since || current.ending.kind !== 'deactivate') return undefined;
     const { ending: _done, ...rest } = current;
     return { ...rest, updatedAt: deps.now().toISOString() };
   });
+}
+
+async function stillEnding(
+  integrationId: string,
+  ending: IntegrationEnding,
+  deps: AdminDeps,
+): Promise<boolean> {
+  const current = (await deps.repos.integrations.get(integrationId, { fresh: true }))?.value;
+  return current?.ending?.since === ending.since;
 }
 
 /** Everything goes: users (with their Graph subscriptions), absences, the PBX secret, the row. */

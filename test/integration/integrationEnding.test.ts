@@ -6,6 +6,7 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { advanceEnding, newEnding } from '../../shared/management/integrationEnding';
+import { updateIntegration } from '../../shared/management/integrations';
 import { managementClient } from '../admin/managementClient';
 import type { TestHost } from '../support/localHostHarness';
 import { settle, useTestHost } from '../support/localHostHarness';
@@ -248,5 +249,37 @@ describe('an ending in steps', () => {
     const after = (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true }))?.value;
     expect(after).toMatchObject({ active: false });
     expect(after?.ending).toBeUndefined();
+  });
+
+  it('sends nothing when the integration is activated again while a step marks its users', async () => {
+    const stored = await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true });
+    if (!stored) throw new Error('no demo integration');
+    const ending = newEnding('deactivate', host.simulator.clock.now(), {});
+    await host.runtime.repos.integrations.update({ ...stored.value, ending }, stored.etag);
+    const deps = admin();
+    let reactivated = false;
+    const users = deps.repos.users;
+    // The operator's PATCH lands right after the step marked its first user.
+    const racing = {
+      ...deps,
+      repos: {
+        ...deps.repos,
+        users: {
+          ...users,
+          update: async (...args: Parameters<typeof users.update>) => {
+            const etag = await users.update(...args);
+            if (!reactivated) {
+              reactivated = true;
+              expect((await updateIntegration(DEMO_INTEGRATION_ID, { active: true }, deps)).kind).toBe('ok');
+            }
+            return etag;
+          },
+        },
+      },
+    };
+    expect(await advanceEnding(DEMO_INTEGRATION_ID, racing)).toEqual({ kind: 'notEnding' });
+    await settle(host);
+    expect(await lastSnapshotsSent()).toEqual(new Set());
+    expect(host.sink!.state().size).toBe(3);
   });
 });
