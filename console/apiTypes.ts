@@ -50,6 +50,8 @@ export interface Integration {
   pbxUrl: string;
   rulesVersion: number;
   ruleSet: RuleSet;
+  /** While the PBX is told that the integration is being deleted or deactivated. */
+  ending?: { kind: 'delete' | 'deactivate'; since: string; deadline: string };
 }
 
 /** POST integrations/{id}/consent-link: a fresh link for the customer's admin. */

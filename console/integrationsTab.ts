@@ -78,7 +78,15 @@ function row(integration: Integration, context: ConsoleContext, messages: Return
   return [
     el('span', {}, integration.name),
     el('code', {}, integration.id),
-    el('span', {}, integration.active ? t('yes') : t('no')),
+    el(
+      'span',
+      {},
+      integration.ending
+        ? labelFor('ending', integration.ending.kind)
+        : integration.active
+          ? t('yes')
+          : t('no'),
+    ),
     consentCell(integration, consent),
     el('span', { class: 'copy-row' }, mint, link, copy),
     el(

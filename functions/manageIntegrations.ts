@@ -49,7 +49,10 @@ async function patchIntegration(request: HttpRequest, context: InvocationContext
 
 async function removeIntegration(request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
-  return outcomeResponse(await deleteIntegration(param(request, 'id') ?? '', deps), 204, () => undefined);
+  const outcome = await deleteIntegration(param(request, 'id') ?? '', deps);
+  // Gone at once (no users) or, while the PBX is being told, accepted with the ending integration.
+  if (outcome.kind === 'ok' && outcome.value.kind === 'deleted') return { status: 204 };
+  return outcomeResponse(outcome, 202, (value) => (value.kind === 'ending' ? value.integration : undefined));
 }
 
 async function putRules(request: HttpRequest, context: InvocationContext) {

@@ -26,6 +26,7 @@ import {
 import type { Logger } from './logger';
 import type { DashboardDeps } from './management/dashboard';
 import type { DeadLetterDeps } from './management/deadLetterQueries';
+import { advanceEnding, endingDeadlineMs } from './management/integrationEnding';
 import type { AdminDeps } from './management/integrations';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
@@ -277,6 +278,10 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     pbxTarget: config.pbxTarget,
     resolveHost: infra.resolveHost,
+    endingPolicy: {
+      staleRowMs: config.INTEGRATION_CACHE_SECONDS * 1000,
+      deadlineMs: endingDeadlineMs(config.pbxRetryPolicy),
+    },
   });
   return {
     ...infra,
@@ -335,6 +340,8 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       followGroup: async (integration, pace) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL, pace });
       },
+      advanceEnding: async (integration, until) =>
+        (await advanceEnding(integration.id, admin(log), { until })).kind === 'finished',
       provisionPending: async (integration, pace) => {
         await continueProvisioning(integration.id, provisioning(log), pace);
       },

@@ -8,6 +8,7 @@ import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
 import { type BenchHost, type BenchUser, startBenchHost } from './benchHost';
 import { measureBurstCost } from './burstCost';
+import { measureEndingCost } from './endingCost';
 import { measureInitialSync, measureTenantFirstSync, processMaxRssMb } from './firstSync';
 import { measureGraphAnswersUnderIntake } from './graphAnswers';
 import { type IntakeThroughput, measureForgedFlood, measureIntake } from './intake';
@@ -38,6 +39,7 @@ const sizes = {
   sessionRounds: setting('BENCH_SESSION_ROUNDS', 4),
   sessionTimeScale: setting('BENCH_SESSION_TIME_SCALE', 2),
   dashboardUsers: setting('BENCH_DASHBOARD_USERS', 200),
+  endingUsers: setting('BENCH_ENDING_USERS', 300),
 };
 
 // Issue 16's bounds and targets, printed beside the figures they judge.
@@ -67,6 +69,7 @@ const GROUPS = [
   'tables',
   'sessions',
   'scans',
+  'ending',
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     if (chosen.has('tables')) await addTableRows(add, tables.connectionString);
     if (chosen.has('sessions')) await addSessionRows(add, tables.connectionString);
     if (chosen.has('scans')) await addScanRows(add, tables.connectionString);
+    if (chosen.has('ending')) await addEndingRows(add, tables.connectionString);
   } finally {
     await tables.stop();
   }
@@ -337,6 +341,31 @@ async function addScanRows(add: AddRow, tablesConnectionString: string): Promise
     `ours ${d.ours.entities} (${d.naive.requests} requests)`,
     `${ratio(d.naive.entities, d.ours.entities)} more`,
   );
+}
+
+/** Deleting an integration: the PBX told first (one last snapshot per user), then everything removed. */
+async function addEndingRows(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const bench = await startBenchHost(tablesConnectionString, sizes.coalesceSeconds);
+  try {
+    const e = await measureEndingCost(bench, sizes.endingUsers);
+    add(
+      `Deleting an integration of ${e.users} users: the DELETE answered (ms)`,
+      e.deleteMs.toFixed(0),
+      `the PBX told in ${(e.toldMs / 1000).toFixed(1)} s`,
+    );
+    add(
+      '  webhooks per user to end it',
+      e.webhooksPerUser.toFixed(2),
+      'bound 1',
+      ratio(e.webhooksPerUser, 1),
+    );
+    add(
+      '  Table Storage requests per user, DELETE → removed (two maintenance runs)',
+      e.tableRequestsPerUser.toFixed(1),
+    );
+  } finally {
+    await bench.stop();
+  }
 }
 
 /** Table Storage requests per moved event and per user of a first sync, beside issue 16's targets. */

@@ -94,15 +94,26 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
   {
     method: 'PATCH',
     route: ROUTE.integration,
-    summary: 'Change name, active, PBX URL, consent mode or the followed security group',
+    summary:
+      'Change name, active, PBX URL, consent mode or the followed security group; deactivating first tells the PBX (the integration shows `ending` meanwhile)',
     body: updateIntegrationSchema,
-    responses: { ...withId, 200: 'the integration', 400: 'malformed body' },
+    responses: {
+      ...withId,
+      200: 'the integration',
+      400: 'malformed body',
+      409: 'the integration is being deleted',
+    },
   },
   {
     method: 'DELETE',
     route: ROUTE.integration,
-    summary: 'Delete an integration, its users, subscriptions, absences and PBX secret',
-    responses: { ...withId, 204: 'deleted' },
+    summary:
+      'Delete an integration, its users, subscriptions, absences and PBX secret, after its PBX is told every user has no absence and is available',
+    responses: {
+      ...withId,
+      202: 'the integration, ending: its PBX is being told; the maintenance run removes it once that is done',
+      204: 'deleted at once (no users)',
+    },
   },
   {
     method: 'PUT',
@@ -110,7 +121,12 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     summary:
       'Replace the rule set (or pick a preset); every user is resynced and the PBX gets only the differences',
     body: rulesInputSchema,
-    responses: { ...withId, 200: 'the integration', 400: 'malformed or inconsistent rules' },
+    responses: {
+      ...withId,
+      200: 'the integration',
+      400: 'malformed or inconsistent rules',
+      409: 'the integration is being deleted',
+    },
   },
   {
     method: 'POST',
@@ -219,7 +235,11 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     method: 'POST',
     route: ROUTE.snapshot,
     summary: "Send the PBX a snapshot of one user's absences, then read their calendar afresh",
-    responses: { ...withId, 202: 'queued', 409: 'the user row kept changing; try again' },
+    responses: {
+      ...withId,
+      202: 'queued',
+      409: 'the integration is inactive or ending, or the user row kept changing; try again',
+    },
   },
   {
     method: 'POST',

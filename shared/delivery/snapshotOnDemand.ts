@@ -53,6 +53,8 @@ export async function resendSnapshot(
 ): Promise<SnapshotResult> {
   const integration = (await deps.integrations.get(integrationId))?.value;
   if (!integration) return notFound('no such integration');
+  // Its PBX has been (or is being) told every absence is gone (integrationEnding.ts): a snapshot would undo that.
+  if (!integration.active) return conflict('the integration is inactive; activate it to send snapshots');
   if (!(await deps.users.get(integrationId, userId))) return notFound('no such user');
   const rows = await deps.absences.listForUser(integrationId, userId);
   const now = deps.now();

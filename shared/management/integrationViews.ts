@@ -2,7 +2,7 @@
 // where it is kept.
 import type { RuleSet } from '../domain/rules/ruleSet';
 import { type Outcome, ok } from '../outcome';
-import type { IntegrationRecord, PendingUser } from '../storage/records';
+import type { IntegrationEnding, IntegrationRecord, PendingUser } from '../storage/records';
 import type { AdminDeps } from './integrations';
 import { noIntegration } from './refusals';
 
@@ -26,6 +26,8 @@ export interface IntegrationView {
   rulesVersion: number;
   ruleSet: RuleSet;
   pendingUsers: PendingUser[];
+  /** While the PBX is told that the integration is being deleted or deactivated (integrationEnding.ts). */
+  ending?: IntegrationEnding;
   createdAt: string;
   updatedAt: string;
 }
@@ -49,6 +51,7 @@ export function integrationView(record: IntegrationRecord, _publicBaseUrl: strin
     rulesVersion: record.rulesVersion,
     ruleSet: record.ruleSet,
     pendingUsers: record.pendingUsers ?? [],
+    ...(record.ending ? { ending: record.ending } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

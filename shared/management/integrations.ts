@@ -1,7 +1,8 @@
 // Integrations as the operator manages them: create (with a fresh PBX
-// signing secret), change, replace the rules, resync, delete.
+// signing secret), change, replace the rules, resync, delete. Deleting and
+// deactivating first tell the PBX (integrationEnding.ts).
 import { randomBytes } from 'node:crypto';
-import { type ProvisioningDeps, removeUser } from '../onboarding/userProvisioning';
+import type { ProvisioningDeps } from '../onboarding/userProvisioning';
 import { conflict, invalid, type Outcome, ok } from '../outcome';
 import { decidePbxTarget, type ResolveHost, type TargetPolicy } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
@@ -10,6 +11,7 @@ import { checkIntegrationFits } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate } from '../storage/optimisticUpdate';
 import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
 import { syncMessageAt } from '../sync/syncRequest';
+import { advanceEnding, type EndingPolicy, FIRST_STEP_SNAPSHOTS, newEnding } from './integrationEnding';
 import { type IntegrationView, integrationView } from './integrationViews';
 import type { CreateIntegration, RulesInput, UpdateIntegration } from './managementSchemas';
 import { keptChanging, noIntegration, storedOr } from './refusals';
@@ -22,6 +24,8 @@ export interface AdminDeps extends ProvisioningDeps {
   pbxTarget: TargetPolicy;
   /** How a PBX host name is resolved when a URL is saved (DNS unless a test stubs it); the send resolves again. */
   resolveHost?: ResolveHost;
+  /** How an ending dates its last snapshots and how long it waits for them; DEFAULT_ENDING_POLICY when absent. */
+  endingPolicy?: EndingPolicy;
 }
 
 /**
@@ -85,8 +89,10 @@ export async function updateIntegration(
     const target = await decidePbxTarget(change.pbxUrl, deps.pbxTarget, deps.resolveHost);
     if (target.kind === 'refused') return invalid(target.reason);
   }
-  const { followGroupId, pbxMaxConcurrentRequests, ...fields } = change;
-  return changeIntegration(id, deps, (stored) => {
+  const { followGroupId, pbxMaxConcurrentRequests, active, ...fields } = change;
+  const now = deps.now();
+  let turned: 'off' | 'on' | undefined;
+  const result = await changeIntegration(id, deps, (stored) => {
     const { followGroupId: following, pbxMaxConcurrentRequests: storedCap, ...rest } = stored;
     const group = followGroupId === undefined ? following : (followGroupId ?? undefined)?.toLowerCase();
     const cap = pbxMaxConcurrentRequests === undefined ? storedCap : (pbxMaxConcurrentRequests ?? undefined);
@@ -98,7 +104,7 @@ export async function updateIntegration(
     const modeChanged =
       change.consentMode !== undefined && change.consentMode !== (current.consentMode ?? 'tenantWide');
     // Another mode is another app: what the admin consented to no longer applies.
-    return modeChanged
+    const next: IntegrationRecord = modeChanged
       ? {
           ...current,
           ...fields,
@@ -106,7 +112,56 @@ export async function updateIntegration(
           consentError: 'the consent mode changed; the admin must consent again with the link',
         }
       : { ...current, ...fields };
+    turned = undefined;
+    if (active === false && current.active) {
+      // Off: the PBX is told first (integrationEnding.ts); the row is inactive at once, so nothing syncs.
+      turned = 'off';
+      return { ...next, active: false, ending: newEnding('deactivate', now, deps) };
+    }
+    if (active === true && (!current.active || current.ending)) {
+      // On again, also in the middle of a deactivation: the ending stops, and every user's fresh read
+      // sends a snapshot above the last one the ending sent.
+      turned = 'on';
+      const { ending: _stopped, ...rest } = next;
+      return { ...rest, active: true };
+    }
+    return next;
   });
+  if (result.kind !== 'ok') return result;
+  if (turned === 'off') {
+    await advanceEnding(id, deps, { newSnapshots: FIRST_STEP_SNAPSHOTS });
+    return (await readView(id, deps)) ?? result;
+  }
+  if (turned === 'on') await queueFreshReads(id, deps);
+  return result;
+}
+
+async function readView(id: string, deps: AdminDeps): Promise<Outcome<IntegrationView> | undefined> {
+  const stored = await deps.repos.integrations.get(id, { fresh: true });
+  return stored ? ok(integrationView(stored.value, deps.publicBaseUrl)) : undefined;
+}
+
+/**
+ * A fresh round per user: its snapshot replaces what the PBX holds, the empty
+ * one of an ending included. The PBX took that empty snapshot as deleting
+ * each absence at the snapshot's version, so an absence coming back must
+ * carry a higher version than its stored row has: the rows of a user who was
+ * sent one go (the version clock keeps counting from the snapshot's version,
+ * recorded on the user row), and the fresh round saves them again, newly versioned.
+ */
+async function queueFreshReads(integrationId: string, deps: AdminDeps): Promise<void> {
+  const now = deps.now();
+  const users = await deps.repos.users.listByIntegration(integrationId);
+  if (users.length === 0) return;
+  for (const user of users) {
+    if (user.endingSnapshot) await deps.repos.absences.deleteAllForUser(integrationId, user.id);
+  }
+  await deps.queue.send(
+    'sync',
+    users.map((user) =>
+      syncMessageAt({ integrationId, userId: user.id, cause: 'resync', reconcile: true }, now, now),
+    ),
+  );
 }
 
 /**
@@ -173,9 +228,12 @@ async function changeIntegration(
 ): Promise<Outcome<IntegrationView>> {
   const updatedAt = deps.now().toISOString();
   let last: IntegrationRecord | undefined;
+  let deleting = false;
   const stored = await storedOr(
     () =>
       optimisticUpdate(integrationRow(deps.repos.integrations, id), (current) => {
+        deleting = current.ending?.kind === 'delete';
+        if (deleting) return undefined;
         last = { ...change(current), id, updatedAt };
         checkIntegrationFits(last);
         return last;
@@ -186,21 +244,43 @@ async function changeIntegration(
   const outcome = stored.value;
   if (outcome.kind === 'notFound') return noIntegration(id);
   if (outcome.kind === 'conflict') return keptChanging('integration');
+  if (deleting) return conflict(`integration ${id} is being deleted`);
   return ok(integrationView(outcome.value, deps.publicBaseUrl));
 }
 
-/** Everything goes: users (with their Graph subscriptions), absences, the PBX secret, the row. */
-export async function deleteIntegration(id: string, deps: AdminDeps): Promise<Outcome<null>> {
-  const stored = await deps.repos.integrations.get(id);
-  if (!stored) return noIntegration(id);
-  for (const user of await deps.repos.users.listByIntegration(id)) {
-    // The PBX configuration goes with the integration; no absence.deleted flood.
-    await removeUser(id, user.id, deps, { notifyPbx: false });
-  }
-  await deps.secrets.delete(stored.value.pbxSecretName).catch(() => undefined);
-  await deps.repos.integrations.delete(id);
-  deps.log.info('integration deleted', { integrationId: id });
-  return ok(null);
+export type DeleteResult = { kind: 'deleted' } | { kind: 'ending'; integration: IntegrationView };
+
+/**
+ * Deleting tells the PBX first: the integration turns inactive and ending at
+ * once, every user's last (empty) snapshot is queued, and the maintenance run
+ * removes everything (users with their Graph subscriptions, absences, the PBX
+ * secret, the row) once those are delivered or failed for good
+ * (integrationEnding.ts). An integration without users goes at once. Asked
+ * again meanwhile, it answers the same ending; a deactivation under way
+ * becomes the deletion, keeping the snapshots it queued and its deadline.
+ */
+export async function deleteIntegration(id: string, deps: AdminDeps): Promise<Outcome<DeleteResult>> {
+  const now = deps.now();
+  const marked = await optimisticUpdate(integrationRow(deps.repos.integrations, id), (current) =>
+    current.ending?.kind === 'delete'
+      ? undefined
+      : {
+          ...current,
+          active: false,
+          ending: current.ending
+            ? { ...current.ending, kind: 'delete' as const }
+            : newEnding('delete', now, deps),
+          updatedAt: now.toISOString(),
+        },
+  );
+  if (marked.kind === 'notFound') return noIntegration(id);
+  if (marked.kind === 'conflict') return keptChanging('integration');
+  const progress = await advanceEnding(id, deps, { newSnapshots: FIRST_STEP_SNAPSHOTS });
+  if (progress.kind !== 'waiting') return ok({ kind: 'deleted' });
+  const view = await readView(id, deps);
+  if (view?.kind !== 'ok') return ok({ kind: 'deleted' });
+  deps.log.info('integration ending', { integrationId: id, users: progress.users });
+  return ok({ kind: 'ending', integration: view.value });
 }
 
 export async function queueResync(

@@ -33,6 +33,10 @@ const onboardingSchema = z
   })
   .strict();
 
+const endingSchema = z
+  .object({ kind: z.enum(['delete', 'deactivate']), since: z.string(), deadline: z.string() })
+  .strict();
+
 const integrationRowSchema = z.object({
   partitionKey: z.literal(INTEGRATION_PARTITION),
   rowKey: z.string().min(1),
@@ -56,6 +60,8 @@ const integrationRowSchema = z.object({
   pbxEndpointDisabledReason: z.string().optional(),
   pbxEndpointDisabledSince: z.string().optional(),
   rulesVersion: z.number().int(),
+  /** JSON of `endingSchema`. */
+  ending: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -109,6 +115,7 @@ export function integrationToEntity(record: IntegrationRecord) {
           }
         : {}),
       rulesVersion: record.rulesVersion,
+      ending: record.ending ? JSON.stringify(endingSchema.parse(record.ending)) : undefined,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     }),
@@ -154,6 +161,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
     pbxEndpointDisabledSince,
     missingPermissions,
     onboarding,
+    ending,
     ...fields
   } = parseStoredRow(integrationRowSchema, row, what);
   const pbxEndpoint =
@@ -181,6 +189,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
       ...(onboarding
         ? { onboarding: parseStoredJson(onboardingSchema, onboarding, what, 'onboarding') }
         : {}),
+      ...(ending ? { ending: parseStoredJson(endingSchema, ending, what, 'ending') } : {}),
       ruleSet,
       ...(pendingUsers ? { pendingUsers } : {}),
     },

@@ -61,8 +61,22 @@ export interface IntegrationRecord {
   ruleSet: RuleSet;
   /** Grows with every rules change so users synced under older rules are resynced. */
   rulesVersion: number;
+  /** Set while the integration is being deleted or deactivated and its PBX is told (integrationEnding.ts). */
+  ending?: IntegrationEnding;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * An integration on its way out: its PBX gets a last, empty snapshot per user
+ * (and the status available) before the integration is removed (`delete`) or
+ * left inactive (`deactivate`). `deadline`: when the ending finishes even if
+ * some of those deliveries are still being retried.
+ */
+export interface IntegrationEnding {
+  kind: 'delete' | 'deactivate';
+  since: string;
+  deadline: string;
 }
 
 /**
@@ -152,6 +166,8 @@ export interface UserRecord {
    */
   statusDigest?: string;
   statusVersion?: number;
+  /** The last, empty snapshot queued for this user when their integration ended (integrationEnding.ts). */
+  endingSnapshot?: EndingSnapshot;
   /**
    * Written by syncs before `versionedTo` existed, while they had saved
    * absences but maybe not queued their webhooks; still honoured (a fresh
@@ -167,6 +183,12 @@ export interface UserRecord {
   /** When the maintenance run next tries an `unreadable` mailbox. */
   retryAt?: string;
   createdAt: string;
+}
+
+export interface EndingSnapshot {
+  webhookId: string;
+  version: number;
+  queuedAt: string;
 }
 
 export interface SubscriptionRecord {

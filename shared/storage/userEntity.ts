@@ -32,6 +32,8 @@ const userRowSchema = z.object({
   snapshotVersion: z.number().int().optional(),
   statusDigest: z.string().optional(),
   statusVersion: z.number().int().optional(),
+  /** JSON of `endingSnapshotSchema`. */
+  endingSnapshot: z.string().optional(),
   reconcilePending: z.boolean().optional(),
   subscriptionId: z.string().optional(),
   status: z.enum(SYNC_STATUSES),
@@ -41,6 +43,10 @@ const userRowSchema = z.object({
   retryAt: z.string().optional(),
   createdAt: z.string(),
 });
+
+const endingSnapshotSchema = z
+  .object({ webhookId: z.string().min(1), version: z.number().int(), queuedAt: z.string() })
+  .strict();
 
 const windowSchema = z.object({ start: z.string().min(1), end: z.string().min(1) });
 
@@ -69,6 +75,8 @@ export function userToEntity(record: UserRecord) {
       snapshotVersion: record.snapshotVersion,
       statusDigest: record.statusDigest,
       statusVersion: record.statusVersion,
+      endingSnapshot:
+        record.endingSnapshot && JSON.stringify(endingSnapshotSchema.parse(record.endingSnapshot)),
       reconcilePending: record.reconcilePending || undefined,
       subscriptionId: record.subscriptionId,
       status: record.status,
@@ -88,11 +96,8 @@ export function userFromEntity(row: Readonly<Record<string, unknown>>): { value:
     typeof key === 'string' ? decodeKeyPart(key) : '?',
   );
   const what = `user ${names[1]} of integration ${names[0]}`;
-  const { partitionKey, rowKey, etag, window, triggers, workingHours, ...fields } = parseStoredRow(
-    userRowSchema,
-    row,
-    what,
-  );
+  const { partitionKey, rowKey, etag, window, triggers, workingHours, endingSnapshot, ...fields } =
+    parseStoredRow(userRowSchema, row, what);
   const value: UserRecord = {
     integrationId: decodeKeyPart(partitionKey),
     id: decodeKeyPart(rowKey),
@@ -101,6 +106,8 @@ export function userFromEntity(row: Readonly<Record<string, unknown>>): { value:
   if (window !== undefined) value.window = parseStoredJson(windowSchema, window, what, 'window');
   if (triggers !== undefined)
     value.triggers = parseStoredJson(userTriggersSchema, triggers, what, 'triggers');
+  if (endingSnapshot !== undefined)
+    value.endingSnapshot = parseStoredJson(endingSnapshotSchema, endingSnapshot, what, 'endingSnapshot');
   if (workingHours !== undefined)
     value.workingHours = parseStoredJson(workingHoursSchema, workingHours, what, 'workingHours');
   return { value, etag };

@@ -38,6 +38,13 @@ export interface MaintenanceDeps extends SubscriptionDeps {
   confirmTenantAccess?: (integration: IntegrationRecord) => Promise<TenantAccess>;
   /** Brings the users of a group-following integration in step with the group, writing at `pace`. */
   followGroup?: (integration: IntegrationRecord, pace: WritePace) => Promise<void>;
+  /**
+   * One step of an integration's ending (shared/management/integrationEnding.ts):
+   * queues what its PBX has not been sent yet and removes or deactivates it
+   * once that is delivered, starting nothing new after `until` (the run's
+   * budget, service-clock ms). True when the ending finished in this step.
+   */
+  advanceEnding?: (integration: IntegrationRecord, until: number) => Promise<boolean>;
   /** Adds the pending addresses a consent callback left (shared/onboarding/userProvisioning.ts), writing at `pace`. */
   provisionPending?: (integration: IntegrationRecord, pace: WritePace) => Promise<void>;
   /**
@@ -76,6 +83,8 @@ export interface MaintenanceReport {
    * are counted as `unreadable` instead: they wait for their next try).
    */
   atRisk: { expiring: number; missing: number };
+  /** Integrations being deleted or deactivated, and how many of those endings finished in this run. */
+  endings: { ending: number; finished: number };
   /** Integrations whose maintenance failed as a whole. */
   errors: string[];
   /** Failures of one mailbox or of following the group; the rest of its integration was maintained. */
@@ -106,6 +115,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     unreadable: 0,
     permissionsMissing: 0,
     atRisk: { expiring: 0, missing: 0 },
+    endings: { ending: 0, finished: 0 },
     errors: [],
     partialErrors: [],
   };
@@ -117,6 +127,12 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
   // Users listed by the maintenance of their integration, reused by the purge.
   const usersOf = new Map<string, UserRecord[]>();
   for (const integration of integrations) {
+    // An ending integration is inactive: nothing is renewed or caught up, its PBX is told it ends.
+    const advance = deps.advanceEnding;
+    if (integration.ending && advance) {
+      await advanceOneEnding(integration, (i) => advance(i, deadline), deps, report);
+      continue;
+    }
     // A tenant without the needed permissions is still checked, once per run, so it recovers on its own.
     const checked =
       integration.consentState === 'granted' || integration.consentState === 'permissionsMissing';
@@ -194,6 +210,25 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     partialErrors: report.partialErrors.length,
   });
   return report;
+}
+
+async function advanceOneEnding(
+  integration: IntegrationRecord,
+  advance: (integration: IntegrationRecord) => Promise<boolean>,
+  deps: MaintenanceDeps,
+  report: MaintenanceReport,
+): Promise<void> {
+  report.endings.ending++;
+  try {
+    if (await advance(integration)) report.endings.finished++;
+  } catch (error) {
+    const why = failureText(error);
+    report.partialErrors.push(`${integration.id}: ending: ${why}`);
+    deps.log.warn('could not go on ending the integration; the next run retries', {
+      integrationId: integration.id,
+      why,
+    });
+  }
 }
 
 async function maintainIntegration(
