@@ -16,7 +16,7 @@ import { currentStatus } from '../status/currentStatus';
 import { integrationRow, optimisticUpdate } from '../storage/optimisticUpdate';
 import type { IntegrationEnding, IntegrationRecord, UserRecord } from '../storage/records';
 import { deliveryMessage, snapshotRequest } from '../sync/absenceWebhooks';
-import { versionClock } from '../sync/userSync';
+import { versionClock } from '../sync/versionClock';
 import type { AdminDeps } from './integrations';
 
 export interface EndingPolicy {
