@@ -27,6 +27,7 @@ import type { Logger } from './logger';
 import type { DashboardDeps } from './management/dashboard';
 import type { DeadLetterDeps } from './management/deadLetterQueries';
 import type { AdminDeps } from './management/integrations';
+import type { PbxApiKeyDeps } from './management/pbxApiKeys';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
 import { continueProvisioning, type ProvisioningDeps } from './onboarding/userProvisioning';
@@ -40,6 +41,7 @@ import { createServiceBusClient, createServiceBusQueueSender } from './queue/ser
 import { serviceBusQueueStatisticsFromConfig } from './queue/serviceBusQueueStatistics';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
 import type { SecretStore } from './secrets/secretStore';
+import type { StatusPullDeps } from './status/statusPull';
 import { batchedDeliveryLog } from './storage/deliveryLogBatch';
 import { cachedIntegrations } from './storage/integrationCache';
 import type { IntegrationRecord } from './storage/records';
@@ -98,6 +100,8 @@ export interface Runtime {
   maintenance(log: Logger): MaintenanceDeps;
   consent(log: Logger): ConsentDeps;
   management(log: Logger): ManagementDeps;
+  /** The PBX asking for a user's status with its own API key (functions/pbxStatus.ts). */
+  statusPull(): StatusPullDeps;
   /** A queue handler's retries with growing pauses, then the dead-letter queue (shared/queue/queueRetries.ts). */
   retrying(queue: QueueName, log: Logger): RetryingHandler;
 }
@@ -109,6 +113,7 @@ export interface ManagementDeps {
   endpoint: EndpointDeps;
   snapshot: SnapshotDeps;
   rotation: RotationDeps;
+  pbxApiKeys: PbxApiKeyDeps;
   dashboard: DashboardDeps;
   deadLetters: DeadLetterDeps;
   publicBaseUrl: string;
@@ -238,7 +243,15 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 /** The clients and settings the capabilities are built from. */
 export type Infrastructure = Omit<
   Runtime,
-  'intake' | 'onboarding' | 'sync' | 'delivery' | 'maintenance' | 'consent' | 'management' | 'retrying'
+  | 'intake'
+  | 'onboarding'
+  | 'sync'
+  | 'delivery'
+  | 'maintenance'
+  | 'consent'
+  | 'management'
+  | 'statusPull'
+  | 'retrying'
 >;
 
 /**
@@ -372,6 +385,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
         windowHours: config.PBX_SECRET_ROTATION_HOURS,
         log,
       },
+      pbxApiKeys: { integrations: repos.integrations, now, log },
       dashboard: {
         repos,
         now,
@@ -382,6 +396,12 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       },
       deadLetters: { deadLetters: infra.deadLetters, log },
       publicBaseUrl: config.PUBLIC_BASE_URL,
+    }),
+    statusPull: () => ({
+      integrations: repos.integrations,
+      users: repos.users,
+      absences: repos.absences,
+      now,
     }),
     retrying: (name, log) =>
       retryingHandler(name, {

@@ -55,6 +55,11 @@ const integrationRowSchema = z.object({
   pbxSecretName: z.string(),
   pbxEndpointDisabledReason: z.string().optional(),
   pbxEndpointDisabledSince: z.string().optional(),
+  pbxApiKeyHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  pbxApiKeyCreatedAt: z.string().optional(),
   rulesVersion: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -108,6 +113,8 @@ export function integrationToEntity(record: IntegrationRecord) {
             pbxEndpointDisabledSince: record.pbxEndpoint.since,
           }
         : {}),
+      pbxApiKeyHash: record.pbxApiKey?.hash,
+      pbxApiKeyCreatedAt: record.pbxApiKey?.createdAt,
       rulesVersion: record.rulesVersion,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
@@ -152,6 +159,8 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
     etag,
     pbxEndpointDisabledReason,
     pbxEndpointDisabledSince,
+    pbxApiKeyHash,
+    pbxApiKeyCreatedAt,
     missingPermissions,
     onboarding,
     ...fields
@@ -177,6 +186,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
       id: decodeKeyPart(key),
       ...fields,
       ...pbxEndpoint,
+      ...(pbxApiKeyHash ? { pbxApiKey: { hash: pbxApiKeyHash, createdAt: pbxApiKeyCreatedAt ?? '' } } : {}),
       ...(missingPermissions ? { missingPermissions: missingPermissions.split(',') } : {}),
       ...(onboarding
         ? { onboarding: parseStoredJson(onboardingSchema, onboarding, what, 'onboarding') }
