@@ -6,12 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { silentLogger } from '../../dev/localHost/consoleLogger';
+import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { addUser } from '../../shared/onboarding/userProvisioning';
 import { pbxStatusSchema, pbxStatusSegmentSchema } from '../../shared/pbx/pbxEventSchema';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
 const CAROL = DEMO_USERS[2];
+/** A mailbox whose address Graph keeps in mixed case, as tenants often write it. */
+const DORA = { id: '00000000-0000-4000-8000-0000000000d1', mail: 'Dora.Dahl@Contoso.Example' };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -59,6 +63,9 @@ describe('the PBX pull endpoint', () => {
 
   let absenceEnd = '';
   beforeAll(async () => {
+    host.simulator.addUser(DEMO_TENANT.id, { id: DORA.id, userPrincipalName: DORA.mail, mail: DORA.mail });
+    const added = await addUser(DEMO_INTEGRATION_ID, DORA.mail, host.runtime.onboarding(silentLogger));
+    expect(added.kind).toBe('added');
     await settle(host);
     // Alice is away now: an out-of-office entry from half an hour ago to an hour and a half ahead.
     const now = host.runtime.now().getTime();
@@ -114,6 +121,9 @@ describe('the PBX pull endpoint', () => {
     const carolView = statusAnswerSchema.parse(carol.json);
     expect(carolView.user.id).toBe(CAROL.id);
     expect(carolView.status.current).toMatchObject({ status: 'available', until: null });
+    const dora = await pull('dora.dahl@contoso.example', key);
+    expect(dora.status).toBe(200);
+    expect(statusAnswerSchema.parse(dora.json).user).toMatchObject({ id: DORA.id, email: DORA.mail });
   });
 
   it('refuses a missing, malformed, wrong, replaced or revoked key, and an unknown integration, alike', async () => {
