@@ -11,6 +11,7 @@ import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHos
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { pbxStatusSchema, pbxStatusSegmentSchema } from '../../shared/pbx/pbxEventSchema';
 import { managementClient } from '../admin/managementClient';
+import { startCountedHost } from '../support/countedHost';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
 const CAROL = DEMO_USERS[2];
@@ -213,6 +214,46 @@ describe('the PBX pull endpoint', () => {
     expect(logs).not.toContain(key.slice(-43));
     const stored = (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true }))?.value;
     expect(logs).not.toContain(stored?.pbxApiKey?.hash ?? 'no hash stored');
+  });
+});
+
+describe('what a pull costs in Table Storage requests', () => {
+  it('reads by key: the integration, the user, their absences; a refused key reads one row, whatever the reason', async () => {
+    const { tables, host } = await startCountedHost();
+    try {
+      const minted = await managementClient(host)(
+        'POST',
+        `manage/integrations/${DEMO_INTEGRATION_ID}/pbx/api-key`,
+      );
+      const key = (minted.json as { key: string }).key;
+      const pull = async (user: string, bearer: string) => {
+        tables.reset();
+        const response = await fetch(`${host.url}/api/pbx/v1/users/${encodeURIComponent(user)}/status`, {
+          headers: { authorization: `Bearer ${bearer}` },
+        });
+        await response.text();
+        const byKey = tables
+          .requests()
+          .every((line) => /\(PartitionKey='[^']*',RowKey=|\$filter=PartitionKey eq /.test(line));
+        return { status: response.status, requests: tables.count(), byKey };
+      };
+      const byId = await pull(ALICE.id, key);
+      expect(byId.status).toBe(200);
+      expect(byId).toMatchObject({ byKey: true });
+      expect(byId.requests).toBeLessThanOrEqual(3);
+      const byAddress = await pull(ALICE.mail, key);
+      expect(byAddress.status).toBe(200);
+      // The address costs one query of the integration's users, ids and addresses only.
+      expect(byAddress).toMatchObject({ byKey: true });
+      expect(byAddress.requests).toBeLessThanOrEqual(byId.requests + 1);
+      const wrongKey = await pull(ALICE.id, `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`);
+      const unknown = await pull(ALICE.id, key.replace(`pbxk_${DEMO_INTEGRATION_ID}_`, 'pbxk_nobody_'));
+      expect(wrongKey).toEqual({ status: 401, requests: 1, byKey: true });
+      expect(unknown).toEqual({ status: 401, requests: 1, byKey: true });
+    } finally {
+      await host.stop();
+      await tables.stop();
+    }
   });
 });
 
