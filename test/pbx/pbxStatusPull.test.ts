@@ -203,6 +203,8 @@ describe('the PBX pull endpoint', () => {
     } finally {
       await manage('PATCH', `manage/integrations/${DEMO_INTEGRATION_ID}`, { body: { active: true } });
     }
+    // Editing the integration keeps its key.
+    expect((await pull(ALICE.id, key)).status).toBe(200);
   });
 
   it('keeps the key and its hash out of the logs', async () => {
