@@ -31,6 +31,7 @@ export async function mintIntegrationPbxApiKey(
 ): Promise<Outcome<MintedPbxApiKey>> {
   const key = mintPbxApiKey(integrationId);
   const createdAt = deps.now().toISOString();
+  // Set by the round whose write landed (each round starts from a fresh read).
   let replaced = false;
   const outcome = await optimisticUpdate(integrationRow(deps.integrations, integrationId), (current) => {
     replaced = current.pbxApiKey !== undefined;

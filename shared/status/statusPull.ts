@@ -9,7 +9,6 @@ import { idLengthProblem, USER_ID_MAX_LENGTH } from '../domain/identifiers';
 import { parseMailAddress } from '../domain/mailAddress';
 import { conflict, invalid, notFound, type Refusal } from '../outcome';
 import { integrationOfPbxApiKey, pbxApiKeyMatches } from '../pbx/pbxApiKey';
-import type { IntegrationRecord, Versioned } from '../storage/records';
 import type { AbsenceRepository, IntegrationRepository, UserRepository } from '../storage/repositories';
 import { STATUS_VIEW_MAX_DAYS, type UserStatusView, userStatusView } from './userStatusView';
 
@@ -48,7 +47,9 @@ export async function pullUserStatus(
   if (!pbxApiKeyMatches(key, stored?.value.pbxApiKey?.hash) || !stored) return { kind: 'unauthorized' };
   const integration = stored.value;
   if (!integration.active) {
-    return conflict('the integration is inactive: the service keeps no status for its users');
+    return conflict(
+      'the integration is inactive: its calendars are not followed, so there is no status to give',
+    );
   }
   let days: number | undefined;
   if (request.days !== undefined) {
@@ -71,7 +72,8 @@ export async function pullUserStatus(
   return userStatusView(
     integration.id,
     userId,
-    { ...deps, integrations: { get: async () => stored satisfies Versioned<IntegrationRecord> } },
+    // The row just read: the view needs it too, and a second read could see another one.
+    { ...deps, integrations: { get: async () => stored } },
     days,
   );
 }
