@@ -60,6 +60,13 @@ export interface ConsentLink {
   expiresAt: string;
 }
 
+/** POST integrations/{id}/pbx/api-key: the PBX's key for the status pull endpoint, shown this once. */
+export interface PbxApiKey {
+  key: string;
+  createdAt: string;
+  replaced: boolean;
+}
+
 export interface User {
   id?: string;
   email: string;

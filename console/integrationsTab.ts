@@ -1,5 +1,5 @@
 import { callApi, integrationPath } from './api.js';
-import { type ConsentLink, type Integration, PRESETS } from './apiTypes.js';
+import { type ConsentLink, type Integration, type PbxApiKey, PRESETS } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, field, fieldNamedIn, notice, select, table } from './elements.js';
 import { labelFor, t } from './labels.js';
@@ -96,8 +96,48 @@ function row(integration: Integration, context: ConsoleContext, messages: Return
       button(t('open'), () => context.select(integration.id), {
         'aria-label': `${t('open')} ${integration.name}`,
       }),
+      pbxApiKey(integration, messages),
     ),
   ];
+}
+
+/**
+ * Mints the PBX's API key for the status pull endpoint and shows it once,
+ * with a Copy button; minting again replaces the key at once (the API keeps
+ * only a hash, so the key cannot be shown again later).
+ */
+function pbxApiKey(integration: Integration, messages: ReturnType<typeof notice>): HTMLElement {
+  const output = el('span', { class: 'secret', 'aria-live': 'polite' });
+  const mint = button(
+    t('pbxApiKey'),
+    async () => {
+      const answer = await callApi<PbxApiKey>('POST', integrationPath(integration.id, '/pbx/api-key'));
+      if (!answer.ok) {
+        messages.error(answer.error);
+        return;
+      }
+      const key = answer.body.key;
+      const copy = button(t('copy'), async () => {
+        try {
+          await navigator.clipboard.writeText(key);
+        } catch {
+          // The key stays on screen; the person can select and copy it.
+          return;
+        }
+        messages.info(t('pbxApiKeyCopied'));
+      });
+      output.replaceChildren(
+        el('br'),
+        answer.body.replaced ? `${t('pbxApiKeyShown')} ${t('pbxApiKeyReplaced')}` : t('pbxApiKeyShown'),
+        ' ',
+        el('code', { class: 'secret-value pbx-api-key' }, key),
+        ' ',
+        copy,
+      );
+    },
+    { 'aria-label': `${t('pbxApiKey')} ${integration.name}` },
+  );
+  return el('span', {}, mint, output);
 }
 
 /** The new integration's PBX secret, shown on the next drawing of the tab and then forgotten. */

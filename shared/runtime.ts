@@ -28,6 +28,7 @@ import type { DashboardDeps } from './management/dashboard';
 import type { DeadLetterDeps } from './management/deadLetterQueries';
 import { advanceEnding, endingDeadlineMs } from './management/integrationEnding';
 import type { AdminDeps } from './management/integrations';
+import type { PbxApiKeyDeps } from './management/pbxApiKeys';
 import type { ConsentDeps } from './onboarding/consentFlow';
 import { followGroup } from './onboarding/groupFollowing';
 import { continueProvisioning, type ProvisioningDeps } from './onboarding/userProvisioning';
@@ -41,6 +42,7 @@ import { createServiceBusClient, createServiceBusQueueSender } from './queue/ser
 import { serviceBusQueueStatisticsFromConfig } from './queue/serviceBusQueueStatistics';
 import { createKeyVaultSecretStore, createSecretClient } from './secrets/keyVaultSecretStore';
 import type { SecretStore } from './secrets/secretStore';
+import type { StatusPullDeps } from './status/statusPull';
 import { batchedDeliveryLog } from './storage/deliveryLogBatch';
 import { cachedIntegrations } from './storage/integrationCache';
 import type { IntegrationRecord } from './storage/records';
@@ -99,6 +101,8 @@ export interface Runtime {
   maintenance(log: Logger): MaintenanceDeps;
   consent(log: Logger): ConsentDeps;
   management(log: Logger): ManagementDeps;
+  /** The PBX asking for a user's status with its own API key (functions/pbxStatus.ts). */
+  statusPull(): StatusPullDeps;
   /** A queue handler's retries with growing pauses, then the dead-letter queue (shared/queue/queueRetries.ts). */
   retrying(queue: QueueName, log: Logger): RetryingHandler;
 }
@@ -110,6 +114,7 @@ export interface ManagementDeps {
   endpoint: EndpointDeps;
   snapshot: SnapshotDeps;
   rotation: RotationDeps;
+  pbxApiKeys: PbxApiKeyDeps;
   dashboard: DashboardDeps;
   deadLetters: DeadLetterDeps;
   publicBaseUrl: string;
@@ -239,7 +244,15 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 /** The clients and settings the capabilities are built from. */
 export type Infrastructure = Omit<
   Runtime,
-  'intake' | 'onboarding' | 'sync' | 'delivery' | 'maintenance' | 'consent' | 'management' | 'retrying'
+  | 'intake'
+  | 'onboarding'
+  | 'sync'
+  | 'delivery'
+  | 'maintenance'
+  | 'consent'
+  | 'management'
+  | 'statusPull'
+  | 'retrying'
 >;
 
 /**
@@ -379,6 +392,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
         windowHours: config.PBX_SECRET_ROTATION_HOURS,
         log,
       },
+      pbxApiKeys: { integrations: repos.integrations, now, log },
       dashboard: {
         repos,
         now,
@@ -389,6 +403,12 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       },
       deadLetters: { deadLetters: infra.deadLetters, log },
       publicBaseUrl: config.PUBLIC_BASE_URL,
+    }),
+    statusPull: () => ({
+      integrations: repos.integrations,
+      users: repos.users,
+      absences: repos.absences,
+      now,
     }),
     retrying: (name, log) =>
       retryingHandler(name, {

@@ -57,6 +57,8 @@ export const ROUTE = {
   snapshot: `${MANAGE}/integrations/{id}/users/{userId}/snapshot`,
   enablePbx: `${MANAGE}/integrations/{id}/pbx/enable`,
   rotatePbxSecret: `${MANAGE}/integrations/{id}/pbx/secret/rotate`,
+  // The PBX's own key for the status pull endpoint (functions/managePbxApiKey.ts, functions/pbxStatus.ts).
+  pbxApiKey: `${MANAGE}/integrations/{id}/pbx/api-key`,
   // Deployment-wide (functions/manageDeadLetters.ts): every integration shares the queues.
   deadLetters: `${MANAGE}/dead-letters/{queue}`,
   resubmitDeadLetters: `${MANAGE}/dead-letters/{queue}/resubmit`,
@@ -252,6 +254,23 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     route: ROUTE.rotatePbxSecret,
     summary: 'Rotate the PBX signing secret; the answer carries the new secret, once',
     responses: { ...withId, 200: 'the new secret' },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.pbxApiKey,
+    summary:
+      "Mint the PBX's API key for GET /api/pbx/v1/users/{user}/status; the answer carries it, once. Minting again replaces the old key at once",
+    responses: { ...withId, 200: 'the new key', 409: 'the integration kept changing; try again' },
+  },
+  {
+    method: 'DELETE',
+    route: ROUTE.pbxApiKey,
+    summary: "Revoke the PBX's API key: the status pull endpoint refuses it from now on",
+    responses: {
+      ...withId,
+      204: 'revoked (or there was none)',
+      409: 'the integration kept changing; try again',
+    },
   },
   {
     method: 'GET',

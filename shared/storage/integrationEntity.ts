@@ -59,6 +59,11 @@ const integrationRowSchema = z.object({
   pbxSecretName: z.string(),
   pbxEndpointDisabledReason: z.string().optional(),
   pbxEndpointDisabledSince: z.string().optional(),
+  pbxApiKeyHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  pbxApiKeyCreatedAt: z.string().optional(),
   rulesVersion: z.number().int(),
   /** JSON of `endingSchema`. */
   ending: z.string().optional(),
@@ -114,6 +119,8 @@ export function integrationToEntity(record: IntegrationRecord) {
             pbxEndpointDisabledSince: record.pbxEndpoint.since,
           }
         : {}),
+      pbxApiKeyHash: record.pbxApiKey?.hash,
+      pbxApiKeyCreatedAt: record.pbxApiKey?.createdAt,
       rulesVersion: record.rulesVersion,
       ending: record.ending ? JSON.stringify(endingSchema.parse(record.ending)) : undefined,
       createdAt: record.createdAt,
@@ -159,6 +166,8 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
     etag,
     pbxEndpointDisabledReason,
     pbxEndpointDisabledSince,
+    pbxApiKeyHash,
+    pbxApiKeyCreatedAt,
     missingPermissions,
     onboarding,
     ending,
@@ -185,6 +194,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
       id: decodeKeyPart(key),
       ...fields,
       ...pbxEndpoint,
+      ...(pbxApiKeyHash ? { pbxApiKey: { hash: pbxApiKeyHash, createdAt: pbxApiKeyCreatedAt ?? '' } } : {}),
       ...(missingPermissions ? { missingPermissions: missingPermissions.split(',') } : {}),
       ...(onboarding
         ? { onboarding: parseStoredJson(onboardingSchema, onboarding, what, 'onboarding') }

@@ -58,6 +58,8 @@ export interface IntegrationRecord {
   pbxSecretName: string;
   /** Absent means active. Disabled when the PBX answered 410 Gone; deliveries are then recorded, not sent. */
   pbxEndpoint?: PbxEndpointState;
+  /** The PBX's own key for the status pull endpoint (shared/pbx/pbxApiKey.ts): only its SHA-256, never the key. */
+  pbxApiKey?: { hash: string; createdAt: string };
   ruleSet: RuleSet;
   /** Grows with every rules change so users synced under older rules are resynced. */
   rulesVersion: number;

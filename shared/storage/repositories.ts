@@ -35,6 +35,12 @@ export interface UserRepository {
     options?: { fresh?: boolean },
   ): Promise<Versioned<UserRecord> | undefined>;
   listByIntegration(integrationId: string): Promise<UserRecord[]>;
+  /**
+   * The id of the integration's user with this address (compared in its
+   * lookup form, `addressKey`), reading only ids and addresses of the
+   * integration's partition; undefined when none has it.
+   */
+  findIdByEmail(integrationId: string, email: string): Promise<string | undefined>;
   /** Resolves with the row's new etag. */
   upsert(record: UserRecord): Promise<string>;
   /** As IntegrationRepository.update: conditional with an etag, resolves with the new one. */

@@ -1,4 +1,5 @@
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { addressKey } from '../domain/mailAddress';
 import {
   absenceFromEntity,
   absencePartition,
@@ -50,6 +51,7 @@ import {
 } from './subscriptionEntity';
 import { createTableClients, type TableConnection } from './tableClients';
 import { ignoringNotFound, statusOf } from './tableErrors';
+import { decodeKeyPart } from './tableKeys';
 import { userFromEntity, userKey, userPartition, userToEntity } from './userEntity';
 
 type Row = TableEntityResult<Record<string, unknown>>;
@@ -268,6 +270,22 @@ function userRepository(table: TableClient): UserRepository {
     async listByIntegration(integrationId) {
       const rows = await listRows(table, odata`PartitionKey eq ${userPartition(integrationId)}`);
       return rows.map((row) => userFromEntity(row).value);
+    },
+    async findIdByEmail(integrationId, email) {
+      // Graph keeps `mail` as the tenant wrote it and a filter compares case-sensitively,
+      // so the comparison is ours; only two small properties per user travel.
+      const wanted = addressKey(email);
+      const rows = table.listEntities<{ email?: unknown }>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${userPartition(integrationId)}`,
+          select: ['RowKey', 'email'],
+        },
+      });
+      for await (const row of rows) {
+        if (typeof row.email === 'string' && addressKey(row.email) === wanted)
+          return decodeKeyPart(row.rowKey ?? '');
+      }
+      return undefined;
     },
     async upsert(record) {
       return replaceRow(table, userToEntity(record), what(record.integrationId, record.id));

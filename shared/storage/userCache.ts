@@ -15,7 +15,7 @@ export interface UserCacheOptions {
   clock?: () => number;
 }
 
-/** Wraps the repository; `listByIntegration` still goes to the table every time. */
+/** Wraps the repository; `listByIntegration` and `findIdByEmail` still go to the table every time. */
 export function cachedUsers(table: UserRepository, options: UserCacheOptions): UserRepository {
   if (options.ttlMs <= 0) return table;
   const cache = createRowCache<UserRecord>(options);
@@ -35,6 +35,7 @@ export function cachedUsers(table: UserRepository, options: UserCacheOptions): U
     get: (integrationId, userId, how) =>
       cache.get(keyOf(integrationId, userId), () => table.get(integrationId, userId), how?.fresh),
     listByIntegration: (integrationId) => table.listByIntegration(integrationId),
+    findIdByEmail: (integrationId, email) => table.findIdByEmail(integrationId, email),
     upsert: (record) => written(record, () => table.upsert(record)),
     update: (record, etag) => written(record, () => table.update(record, etag)),
     async delete(integrationId, userId) {

@@ -19,6 +19,7 @@ import type { Dashboard } from '../../shared/management/dashboard';
 import type { Explanation } from '../../shared/management/explainEvent';
 import type { IntegrationView } from '../../shared/management/integrationViews';
 import type { UserView } from '../../shared/management/mailboxUsers';
+import type { MintedPbxApiKey } from '../../shared/management/pbxApiKeys';
 import type { UserStatusPanel } from '../../shared/management/userStatusPanel';
 import type { MintedLink } from '../../shared/onboarding/consentFlow';
 import type { PbxStatus } from '../../shared/pbx/pbxEvent';
@@ -28,6 +29,7 @@ export type ConsoleMatchesServer = [
   NoDrift<Drift<Console.Integration, IntegrationAnswer>>,
   NoDrift<Drift<Console.User, UserAnswer>>,
   NoDrift<Drift<Console.ConsentLink, MintedLink>>,
+  NoDrift<Drift<Console.PbxApiKey, MintedPbxApiKey>>,
   NoDrift<Drift<Console.UserTrigger, RuleSet['triggers'][number]>>,
   NoDrift<Drift<Console.RuleSet, RuleSet>>,
   NoDrift<Drift<Console.Dashboard, DashboardAnswer>>,

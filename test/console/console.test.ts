@@ -119,6 +119,21 @@ describeInBrowser('operator console in Chromium', () => {
     });
   });
 
+  it("mints the PBX's API key on the integrations tab, shown once, and the PBX can ask with it", async () => {
+    const row = page.locator('tbody tr', { hasText: 'Contoso (demo)' });
+    await row.getByRole('button', { name: 'PBX API key Contoso (demo)' }).click();
+    const key = (await row.locator('.pbx-api-key').textContent()) ?? '';
+    expect(key).toMatch(/^pbxk_demo_[\w-]{43}$/);
+    await row.getByRole('button', { name: 'Copy', exact: true }).last().click();
+    await page.getByRole('status').filter({ hasText: 'PBX API key copied.' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key);
+    const asked = await fetch(`${host.url}/api/pbx/v1/users/alice%40contoso.example/status`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(asked.status).toBe(200);
+    await shoot('02b-integrations-pbx-api-key');
+  });
+
   it('adds a user to the consented demo integration, with inline errors', async () => {
     host.simulator.addUser(DEMO_TENANT.id, {
       id: '00000000-0000-4000-8000-0000000000da',

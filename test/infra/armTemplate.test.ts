@@ -559,7 +559,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
   });
 
-  it('turns on Entra ID authentication by default, except for the Graph and consent routes', () => {
+  it('turns on Entra ID authentication by default, except for the Graph, consent and PBX pull routes', () => {
     const auth = only('Microsoft.Web/sites/config', 'auth');
     expect(auth.resource.condition).toBe("[parameters('enableEntraAuth')]");
     expect(rootDefault(moduleParameter('functionApp', 'enableEntraAuth'))).toBe(true);
@@ -574,6 +574,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       '/api/graph/lifecycle',
       '/api/consent/callback',
       '/api/consent/*',
+      '/api/pbx/*',
     ]);
     const open = (requestPath: string) => excluded.some((pattern) => excludes(pattern, requestPath));
     for (const requestPath of [
@@ -581,6 +582,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       '/api/graph/lifecycle',
       '/api/consent/contoso',
       '/api/consent/callback',
+      '/api/pbx/v1/users/alice@contoso.example/status',
     ]) {
       expect({ requestPath, open: open(requestPath) }).toEqual({ requestPath, open: true });
     }

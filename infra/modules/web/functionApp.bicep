@@ -58,7 +58,7 @@ param appSettings appSettingsType
 @description('Settings only some deployments have (the scoped consent mode\'s app); same rules as appSettings.')
 param optionalAppSettings appSettingsType = {}
 
-@description('Put App Service Authentication (Entra ID) in front of every route except Graph notifications and consent.')
+@description('Put App Service Authentication (Entra ID) in front of every route except Graph notifications, consent and the PBX pull endpoint.')
 param enableEntraAuth bool
 
 @description('Client id of the Entra app registration that operators sign in to (App Service Authentication).')
@@ -67,15 +67,18 @@ param authClientId string
 @description('Tenant whose users may sign in to the management API and the console.')
 param authTenantId string
 
-// Graph and the customer's Microsoft 365 admin have no Entra session in the
-// provider's tenant; these routes protect themselves (clientState, signed
-// consent state). /api/manage and /api/console stay behind sign-in, and
-// behind a function key as well.
+// Graph, the customer's Microsoft 365 admin and the PBX have no Entra session
+// in the provider's tenant; these routes protect themselves (clientState,
+// signed consent state, the integration's PBX API key). /api/manage and
+// /api/console stay behind sign-in, and behind a function key as well.
+// excludedPaths: "the paths for which unauthenticated flow would not be
+// redirected" (https://learn.microsoft.com/javascript/api/@azure-rest/arm-appservice/globalvalidation).
 var unauthenticatedPaths = [
   '/api/graph/notifications'
   '/api/graph/lifecycle'
   '/api/consent/callback'
   '/api/consent/*'
+  '/api/pbx/*'
 ]
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
