@@ -68,6 +68,12 @@ const settingsSchema = z.object({
   RETENTION_DAYS: positiveInt.default(30),
   /** Max page size asked of calendarView/delta. */
   DELTA_PAGE_SIZE: positiveInt.max(1000).default(100),
+  /**
+   * A resumed sync asks a mailbox for its automatic replies once the last
+   * answer is this old (0: every sync); the maintenance run asks every run
+   * (docs/rules.md, "Outlook automatic replies").
+   */
+  AUTOMATIC_REPLIES_MAX_AGE_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
 
   /** Table Storage: a connection string (Azurite locally) or an endpoint reached with the managed identity. */
   TABLES_CONNECTION_STRING: z.string().min(1).optional(),
