@@ -77,7 +77,8 @@ describe('Outlook automatic replies', () => {
     expect(settingsReads()).toBe(0);
     expect(shown(ALICE.id)?.end).toBe(tomorrowAt(17).toISOString());
 
-    host.simulator.clock.advance(16 * MINUTE);
+    // Past AUTOMATIC_REPLIES_MAX_AGE_MINUTES (60 by default).
+    host.simulator.clock.advance(61 * MINUTE);
     await calendarChange(ALICE.id);
     expect(settingsReads()).toBe(1);
     expect(shown(ALICE.id)).toMatchObject({ start: tomorrowAt(8).toISOString(), end: end.toISOString() });
@@ -157,7 +158,7 @@ describe('Outlook automatic replies', () => {
       scheduledStartDateTime: utc(tomorrowAt(8)),
       scheduledEndDateTime: utc(tomorrowAt(17)),
     });
-    host.simulator.clock.advance(16 * MINUTE);
+    host.simulator.clock.advance(61 * MINUTE);
     await maintenance();
     await calendarChange(ALICE.id);
     expect(shown(ALICE.id)).toBeUndefined();
