@@ -83,13 +83,14 @@ export function graphCalendarSource(options: GraphCalendarSourceOptions): Calend
 }
 
 /**
- * The automatic replies' entry for this read. A fresh read always asks the
- * mailbox and reports the entry (the diff is of the whole picture). A
- * resumed read asks only when the last answer is older than the max age (or
- * the maintenance run cleared its time, having seen a change), and reports
- * the entry only when the answer changed what the sync held: a partial diff
- * then updates or deletes the absence, and an unchanged answer costs the
- * sync no stored-row read. A mailbox Graph will not answer for (no
+ * The automatic replies' entry for this read. The mailbox is asked only when
+ * the last answer is older than the max age, or the maintenance run cleared
+ * its time, having seen a change (adding the user answered it too, so a first
+ * sync asks nothing more). A fresh read always reports the entry, asked or
+ * not: its diff is of the whole picture. A resumed read reports it only when
+ * the answer changed what the sync held: a partial diff then updates or
+ * deletes the absence, and an unchanged answer costs the sync no stored-row
+ * read. A mailbox Graph will not answer for (no
  * MailboxSettings.Read, no mailbox) counts as replies off, with a warning.
  */
 async function automaticRepliesOf(
@@ -101,7 +102,11 @@ async function automaticRepliesOf(
   const held = mailbox.automaticReplies;
   const now = reading.now();
   const age = held?.readAt === undefined ? Number.POSITIVE_INFINITY : now.getTime() - Date.parse(held.readAt);
-  if (!read.fresh && age < reading.maxAgeMinutes * 60_000) return { memo: held, reported: false };
+  if (held && age < reading.maxAgeMinutes * 60_000) {
+    if (!read.fresh) return { memo: held, reported: false };
+    const entry = automaticRepliesEntry(mailbox.id, held.state, read.window);
+    return { memo: held, reported: true, ...(entry ? { entry } : {}) };
+  }
   const answer = await readAutomaticReplies(options.client, mailbox.id);
   if (answer.kind === 'unreadable') {
     options.log.warn('automatic replies unreadable; taken as off', { userId: mailbox.id, why: answer.why });

@@ -4,10 +4,12 @@
 // notification when a reply is turned on or off, so the maintenance run and
 // the syncs notice it by asking (docs/rules.md, "Outlook automatic replies").
 
-import { DEMO_INTEGRATION_ID, DEMO_USERS } from '../../dev/localHost/demoTenant';
+import { silentLogger } from '../../dev/localHost/consoleLogger';
+import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { automaticRepliesEventId } from '../../shared/domain/automaticReplies';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
+import { addUser } from '../../shared/onboarding/userProvisioning';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
@@ -138,6 +140,35 @@ describe('Outlook automatic replies', () => {
       end: new Date(Date.parse(windowEnd ?? '') + DAY).toISOString(),
     });
     expect(later?.version).toBeGreaterThan(first?.version ?? 0);
+  });
+
+  it('a user added with a reply on: the settings read when adding answer the first sync, which asks nothing more', async () => {
+    const id = '00000000-0000-4000-8000-0000000000b1';
+    const start = tomorrowAt(9);
+    const end = tomorrowAt(33);
+    host.simulator.addUser(DEMO_TENANT.id, {
+      id,
+      userPrincipalName: 'away.already@contoso.example',
+      automaticReplies: {
+        status: 'scheduled',
+        scheduledStartDateTime: utc(start),
+        scheduledEndDateTime: utc(end),
+        externalAudience: 'all',
+        internalReplyMessage: 'Away',
+        externalReplyMessage: 'Away',
+      },
+    });
+    host.simulator.requests.reset();
+    const added = await addUser(
+      DEMO_INTEGRATION_ID,
+      'away.already@contoso.example',
+      host.runtime.onboarding(silentLogger),
+    );
+    expect(added.kind).toBe('added');
+    await settle(host);
+    expect(shown(id)).toMatchObject({ start: start.toISOString(), end: end.toISOString() });
+    expect(host.simulator.requests.count({ pathIncludes: '/mailboxSettings' })).toBe(1);
+    expect(settingsReads()).toBe(0);
   });
 
   it('with the rules row off: no absence, and no mailbox is asked', async () => {
