@@ -69,8 +69,8 @@ const settingsSchema = z.object({
   /** Max page size asked of calendarView/delta. */
   DELTA_PAGE_SIZE: positiveInt.max(1000).default(100),
   /**
-   * A resumed sync asks a mailbox for its automatic replies once the last
-   * answer is this old (0: every sync). The maintenance run asks every
+   * A sync asks a mailbox for its automatic replies once the last answer is
+   * this old (0: every sync). The maintenance run asks every
    * mailbox every run and has a changed one asked at once, so this is only a
    * backstop, kept long: each ask is one more Graph request of a sync
    * (docs/rules.md, "Outlook automatic replies").

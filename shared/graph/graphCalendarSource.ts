@@ -3,7 +3,7 @@
 // masters' properties, an expired delta token turned into a fresh round, and
 // Graph's failures turned into the ones the sync pipeline understands. When
 // the rules sync automatic replies, the mailbox's setting is read too (at most
-// every `maxAgeMinutes` on resumed reads) and reported as one more entry.
+// every `maxAgeMinutes`) and reported as one more entry.
 import type { Client } from '@microsoft/microsoft-graph-client';
 import {
   type AutomaticRepliesMemo,
@@ -43,7 +43,7 @@ export interface GraphCalendarSourceOptions {
 }
 
 export interface AutomaticRepliesReading {
-  /** A resumed read asks the mailbox again once the last answer is this old (0: every read). */
+  /** A read asks the mailbox again once the last answer is this old (0: every read). */
   maxAgeMinutes: number;
   now: () => Date;
 }
@@ -90,8 +90,8 @@ export function graphCalendarSource(options: GraphCalendarSourceOptions): Calend
  * not: its diff is of the whole picture. A resumed read reports it only when
  * the answer changed what the sync held: a partial diff then updates or
  * deletes the absence, and an unchanged answer costs the sync no stored-row
- * read. A mailbox Graph will not answer for (no
- * MailboxSettings.Read, no mailbox) counts as replies off, with a warning.
+ * read. A mailbox Graph will not answer for (no MailboxSettings.Read, no
+ * mailbox) counts as replies off, with a warning.
  */
 async function automaticRepliesOf(
   mailbox: SourceMailbox,
