@@ -31,25 +31,39 @@ export async function checkAutomaticReplies(
   const result: AutomaticRepliesCheck = { changed: new Set(), failed: 0 };
   if (!integration.ruleSet.automaticReplies.sync || users.length === 0) return result;
   const client = deps.graphFor(integration);
-  for (const group of chunks(users, MAX_BATCH_SIZE)) {
-    const items = group.map((user, index) => automaticRepliesBatchItem(String(index), user.id));
-    const responses = await sendBatch(client, items);
-    for (const [index, response] of responses.entries()) {
-      const user = group[index] as UserRecord;
-      const answer = automaticRepliesFromBatch(response);
-      if (answer.kind === 'failed') {
-        result.failed++;
-        continue;
+  const groups = chunks(users, MAX_BATCH_SIZE);
+  let next = 0;
+  const worker = async () => {
+    while (next < groups.length) {
+      const group = groups[next++] as UserRecord[];
+      const items = group.map((user, index) => automaticRepliesBatchItem(String(index), user.id));
+      const responses = await sendBatch(client, items);
+      for (const [index, response] of responses.entries()) {
+        const user = group[index] as UserRecord;
+        const answer = automaticRepliesFromBatch(response);
+        if (answer.kind === 'failed') {
+          result.failed++;
+          continue;
+        }
+        // As the sync reads it: a mailbox Graph will not answer for has its replies off.
+        const setting = answer.kind === 'read' ? answer.setting : { status: 'disabled' as const };
+        if (!settingChanged(user.automaticReplies?.state, setting)) continue;
+        result.changed.add(user.id);
+        await markStale(user, deps);
       }
-      // As the sync reads it: a mailbox Graph will not answer for has its replies off.
-      const setting = answer.kind === 'read' ? answer.setting : { status: 'disabled' as const };
-      if (!settingChanged(user.automaticReplies?.state, setting)) continue;
-      result.changed.add(user.id);
-      await markStale(user, deps);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, groups.length) }, worker));
   return result;
 }
+
+/**
+ * `$batch` calls in flight at once, as for renewals (subscriptionKeeper.ts):
+ * Outlook runs a batch's items 4 at a time
+ * (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits-for-json-batching),
+ * so a tenant of 10,000 mailboxes takes 500 calls, 125 rounds of 4.
+ */
+const PARALLEL_BATCHES = 4;
 
 /** The sync asks a mailbox whose memo has no read time at once, whatever the max age. */
 async function markStale(user: UserRecord, deps: Pick<MaintenanceDeps, 'repos'>): Promise<void> {
