@@ -22,6 +22,8 @@ export interface RuleSet {
   prefixes: (Outcome & { prefix: string })[];
   triggers: (Outcome & { phrase: string })[];
   categories: (Outcome & { category: string })[];
+  /** Outlook's automatic replies as an absence (docs/rules.md, "Outlook automatic replies"). */
+  automaticReplies: { sync: boolean; reasonCode?: string; callHandling: CallHandling };
   settings: { syncDaysForward: number; showSubjects: boolean; privateEvents: PrivateMode };
   status: StatusSettings;
 }

@@ -68,6 +68,14 @@ const settingsSchema = z.object({
   RETENTION_DAYS: positiveInt.default(30),
   /** Max page size asked of calendarView/delta. */
   DELTA_PAGE_SIZE: positiveInt.max(1000).default(100),
+  /**
+   * A sync asks a mailbox for its automatic replies once the last answer is
+   * this old (0: every sync). The maintenance run asks every
+   * mailbox every run and has a changed one asked at once, so this is only a
+   * backstop, kept long: each ask is one more Graph request of a sync
+   * (docs/rules.md, "Outlook automatic replies").
+   */
+  AUTOMATIC_REPLIES_MAX_AGE_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
 
   /** Table Storage: a connection string (Azurite locally) or an endpoint reached with the managed identity. */
   TABLES_CONNECTION_STRING: z.string().min(1).optional(),

@@ -9,6 +9,7 @@ import type { EndpointDeps } from './delivery/pbxEndpoint';
 import type { RotationDeps } from './delivery/pbxSecretRotation';
 import { defaultPbxSlotPolicy, type IdleSlot } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
+import type { RuleSet } from './domain/rules/ruleSet';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
 import { graphCalendarSource } from './graph/graphCalendarSource';
@@ -79,7 +80,10 @@ export interface Runtime {
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
   /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
-  calendarSourceFor(integration: GraphIdentity, log: Logger): CalendarSource;
+  calendarSourceFor(
+    integration: GraphIdentity & { ruleSet?: Pick<RuleSet, 'automaticReplies'> },
+    log: Logger,
+  ): CalendarSource;
   /**
    * Gets (or reuses) a token for the tenant; throws TenantAccessError when
    * Entra ID refuses the app. Answers the permissions the sync needs that the
@@ -230,6 +234,9 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
         baseUrl: config.GRAPH_BASE_URL,
         pageSize: config.DELTA_PAGE_SIZE,
         log,
+        ...(integration.ruleSet?.automaticReplies.sync
+          ? { automaticReplies: { maxAgeMinutes: config.AUTOMATIC_REPLIES_MAX_AGE_MINUTES, now } }
+          : {}),
       });
     },
     async confirmTenantAccess(integration) {

@@ -44,6 +44,23 @@ export interface SimUserInput {
    * to 17:00 in the mailbox's zone when absent (Outlook's default work week).
    */
   workingHours?: SimWorkingHours;
+  /** mailboxSettings.automaticRepliesSetting; disabled when absent. */
+  automaticReplies?: SimAutomaticReplies;
+}
+
+/**
+ * https://learn.microsoft.com/graph/api/resources/automaticrepliessetting:
+ * the scheduled times are kept (and reported) whatever the status, as
+ * Exchange does, and count only when the status is `scheduled`; their zone
+ * is the one the owner set them in, a Windows name as often as not.
+ */
+export interface SimAutomaticReplies {
+  status: 'disabled' | 'alwaysEnabled' | 'scheduled';
+  scheduledStartDateTime: { dateTime: string; timeZone: string };
+  scheduledEndDateTime: { dateTime: string; timeZone: string };
+  externalAudience: 'none' | 'contactsOnly' | 'all';
+  internalReplyMessage: string;
+  externalReplyMessage: string;
 }
 
 /** https://learn.microsoft.com/graph/api/resources/workinghours */
@@ -66,6 +83,19 @@ export interface SimUser {
   mailboxPurpose: MailboxPurpose;
   purposeShape: 'object' | 'string';
   workingHours: SimWorkingHours;
+  automaticReplies: SimAutomaticReplies;
+}
+
+/** Outlook's default: off, its schedule the next hour (what the dialog offers when it is first opened). */
+export function defaultAutomaticReplies(): SimAutomaticReplies {
+  return {
+    status: 'disabled',
+    scheduledStartDateTime: { dateTime: '2026-01-01T08:00:00.0000000', timeZone: 'UTC' },
+    scheduledEndDateTime: { dateTime: '2026-01-01T09:00:00.0000000', timeZone: 'UTC' },
+    externalAudience: 'all',
+    internalReplyMessage: '',
+    externalReplyMessage: '',
+  };
 }
 
 export interface Directory {
@@ -118,6 +148,7 @@ export function createDirectory(): Directory {
           endTime: '17:00:00.0000000',
           timeZone: { name: u.timeZone ?? 'W. Europe Standard Time' },
         },
+        automaticReplies: u.automaticReplies ?? defaultAutomaticReplies(),
       };
       users.set(user.id.toLowerCase(), user);
       return user;

@@ -13,7 +13,7 @@ import {
   USER_READ,
 } from './permissions';
 import type { Subscriptions } from './subscriptionStore';
-import { getMailboxSettings, getUser, listUsers } from './userRoutes';
+import { getAutomaticReplies, getMailboxSettings, getUser, listUsers } from './userRoutes';
 
 /** Which handler answers a Graph path (below `/v1.0`). Segment names match case-insensitively, as in Graph. */
 export interface GraphHandlers {
@@ -56,6 +56,12 @@ export function createGraphRouter(handlers: GraphHandlers) {
       pattern: new RegExp(`^/users/${SEGMENT}/mailboxSettings$`, 'i'),
       needs: MAILBOX_SETTINGS_READ,
       handler: (c, [u]) => getMailboxSettings(c, u!),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/users/${SEGMENT}/mailboxSettings/automaticRepliesSetting$`, 'i'),
+      needs: MAILBOX_SETTINGS_READ,
+      handler: (c, [u]) => getAutomaticReplies(c, u!),
     },
     {
       method: 'POST',

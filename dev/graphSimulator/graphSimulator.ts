@@ -2,7 +2,7 @@ import { createAccessTokens } from './accessTokens';
 import { type AdminConsentAnswer, createAdminConsent } from './adminConsent';
 import { createCalendarViewDelta } from './calendarViewDelta';
 import { createSimulatorClock, type SimulatorClock } from './clock';
-import { createDirectory, type SimUserInput } from './directory';
+import { createDirectory, type SimAutomaticReplies, type SimUserInput } from './directory';
 import { foundJson, type GraphEvent, storedEventJson } from './eventJson';
 import { createEventRoutes } from './eventRoutes';
 import { createEventStore, type StoreResult } from './eventStore';
@@ -45,6 +45,7 @@ export type {
   InjectedFaults,
   MailboxScopeOptions,
   NotificationDelivery,
+  SimAutomaticReplies,
   SimFederatedCredential,
   SimManagedIdentity,
   SimUserInput,
@@ -124,6 +125,13 @@ export interface GraphSimulator {
   /** An ID token signed with the simulator's key (served at `${authorityHost}/common/discovery/v2.0/keys`). */
   signIdToken(claims: Record<string, unknown>): string;
   addUser(tenantId: string, u: SimUserInput): void;
+  /**
+   * What the owner does in Outlook's automatic replies dialog: the given
+   * fields replace the mailbox's (the others stay, scheduled times included,
+   * as Exchange keeps them). No change notification follows: Graph has none
+   * for mailbox settings.
+   */
+  setAutomaticReplies(userId: string, setting: Partial<SimAutomaticReplies>): void;
   /**
    * Scoped mode (Exchange Online RBAC for Applications): only the members of
    * the scope's group may be read; the others answer 403 ErrorAccessDenied.
@@ -265,6 +273,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     signIdToken: (claims) => signIn.signIdToken(claims),
     addUser(tenantId, u) {
       directory.addUser(tenantId, u);
+    },
+    setAutomaticReplies(userId, setting) {
+      const user = directory.findUser(userId);
+      if (!user) throw new Error(`unknown user ${userId}`);
+      user.automaticReplies = { ...user.automaticReplies, ...setting };
     },
     setMailboxScope: (tenantId, scope) => scopes.set(tenantId, scope),
     setGroup(tenantId, group) {

@@ -154,5 +154,16 @@ export function getMailboxSettings(context: GraphContext, idOrUpn: string): SimR
     timeZone: user.timeZone,
     userPurpose: user.purposeShape === 'string' ? user.mailboxPurpose : { value: user.mailboxPurpose },
     workingHours: user.workingHours,
+    automaticRepliesSetting: user.automaticReplies,
+  });
+}
+
+/** `GET /users/{id}/mailboxSettings/automaticRepliesSetting`, the one setting on its own (same permission). */
+export function getAutomaticReplies(context: GraphContext, idOrUpn: string): SimResponse {
+  const owner = mailboxOwner(context, idOrUpn);
+  if (!owner.ok) return owner.response;
+  return json(200, {
+    '@odata.context': `${context.graphBaseUrl}/$metadata#users('${owner.user.id}')/mailboxSettings/automaticRepliesSetting`,
+    ...owner.user.automaticReplies,
   });
 }

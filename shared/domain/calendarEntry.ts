@@ -18,7 +18,8 @@ export const RESPONSE_VALUES = [
 ] as const;
 export type ResponseStatus = (typeof RESPONSE_VALUES)[number];
 
-export type EntryKind = 'singleInstance' | 'occurrence' | 'exception' | 'seriesMaster';
+/** `automaticReply`: no calendar item but the mailbox's automatic replies (domain/automaticReplies.ts). */
+export type EntryKind = 'singleInstance' | 'occurrence' | 'exception' | 'seriesMaster' | 'automaticReply';
 
 /**
  * Timed entries are instants; all-day entries are floating dates (Outlook

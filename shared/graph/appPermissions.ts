@@ -49,7 +49,11 @@ export interface PermissionNeeds {
   followGroupId?: string;
 }
 
-/** The permissions without which the integration cannot sync; `User.Read.All` and `MailboxSettings.Read` only serve adding users. */
+/**
+ * The permissions without which the integration cannot sync. `User.Read.All`
+ * serves adding users only; without `MailboxSettings.Read` users are added on
+ * trust and automatic replies count as off, so neither stops the sync.
+ */
 function neededBy(integration: PermissionNeeds): NeededPermission[] {
   return [
     ...(integration.consentMode === 'scoped' ? [] : [CALENDARS]),

@@ -1,9 +1,19 @@
 // Exchange Online over Microsoft Graph as a calendar source: one
 // calendarView delta round per read, recurring series expanded with their
 // masters' properties, an expired delta token turned into a fresh round, and
-// Graph's failures turned into the ones the sync pipeline understands.
+// Graph's failures turned into the ones the sync pipeline understands. When
+// the rules sync automatic replies, the mailbox's setting is read too (at most
+// every `maxAgeMinutes`) and reported as one more entry.
 import type { Client } from '@microsoft/microsoft-graph-client';
+import {
+  type AutomaticRepliesMemo,
+  automaticRepliesEntry,
+  automaticRepliesEventId,
+  observedState,
+  sameState,
+} from '../domain/automaticReplies';
 import type { CalendarEntry } from '../domain/calendarEntry';
+import type { SyncWindow } from '../domain/syncWindow';
 import type { Logger } from '../logger';
 import {
   type CalendarRead,
@@ -14,6 +24,7 @@ import {
   SourceRefused,
   SourceThrottled,
 } from '../sync/calendarSource';
+import { readAutomaticReplies } from './automaticRepliesSetting';
 import { type DeltaRound, type DeltaStart, readCalendarDelta } from './calendarDelta';
 import { getEvent } from './events';
 import { classifyGraphError } from './graphErrors';
@@ -27,6 +38,14 @@ export interface GraphCalendarSourceOptions {
   baseUrl: string;
   pageSize: number;
   log: Logger;
+  /** Given when the integration's rules sync automatic replies; without it they are never read. */
+  automaticReplies?: AutomaticRepliesReading;
+}
+
+export interface AutomaticRepliesReading {
+  /** A read asks the mailbox again once the last answer is this old (0: every read). */
+  maxAgeMinutes: number;
+  now: () => Date;
 }
 
 export function graphCalendarSource(options: GraphCalendarSourceOptions): CalendarSource {
@@ -36,18 +55,67 @@ export function graphCalendarSource(options: GraphCalendarSourceOptions): Calend
         const { round, fresh } = await runRound(mailbox, start, options);
         const { entries, reportedIds, unreadable } = await entriesOf(options.client, mailbox.id, round);
         reportUnreadable(mailbox.id, unreadable, options);
+        const replies = options.automaticReplies
+          ? await automaticRepliesOf(
+              mailbox,
+              { fresh, window: start.window },
+              options,
+              options.automaticReplies,
+            )
+          : undefined;
+        if (replies?.reported) {
+          reportedIds.add(automaticRepliesEventId(mailbox.id));
+          if (replies.entry) entries.push(replies.entry);
+        }
         return {
           entries,
           reportedIds,
           fresh,
           cursor: round.deltaLink,
           pages: round.pages,
+          ...(replies ? { automaticReplies: replies.memo } : {}),
         } satisfies CalendarRead;
       } catch (error) {
         throw sourceFailureOf(error);
       }
     },
   };
+}
+
+/**
+ * The automatic replies' entry for this read. The mailbox is asked only when
+ * the last answer is older than the max age, or the maintenance run cleared
+ * its time, having seen a change (adding the user answered it too, so a first
+ * sync asks nothing more). A fresh read always reports the entry, asked or
+ * not: its diff is of the whole picture. A resumed read reports it only when
+ * the answer changed what the sync held: a partial diff then updates or
+ * deletes the absence, and an unchanged answer costs the sync no stored-row
+ * read. A mailbox Graph will not answer for (no MailboxSettings.Read, no
+ * mailbox) counts as replies off, with a warning.
+ */
+async function automaticRepliesOf(
+  mailbox: SourceMailbox,
+  read: { fresh: boolean; window: SyncWindow },
+  options: GraphCalendarSourceOptions,
+  reading: AutomaticRepliesReading,
+): Promise<{ memo: AutomaticRepliesMemo | undefined; reported: boolean; entry?: CalendarEntry }> {
+  const held = mailbox.automaticReplies;
+  const now = reading.now();
+  const age = held?.readAt === undefined ? Number.POSITIVE_INFINITY : now.getTime() - Date.parse(held.readAt);
+  if (held && age < reading.maxAgeMinutes * 60_000) {
+    if (!read.fresh) return { memo: held, reported: false };
+    const entry = automaticRepliesEntry(mailbox.id, held.state, read.window);
+    return { memo: held, reported: true, ...(entry ? { entry } : {}) };
+  }
+  const answer = await readAutomaticReplies(options.client, mailbox.id);
+  if (answer.kind === 'unreadable') {
+    options.log.warn('automatic replies unreadable; taken as off', { userId: mailbox.id, why: answer.why });
+  }
+  const setting = answer.kind === 'read' ? answer.setting : { status: 'disabled' as const };
+  const state = observedState(held?.state, setting, now);
+  const reported = read.fresh || !sameState(held?.state, state);
+  const entry = automaticRepliesEntry(mailbox.id, state, read.window);
+  return { memo: { state, readAt: now.toISOString() }, reported, ...(entry ? { entry } : {}) };
 }
 
 /**

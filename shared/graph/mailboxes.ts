@@ -9,7 +9,9 @@
 
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
+import type { AutomaticRepliesSetting } from '../domain/automaticReplies';
 import { DAYS_OF_WEEK, type WorkingHours, workingHoursSchema } from '../domain/workingHours';
+import { automaticRepliesOf } from './automaticRepliesSetting';
 import { classifyGraphError } from './graphErrors';
 import { ianaTimeZone } from './windowsTimeZones';
 
@@ -18,7 +20,14 @@ const timeZoneSchema = z.string().min(1);
 
 export type MailboxCheck =
   /** `unknownZone`: the zone the mailbox reports when it maps to no IANA name. */
-  | { kind: 'userMailbox'; timeZone?: string; unknownZone?: string; workingHours?: WorkingHours }
+  | {
+      kind: 'userMailbox';
+      timeZone?: string;
+      unknownZone?: string;
+      workingHours?: WorkingHours;
+      /** The automatic replies, when the settings carry a readable `automaticRepliesSetting`. */
+      automaticReplies?: AutomaticRepliesSetting;
+    }
   /** The app may not read mailbox settings (permission not granted); the address is taken on trust. */
   | { kind: 'unknown' }
   | { kind: 'notAUserMailbox'; purpose: string }
@@ -51,10 +60,12 @@ export async function checkMailbox(client: Client, userId: string): Promise<Mail
   const reported = timeZoneSchema.safeParse(fieldOf(raw, 'timeZone'));
   const zone = reported.success ? ianaTimeZone(reported.data) : undefined;
   const hours = workingHoursOf(fieldOf(raw, 'workingHours'), zone);
+  const replies = automaticRepliesOf(fieldOf(raw, 'automaticRepliesSetting'));
   return {
     kind: 'userMailbox',
     ...(zone ? { timeZone: zone } : reported.success ? { unknownZone: reported.data } : {}),
     ...(hours ? { workingHours: hours } : {}),
+    ...(replies.kind === 'read' ? { automaticReplies: replies.setting } : {}),
   };
 }
 

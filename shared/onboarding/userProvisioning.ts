@@ -1,5 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { diffAbsences } from '../domain/absenceDiff';
+import { observedState } from '../domain/automaticReplies';
 import { classifyGraphError } from '../graph/graphErrors';
 import { checkMailbox } from '../graph/mailboxes';
 import { deleteSubscription } from '../graph/subscriptions';
@@ -81,6 +82,15 @@ export async function addUser(
     ...(found.displayName ? { displayName: found.displayName } : {}),
     timeZone: (mailbox.kind === 'userMailbox' ? mailbox.timeZone : undefined) ?? deps.defaultTimeZone,
     ...(mailbox.kind === 'userMailbox' && mailbox.workingHours ? { workingHours: mailbox.workingHours } : {}),
+    // The settings just read answer the first sync's question too (docs/rules.md, "Outlook automatic replies").
+    ...(mailbox.kind === 'userMailbox' && mailbox.automaticReplies
+      ? {
+          automaticReplies: {
+            state: observedState(undefined, mailbox.automaticReplies, now),
+            readAt: now.toISOString(),
+          },
+        }
+      : {}),
     status: 'neverSynced',
     createdAt: now.toISOString(),
   };

@@ -2,6 +2,7 @@
 // ETag so a caller that read-modify-writes can detect a concurrent writer.
 
 import type { Absence } from '../domain/absence';
+import type { AutomaticRepliesMemo } from '../domain/automaticReplies';
 import type { RuleSet } from '../domain/rules/ruleSet';
 import type { SyncWindow } from '../domain/syncWindow';
 import type { WorkingHours } from '../domain/workingHours';
@@ -141,6 +142,8 @@ export interface UserRecord {
   timeZone: string;
   /** The mailbox's working hours as Graph reported them when the user was added (domain/workingHours.ts). */
   workingHours?: WorkingHours;
+  /** What the sync last read of the mailbox's automatic replies (domain/automaticReplies.ts). */
+  automaticReplies?: AutomaticRepliesMemo;
   /** Trigger phrases this user added on top of the integration's (Infracom lets users add their own). */
   triggers?: RuleSet['triggers'];
   /** The whole `@odata.deltaLink`, replayed unchanged. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { automaticRepliesMemoSchema } from '../domain/automaticReplies';
 import { userTriggersSchema } from '../domain/rules/ruleSet';
 import { workingHoursSchema } from '../domain/workingHours';
 import { checkEntitySize, definedProperties } from './propertyLimits';
@@ -25,6 +26,7 @@ const userRowSchema = z.object({
   timeZone: z.string(),
   triggers: z.string().optional(),
   workingHours: z.string().optional(),
+  automaticReplies: z.string().optional(),
   deltaLink: z.string().optional(),
   window: z.string().optional(),
   rulesVersion: z.number().int().optional(),
@@ -67,6 +69,7 @@ export function userToEntity(record: UserRecord) {
       timeZone: record.timeZone,
       triggers: record.triggers && record.triggers.length > 0 ? JSON.stringify(record.triggers) : undefined,
       workingHours: record.workingHours && JSON.stringify(record.workingHours),
+      automaticReplies: record.automaticReplies && JSON.stringify(record.automaticReplies),
       // Kept whole in one property: Graph wants the link back unchanged, so it is never split.
       deltaLink: record.deltaLink,
       window: record.window && JSON.stringify({ start: record.window.start, end: record.window.end }),
@@ -96,8 +99,17 @@ export function userFromEntity(row: Readonly<Record<string, unknown>>): { value:
     typeof key === 'string' ? decodeKeyPart(key) : '?',
   );
   const what = `user ${names[1]} of integration ${names[0]}`;
-  const { partitionKey, rowKey, etag, window, triggers, workingHours, endingSnapshot, ...fields } =
-    parseStoredRow(userRowSchema, row, what);
+  const {
+    partitionKey,
+    rowKey,
+    etag,
+    window,
+    triggers,
+    workingHours,
+    endingSnapshot,
+    automaticReplies,
+    ...fields
+  } = parseStoredRow(userRowSchema, row, what);
   const value: UserRecord = {
     integrationId: decodeKeyPart(partitionKey),
     id: decodeKeyPart(rowKey),
@@ -110,5 +122,12 @@ export function userFromEntity(row: Readonly<Record<string, unknown>>): { value:
     value.endingSnapshot = parseStoredJson(endingSnapshotSchema, endingSnapshot, what, 'endingSnapshot');
   if (workingHours !== undefined)
     value.workingHours = parseStoredJson(workingHoursSchema, workingHours, what, 'workingHours');
+  if (automaticReplies !== undefined)
+    value.automaticReplies = parseStoredJson(
+      automaticRepliesMemoSchema,
+      automaticReplies,
+      what,
+      'automaticReplies',
+    );
   return { value, etag };
 }

@@ -13,6 +13,7 @@ import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../stora
 import type { Repositories } from '../storage/repositories';
 import { coalescedSyncMessage } from '../sync/syncRequest';
 import type { Metrics } from '../telemetry/metrics';
+import { checkAutomaticReplies } from './automaticRepliesCheck';
 import {
   mailboxRefusal,
   markUnreadable,
@@ -77,6 +78,8 @@ export interface MaintenanceReport {
   unreadable: number;
   /** Integrations found without a needed permission in this run (now `permissionsMissing`). */
   permissionsMissing: number;
+  /** Users whose Outlook automatic replies changed since their sync read them (each gets a sync). */
+  automaticRepliesChanged: number;
   /**
    * What the run left at risk: subscriptions due for renewal it did not renew,
    * and users it left without a live subscription (mailboxes Graph refuses
@@ -114,6 +117,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     consentRequired: 0,
     unreadable: 0,
     permissionsMissing: 0,
+    automaticRepliesChanged: 0,
     atRisk: { expiring: 0, missing: 0 },
     endings: { ending: 0, finished: 0 },
     errors: [],
@@ -328,6 +332,10 @@ async function maintainIntegration(
     }
   }
 
+  const readable = users.filter((user) => user.status !== 'unreadable' && !refused.has(user.id));
+  const replies = await checkAutomaticRepliesOrReport(integration, readable, deps, report);
+  report.automaticRepliesChanged += replies.size;
+
   const staleBefore = now.getTime() - deps.catchUpMinutes * MINUTE;
   const days = integration.ruleSet.settings.syncDaysForward;
   const messages = users
@@ -335,6 +343,7 @@ async function maintainIntegration(
     .filter(
       (user) =>
         catchUpEveryone ||
+        replies.has(user.id) ||
         caughtUp.has(user.id) ||
         !user.lastSyncAt ||
         Date.parse(user.lastSyncAt) <= staleBefore ||
@@ -352,6 +361,33 @@ async function maintainIntegration(
   if (messages.length > 0) await deps.queue.send('sync', messages);
   report.catchUps += messages.length;
   return createBudget;
+}
+
+/** Mailbox settings cannot be subscribed to, so every run asks; its trouble never costs the renewals or catch-ups. */
+async function checkAutomaticRepliesOrReport(
+  integration: IntegrationRecord,
+  users: readonly UserRecord[],
+  deps: MaintenanceDeps,
+  report: MaintenanceReport,
+): Promise<ReadonlySet<string>> {
+  try {
+    const check = await checkAutomaticReplies(integration, users, deps);
+    if (check.failed > 0) {
+      deps.log.warn('some automatic replies could not be read; asked again next run', {
+        integrationId: integration.id,
+        failed: check.failed,
+      });
+    }
+    return check.changed;
+  } catch (error) {
+    if (tenantRefusal(error)) throw error;
+    report.partialErrors.push(`${integration.id}: automatic replies: ${failureText(error)}`);
+    deps.log.warn('could not read automatic replies; the next run retries', {
+      integrationId: integration.id,
+      why: failureText(error),
+    });
+    return new Set();
+  }
 }
 
 /** A mailbox coming back from `unreadable` has its settings read again: its time zone was never known. */

@@ -2,6 +2,7 @@
 // Microsoft Graph is one source (shared/graph/graphCalendarSource.ts);
 // another (Exchange Server over EWS) plugs in as another adapter, and the
 // pipeline in userSync.ts (rules, diff, publish) stays as it is.
+import type { AutomaticRepliesMemo } from '../domain/automaticReplies';
 import type { CalendarEntry } from '../domain/calendarEntry';
 import type { SyncWindow } from '../domain/syncWindow';
 
@@ -9,6 +10,8 @@ import type { SyncWindow } from '../domain/syncWindow';
 export interface SourceMailbox {
   id: string;
   email: string;
+  /** What the last read said of the mailbox's automatic replies (`CalendarRead.automaticReplies`). */
+  automaticReplies?: AutomaticRepliesMemo;
 }
 
 /**
@@ -31,6 +34,8 @@ export interface CalendarRead {
   cursor: string;
   /** Requests the read took (logged, and counted by the benchmarks). */
   pages: number;
+  /** The mailbox's automatic replies when the read asked for them: kept with the user, handed back in the mailbox. */
+  automaticReplies?: AutomaticRepliesMemo;
 }
 
 export interface CalendarSource {

@@ -224,6 +224,7 @@ export async function syncUser(
       // Unless the rows were not read: then nothing was saved, and the mark stays what it was.
       versionedTo: listed ? clock : user.versionedTo,
       deltaLink: read.cursor,
+      ...(read.automaticReplies ? { automaticReplies: read.automaticReplies } : {}),
       window,
       rulesVersion: integration.rulesVersion,
       status: 'ok',

@@ -70,7 +70,12 @@ export function evaluate(entry: CalendarEntry, rules: RuleSet, context: Evaluati
   // (https://learn.microsoft.com/graph/api/event-delta).
   if (span.end <= windowStart || span.start >= windowEnd) return skip('outside the sync window');
 
-  const decision = hidden ? byAvailability(entry, rules) : decide(entry, rules, context);
+  const decision =
+    entry.kind === 'automaticReply'
+      ? byAutomaticReplies(rules)
+      : hidden
+        ? byAvailability(entry, rules)
+        : decide(entry, rules, context);
   if ('why' in decision) return decision;
 
   const showSubject = rules.settings.showSubjects && entry.sensitivity === 'normal';
@@ -161,6 +166,15 @@ function decide(entry: CalendarEntry, rules: RuleSet, context: EvaluationContext
   }
 
   return byAvailability(entry, rules);
+}
+
+/** The mailbox's automatic replies have a row of their own and nothing else to match: no subject, no category. */
+function byAutomaticReplies(rules: RuleSet): Decision | Skip {
+  const row = rules.automaticReplies;
+  if (!row.sync || row.reasonCode === undefined) return skip('automatic replies are not synced');
+  const reason = rules.reasons.find((candidate) => candidate.code === row.reasonCode);
+  if (!reason) return skip(`reason ${row.reasonCode} is not in the catalogue`);
+  return { decidedBy: 'automaticReplies', reason, callHandling: row.callHandling, subject: '' };
 }
 
 function byAvailability(entry: CalendarEntry, rules: RuleSet): Decision | Skip {

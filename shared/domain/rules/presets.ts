@@ -45,6 +45,8 @@ function availabilityDefault(): RuleSet {
     prefixes: [],
     triggers: [],
     categories: [],
+    // As the oof row: someone who only turns on "out of office" in Outlook is shown away too.
+    automaticReplies: { sync: true, reasonCode: 'out-of-office', callHandling: 'information' },
     settings: { syncDaysForward: 14, showSubjects: false, privateEvents: 'skip' },
     status: structuredClone(DEFAULT_STATUS_SETTINGS),
   };
@@ -78,7 +80,14 @@ function prefixesSv(): RuleSet {
     { prefix: 'UTE:', reasonCode: 'out-of-office', callHandling: 'diversion' },
     { prefix: 'SEM:', reasonCode: 'vacation', callHandling: 'diversion' },
   ];
-  return { ...availabilityDefault(), preset: 'prefixes-sv', prefixes, categories: categoriesFor(prefixes) };
+  return {
+    ...availabilityDefault(),
+    preset: 'prefixes-sv',
+    prefixes,
+    categories: categoriesFor(prefixes),
+    // UTE: diverts, and an Outlook "out of office" means the same.
+    automaticReplies: { sync: true, reasonCode: 'out-of-office', callHandling: 'diversion' },
+  };
 }
 
 /** Infracom's standard profiles and trigger words (seed 001), with the Swedish profile names as words too. */
@@ -122,6 +131,8 @@ function triggersEnSv(): RuleSet {
     preset: 'triggers-en-sv',
     triggers,
     categories: categoriesFor(INFRACOM_PROFILES),
+    // "Out of office" diverts in Infracom's profiles, and so does Outlook's.
+    automaticReplies: { sync: true, reasonCode: 'out-of-office', callHandling: 'diversion' },
   };
 }
 

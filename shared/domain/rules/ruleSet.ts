@@ -88,6 +88,12 @@ const ruleSetShape = z.object({
   prefixes: z.array(prefixRuleSchema).max(200).default([]),
   triggers: z.array(triggerRuleSchema).max(500).default([]),
   categories: z.array(categoryRuleSchema).max(200).default([]),
+  /**
+   * Outlook's automatic replies as an absence (docs/rules.md, "Outlook
+   * automatic replies"). Off for rule sets saved before the row existed: a
+   * default reason code might not be in their catalogue. The presets turn it on.
+   */
+  automaticReplies: availabilityRowSchema.default({ sync: false, callHandling: 'information' }),
   settings: ruleSettingsSchema.default({ syncDaysForward: 14, showSubjects: false, privateEvents: 'skip' }),
   status: statusSettingsSchema.default(DEFAULT_STATUS_SETTINGS),
 });
@@ -154,6 +160,19 @@ export function ruleSetIssues(rules: z.infer<typeof ruleSetShape>): Issue[] {
       ? []
       : [{ path, message: `reason code "${row.reasonCode}" is not in the reasons catalogue` }];
   });
+  const replies = rules.automaticReplies;
+  const repliesPath = ['automaticReplies', 'reasonCode'];
+  const automaticRepliesIssues: Issue[] = [];
+  if (replies.reasonCode === undefined && replies.sync)
+    automaticRepliesIssues.push({
+      path: repliesPath,
+      message: 'automatic replies are synced, so they need a reason code',
+    });
+  if (replies.reasonCode !== undefined && !known.has(replies.reasonCode))
+    automaticRepliesIssues.push({
+      path: repliesPath,
+      message: `reason code "${replies.reasonCode}" is not in the reasons catalogue`,
+    });
   return [
     ...duplicates(
       rules.reasons,
@@ -162,6 +181,7 @@ export function ruleSetIssues(rules: z.infer<typeof ruleSetShape>): Issue[] {
       (index) => ['reasons', index, 'code'],
     ),
     ...availabilityIssues,
+    ...automaticRepliesIssues,
     ...Object.keys(rules.status.precedence.reasonPriority).flatMap((code) =>
       known.has(code)
         ? []
