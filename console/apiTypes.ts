@@ -206,6 +206,7 @@ export type StatusSegment =
       reason: { code: string; name: string };
       callHandling: CallHandling;
       absenceIds: string[];
+      returnUnknown?: true;
     };
 
 export interface Status {

@@ -20,7 +20,11 @@ export function statusFacts(status: Status, timeZone: string): HTMLElement {
     ['until', t('statusUntil'), current.until ? formatTime(current.until, timeZone) : t('noChangeAhead')],
   ];
   if (current.status === 'away')
-    facts.push(['return', t('statusReturn'), formatTime(current.returnAt, timeZone)]);
+    facts.push([
+      'return',
+      t('statusReturn'),
+      current.returnUnknown ? t('returnUnknown') : formatTime(current.returnAt, timeZone),
+    ]);
   if (next) facts.push(['next', t('statusNext'), `${stateText(next)} (${formatTime(next.start, timeZone)})`]);
   facts.push(['announcement', t('announcement'), status.announcement.text]);
   facts.push(['zone', t('timesIn'), timeZone]);

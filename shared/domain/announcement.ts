@@ -55,11 +55,17 @@ export interface AnnouncementOptions {
    * would be wrong the day after it was written. Default true.
    */
   relative?: boolean;
+  /**
+   * The return time is not known (an automatic reply turned on with no end):
+   * only the reason is said, never a return that is only where we stop looking.
+   */
+  returnUnknown?: boolean;
 }
 
 export function announcement(segment: StatusSegment, options: AnnouncementOptions): string {
   const words = WORDS[options.language];
   if (segment.status === 'available') return words.available;
+  if (options.returnUnknown) return segment.reason.name;
   return `${segment.reason.name}, ${words.back} ${when(Date.parse(segment.returnAt), options, words)}`;
 }
 

@@ -66,6 +66,8 @@ export type PbxStatusSegment =
       callHandling: CallHandling;
       /** The absences that decide this state, as the absence events name them. */
       absenceIds: string[];
+      /** True when `returnAt` is not a return: an Outlook automatic reply is on with no end, and we stop looking there. */
+      returnUnknown?: true;
     };
 
 /** The user's state now and the one after it, with a sentence for callers. */

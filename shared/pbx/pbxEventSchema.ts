@@ -80,6 +80,12 @@ const awaySegment = z.object({
   reason,
   callHandling,
   absenceIds: z.array(absenceId).describe('The absences that decide this state'),
+  returnUnknown: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Set when returnAt is not a return: an Outlook automatic reply is on with no end, and returnAt is only as far as we look ahead',
+    ),
 });
 export const pbxStatusSegmentSchema = z.discriminatedUnion('status', [availableSegment, awaySegment]);
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AbsenceDraft } from '../domain/absence';
 import { announcement } from '../domain/announcement';
+import { type AutomaticRepliesState, automaticRepliesEventId } from '../domain/automaticReplies';
 import type { RuleSet } from '../domain/rules/ruleSet';
 import type { StatusSegment, StatusTimeline } from '../domain/statusTimeline';
 import { userStatusTimeline } from '../domain/userStatus';
@@ -14,8 +15,11 @@ import type { WorkingHours } from '../domain/workingHours';
 import type { PbxStatus, PbxStatusSegment } from '../pbx/pbxEvent';
 
 export interface StatusSubject {
+  id?: string;
   timeZone: string;
   workingHours?: WorkingHours;
+  /** What the sync knows of the mailbox's Outlook automatic replies (an always-on one has no end). */
+  automaticReplies?: { state: AutomaticRepliesState };
 }
 
 /**
@@ -25,11 +29,30 @@ export interface StatusSubject {
  */
 const EVENT_HORIZON_DAYS = 800;
 
-export function pbxSegment(segment: StatusSegment): PbxStatusSegment {
+/**
+ * Where an always-on automatic reply ends: not a return, only the end of the
+ * days the sync looks ahead (shared/domain/automaticReplies.ts). Undefined
+ * when the user has none.
+ */
+export function openEndAt(
+  absences: readonly (AbsenceDraft & { deleted?: boolean })[],
+  user: StatusSubject,
+): string | undefined {
+  if (user.id === undefined || user.automaticReplies?.state.status !== 'alwaysEnabled') return undefined;
+  const eventId = automaticRepliesEventId(user.id);
+  const reply = absences.find((absence) => absence.eventId === eventId && !absence.deleted);
+  return reply?.end;
+}
+
+export function pbxSegment(segment: StatusSegment, openEnd?: string): PbxStatusSegment {
   if (segment.status === 'available') {
     return { status: 'available', start: segment.start, until: segment.until };
   }
+  // At or past where the reply's absence stops (working hours may move the return further): the
+  // reply runs on beyond it, so no return is known.
+  const returnUnknown = openEnd !== undefined && Date.parse(segment.returnAt) >= Date.parse(openEnd);
   return {
+    ...(returnUnknown ? { returnUnknown: true as const } : {}),
     status: 'away',
     start: segment.start,
     until: segment.until,
@@ -67,9 +90,11 @@ export function currentStatus(
   options: { relative?: boolean } = {},
 ): PbxStatus {
   const [current, next] = timelineFor(absences, user, rules, nowMs, EVENT_HORIZON_DAYS);
+  const openEnd = openEndAt(absences, user);
+  const now = pbxSegment(current, openEnd);
   return {
-    current: pbxSegment(current),
-    next: next ? pbxSegment(next) : null,
+    current: now,
+    next: next ? pbxSegment(next, openEnd) : null,
     announcement: {
       language: rules.status.language,
       text: announcement(current, {
@@ -77,6 +102,7 @@ export function currentStatus(
         timeZone: user.timeZone,
         nowMs,
         relative: options.relative ?? false,
+        returnUnknown: now.status === 'away' && now.returnUnknown === true,
       }),
     },
   };

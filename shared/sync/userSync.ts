@@ -207,7 +207,17 @@ export async function syncUser(
     // and queuing their webhooks: either way the PBX gets the whole picture, so it can reconcile.
     const whole = fresh || (listed && (await unsentSince(user, known, deps)));
     // Without the stored rows the status cannot be worked out; such a round changed nothing.
-    const status = listed || fresh ? statusAfter(integration, user, known, changes, now) : undefined;
+    const status =
+      listed || fresh
+        ? statusAfter(
+            integration,
+            // The automatic replies as this read found them: an always-on one has no return time.
+            read.automaticReplies ? { ...user, automaticReplies: read.automaticReplies } : user,
+            known,
+            changes,
+            now,
+          )
+        : undefined;
     const told = await publish(
       integration,
       user,

@@ -211,4 +211,51 @@ describe('user.status end to end', () => {
     });
     expect(held(userId).next).toMatchObject({ status: 'away', until: at(end, 8), returnAt: at(end, 8) });
   });
+
+  it('turns an automatic reply scheduled for tomorrow into an absence and a status change at its start', async () => {
+    const day = dayAhead(host.runtime.now().getTime(), 1, [1, 2, 3, 4]);
+    const userId = await newUser(() => undefined);
+    const statusesBefore = host.sink?.statuses.length ?? 0;
+    host.simulator.setAutomaticReplies(userId, {
+      status: 'scheduled',
+      scheduledStartDateTime: local(day, 9),
+      scheduledEndDateTime: local(day, 16),
+    });
+    // No notification comes for mailbox settings: the maintenance run reads them.
+    await host.runTimer('maintenance');
+    await settle(host);
+    const absences = [...(host.sink?.state().values() ?? [])].filter((a) =>
+      a.userEmail.startsWith('status.'),
+    );
+    expect(absences.filter((a) => a.start === at(day, 9) && a.end === at(day, 16))).toHaveLength(1);
+    expect(held(userId).next).toMatchObject({
+      status: 'away',
+      reason: { code: 'out-of-office' },
+      until: at(day, 16),
+    });
+
+    host.simulator.clock.set(new Date(Date.parse(at(day, 9, 1))));
+    await settle(host);
+    expect(held(userId).current).toMatchObject({ status: 'away', returnAt: at(day, 16) });
+    expect(held(userId).current).not.toHaveProperty('returnUnknown');
+    const told = (host.sink?.statuses ?? [])
+      .slice(statusesBefore)
+      .filter((w) => w.event.data.user.id === userId);
+    expect(told.map((w) => w.event.data.status.current.status)).toEqual(['available', 'away']);
+  });
+
+  it('says no return time for an automatic reply that is on with no end', async () => {
+    const userId = await newUser(() => undefined);
+    host.simulator.setAutomaticReplies(userId, { status: 'alwaysEnabled' });
+    await host.runTimer('maintenance');
+    await settle(host);
+    const status = held(userId);
+    expect(status.current).toMatchObject({
+      status: 'away',
+      reason: { code: 'out-of-office' },
+      returnUnknown: true,
+    });
+    // The reason alone: the end of the days we look ahead is no return to announce.
+    expect(status.announcement.text).toBe('Out of office');
+  });
 });
