@@ -303,7 +303,8 @@ export async function startPbxSink(options: PbxSinkOptions): Promise<PbxSink> {
 export function describeEvent(event: PbxEvent): string {
   if (event.type === 'user.snapshot') {
     const { user, absences: listed, version } = event.data;
-    return `⟳ user.snapshot ${user.email} ${listed.length} absence(s) v${version}`;
+    const status = event.data.status ? `, ${event.data.status.announcement.text}` : '';
+    return `⟳ user.snapshot ${user.email} ${listed.length} absence(s)${status} v${version}`;
   }
   if (event.type === 'user.status') {
     const { user, status, version } = event.data;
