@@ -71,6 +71,9 @@ const EN = {
   showAs_oof: 'Out of office',
   showAs_workingElsewhere: 'Working elsewhere',
   showAs_unknown: 'Unknown',
+  automaticReplies: 'Outlook automatic replies',
+  automaticRepliesHelp:
+    'Outlook automatic replies: the user is away while they are on, as the row says. Read about every 15 minutes.',
   prefixes: 'Subject prefixes',
   prefix: 'Prefix',
   triggers: 'Trigger words',
@@ -274,6 +277,9 @@ const SV: Record<LabelKey, string> = {
   showAs_oof: 'Frånvarande',
   showAs_workingElsewhere: 'Arbetar på annan plats',
   showAs_unknown: 'Okänd',
+  automaticReplies: 'Automatiska svar i Outlook',
+  automaticRepliesHelp:
+    'Automatiska svar i Outlook: användaren är borta medan de är på, som raden säger. Läses ungefär var 15:e minut.',
   prefixes: 'Prefix i ämnesraden',
   prefix: 'Prefix',
   triggers: 'Nyckelord',

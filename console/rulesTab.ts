@@ -1,7 +1,8 @@
 // The rules as a grid, like the availability table customers know: each
 // "show as" value → synced, reason, call handling; then prefixes, trigger
 // words and categories. Edits go to a draft; Save sends the whole rule set,
-// and the API's reason for a refusal is shown as it is.
+// and the API's reason for a refusal is shown as it is: at the automatic
+// replies row when the API's path names it, otherwise below the rules.
 
 import { callApi, integrationPath } from './api.js';
 import {
@@ -25,14 +26,16 @@ export function renderRules(context: ConsoleContext): HTMLElement {
   if (!integration) return el('p', {}, t('noIntegrations'));
   const draft: RuleSet = structuredClone(integration.ruleSet);
   const messages = notice();
+  const replies = automaticRepliesRow(draft);
   if (rulesNotice) messages.info(rulesNotice);
   rulesNotice = undefined;
 
   const save = async (body: unknown) => {
     messages.clear();
+    replies.clearError();
     const answer = await callApi('PUT', integrationPath(integration.id, '/rules'), body);
     if (!answer.ok) {
-      messages.error(answer.error);
+      if (!replies.showError(answer.path, answer.error)) messages.error(answer.error);
       return;
     }
     rulesNotice = t('rulesSaved');
@@ -44,7 +47,8 @@ export function renderRules(context: ConsoleContext): HTMLElement {
     { class: 'rules' },
     el('h2', {}, `${t('tabRules')}: ${integration.name}`),
     presetPicker(draft, save),
-    availabilityGrid(draft),
+    availabilityGrid(draft, replies.row),
+    el('p', { class: 'help' }, t('automaticRepliesHelp')),
     outcomeList(draft, 'prefixes', {
       label: t('prefix'),
       textField: 'prefix',
@@ -114,7 +118,69 @@ function handlingSelect(value: CallHandling, label: string, onChange: (value: Ca
   return control;
 }
 
-function availabilityGrid(draft: RuleSet): HTMLElement {
+interface AutomaticRepliesRow {
+  row: HTMLTableRowElement;
+  clearError(): void;
+  /** Shows a refusal in the row when the API's path is in `automaticReplies`; false otherwise. */
+  showError(path: string | undefined, reason: string): boolean;
+}
+
+/**
+ * Outlook's automatic replies (`ruleSet.automaticReplies`, docs/rules.md
+ * "Outlook automatic replies"): the same three fields as a "show as" row,
+ * drawn as the grid's last row because it is read the same way.
+ */
+function automaticRepliesRow(draft: RuleSet): AutomaticRepliesRow {
+  const row = draft.automaticReplies;
+  const name = t('automaticReplies');
+  const synced = el('input', { type: 'checkbox', 'aria-label': `${t('synced')}: ${name}` });
+  synced.checked = row.sync;
+  synced.addEventListener('change', () => {
+    row.sync = synced.checked;
+  });
+  const reason = select(reasonOptions(draft, true), row.reasonCode ?? '', {
+    'aria-label': `${t('reason')}: ${name}`,
+    id: 'automatic-replies-reason',
+    'aria-describedby': 'automatic-replies-error',
+  });
+  reason.addEventListener('change', () => {
+    if (reason.value) row.reasonCode = reason.value;
+    else delete row.reasonCode;
+  });
+  const handling = handlingSelect(row.callHandling, `${t('callHandling')}: ${name}`, (value) => {
+    row.callHandling = value;
+  });
+  const error = el('p', { class: 'field-error', id: 'automatic-replies-error', role: 'alert' });
+  const controls = { sync: synced, reasonCode: reason, callHandling: handling } as const;
+  const clearError = () => {
+    error.textContent = '';
+    for (const control of Object.values(controls)) control.removeAttribute('aria-invalid');
+  };
+  return {
+    row: el(
+      'tr',
+      { class: 'automatic-replies' },
+      el('th', { scope: 'row' }, name),
+      el('td', {}, synced),
+      el('td', {}, reason, error),
+      el('td', {}, handling),
+    ),
+    clearError,
+    showError(path, text) {
+      if (path !== 'automaticReplies' && !path?.startsWith('automaticReplies.')) return false;
+      clearError();
+      const key = path.split('.')[1];
+      // The API names the field; a path of the row as a whole points at its reason.
+      const at = key === 'sync' || key === 'callHandling' ? controls[key] : reason;
+      error.textContent = text;
+      at.setAttribute('aria-invalid', 'true');
+      at.focus();
+      return true;
+    },
+  };
+}
+
+function availabilityGrid(draft: RuleSet, automaticReplies: HTMLTableRowElement): HTMLElement {
   const rows = SHOW_AS.map((showAs) => {
     const row = draft.availability[showAs];
     const name = labelFor('showAs', showAs);
@@ -157,7 +223,7 @@ function availabilityGrid(draft: RuleSet): HTMLElement {
         ),
       ),
     ),
-    el('tbody', {}, ...rows),
+    el('tbody', {}, ...rows, automaticReplies),
   );
 }
 

@@ -607,12 +607,71 @@ describeInBrowser('operator console in Chromium', () => {
     await shoot('09-status-settings');
   });
 
+  it('edits the Outlook automatic replies row on the rules tab, with the API refusal at the field', async () => {
+    const demoPath = `manage/integrations/${DEMO_INTEGRATION_ID}`;
+    // The page is served only with the key in the address, as an operator's bookmark-free link gives it.
+    const reopenRules = async () => {
+      await page.goto(`${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}`);
+      await page.locator('#integration-picker').selectOption(DEMO_INTEGRATION_ID);
+      await tab('Rules');
+    };
+    type Stored = { ruleSet: Record<string, unknown> & { automaticReplies: Record<string, unknown> } };
+    // As an integration saved before the row existed reads it: off.
+    const before = (await manage('GET', demoPath)).json as Stored;
+    const off = { sync: false, callHandling: 'information' };
+    expect(
+      (await manage('PUT', `${demoPath}/rules`, { body: { ...before.ruleSet, automaticReplies: off } }))
+        .status,
+    ).toBe(200);
+    await reopenRules();
+    const synced = page.getByLabel('Synced: Outlook automatic replies', { exact: true });
+    const reason = page.getByLabel('Reason: Outlook automatic replies', { exact: true });
+    const handling = page.getByLabel('Call handling: Outlook automatic replies', { exact: true });
+    expect(await synced.isChecked()).toBe(false);
+    expect(await reason.inputValue()).toBe('');
+
+    // Synced without a reason: the API refuses, and the console says so at the reason.
+    await synced.check();
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.locator('select[aria-invalid="true"]').waitFor();
+    expect(await reason.getAttribute('aria-invalid')).toBe('true');
+    const refusal = await page.locator(`#${await reason.getAttribute('aria-describedby')}`).textContent();
+    const direct = await manage('PUT', `${demoPath}/rules`, {
+      body: { ...before.ruleSet, automaticReplies: { sync: true, callHandling: 'information' } },
+    });
+    expect(direct.status).toBe(400);
+    expect(refusal).toBe((direct.json as { error: string }).error);
+    expect(refusal).toContain('automatic replies are synced, so they need a reason code');
+    // Only at the field: no notice of the tab repeats it.
+    expect((await page.locator('.notice.error').allTextContents()).join('')).toBe('');
+    expect(((await manage('GET', demoPath)).json as Stored).ruleSet.automaticReplies).toEqual(off);
+    await shoot('10a-automatic-replies-refused');
+
+    await reason.selectOption('vacation');
+    await handling.selectOption('diversion');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rules saved' }).waitFor();
+    const saved = { sync: true, reasonCode: 'vacation', callHandling: 'diversion' };
+    expect(((await manage('GET', demoPath)).json as Stored).ruleSet.automaticReplies).toEqual(saved);
+
+    // Drawn from the stored rules on a fresh load of the page.
+    await reopenRules();
+    expect(await synced.isChecked()).toBe(true);
+    expect(await reason.inputValue()).toBe('vacation');
+    expect(await handling.inputValue()).toBe('diversion');
+    expect(await reason.getAttribute('aria-invalid')).toBeNull();
+    await shoot('10-automatic-replies');
+  });
+
   it('speaks Swedish on request, and used nothing but the management API', async () => {
     await page.getByRole('button', { name: 'Byt språk till svenska' }).click();
     await page.getByRole('tab', { name: 'Regler' }).click();
     await page.getByRole('heading', { name: /^Regler: / }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('sv');
     expect(await page.getByRole('tab', { name: 'Hälsa' }).count()).toBe(1);
+    expect(await page.getByLabel('Synkas: Automatiska svar i Outlook', { exact: true }).isChecked()).toBe(
+      true,
+    );
     await shoot('07-rules-sv');
 
     const outsideApi = apiCalls.filter(
