@@ -8,6 +8,7 @@ import { findUser } from '../graph/users';
 import type { Logger } from '../logger';
 import { conflict, invalid, notFound, type Refusal } from '../outcome';
 import type { QueueSender } from '../queue/queuePort';
+import { currentStatus, statusDigest } from '../status/currentStatus';
 import { PENDING_PROBLEM_MAX_CHARS } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate, settledOrThrow } from '../storage/optimisticUpdate';
 import { PropertyTooLargeError } from '../storage/propertyLimits';
@@ -24,7 +25,9 @@ import {
 } from '../subscriptions/subscriptionKeeper';
 import { GRAPH_SUBSCRIPTION_WRITES, type WritePace, writePace } from '../subscriptions/writePace';
 import { deliveryMessage, deliveryRequestsFor } from '../sync/absenceWebhooks';
+import { statusRequest } from '../sync/statusWebhooks';
 import { syncMessageAt } from '../sync/syncRequest';
+import { versionClock } from '../sync/versionClock';
 import { pacedEach } from './pacedAdds';
 
 export interface ProvisioningDeps {
@@ -167,9 +170,18 @@ async function withdrawAbsences(
   const now = deps.now();
   const known = await deps.repos.absences.listForUser(integration.id, user.id);
   const ongoing = known.filter((absence) => !absence.deleted && Date.parse(absence.end) > now.getTime());
-  if (ongoing.length === 0) return;
-  const changes = diffAbsences(ongoing, [], { kind: 'full' }, now.getTime());
-  const requests = deliveryRequestsFor(integration.id, { id: user.id, email: user.email }, changes, now);
+  // Above every version sent for the user (absences, snapshots, statuses), so the PBX applies these.
+  const clock = versionClock(now, user, known);
+  const changes = diffAbsences(ongoing, [], { kind: 'full' }, clock);
+  const pbxUser = { id: user.id, email: user.email };
+  const requests = deliveryRequestsFor(integration.id, pbxUser, changes, now);
+  // A user the PBX was told a status of leaves it available, not away until that status ends.
+  if (integration.ruleSet.status.send && user.statusDigest !== undefined) {
+    const available = currentStatus([], user, integration.ruleSet, now.getTime());
+    if (statusDigest(available) !== user.statusDigest)
+      requests.push(statusRequest(integration.id, pbxUser, available, clock, now));
+  }
+  if (requests.length === 0) return;
   await deps.queue.send('deliveries', requests.map(deliveryMessage));
 }
 

@@ -94,6 +94,11 @@ describe('users of an integration', () => {
     const last = host.sink!.received.at(-1)?.event;
     expect(last).toMatchObject({ type: 'absence.deleted', data: { user: { id: DAVE.id } } });
     expect(host.sink!.state().size).toBe(0);
+    // Told away-next before, the PBX now holds the removed user as available, with nothing ahead.
+    expect(host.sink!.statusOf(DAVE.id)).toMatchObject({
+      current: { status: 'available', until: null },
+      next: null,
+    });
     expect((await manage('DELETE', `${usersPath}/${DAVE.id}`)).status).toBe(404);
   });
 
