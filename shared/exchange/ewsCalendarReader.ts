@@ -15,6 +15,7 @@
 import { XhrApi } from '@ewsjs/xhr';
 import {
   type Appointment,
+  AppointmentType,
   BasePropertySet,
   CalendarView,
   ConnectingIdType,
@@ -49,6 +50,8 @@ export interface EwsConnection {
 
 export type EwsFreeBusy = 'Free' | 'Tentative' | 'Busy' | 'OOF' | 'WorkingElsewhere' | 'NoData';
 export type EwsSensitivity = 'Normal' | 'Personal' | 'Private' | 'Confidential';
+/** CalendarView expands series, so RecurringMaster does not come back from it. */
+export type EwsItemType = 'Single' | 'Occurrence' | 'Exception' | 'RecurringMaster';
 export type EwsResponseType =
   | 'Unknown'
   | 'Organizer'
@@ -60,6 +63,7 @@ export type EwsResponseType =
 export interface EwsCalendarItem {
   itemId: string;
   changeKey: string;
+  itemType: EwsItemType;
   subject: string;
   /** UTC instants, ISO 8601 */
   start: string;
@@ -125,6 +129,7 @@ function itemOf(appointment: Appointment): EwsCalendarItem {
   return {
     itemId: appointment.Id.UniqueId,
     changeKey: appointment.Id.ChangeKey,
+    itemType: AppointmentType[appointment.AppointmentType] as EwsItemType,
     subject: appointment.Subject ?? '',
     start: appointment.Start.ToISOString(),
     end: appointment.End.ToISOString(),

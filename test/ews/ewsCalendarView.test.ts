@@ -80,6 +80,7 @@ describe('reading a calendar over EWS', () => {
       {
         itemId: stored.itemId,
         changeKey: stored.changeKey,
+        itemType: 'Single',
         subject: 'Dentist & <lunch>',
         start: '2026-12-03T09:00:00.000Z',
         end: '2026-12-03T10:30:00.000Z',
