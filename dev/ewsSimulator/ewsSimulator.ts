@@ -1,0 +1,155 @@
+// A simulated Exchange Server 2016 EWS endpoint for tests and the local host:
+// SOAP POSTs at /EWS/Exchange.asmx on 127.0.0.1, spoken to by the real
+// ews-javascript-api unchanged. This first step has Basic authentication,
+// impersonation and Reviewer rights, and FindItem with CalendarView over
+// single items. NTLM (a real NTLMv2 challenge, so the client's NTLM code
+// runs), recurrences, push subscriptions and ErrorServerBusy are later steps
+// of issue 18; until NTLM exists the 401 offers Basic only.
+//
+// RequestServerVersion: Exchange 2007 targeted its first schema when the
+// header was missing (learn.microsoft.com/previous-versions/office/developer/exchange-server-2007/bb891876),
+// and from Exchange 2010 on the Version attribute is required
+// (docs/web-service-reference/requestserverversion.md in
+// MicrosoftDocs/office-developer-exchange-docs). So the simulator answers a
+// request without the header as Exchange2007 and logs that, and refuses a
+// missing or unknown Version with ErrorInvalidServerVersion
+// (docs/web-service-reference/responsecode.md).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decideAccess } from './ewsAccess';
+import { EwsCalendarStore } from './ewsCalendarStore';
+import { EwsDirectory, type ServiceAccount } from './ewsDirectory';
+import { answerCalendarView, readCalendarViewRequest } from './ewsFindItem';
+import { errorResponse, type SoapAnswer, soapFault } from './soapFaults';
+import { firstChild, parseSoapRequest } from './soapXml';
+
+export const EWS_PATH = '/EWS/Exchange.asmx';
+
+// The ExchangeVersionType values an Exchange 2016 server accepts (MS-OXWSCDATA 2.2.5.x, ExchangeVersionType).
+const KNOWN_VERSIONS = new Set([
+  'Exchange2007',
+  'Exchange2007_SP1',
+  'Exchange2010',
+  'Exchange2010_SP1',
+  'Exchange2010_SP2',
+  'Exchange2013',
+  'Exchange2013_SP1',
+  'Exchange2015',
+  'Exchange2016',
+]);
+
+export interface EwsRequestRecord {
+  operation: string;
+  account: string;
+  /** As sent, or Exchange2007 when the header was missing. */
+  serverVersion: string;
+  impersonated: string | undefined;
+  mailbox: string | undefined;
+}
+
+export interface EwsSimulator {
+  /** http://127.0.0.1:<port>/EWS/Exchange.asmx */
+  url: string;
+  directory: EwsDirectory;
+  calendars: EwsCalendarStore;
+  requests: EwsRequestRecord[];
+  close(): Promise<void>;
+}
+
+function basicAccount(
+  directory: EwsDirectory,
+  authorization: string | undefined,
+): ServiceAccount | undefined {
+  const [scheme, encoded] = (authorization ?? '').split(' ', 2);
+  if (scheme?.toLowerCase() !== 'basic' || encoded === undefined) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? undefined : directory.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+}
+
+async function readBody(message: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of message) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(reply: ServerResponse, answer: SoapAnswer): void {
+  reply.writeHead(answer.status, { 'content-type': 'text/xml; charset=utf-8' }).end(answer.body);
+}
+
+function answerSoap(
+  simulator: Omit<EwsSimulator, 'url' | 'close'>,
+  account: ServiceAccount,
+  body: string,
+): SoapAnswer {
+  const request = parseSoapRequest(body);
+  if (request === undefined)
+    return soapFault('ErrorSchemaValidation', 'The request failed schema validation.');
+  const versionHeader = firstChild(request.header, 'RequestServerVersion');
+  const serverVersion = versionHeader ? (versionHeader.attributes.Version ?? '') : 'Exchange2007';
+  if (!KNOWN_VERSIONS.has(serverVersion)) {
+    return soapFault('ErrorInvalidServerVersion', 'The specified server version is invalid.');
+  }
+  const operation = request.operation.name ?? '';
+  const record: EwsRequestRecord = {
+    operation,
+    account: account.userName,
+    serverVersion,
+    impersonated: undefined,
+    mailbox: undefined,
+  };
+  simulator.requests.push(record);
+  if (operation !== 'FindItem') {
+    return soapFault('ErrorInvalidRequest', `The operation ${operation} is not simulated.`);
+  }
+  const view = readCalendarViewRequest(request.operation);
+  if (view === undefined)
+    return errorResponse(
+      'FindItem',
+      'ErrorInvalidRequest',
+      'Only FindItem with a CalendarView is simulated.',
+    );
+  const access = decideAccess(simulator.directory, account, request.header, view.mailbox);
+  if (!access.ok) return access.answer;
+  record.impersonated = access.impersonated;
+  record.mailbox = access.mailbox;
+  return answerCalendarView(simulator.calendars, access.mailbox, view);
+}
+
+export async function startEwsSimulator(): Promise<EwsSimulator> {
+  const state = {
+    directory: new EwsDirectory(),
+    calendars: new EwsCalendarStore(),
+    requests: [] as EwsRequestRecord[],
+  };
+  const server = createServer((message, reply) => {
+    void (async () => {
+      const body = await readBody(message);
+      if ((message.url ?? '').split('?')[0]?.toLowerCase() !== EWS_PATH.toLowerCase()) {
+        reply.writeHead(404).end();
+        return;
+      }
+      const account = basicAccount(state.directory, message.headers.authorization);
+      if (account === undefined) {
+        reply.writeHead(401, { 'www-authenticate': 'Basic realm="ews.simulator"' }).end();
+        return;
+      }
+      if (message.method !== 'POST') {
+        reply.writeHead(405, { allow: 'POST' }).end();
+        return;
+      }
+      send(reply, answerSoap(state, account, body));
+    })().catch(() => reply.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...state,
+    url: `http://127.0.0.1:${port}${EWS_PATH}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
