@@ -2,16 +2,12 @@
 // expansion is a later step). An item's ChangeKey changes on every write, as
 // Exchange's does, so a client can tell versions apart.
 import { randomBytes } from 'node:crypto';
+import type { EwsFreeBusy, EwsResponseType, EwsSensitivity } from '../../shared/exchange/ewsCalendarReader';
 
-export type FreeBusy = 'Free' | 'Tentative' | 'Busy' | 'OOF' | 'WorkingElsewhere' | 'NoData';
-export type ItemSensitivity = 'Normal' | 'Personal' | 'Private' | 'Confidential';
-export type ResponseType =
-  | 'Unknown'
-  | 'Organizer'
-  | 'Tentative'
-  | 'Accept'
-  | 'Decline'
-  | 'NoResponseReceived';
+// The item's values as EWS spells them: the same words our reader expects.
+export type FreeBusy = EwsFreeBusy;
+export type ItemSensitivity = EwsSensitivity;
+export type ResponseType = EwsResponseType;
 
 export interface StoredCalendarItem {
   itemId: string;
