@@ -53,6 +53,8 @@ export interface EwsSimulator {
   directory: EwsDirectory;
   calendars: EwsCalendarStore;
   requests: EwsRequestRecord[];
+  /** The next `count` requests (of any account) are answered ErrorServerBusy with this back-off. */
+  serverBusyNext(count: number, backOffMilliseconds: number): void;
   close(): Promise<void>;
 }
 
@@ -77,11 +79,27 @@ function send(reply: ServerResponse, answer: SoapAnswer): void {
   reply.writeHead(answer.status, { 'content-type': 'text/xml; charset=utf-8' }).end(answer.body);
 }
 
+interface Busy {
+  left: number;
+  backOffMilliseconds: number;
+}
+
 function answerSoap(
-  simulator: Omit<EwsSimulator, 'url' | 'close'>,
+  simulator: Omit<EwsSimulator, 'url' | 'close' | 'serverBusyNext'>,
   account: ServiceAccount,
   body: string,
+  busy: Busy,
 ): SoapAnswer {
+  if (busy.left > 0) {
+    busy.left--;
+    return soapFault(
+      'ErrorServerBusy',
+      'The server cannot service this request right now. Try again later.',
+      {
+        BackOffMilliseconds: String(busy.backOffMilliseconds),
+      },
+    );
+  }
   const request = parseSoapRequest(body);
   if (request === undefined)
     return soapFault('ErrorSchemaValidation', 'The request failed schema validation.');
@@ -122,6 +140,7 @@ export async function startEwsSimulator(): Promise<EwsSimulator> {
     calendars: new EwsCalendarStore(),
     requests: [] as EwsRequestRecord[],
   };
+  const busy: Busy = { left: 0, backOffMilliseconds: 0 };
   const server = createServer((message, reply) => {
     void (async () => {
       const body = await readBody(message);
@@ -138,7 +157,7 @@ export async function startEwsSimulator(): Promise<EwsSimulator> {
         reply.writeHead(405, { allow: 'POST' }).end();
         return;
       }
-      send(reply, answerSoap(state, account, body));
+      send(reply, answerSoap(state, account, body, busy));
     })().catch(() => reply.writeHead(500).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -146,6 +165,10 @@ export async function startEwsSimulator(): Promise<EwsSimulator> {
   return {
     ...state,
     url: `http://127.0.0.1:${port}${EWS_PATH}`,
+    serverBusyNext(count, backOffMilliseconds) {
+      busy.left = count;
+      busy.backOffMilliseconds = backOffMilliseconds;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -6,7 +6,9 @@
 // docs/web-service-reference/responsecode.md for the codes;
 // docs/web-service-reference/exchangeimpersonation.md for the impersonation
 // header; ErrorInvalidServerVersion: "an invalid request server version was
-// specified").
+// specified"). A throttled caller gets ErrorServerBusy as a fault whose
+// MessageXml names BackOffMilliseconds, the wait before trying again
+// (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange).
 import { ERRORS_NS, escapeXml, MESSAGES_NS, soapEnvelope, TYPES_NS } from './soapXml';
 
 export interface SoapAnswer {
@@ -14,12 +16,20 @@ export interface SoapAnswer {
   body: string;
 }
 
-export function soapFault(responseCode: string, message: string): SoapAnswer {
+export function soapFault(
+  responseCode: string,
+  message: string,
+  messageXml: Record<string, string> = {},
+): SoapAnswer {
+  const values = Object.entries(messageXml)
+    .map(([name, value]) => `<t:Value Name="${escapeXml(name)}">${escapeXml(value)}</t:Value>`)
+    .join('');
   const body =
     `<s:Fault><faultcode xmlns:a="${TYPES_NS}">a:${responseCode}</faultcode>` +
     `<faultstring xml:lang="en-US">${escapeXml(message)}</faultstring><detail>` +
     `<e:ResponseCode xmlns:e="${ERRORS_NS}">${responseCode}</e:ResponseCode>` +
     `<e:Message xmlns:e="${ERRORS_NS}">${escapeXml(message)}</e:Message>` +
+    (values ? `<t:MessageXml xmlns:t="${TYPES_NS}">${values}</t:MessageXml>` : '') +
     `</detail></s:Fault>`;
   return { status: 500, body: soapEnvelope(body) };
 }

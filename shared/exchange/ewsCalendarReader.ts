@@ -77,13 +77,21 @@ export interface EwsCalendarItem {
 }
 
 /** Why Exchange would not answer, in the words the sync will need. */
-export type EwsFailureKind = 'credentialsRejected' | 'impersonationDenied' | 'accessDenied' | 'failed';
+export type EwsFailureKind =
+  | 'credentialsRejected'
+  | 'impersonationDenied'
+  | 'accessDenied'
+  /** ErrorServerBusy: come back after `retryAfterSeconds`, as with Graph's 429. */
+  | 'throttled'
+  | 'failed';
 
 export class EwsFailure extends Error {
   constructor(
     readonly kind: EwsFailureKind,
     readonly code: string,
     message: string,
+    /** For `throttled`: Exchange's BackOffMilliseconds in whole seconds, or a default when it gave none. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'EwsFailure';
@@ -122,7 +130,23 @@ function failureOf(error: unknown): EwsFailure {
     error instanceof Error ? error.message : typeof fields.message === 'string' ? fields.message : code;
   if (code === 'ErrorImpersonateUserDenied') return new EwsFailure('impersonationDenied', code, message);
   if (code === 'ErrorAccessDenied') return new EwsFailure('accessDenied', code, message);
+  if (code === 'ErrorServerBusy') return new EwsFailure('throttled', code, message, backOffSeconds(fields));
   return new EwsFailure('failed', code, message);
+}
+
+/** Without a hint from Exchange (it does not always send one), the wait a Graph 503 without Retry-After gets. */
+const DEFAULT_BACK_OFF_SECONDS = 30;
+
+/**
+ * The fault's MessageXml value BackOffMilliseconds, which the library keeps
+ * in the SOAP fault's `errorDetails` dictionary
+ * (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange).
+ */
+function backOffSeconds(fields: Record<string, unknown>): number {
+  const details = fields.errorDetails as { get?: (key: string) => unknown } | undefined;
+  const raw = typeof details?.get === 'function' ? details.get('BackOffMilliseconds') : undefined;
+  const ms = Number(raw);
+  return Number.isFinite(ms) && ms > 0 ? Math.ceil(ms / 1000) : DEFAULT_BACK_OFF_SECONDS;
 }
 
 function itemOf(appointment: Appointment): EwsCalendarItem {

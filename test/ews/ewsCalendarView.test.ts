@@ -226,3 +226,19 @@ describe('RequestServerVersion at the simulator', () => {
     expect(simulator.requests.map((request) => request.serverVersion)).toEqual(['Exchange2007']);
   });
 });
+
+describe('ErrorServerBusy from Exchange', () => {
+  it('turns ErrorServerBusy into a throttled failure with Exchange’s back-off, and reads once it passes', async () => {
+    simulator.calendars.add(ALICE, {
+      subject: 'Busy',
+      start: '2026-12-03T09:00:00.000Z',
+      end: '2026-12-03T10:00:00.000Z',
+      freeBusy: 'Busy',
+    });
+    simulator.serverBusyNext(1, 2500);
+    const failure = await failureOf(readCalendarView(impersonation(), ALICE, WINDOW));
+    expect(failure).toMatchObject({ kind: 'throttled', code: 'ErrorServerBusy', retryAfterSeconds: 3 });
+    const items = await readCalendarView(impersonation(), ALICE, WINDOW);
+    expect(items.map((item) => item.subject)).toEqual(['Busy']);
+  });
+});
