@@ -125,14 +125,13 @@ interface AutomaticRepliesRow {
   showError(path: string | undefined, reason: string): boolean;
 }
 
-/**
- * Outlook's automatic replies (`ruleSet.automaticReplies`, docs/rules.md
- * "Outlook automatic replies"): the same three fields as a "show as" row,
- * drawn as the grid's last row because it is read the same way.
- */
-function automaticRepliesRow(draft: RuleSet): AutomaticRepliesRow {
-  const row = draft.automaticReplies;
-  const name = t('automaticReplies');
+/** A row's three controls (synced, reason, call handling), each writing into `row` of the draft. */
+function rowControls(
+  draft: RuleSet,
+  row: { sync: boolean; reasonCode?: string; callHandling: CallHandling },
+  name: string,
+  reasonAttributes: Record<string, string> = {},
+) {
   const synced = el('input', { type: 'checkbox', 'aria-label': `${t('synced')}: ${name}` });
   synced.checked = row.sync;
   synced.addEventListener('change', () => {
@@ -140,8 +139,7 @@ function automaticRepliesRow(draft: RuleSet): AutomaticRepliesRow {
   });
   const reason = select(reasonOptions(draft, true), row.reasonCode ?? '', {
     'aria-label': `${t('reason')}: ${name}`,
-    id: 'automatic-replies-reason',
-    'aria-describedby': 'automatic-replies-error',
+    ...reasonAttributes,
   });
   reason.addEventListener('change', () => {
     if (reason.value) row.reasonCode = reason.value;
@@ -149,6 +147,20 @@ function automaticRepliesRow(draft: RuleSet): AutomaticRepliesRow {
   });
   const handling = handlingSelect(row.callHandling, `${t('callHandling')}: ${name}`, (value) => {
     row.callHandling = value;
+  });
+  return { synced, reason, handling };
+}
+
+/**
+ * Outlook's automatic replies (`ruleSet.automaticReplies`, docs/rules.md
+ * "Outlook automatic replies"): the same three fields as a "show as" row,
+ * drawn as the grid's last row because it is read the same way.
+ */
+function automaticRepliesRow(draft: RuleSet): AutomaticRepliesRow {
+  const name = t('automaticReplies');
+  const { synced, reason, handling } = rowControls(draft, draft.automaticReplies, name, {
+    id: 'automatic-replies-reason',
+    'aria-describedby': 'automatic-replies-error',
   });
   const error = el('p', { class: 'field-error', id: 'automatic-replies-error', role: 'alert' });
   const controls = { sync: synced, reasonCode: reason, callHandling: handling } as const;
@@ -182,23 +194,8 @@ function automaticRepliesRow(draft: RuleSet): AutomaticRepliesRow {
 
 function availabilityGrid(draft: RuleSet, automaticReplies: HTMLTableRowElement): HTMLElement {
   const rows = SHOW_AS.map((showAs) => {
-    const row = draft.availability[showAs];
     const name = labelFor('showAs', showAs);
-    const synced = el('input', { type: 'checkbox', 'aria-label': `${t('synced')}: ${name}` });
-    synced.checked = row.sync;
-    synced.addEventListener('change', () => {
-      row.sync = synced.checked;
-    });
-    const reason = select(reasonOptions(draft, true), row.reasonCode ?? '', {
-      'aria-label': `${t('reason')}: ${name}`,
-    });
-    reason.addEventListener('change', () => {
-      if (reason.value) row.reasonCode = reason.value;
-      else delete row.reasonCode;
-    });
-    const handling = handlingSelect(row.callHandling, `${t('callHandling')}: ${name}`, (value) => {
-      row.callHandling = value;
-    });
+    const { synced, reason, handling } = rowControls(draft, draft.availability[showAs], name);
     return el(
       'tr',
       {},
