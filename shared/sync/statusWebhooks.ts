@@ -36,8 +36,10 @@ export function statusRequest(
  * the user. Its id names the instant, so the tick of one `until` is queued
  * once however many syncs saw it (duplicate detection). A tick whose state was
  * since changed by a sync finds the status it would send already sent.
- * Service Bus delivers a scheduled message at or after its time
- * (https://learn.microsoft.com/azure/service-bus-messaging/message-sequencing#scheduled-messages).
+ * Service Bus hides a scheduled message from receivers until its time, and
+ * the time "may not be exact" under load, never earlier
+ * (https://learn.microsoft.com/dotnet/api/azure.messaging.servicebus.servicebusreceivedmessage.scheduledenqueuetime);
+ * the tick reads the status at its own clock, so a late tick still finds it.
  */
 export function statusTick(
   integrationId: string,
