@@ -10,6 +10,8 @@ import type { RotationDeps } from './delivery/pbxSecretRotation';
 import { defaultPbxSlotPolicy, type IdleSlot } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import type { RuleSet } from './domain/rules/ruleSet';
+import { ewsCalendarSource } from './exchange/ewsCalendarSource';
+import { type ExchangeConnections, exchangeConnections } from './exchange/exchangeServerIntegration';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
 import { graphCalendarSource } from './graph/graphCalendarSource';
@@ -79,11 +81,14 @@ export interface Runtime {
   metrics: Metrics;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
-  /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
+  /** Where the integration's calendars are read from: Exchange Online over Graph, or Exchange Server over EWS. */
   calendarSourceFor(
-    integration: GraphIdentity & { ruleSet?: Pick<RuleSet, 'automaticReplies'> },
+    integration: GraphIdentity &
+      Pick<IntegrationRecord, 'exchangeServer'> & { ruleSet?: Pick<RuleSet, 'automaticReplies'> },
     log: Logger,
   ): CalendarSource;
+  /** Exchange Server service-account connections, their passwords kept per instance. */
+  exchange: ExchangeConnections;
   /**
    * Gets (or reuses) a token for the tenant; throws TenantAccessError when
    * Entra ID refuses the app. Answers the permissions the sync needs that the
@@ -136,6 +141,8 @@ export interface RuntimeOverrides {
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
+  /** Sees every EWS request (the benchmarks count them). */
+  onEwsRequest?: () => void;
   /** Answers DNS questions for PBX host names (tests play a rebinding name with it). */
   resolveHost?: ResolveHost;
   /** Where the runtime's own warnings go (outside any invocation); the console by default. */
@@ -194,6 +201,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     return scopedTokens;
   };
   const clients = new Map<string, Client>();
+  const exchange = exchangeConnections(secrets);
   const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
   const infrastructure: Infrastructure = {
     config,
@@ -228,7 +236,19 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       }
       return client;
     },
+    exchange,
     calendarSourceFor(integration, log) {
+      const exchangeServer = integration.exchangeServer;
+      if (exchangeServer) {
+        return ewsCalendarSource({
+          connection: () => exchange.connectionFor({ exchangeServer }),
+          passwordSetAt: exchangeServer.passwordSetAt,
+          defaultTimeZone: exchangeServer.timeZone,
+          pageSize: config.DELTA_PAGE_SIZE,
+          log,
+          ...(overrides.onEwsRequest ? { onRequest: overrides.onEwsRequest } : {}),
+        });
+      }
       return graphCalendarSource({
         client: infrastructure.graphFor(integration),
         baseUrl: config.GRAPH_BASE_URL,
