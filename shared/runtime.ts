@@ -12,6 +12,10 @@ import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import type { RuleSet } from './domain/rules/ruleSet';
 import { ewsCalendarSource } from './exchange/ewsCalendarSource';
 import { type ExchangeConnections, exchangeConnections } from './exchange/exchangeServerIntegration';
+import {
+  FOLDER_PERMISSION_POLL_MINUTES,
+  type FolderPermissionPollDeps,
+} from './exchange/folderPermissionPoll';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
 import { graphCalendarSource } from './graph/graphCalendarSource';
@@ -108,6 +112,8 @@ export interface Runtime {
   sync(log: Logger): SyncDeps;
   delivery(log: Logger): DeliveryDeps;
   maintenance(log: Logger): MaintenanceDeps;
+  /** Exchange Server integrations in folder-permission mode, read on a timer (no push for delegates). */
+  folderPermissionPoll(log: Logger): FolderPermissionPollDeps;
   consent(log: Logger): ConsentDeps;
   management(log: Logger): ManagementDeps;
   /** The PBX asking for a user's status with its own API key (functions/pbxStatus.ts). */
@@ -276,6 +282,7 @@ export type Infrastructure = Omit<
   | 'sync'
   | 'delivery'
   | 'maintenance'
+  | 'folderPermissionPoll'
   | 'consent'
   | 'management'
   | 'statusPull'
@@ -344,6 +351,13 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       onLifecycleEvent: lifecycleUpkeep(subscriptionUpkeep(log)),
       tenantAccess: (integration) => infra.confirmTenantAccess(integration),
       metrics,
+    }),
+    folderPermissionPoll: (log) => ({
+      repos,
+      queue,
+      now,
+      intervalMinutes: FOLDER_PERMISSION_POLL_MINUTES,
+      log,
     }),
     delivery: (log) => ({
       integrations: repos.integrations,

@@ -7,6 +7,7 @@ export const DEMO_EXCHANGE_INTEGRATION_ID = 'demo-onprem';
 export const DEMO_EXCHANGE = {
   userName: 'FABRIKAM\\svc-pbxsync',
   password: 'local-demo-ews-password',
+  authentication: 'basic' as const,
   timeZone: 'Europe/Stockholm',
   mailboxes: [
     { address: 'erik@fabrikam.example', displayName: 'Erik Ek' },

@@ -12,7 +12,6 @@ import {
 import { type FunctionDefinition, registeredFunctions } from '../../functions/http/functionRegistry';
 import { loadConfig } from '../../shared/config';
 import { presetRuleSet } from '../../shared/domain/rules/presets';
-import { exchangePasswordSecretName } from '../../shared/exchange/exchangeServerIntegration';
 import type { Logger } from '../../shared/logger';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import type { ResolveHost } from '../../shared/pbx/pbxTarget';
@@ -30,6 +29,7 @@ import { type PbxSink, startPbxSink } from '../pbxSink';
 import { consoleLogger } from './consoleLogger';
 import { DEMO_EXCHANGE, DEMO_EXCHANGE_INTEGRATION_ID } from './demoExchange';
 import { DEMO_INTEGRATION_ID, DEMO_MANAGED_IDENTITY, DEMO_TENANT, DEMO_USERS } from './demoTenant';
+import { createExchangeServerIntegration } from './exchangeServerSeed';
 import { readServiceBusHostSettings, type ServiceBusHostSettings } from './hostSettings';
 import { dispatchHttp } from './httpAdapter';
 import { inProcessDeadLetters } from './inProcessDeadLetters';
@@ -242,9 +242,19 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       log: consoleLogger('[seed]', print),
     });
     if (options.exchangeServerDemo) {
-      await seedExchangeServerDemo(runtime, {
+      // Same PBX and signing secret as the Microsoft 365 demo, so the sink verifies its webhooks too.
+      await createExchangeServerIntegration(runtime, {
+        id: DEMO_EXCHANGE_INTEGRATION_ID,
+        name: 'Fabrikam, Exchange Server (demo)',
         ewsUrl: ews.url,
+        userName: DEMO_EXCHANGE.userName,
+        password: DEMO_EXCHANGE.password,
+        authentication: DEMO_EXCHANGE.authentication,
+        accessMode: 'impersonation',
+        timeZone: DEMO_EXCHANGE.timeZone,
         pbxUrl: options.pbxUrl ?? sink?.url ?? '',
+        pbxSecretName: `pbx-${DEMO_INTEGRATION_ID}`,
+        mailboxes: DEMO_EXCHANGE.mailboxes.map((mailbox) => mailbox.address),
         log: consoleLogger('[seed]', print),
       });
     }
@@ -397,48 +407,6 @@ async function seedDemoIntegration(
       ...runtime.onboarding(demo.log),
     });
     if (result.kind !== 'added') throw new Error(`demo user ${user.mail}: ${result.reason}`);
-  }
-}
-
-/**
- * The Exchange Server demo beside the Microsoft 365 one: same PBX and
- * signing secret, so the sink verifies its webhooks too. Its password goes to
- * the secret store as an operator's would.
- */
-async function seedExchangeServerDemo(
-  runtime: Runtime,
-  demo: { ewsUrl: string; pbxUrl: string; log: Logger },
-): Promise<void> {
-  const now = new Date().toISOString();
-  const passwordSecretName = exchangePasswordSecretName(DEMO_EXCHANGE_INTEGRATION_ID);
-  await runtime.secrets.set(passwordSecretName, DEMO_EXCHANGE.password);
-  const record = {
-    id: DEMO_EXCHANGE_INTEGRATION_ID,
-    name: 'Fabrikam, Exchange Server (demo)',
-    active: true,
-    exchangeServer: {
-      ewsUrl: demo.ewsUrl,
-      userName: DEMO_EXCHANGE.userName,
-      passwordSecretName,
-      passwordSetAt: now,
-      authentication: 'basic' as const,
-      accessMode: 'impersonation' as const,
-      timeZone: DEMO_EXCHANGE.timeZone,
-    },
-    consentState: 'granted' as const,
-    pbxUrl: demo.pbxUrl,
-    pbxSecretName: `pbx-${DEMO_INTEGRATION_ID}`,
-    ruleSet: presetRuleSet('availability-default'),
-    rulesVersion: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-  const existing = await runtime.repos.integrations.get(DEMO_EXCHANGE_INTEGRATION_ID);
-  if (existing) await runtime.repos.integrations.update(record);
-  else await runtime.repos.integrations.create(record);
-  for (const mailbox of DEMO_EXCHANGE.mailboxes) {
-    const result = await addUser(DEMO_EXCHANGE_INTEGRATION_ID, mailbox.address, runtime.onboarding(demo.log));
-    if (result.kind !== 'added') throw new Error(`demo mailbox ${mailbox.address}: ${result.reason}`);
   }
 }
 
