@@ -38,6 +38,11 @@ export class EwsDirectory {
     });
   }
 
+  /** The account of that name (UPN or DOMAIN\\user, as added), for NTLM, which proves the password without sending it. */
+  accountNamed(userName: string): ServiceAccount | undefined {
+    return this.accounts.get(userName.toLowerCase());
+  }
+
   /** The account when the name and password match; a password change is just a new addAccount. */
   authenticate(userName: string, password: string): ServiceAccount | undefined {
     const account = this.accounts.get(userName.toLowerCase());

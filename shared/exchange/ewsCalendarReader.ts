@@ -20,6 +20,7 @@ import {
   CalendarView,
   ConnectingIdType,
   DateTime,
+  ExchangeCredentials,
   ExchangeService,
   ExchangeVersion,
   FolderId,
@@ -100,12 +101,23 @@ export class EwsFailure extends Error {
 
 const PAGE_SIZE = 100;
 
+/**
+ * The library refuses to send without Credentials ("Credentials are required
+ * to make a service request"), and WebCredentials would write a Basic header
+ * with the password. Under NTLM the XHR provider does the handshake itself,
+ * so the service gets credentials that write nothing.
+ */
+class HandshakeCredentials extends ExchangeCredentials {
+  override PrepareWebRequest(): void {}
+}
+
 function serviceFor(connection: EwsConnection, mailbox: string): ExchangeService {
   const service = new ExchangeService(ExchangeVersion.Exchange2016);
   service.Url = new Uri(connection.url);
   const xhr = new XhrApi({ rejectUnauthorized: true });
   if (connection.authentication === 'ntlm') {
     service.XHRApi = xhr.useNtlmAuthentication(connection.userName, connection.password);
+    service.Credentials = new HandshakeCredentials();
   } else {
     service.XHRApi = xhr;
     service.Credentials = new WebCredentials(connection.userName, connection.password);

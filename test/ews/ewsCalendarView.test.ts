@@ -96,6 +96,7 @@ describe('reading a calendar over EWS', () => {
       {
         operation: 'FindItem',
         account: 'svc-impersonation@contoso.example',
+        authentication: 'basic',
         serverVersion: 'Exchange2016',
         impersonated: ALICE,
         mailbox: ALICE,
