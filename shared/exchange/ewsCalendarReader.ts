@@ -15,6 +15,7 @@
 import { XhrApi } from '@ewsjs/xhr';
 import {
   type Appointment,
+  AppointmentSchema,
   AppointmentType,
   BasePropertySet,
   CalendarView,
@@ -75,6 +76,12 @@ export interface EwsCalendarItem {
   isAllDay: boolean;
   isCancelled: boolean;
   myResponse: EwsResponseType;
+  /**
+   * The item's UID (calendar:UID), which a series' master, occurrences and
+   * exceptions share (docs/web-service-reference/recurrenceid.md). FindItem's
+   * AllProperties leaves it out, so the view asks for it by name.
+   */
+  iCalUid?: string;
 }
 
 /** Why Exchange would not answer, in the words the sync will need. */
@@ -175,6 +182,7 @@ function itemOf(appointment: Appointment): EwsCalendarItem {
     isAllDay: appointment.IsAllDayEvent === true,
     isCancelled: appointment.IsCancelled === true,
     myResponse: MeetingResponseType[appointment.MyResponseType] as EwsResponseType,
+    ...(appointment.ICalUid ? { iCalUid: appointment.ICalUid } : {}),
   };
 }
 
@@ -194,7 +202,7 @@ export async function readCalendarView(
   let start = window.start;
   for (;;) {
     const view = new CalendarView(DateTime.Parse(start), DateTime.Parse(window.end), pageSize);
-    view.PropertySet = new PropertySet(BasePropertySet.FirstClassProperties);
+    view.PropertySet = new PropertySet(BasePropertySet.FirstClassProperties, [AppointmentSchema.ICalUid]);
     const page = await service.FindAppointments(folder, view).catch((error: unknown) => {
       throw failureOf(error);
     });

@@ -90,6 +90,7 @@ describe('reading a calendar over EWS', () => {
         isAllDay: false,
         isCancelled: false,
         myResponse: 'Accept',
+        iCalUid: stored.uid,
       },
     ]);
     expect(simulator.requests).toEqual([
