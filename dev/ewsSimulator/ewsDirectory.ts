@@ -80,6 +80,10 @@ export class EwsDirectory {
     return this.mailboxes.has(address.toLowerCase());
   }
 
+  listMailboxes(): SimulatedMailbox[] {
+    return [...this.mailboxes.values()];
+  }
+
   /** By primary or secondary SMTP address. */
   mailboxByAddress(address: string): SimulatedMailbox | undefined {
     const wanted = address.toLowerCase();

@@ -1,11 +1,12 @@
 // A simulated Exchange Server 2016 EWS endpoint for tests and the local host:
-// SOAP POSTs at /EWS/Exchange.asmx on 127.0.0.1, spoken to by the real
-// ews-javascript-api unchanged. This first step has Basic authentication,
-// impersonation and Reviewer rights, and FindItem with CalendarView over
-// single items, ErrorServerBusy on demand, and NTLM with a real NTLMv2
-// handshake beside Basic (ewsAuthentication.ts), so the client's own NTLM
-// code runs; which schemes the server offers is an option, as it is a
-// setting of the EWS virtual directory.
+// SOAP POSTs at /EWS/Exchange.asmx on 127.0.0.1, over HTTP or HTTPS with a
+// self-signed certificate, spoken to by the real ews-javascript-api
+// unchanged. It has Basic and NTLM (a real NTLMv2 handshake, so the client's
+// own NTLM code runs; ewsAuthentication.ts), the schemes offered being an
+// option as they are a setting of the EWS virtual directory; impersonation
+// and Reviewer rights on localised Calendar folders; FindItem with
+// CalendarView over single items and expanded series; ResolveNames; and
+// ErrorServerBusy on demand.
 //
 // RequestServerVersion: Exchange 2007 targeted its first schema when the
 // header was missing (learn.microsoft.com/previous-versions/office/developer/exchange-server-2007/bb891876),
@@ -15,13 +16,21 @@
 // request without the header as Exchange2007 and logs that, and refuses a
 // missing or unknown Version with ErrorInvalidServerVersion
 // (docs/web-service-reference/responsecode.md).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { decideAccess } from './ewsAccess';
 import { type AuthenticationScheme, authenticationGate } from './ewsAuthentication';
 import { EwsCalendarStore } from './ewsCalendarStore';
 import { EwsDirectory, type ServiceAccount } from './ewsDirectory';
 import { answerCalendarView, readCalendarViewRequest } from './ewsFindItem';
+import { answerResolveNames } from './ewsResolveNames';
+import { selfSignedCertificate } from './selfSignedCertificate';
 import { errorResponse, type SoapAnswer, soapFault } from './soapFaults';
 import { firstChild, parseSoapRequest } from './soapXml';
 
@@ -54,10 +63,12 @@ export interface EwsRequestRecord {
 export interface EwsSimulatorOptions {
   /** The schemes the 401 offers and the server takes; both unless told. */
   authentication?: readonly AuthenticationScheme[];
+  /** `https` serves TLS with a fresh self-signed certificate for 127.0.0.1, which no client trusts. */
+  protocol?: 'http' | 'https';
 }
 
 export interface EwsSimulator {
-  /** http://127.0.0.1:<port>/EWS/Exchange.asmx */
+  /** http(s)://127.0.0.1:<port>/EWS/Exchange.asmx */
   url: string;
   directory: EwsDirectory;
   calendars: EwsCalendarStore;
@@ -117,6 +128,15 @@ function answerSoap(
     mailbox: undefined,
   };
   simulator.requests.push(record);
+  if (operation === 'ResolveNames') {
+    // A directory lookup needs no mailbox's rights, but an impersonation header is still checked.
+    if (firstChild(request.header, 'ExchangeImpersonation')) {
+      const access = decideAccess(simulator.directory, account, request.header, undefined);
+      if (!access.ok) return access.answer;
+      record.impersonated = access.impersonated;
+    }
+    return answerResolveNames(simulator.directory, request.operation);
+  }
   if (operation !== 'FindItem') {
     return soapFault('ErrorInvalidRequest', `The operation ${operation} is not simulated.`);
   }
@@ -134,6 +154,11 @@ function answerSoap(
   return answerCalendarView(simulator.calendars, access.mailbox, view);
 }
 
+function httpsOptions(): { cert: string; key: string } {
+  const certificate = selfSignedCertificate();
+  return { cert: certificate.certificatePem, key: certificate.privateKeyPem };
+}
+
 export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Promise<EwsSimulator> {
   const state = {
     directory: new EwsDirectory(),
@@ -146,7 +171,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
     options.authentication ?? ['ntlm', 'basic'],
     'exch01.contoso.example',
   );
-  const server = createServer((message, reply) => {
+  const handle: RequestListener = (message, reply) => {
     void (async () => {
       const body = await readBody(message);
       if ((message.url ?? '').split('?')[0]?.toLowerCase() !== EWS_PATH.toLowerCase()) {
@@ -164,12 +189,14 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       }
       send(reply, answerSoap(state, caller.account, caller.scheme, body, busy));
     })().catch(() => reply.writeHead(500).end());
-  });
+  };
+  const protocol = options.protocol ?? 'http';
+  const server = protocol === 'https' ? createHttpsServer(httpsOptions(), handle) : createHttpServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     ...state,
-    url: `http://127.0.0.1:${port}${EWS_PATH}`,
+    url: `${protocol}://127.0.0.1:${port}${EWS_PATH}`,
     serverBusyNext(count, backOffMilliseconds) {
       busy.left = count;
       busy.backOffMilliseconds = backOffMilliseconds;

@@ -98,4 +98,18 @@ describe('reading an EWS calendar item as an entry', () => {
   it('keeps a cancelled item cancelled', () => {
     expect(entryFromEwsItem(item({ isCancelled: true }), 'UTC').isCancelled).toBe(true);
   });
+
+  it.each([
+    ['Occurrence', 'SERIES-UID'],
+    ['Exception', 'SERIES-UID'],
+    ['Single', undefined],
+  ] as const)('gives a %s the UID as its series only when it belongs to one', (itemType, series) => {
+    const entry = entryFromEwsItem(item({ itemType, iCalUid: 'SERIES-UID' }), 'UTC');
+
+    expect(entry.seriesMasterId).toBe(series);
+  });
+
+  it('leaves the series out when Exchange sent no UID', () => {
+    expect(entryFromEwsItem(item({ itemType: 'Occurrence' }), 'UTC')).not.toHaveProperty('seriesMasterId');
+  });
 });

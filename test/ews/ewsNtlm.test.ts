@@ -151,13 +151,28 @@ describe('NTLM against the simulated Exchange', () => {
     negotiate.writeUInt32LE(0x00088207, 12);
 
     const offers = (await probe(server.url)).offers;
-    const challenged = await probe(server.url, `NTLM ${negotiate.toString('base64')}`);
+    const first = await probe(server.url, `NTLM ${negotiate.toString('base64')}`);
+    const second = await probe(server.url, `NTLM ${negotiate.toString('base64')}`);
 
     expect(offers).toEqual(['NTLM', 'Basic realm="exch01.contoso.example"']);
-    expect(challenged.status).toBe(401);
-    const type2 = Buffer.from(challenged.offers[0]?.replace(/^NTLM /, '') ?? '', 'base64');
+    expect(first.status).toBe(401);
+    const type2 = Buffer.from(first.offers[0]?.replace(/^NTLM /, '') ?? '', 'base64');
+    const again = Buffer.from(second.offers[0]?.replace(/^NTLM /, '') ?? '', 'base64');
     expect(type2.subarray(0, 8).toString('latin1')).toBe('NTLMSSP\0');
     expect(type2.readUInt32LE(8)).toBe(2);
+    // A fresh 8-byte server challenge each time.
+    expect(type2.subarray(24, 32).equals(again.subarray(24, 32))).toBe(false);
+    // Target info (NEGOTIATE_TARGET_INFO) with an MsvAvTimestamp of about now, as NTLMv2 needs.
+    expect(type2.readUInt32LE(20) & 0x800000).toBe(0x800000);
+    const info = type2.subarray(type2.readUInt32LE(44), type2.readUInt32LE(44) + type2.readUInt16LE(40));
+    const pairs = new Map<number, Buffer>();
+    for (let at = 0; at + 4 <= info.length; at += 4 + info.readUInt16LE(at + 2)) {
+      pairs.set(info.readUInt16LE(at), info.subarray(at + 4, at + 4 + info.readUInt16LE(at + 2)));
+    }
+    const fileTime = pairs.get(7)?.readBigUInt64LE(0) ?? 0n;
+    const unixMs = Number(fileTime / 10_000n - 11_644_473_600_000n);
+    expect(Math.abs(unixMs - Date.now())).toBeLessThan(60_000);
+    expect(pairs.get(2)?.toString('utf16le')).toBe('CONTOSO');
   });
 
   it('refuses a type 3 that comes on another connection than its challenge', async () => {
