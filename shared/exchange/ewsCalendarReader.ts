@@ -100,7 +100,8 @@ export class EwsFailure extends Error {
 
 const PAGE_SIZE = 100;
 
-function serviceFor(connection: EwsConnection, mailbox: string): ExchangeService {
+/** The library's service for one mailbox, impersonated or not: the reader's and the push subscription's. */
+export function serviceFor(connection: EwsConnection, mailbox: string): ExchangeService {
   const service = new ExchangeService(ExchangeVersion.Exchange2016);
   service.Url = new Uri(connection.url);
   const xhr = new XhrApi({ rejectUnauthorized: true });
@@ -116,7 +117,8 @@ function serviceFor(connection: EwsConnection, mailbox: string): ExchangeService
   return service;
 }
 
-function failureOf(error: unknown): EwsFailure {
+/** The library's error as the failure the callers act on. */
+export function failureOf(error: unknown): EwsFailure {
   const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
   if (fields.HttpStatusCode === 401)
     return new EwsFailure('credentialsRejected', 'Unauthorized', 'Exchange refused the credentials');
