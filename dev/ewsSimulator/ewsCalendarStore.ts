@@ -27,11 +27,32 @@ export interface StoredCalendarItem {
 export type NewCalendarItem = Pick<StoredCalendarItem, 'subject' | 'start' | 'end'> &
   Partial<Omit<StoredCalendarItem, 'itemId' | 'changeKey' | 'subject' | 'start' | 'end'>>;
 
+/**
+ * What happened to an item, for push subscriptions (ewsPush.ts): Outlook's
+ * delete moves the item to Deleted Items (a MovedEvent for the Calendar), a
+ * hard delete removes it (a DeletedEvent).
+ */
+export type CalendarChange =
+  | { kind: 'created'; mailbox: string; itemId: string }
+  | { kind: 'modified'; mailbox: string; itemId: string }
+  | { kind: 'moved'; mailbox: string; itemId: string; oldItemId: string }
+  | { kind: 'deleted'; mailbox: string; itemId: string };
+
 // Exchange's ids are opaque base64; these are too, so clients cannot lean on a shape.
 const opaqueId = (bytes: number) => randomBytes(bytes).toString('base64');
 
 export class EwsCalendarStore {
   private readonly calendars = new Map<string, Map<string, StoredCalendarItem>>();
+  private readonly watchers: Array<(change: CalendarChange) => void> = [];
+
+  /** Called on every change, after it is stored. */
+  watch(watcher: (change: CalendarChange) => void): void {
+    this.watchers.push(watcher);
+  }
+
+  private changed(change: CalendarChange): void {
+    for (const watcher of this.watchers) watcher(change);
+  }
 
   add(mailbox: string, item: NewCalendarItem): StoredCalendarItem {
     const stored: StoredCalendarItem = {
@@ -48,7 +69,39 @@ export class EwsCalendarStore {
     const calendar = this.calendars.get(mailbox.toLowerCase()) ?? new Map<string, StoredCalendarItem>();
     calendar.set(stored.itemId, stored);
     this.calendars.set(mailbox.toLowerCase(), calendar);
+    this.changed({ kind: 'created', mailbox: mailbox.toLowerCase(), itemId: stored.itemId });
     return stored;
+  }
+
+  /** A new ChangeKey with the changes; undefined when the item is not there. */
+  update(
+    mailbox: string,
+    itemId: string,
+    changes: Partial<Omit<StoredCalendarItem, 'itemId' | 'changeKey'>>,
+  ): StoredCalendarItem | undefined {
+    const calendar = this.calendars.get(mailbox.toLowerCase());
+    const current = calendar?.get(itemId);
+    if (calendar === undefined || current === undefined) return undefined;
+    const updated = { ...current, ...changes, itemId, changeKey: opaqueId(12) };
+    calendar.set(itemId, updated);
+    this.changed({ kind: 'modified', mailbox: mailbox.toLowerCase(), itemId });
+    return updated;
+  }
+
+  /** Out of the calendar: to Deleted Items (the item gets a new id there) or for good. False when not there. */
+  remove(
+    mailbox: string,
+    itemId: string,
+    how: 'moveToDeletedItems' | 'hardDelete' = 'moveToDeletedItems',
+  ): boolean {
+    const calendar = this.calendars.get(mailbox.toLowerCase());
+    if (!calendar?.delete(itemId)) return false;
+    this.changed(
+      how === 'hardDelete'
+        ? { kind: 'deleted', mailbox: mailbox.toLowerCase(), itemId }
+        : { kind: 'moved', mailbox: mailbox.toLowerCase(), itemId: opaqueId(48), oldItemId: itemId },
+    );
+    return true;
   }
 
   /** Items overlapping [start, end), ordered by start as CalendarView returns them. */

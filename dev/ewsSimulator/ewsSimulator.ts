@@ -16,10 +16,13 @@
 // (docs/web-service-reference/responsecode.md).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SimulatorClock } from '../graphSimulator/clock';
 import { decideAccess } from './ewsAccess';
 import { EwsCalendarStore } from './ewsCalendarStore';
 import { EwsDirectory, type ServiceAccount } from './ewsDirectory';
 import { answerCalendarView, readCalendarViewRequest } from './ewsFindItem';
+import { createEwsPush, type EwsPush } from './ewsPush';
+import { answerPushSubscribe } from './ewsPushAccess';
 import { errorResponse, type SoapAnswer, soapFault } from './soapFaults';
 import { firstChild, parseSoapRequest } from './soapXml';
 
@@ -52,6 +55,8 @@ export interface EwsSimulator {
   url: string;
   directory: EwsDirectory;
   calendars: EwsCalendarStore;
+  /** Push subscriptions: their clock, deliveries and failures on demand (ewsPush.ts). */
+  push: EwsPush;
   requests: EwsRequestRecord[];
   /** The next `count` requests (of any account) are answered ErrorServerBusy with this back-off. */
   serverBusyNext(count: number, backOffMilliseconds: number): void;
@@ -117,6 +122,7 @@ function answerSoap(
     mailbox: undefined,
   };
   simulator.requests.push(record);
+  if (operation === 'Subscribe') return answerPushSubscribe(simulator, account, request, record);
   if (operation !== 'FindItem') {
     return soapFault('ErrorInvalidRequest', `The operation ${operation} is not simulated.`);
   }
@@ -134,10 +140,12 @@ function answerSoap(
   return answerCalendarView(simulator.calendars, access.mailbox, view);
 }
 
-export async function startEwsSimulator(): Promise<EwsSimulator> {
+export async function startEwsSimulator(options: { clock?: SimulatorClock } = {}): Promise<EwsSimulator> {
+  const calendars = new EwsCalendarStore();
   const state = {
     directory: new EwsDirectory(),
-    calendars: new EwsCalendarStore(),
+    calendars,
+    push: createEwsPush(calendars, options.clock),
     requests: [] as EwsRequestRecord[],
   };
   const busy: Busy = { left: 0, backOffMilliseconds: 0 };
