@@ -53,6 +53,7 @@ import { cachedUsers } from './storage/userCache';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
 import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscriptionKeeper';
 import type { CalendarSource } from './sync/calendarSource';
+import type { EwsIntakeDeps } from './sync/ewsNotificationIntake';
 import type { IntakeDeps } from './sync/notificationIntake';
 import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
 import { syncRetryCovers } from './sync/syncRequest';
@@ -93,11 +94,14 @@ export interface Runtime {
   now: () => Date;
   /** Per instance: which subscription ids are ours, and the bounded reads that find out. */
   subscriptionLookups: SubscriptionLookups;
-  urls: { notification: string; lifecycle: string; consentCallback: string };
+  /** `exchangeNotifications` is the base of EWS callback URLs: each subscription appends its secret. */
+  urls: { notification: string; lifecycle: string; consentCallback: string; exchangeNotifications: string };
   /** Resolves PBX host names, when a URL is saved and before every send (DNS; a stub in tests). */
   resolveHost: ResolveHost;
   /** Each capability's dependencies, for one invocation's logger. */
   intake(log: Logger, cause: 'notification' | 'lifecycle'): IntakeDeps;
+  /** Exchange Server's push notifications (functions/exchangeNotifications.ts). */
+  exchangeIntake(log: Logger): EwsIntakeDeps;
   /** Adding and removing users, provisioning after consent. */
   onboarding(log: Logger): ProvisioningDeps;
   sync(log: Logger): SyncDeps;
@@ -210,6 +214,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       notification: `${base}/api/graph/notifications`,
       lifecycle: `${base}/api/graph/lifecycle`,
       consentCallback: `${base}/api/consent/callback`,
+      exchangeNotifications: `${base}/api/exchange/notifications`,
     },
     graphFor(integration) {
       const tenantId = integration.tenantId;
@@ -252,6 +257,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 export type Infrastructure = Omit<
   Runtime,
   | 'intake'
+  | 'exchangeIntake'
   | 'onboarding'
   | 'sync'
   | 'delivery'
@@ -313,6 +319,14 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
       lookups: infra.subscriptionLookups,
       cause,
+      log,
+    }),
+    exchangeIntake: (log) => ({
+      subscriptions: repos.subscriptions,
+      queue,
+      now,
+      coalesceSeconds: config.SYNC_COALESCE_SECONDS,
+      lookups: infra.subscriptionLookups,
       log,
     }),
     sync: (log) => ({

@@ -41,6 +41,7 @@ import type {
   UserRepository,
 } from './repositories';
 import {
+  ewsHeardEntity,
   SUBSCRIPTION_INDEX_MARKER,
   subscriptionFromEntity,
   subscriptionIndexEntity,
@@ -361,6 +362,10 @@ function subscriptionRepository(table: TableClient): SubscriptionRepository {
       const copy = subscriptionIndexKey(subscriptionFromEntity(row));
       await ignoringNotFound(() => table.deleteEntity(copy.partitionKey, copy.rowKey));
       await ignoringNotFound(() => table.deleteEntity(key.partitionKey, key.rowKey));
+    },
+    async recordEwsHeard(record, heard) {
+      // Merge with ETag "*": updates an existing row only, so a copy deleted meanwhile is not brought back half.
+      await ignoringNotFound(() => table.updateEntity(ewsHeardEntity(record, heard), 'Merge'));
     },
   };
 }
