@@ -10,6 +10,12 @@ import type { RotationDeps } from './delivery/pbxSecretRotation';
 import { defaultPbxSlotPolicy, type IdleSlot } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import type { RuleSet } from './domain/rules/ruleSet';
+import { ewsCalendarSource } from './exchange/ewsCalendarSource';
+import { type ExchangeConnections, exchangeConnections } from './exchange/exchangeServerIntegration';
+import {
+  FOLDER_PERMISSION_POLL_MINUTES,
+  type FolderPermissionPollDeps,
+} from './exchange/folderPermissionPoll';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
 import { graphCalendarSource } from './graph/graphCalendarSource';
@@ -80,11 +86,14 @@ export interface Runtime {
   metrics: Metrics;
   /** The Graph client of the integration's tenant, as the app its consent mode uses (scoped or tenant-wide). */
   graphFor(integration: GraphIdentity): Client;
-  /** Where the integration's calendars are read from: Exchange Online over Graph (the one kind so far). */
+  /** Where the integration's calendars are read from: Exchange Online over Graph, or Exchange Server over EWS. */
   calendarSourceFor(
-    integration: GraphIdentity & { ruleSet?: Pick<RuleSet, 'automaticReplies'> },
+    integration: GraphIdentity &
+      Pick<IntegrationRecord, 'exchangeServer'> & { ruleSet?: Pick<RuleSet, 'automaticReplies'> },
     log: Logger,
   ): CalendarSource;
+  /** Exchange Server service-account connections, their passwords kept per instance. */
+  exchange: ExchangeConnections;
   /**
    * Gets (or reuses) a token for the tenant; throws TenantAccessError when
    * Entra ID refuses the app. Answers the permissions the sync needs that the
@@ -107,6 +116,8 @@ export interface Runtime {
   sync(log: Logger): SyncDeps;
   delivery(log: Logger): DeliveryDeps;
   maintenance(log: Logger): MaintenanceDeps;
+  /** Exchange Server integrations in folder-permission mode, read on a timer (no push for delegates). */
+  folderPermissionPoll(log: Logger): FolderPermissionPollDeps;
   consent(log: Logger): ConsentDeps;
   management(log: Logger): ManagementDeps;
   /** The PBX asking for a user's status with its own API key (functions/pbxStatus.ts). */
@@ -140,6 +151,8 @@ export interface RuntimeOverrides {
   now?: () => Date;
   /** Sees every Graph request (the benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
+  /** Sees every EWS request (the benchmarks count them). */
+  onEwsRequest?: () => void;
   /** Answers DNS questions for PBX host names (tests play a rebinding name with it). */
   resolveHost?: ResolveHost;
   /** Where the runtime's own warnings go (outside any invocation); the console by default. */
@@ -198,6 +211,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     return scopedTokens;
   };
   const clients = new Map<string, Client>();
+  const exchange = exchangeConnections(secrets);
   const base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
   const infrastructure: Infrastructure = {
     config,
@@ -233,7 +247,19 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       }
       return client;
     },
+    exchange,
     calendarSourceFor(integration, log) {
+      const exchangeServer = integration.exchangeServer;
+      if (exchangeServer) {
+        return ewsCalendarSource({
+          connection: () => exchange.connectionFor({ exchangeServer }),
+          passwordSetAt: exchangeServer.passwordSetAt,
+          defaultTimeZone: exchangeServer.timeZone,
+          pageSize: config.DELTA_PAGE_SIZE,
+          log,
+          ...(overrides.onEwsRequest ? { onRequest: overrides.onEwsRequest } : {}),
+        });
+      }
       return graphCalendarSource({
         client: infrastructure.graphFor(integration),
         baseUrl: config.GRAPH_BASE_URL,
@@ -262,6 +288,7 @@ export type Infrastructure = Omit<
   | 'sync'
   | 'delivery'
   | 'maintenance'
+  | 'folderPermissionPoll'
   | 'consent'
   | 'management'
   | 'statusPull'
@@ -338,6 +365,13 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       onLifecycleEvent: lifecycleUpkeep(subscriptionUpkeep(log)),
       tenantAccess: (integration) => infra.confirmTenantAccess(integration),
       metrics,
+    }),
+    folderPermissionPoll: (log) => ({
+      repos,
+      queue,
+      now,
+      intervalMinutes: FOLDER_PERMISSION_POLL_MINUTES,
+      log,
     }),
     delivery: (log) => ({
       integrations: repos.integrations,

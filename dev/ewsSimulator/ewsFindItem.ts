@@ -6,7 +6,13 @@
 // with RootFolder TotalItemsInView and IncludesLastItemInRange="false" when
 // the view was cut short. Who may read which calendar is decided by the
 // caller (ewsAccess.ts); this file only reads and writes XML.
-import type { EwsCalendarStore, StoredCalendarItem } from './ewsCalendarStore';
+//
+// The AllProperties shape of a FindItem has no UID or RecurrenceId
+// (docs/exchange-web-services/property-sets-and-response-shapes-in-ews-in-exchange.md,
+// table 4), so they come back only when the request names them in
+// AdditionalProperties (calendar:UID, calendar:RecurrenceId). Elements are
+// written in the order of the CalendarItem schema (docs/web-service-reference/calendaritem.md).
+import type { CalendarViewItem, EwsCalendarStore } from './ewsCalendarStore';
 import { errorResponse, type SoapAnswer } from './soapFaults';
 import {
   escapeXml,
@@ -26,6 +32,8 @@ export interface CalendarViewRequest {
   distinguishedId: string | undefined;
   /** The DistinguishedFolderId's Mailbox/EmailAddress, when it names another mailbox. */
   mailbox: string | undefined;
+  /** FieldURIs of ItemShape/AdditionalProperties, e.g. calendar:UID. */
+  additionalFields: Set<string>;
 }
 
 /** undefined when the FindItem has no usable CalendarView. */
@@ -43,21 +51,33 @@ export function readCalendarViewRequest(operation: XmlElement): CalendarViewRequ
     maxEntries: maxText ? Number.parseInt(maxText, 10) : undefined,
     distinguishedId: folder?.attributes.Id ?? undefined,
     mailbox: textOf(firstChild(firstChild(folder, 'Mailbox'), 'EmailAddress')),
+    additionalFields: new Set(
+      (firstChild(firstChild(operation, 'ItemShape'), 'AdditionalProperties')?.children ?? [])
+        .filter((child) => child.name === 'FieldURI')
+        .map((child) => child.attributes.FieldURI ?? ''),
+    ),
   };
 }
 
-function calendarItemXml(item: StoredCalendarItem): string {
+const utc = (instant: string) => new Date(instant).toISOString().replace('.000Z', 'Z');
+
+function calendarItemXml(item: CalendarViewItem, fields: Set<string>): string {
   const categories =
     item.categories.length === 0
       ? ''
       : `<t:Categories>${item.categories.map((name) => `<t:String>${escapeXml(name)}</t:String>`).join('')}</t:Categories>`;
+  const uid = fields.has('calendar:UID') ? `<t:UID>${escapeXml(item.uid)}</t:UID>` : '';
+  const recurrenceId =
+    item.itemType !== 'Single' && fields.has('calendar:RecurrenceId')
+      ? `<t:RecurrenceId>${utc(item.recurrenceId)}</t:RecurrenceId>`
+      : '';
   return (
     `<t:CalendarItem><t:ItemId Id="${escapeXml(item.itemId)}" ChangeKey="${escapeXml(item.changeKey)}"/>` +
     `<t:Subject>${escapeXml(item.subject)}</t:Subject><t:Sensitivity>${item.sensitivity}</t:Sensitivity>${categories}` +
-    `<t:Start>${new Date(item.start).toISOString().replace('.000Z', 'Z')}</t:Start>` +
-    `<t:End>${new Date(item.end).toISOString().replace('.000Z', 'Z')}</t:End>` +
+    `${uid}${recurrenceId}<t:Start>${utc(item.start)}</t:Start><t:End>${utc(item.end)}</t:End>` +
     `<t:IsAllDayEvent>${item.isAllDay}</t:IsAllDayEvent><t:LegacyFreeBusyStatus>${item.freeBusy}</t:LegacyFreeBusyStatus>` +
-    `<t:IsCancelled>${item.isCancelled}</t:IsCancelled><t:CalendarItemType>Single</t:CalendarItemType>` +
+    `<t:IsCancelled>${item.isCancelled}</t:IsCancelled><t:IsRecurring>${item.itemType !== 'Single'}</t:IsRecurring>` +
+    `<t:CalendarItemType>${item.itemType}</t:CalendarItemType>` +
     `<t:MyResponseType>${item.myResponse}</t:MyResponseType></t:CalendarItem>`
   );
 }
@@ -88,7 +108,7 @@ export function answerCalendarView(
     `<m:FindItemResponse xmlns:m="${MESSAGES_NS}" xmlns:t="${TYPES_NS}"><m:ResponseMessages>` +
     `<m:FindItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>` +
     `<m:RootFolder TotalItemsInView="${all.length}" IncludesLastItemInRange="${page.length === all.length}">` +
-    `<t:Items>${page.map(calendarItemXml).join('')}</t:Items></m:RootFolder>` +
+    `<t:Items>${page.map((item) => calendarItemXml(item, request.additionalFields)).join('')}</t:Items></m:RootFolder>` +
     `</m:FindItemResponseMessage></m:ResponseMessages></m:FindItemResponse>`;
   return { status: 200, body: soapEnvelope(body) };
 }

@@ -2,9 +2,10 @@
 // SOAP POSTs at /EWS/Exchange.asmx on 127.0.0.1, spoken to by the real
 // ews-javascript-api unchanged. This first step has Basic authentication,
 // impersonation and Reviewer rights, and FindItem with CalendarView over
-// single items. NTLM (a real NTLMv2 challenge, so the client's NTLM code
-// runs), recurrences, push subscriptions and ErrorServerBusy are later steps
-// of issue 18; until NTLM exists the 401 offers Basic only.
+// single items, ErrorServerBusy on demand, and NTLM with a real NTLMv2
+// handshake beside Basic (ewsAuthentication.ts), so the client's own NTLM
+// code runs; which schemes the server offers is an option, as it is a
+// setting of the EWS virtual directory.
 //
 // RequestServerVersion: Exchange 2007 targeted its first schema when the
 // header was missing (learn.microsoft.com/previous-versions/office/developer/exchange-server-2007/bb891876),
@@ -18,6 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { SimulatorClock } from '../graphSimulator/clock';
 import { decideAccess } from './ewsAccess';
+import { type AuthenticationScheme, authenticationGate } from './ewsAuthentication';
 import { EwsCalendarStore } from './ewsCalendarStore';
 import { EwsDirectory, type ServiceAccount } from './ewsDirectory';
 import { answerCalendarView, readCalendarViewRequest } from './ewsFindItem';
@@ -44,10 +46,19 @@ const KNOWN_VERSIONS = new Set([
 export interface EwsRequestRecord {
   operation: string;
   account: string;
+  /** How the caller proved who it is: `ntlm` only after a full type 1/2/3 handshake on its connection. */
+  authentication: AuthenticationScheme;
   /** As sent, or Exchange2007 when the header was missing. */
   serverVersion: string;
   impersonated: string | undefined;
   mailbox: string | undefined;
+}
+
+export interface EwsSimulatorOptions {
+  /** The schemes the 401 offers and the server takes; both unless told. */
+  authentication?: readonly AuthenticationScheme[];
+  /** The clock push pings and retries run on (ewsPush.ts); the local host passes the Graph simulator's. */
+  clock?: SimulatorClock;
 }
 
 export interface EwsSimulator {
@@ -61,17 +72,6 @@ export interface EwsSimulator {
   /** The next `count` requests (of any account) are answered ErrorServerBusy with this back-off. */
   serverBusyNext(count: number, backOffMilliseconds: number): void;
   close(): Promise<void>;
-}
-
-function basicAccount(
-  directory: EwsDirectory,
-  authorization: string | undefined,
-): ServiceAccount | undefined {
-  const [scheme, encoded] = (authorization ?? '').split(' ', 2);
-  if (scheme?.toLowerCase() !== 'basic' || encoded === undefined) return undefined;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon === -1 ? undefined : directory.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
 }
 
 async function readBody(message: IncomingMessage): Promise<string> {
@@ -92,6 +92,7 @@ interface Busy {
 function answerSoap(
   simulator: Omit<EwsSimulator, 'url' | 'close' | 'serverBusyNext'>,
   account: ServiceAccount,
+  authentication: AuthenticationScheme,
   body: string,
   busy: Busy,
 ): SoapAnswer {
@@ -117,6 +118,7 @@ function answerSoap(
   const record: EwsRequestRecord = {
     operation,
     account: account.userName,
+    authentication,
     serverVersion,
     impersonated: undefined,
     mailbox: undefined,
@@ -140,7 +142,7 @@ function answerSoap(
   return answerCalendarView(simulator.calendars, access.mailbox, view);
 }
 
-export async function startEwsSimulator(options: { clock?: SimulatorClock } = {}): Promise<EwsSimulator> {
+export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Promise<EwsSimulator> {
   const calendars = new EwsCalendarStore();
   const state = {
     directory: new EwsDirectory(),
@@ -149,6 +151,11 @@ export async function startEwsSimulator(options: { clock?: SimulatorClock } = {}
     requests: [] as EwsRequestRecord[],
   };
   const busy: Busy = { left: 0, backOffMilliseconds: 0 };
+  const authenticate = authenticationGate(
+    state.directory,
+    options.authentication ?? ['ntlm', 'basic'],
+    'exch01.contoso.example',
+  );
   const server = createServer((message, reply) => {
     void (async () => {
       const body = await readBody(message);
@@ -156,16 +163,16 @@ export async function startEwsSimulator(options: { clock?: SimulatorClock } = {}
         reply.writeHead(404).end();
         return;
       }
-      const account = basicAccount(state.directory, message.headers.authorization);
-      if (account === undefined) {
-        reply.writeHead(401, { 'www-authenticate': 'Basic realm="ews.simulator"' }).end();
+      const caller = authenticate(message);
+      if (!caller.ok) {
+        reply.writeHead(401, { 'www-authenticate': caller.wwwAuthenticate }).end();
         return;
       }
       if (message.method !== 'POST') {
         reply.writeHead(405, { allow: 'POST' }).end();
         return;
       }
-      send(reply, answerSoap(state, account, body, busy));
+      send(reply, answerSoap(state, caller.account, caller.scheme, body, busy));
     })().catch(() => reply.writeHead(500).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

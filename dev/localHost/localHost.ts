@@ -19,6 +19,7 @@ import { generateSigningSecret } from '../../shared/pbx/signing';
 import { createRuntime, type Runtime, useRuntime } from '../../shared/runtime';
 import type { Metrics } from '../../shared/telemetry/metrics';
 import { startAzuriteTables } from '../azurite';
+import { type EwsSimulator, startEwsSimulator } from '../ewsSimulator/ewsSimulator';
 import {
   type GraphSimulator,
   type GraphSimulatorOptions,
@@ -26,7 +27,9 @@ import {
 } from '../graphSimulator/graphSimulator';
 import { type PbxSink, startPbxSink } from '../pbxSink';
 import { consoleLogger } from './consoleLogger';
+import { DEMO_EXCHANGE, DEMO_EXCHANGE_INTEGRATION_ID } from './demoExchange';
 import { DEMO_INTEGRATION_ID, DEMO_MANAGED_IDENTITY, DEMO_TENANT, DEMO_USERS } from './demoTenant';
+import { createExchangeServerIntegration } from './exchangeServerSeed';
 import { readServiceBusHostSettings, type ServiceBusHostSettings } from './hostSettings';
 import { dispatchHttp } from './httpAdapter';
 import { inProcessDeadLetters } from './inProcessDeadLetters';
@@ -58,6 +61,10 @@ export interface LocalHostOptions {
   allLogLevels?: boolean;
   /** Every Graph request the service makes (benchmarks count them). */
   onGraphRequest?: (method: string, url: string) => void;
+  /** Sees every EWS request the service makes (the benchmarks count them). */
+  onEwsRequest?: () => void;
+  /** Also seed the Exchange Server demo integration (`npm start` does; tests that need it ask). */
+  exchangeServerDemo?: boolean;
   /** More app settings (e.g. a compressed PBX_RETRY_SCHEDULE_SECONDS for tests); they win over the host's own. */
   settings?: Record<string, string>;
   /** Key for routes with authLevel `function` (admin API); LOCAL_FUNCTION_KEY or a fresh random one. */
@@ -83,6 +90,8 @@ export interface LocalHostOptions {
 export interface LocalHost {
   url: string;
   simulator: GraphSimulator;
+  /** The customer's Exchange Server, for Exchange Server integrations (EWS on loopback). */
+  ews: EwsSimulator;
   sink: PbxSink | undefined;
   queue: InProcessQueue;
   runtime: Runtime;
@@ -134,6 +143,15 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         restoreEnv('IDENTITY_HEADER', before.header);
       });
     }
+
+    const ews = await startEwsSimulator();
+    stops.push(() => ews.close());
+    ews.directory.addAccount({
+      userName: DEMO_EXCHANGE.userName,
+      password: DEMO_EXCHANGE.password,
+      impersonation: true,
+    });
+    for (const mailbox of DEMO_EXCHANGE.mailboxes) ews.directory.addMailbox(mailbox.address);
 
     const pbxSecret = options.pbxSecret ?? generateSigningSecret();
     const sink = options.pbxUrl ? undefined : await startPbxSink({ secret: pbxSecret, log: print });
@@ -190,6 +208,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       secrets,
       now,
       ...(options.onGraphRequest ? { onGraphRequest: options.onGraphRequest } : {}),
+      ...(options.onEwsRequest ? { onEwsRequest: options.onEwsRequest } : {}),
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
       log: consoleLogger('[runtime]', print),
       ...(options.metrics ? { metrics: options.metrics } : {}),
@@ -222,11 +241,29 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       pbxSecret,
       log: consoleLogger('[seed]', print),
     });
+    if (options.exchangeServerDemo) {
+      // Same PBX and signing secret as the Microsoft 365 demo, so the sink verifies its webhooks too.
+      await createExchangeServerIntegration(runtime, {
+        id: DEMO_EXCHANGE_INTEGRATION_ID,
+        name: 'Fabrikam, Exchange Server (demo)',
+        ewsUrl: ews.url,
+        userName: DEMO_EXCHANGE.userName,
+        password: DEMO_EXCHANGE.password,
+        authentication: DEMO_EXCHANGE.authentication,
+        accessMode: 'impersonation',
+        timeZone: DEMO_EXCHANGE.timeZone,
+        pbxUrl: options.pbxUrl ?? sink?.url ?? '',
+        pbxSecretName: `pbx-${DEMO_INTEGRATION_ID}`,
+        mailboxes: DEMO_EXCHANGE.mailboxes.map((mailbox) => mailbox.address),
+        log: consoleLogger('[seed]', print),
+      });
+    }
     const settle = () => queue.idle({ includeScheduled: true, scheduledHorizonMs: 60_000 });
     const runTimer = (name: string) => invokeTimer(definitions, name, logHandler);
     return {
       url,
       simulator,
+      ews,
       sink,
       queue,
       runtime,

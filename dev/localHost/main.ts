@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     ...(process.env.DEMO_PBX_URL ? { pbxUrl: process.env.DEMO_PBX_URL } : {}),
     ...(process.env.DEMO_PBX_SECRET ? { pbxSecret: process.env.DEMO_PBX_SECRET } : {}),
     ...graphCredential(process.env.LOCAL_GRAPH_CREDENTIAL),
+    exchangeServerDemo: true,
   });
   // Consent links open the simulator's consent page, where a person accepts or cancels as the demo tenant's admin.
   host.simulator.answerAdminConsent({ kind: 'ask', tenantId: DEMO_TENANT.id });

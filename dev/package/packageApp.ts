@@ -19,7 +19,7 @@ const MB = 1024 * 1024;
  * past it means something that does not run got in (a dev dependency, source
  * maps, a second copy of a tree). Everything installed weighs about 354 MB.
  */
-export const PACKAGE_BUDGET = { unzippedBytes: 50 * MB, zippedBytes: 16 * MB, files: 12_000 } as const;
+export const PACKAGE_BUDGET = { unzippedBytes: 60 * MB, zippedBytes: 19 * MB, files: 13_000 } as const;
 
 /** Where the staged folder and the zip go (git-ignored; azure.yaml's `dist` names the folder). */
 export const PACKAGE_FOLDER = '.package';

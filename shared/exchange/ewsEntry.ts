@@ -13,6 +13,11 @@
 //   NoResponseReceived → notResponded.
 // - CalendarItemType Single → singleInstance, Occurrence → occurrence,
 //   Exception → exception, RecurringMaster → seriesMaster.
+// - Occurrences and exceptions carry their series as seriesMasterId. Graph
+//   gives the master's id there; a CalendarView gives no way to the master's
+//   ItemId without a GetItem per series (RecurringMasterItemId is a request
+//   id only), so the series' UID, which the master and all its instances
+//   share and nothing else in the mailbox has, names the series instead.
 // - All-day items: EWS gives Start and End as the instants of midnight in the
 //   mailbox's zone, so the floating dates are the dates those instants fall
 //   on in that zone; End stays exclusive, as Graph's endDate is.
@@ -64,9 +69,12 @@ function timingOf(item: EwsCalendarItem, mailboxTimeZone: string): EntryTiming {
 
 /** `mailboxTimeZone` is an IANA zone, the one the mailbox's all-day items are placed in. */
 export function entryFromEwsItem(item: EwsCalendarItem, mailboxTimeZone: string): CalendarEntry {
+  const kind = KIND[item.itemType] ?? 'singleInstance';
+  const inSeries = kind === 'occurrence' || kind === 'exception';
   return {
     id: item.itemId,
-    kind: KIND[item.itemType] ?? 'singleInstance',
+    kind,
+    ...(inSeries && item.iCalUid ? { seriesMasterId: item.iCalUid } : {}),
     subject: item.subject,
     // A value a later Exchange adds reads as busy, as graphEvent.ts does with Graph's.
     showAs: SHOW_AS[item.freeBusy] ?? 'busy',

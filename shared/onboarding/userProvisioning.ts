@@ -1,6 +1,12 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { diffAbsences } from '../domain/absenceDiff';
 import { observedState } from '../domain/automaticReplies';
+import { parseMailAddress } from '../domain/mailAddress';
+import {
+  credentialsRejected,
+  type ExchangeServerIntegration,
+  isExchangeServer,
+} from '../exchange/exchangeServerIntegration';
 import { classifyGraphError } from '../graph/graphErrors';
 import { checkMailbox } from '../graph/mailboxes';
 import { deleteSubscription } from '../graph/subscriptions';
@@ -56,6 +62,7 @@ export async function addUser(
 ): Promise<AddUserResult> {
   const integration = (await deps.repos.integrations.get(integrationId))?.value;
   if (!integration) return notFound('integration not found');
+  if (isExchangeServer(integration)) return addExchangeServerUser(integration, address, deps);
   if (integration.consentState !== 'granted' || !integration.tenantId) {
     return conflict('the Microsoft 365 admin has not granted consent yet');
   }
@@ -125,6 +132,42 @@ export async function addUser(
   ]);
   deps.log.info('user added', { integrationId, userId: user.id });
   return { kind: 'added', user: withSubscription };
+}
+
+/**
+ * A mailbox on Exchange Server: its id is its lower-cased SMTP address (EWS
+ * addresses mailboxes by address; there is no directory object id), its
+ * all-day items fall in the integration's zone, and the first sync is queued.
+ */
+async function addExchangeServerUser(
+  integration: ExchangeServerIntegration,
+  address: string,
+  deps: ProvisioningDeps,
+): Promise<AddUserResult> {
+  if (credentialsRejected(integration)) {
+    return conflict('Exchange refuses the service account; save its new password first');
+  }
+  const parsed = parseMailAddress(address);
+  if (parsed.kind === 'refused') return invalid(`${address} is not an email address: ${parsed.reason}`);
+  const id = parsed.address.toLowerCase();
+  const now = deps.now();
+  const existing = (await deps.repos.users.get(integration.id, id, { fresh: true }))?.value;
+  const user: UserRecord = existing ?? {
+    integrationId: integration.id,
+    id,
+    email: parsed.address,
+    timeZone: integration.exchangeServer.timeZone,
+    status: 'neverSynced',
+    createdAt: now.toISOString(),
+  };
+  const unstorable = storageProblem(() => userToEntity(user));
+  if (unstorable) return invalid(`${address} cannot be stored: ${unstorable}`);
+  await deps.repos.users.upsert(user);
+  await deps.queue.send('sync', [
+    syncMessageAt({ integrationId: integration.id, userId: id, cause: 'provisioned' }, now, now),
+  ]);
+  deps.log.info('user added', { integrationId: integration.id, userId: id });
+  return { kind: 'added', user };
 }
 
 /**

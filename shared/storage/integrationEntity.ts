@@ -37,6 +37,18 @@ const endingSchema = z
   .object({ kind: z.enum(['delete', 'deactivate']), since: z.string(), deadline: z.string() })
   .strict();
 
+const exchangeServerSchema = z
+  .object({
+    ewsUrl: z.string().min(1),
+    userName: z.string().min(1),
+    passwordSecretName: z.string().min(1),
+    passwordSetAt: z.string(),
+    authentication: z.enum(['basic', 'ntlm']),
+    accessMode: z.enum(['impersonation', 'folderPermission']),
+    timeZone: z.string().min(1),
+  })
+  .strict();
+
 const integrationRowSchema = z.object({
   partitionKey: z.literal(INTEGRATION_PARTITION),
   rowKey: z.string().min(1),
@@ -44,6 +56,8 @@ const integrationRowSchema = z.object({
   name: z.string(),
   active: z.boolean(),
   tenantId: z.string().optional(),
+  /** JSON of `exchangeServerSchema`. */
+  exchangeServer: z.string().optional(),
   consentState: z.enum(CONSENT_STATES),
   consentedAt: z.string().optional(),
   consentMode: z.enum(CONSENT_MODES).optional(),
@@ -99,6 +113,9 @@ export function integrationToEntity(record: IntegrationRecord) {
       name: record.name,
       active: record.active,
       tenantId: record.tenantId,
+      exchangeServer: record.exchangeServer
+        ? JSON.stringify(exchangeServerSchema.parse(record.exchangeServer))
+        : undefined,
       consentState: record.consentState,
       consentedAt: record.consentedAt,
       consentMode: record.consentMode,
@@ -171,6 +188,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
     missingPermissions,
     onboarding,
     ending,
+    exchangeServer,
     ...fields
   } = parseStoredRow(integrationRowSchema, row, what);
   const pbxEndpoint =
@@ -200,6 +218,9 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
         ? { onboarding: parseStoredJson(onboardingSchema, onboarding, what, 'onboarding') }
         : {}),
       ...(ending ? { ending: parseStoredJson(endingSchema, ending, what, 'ending') } : {}),
+      ...(exchangeServer
+        ? { exchangeServer: parseStoredJson(exchangeServerSchema, exchangeServer, what, 'exchangeServer') }
+        : {}),
       ruleSet,
       ...(pendingUsers ? { pendingUsers } : {}),
     },

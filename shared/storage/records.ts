@@ -31,12 +31,49 @@ export interface PendingUser {
   problem?: string;
 }
 
+/** How the service account authenticates to Exchange Server's EWS endpoint. */
+export type ExchangeAuthentication = 'basic' | 'ntlm';
+
+/**
+ * `impersonation`: the account holds the ApplicationImpersonation role and
+ * acts as each mailbox. `folderPermission`: the account holds Reviewer on each
+ * user's Calendar folder and opens it as a delegate.
+ */
+export type ExchangeAccessMode = 'impersonation' | 'folderPermission';
+
+/**
+ * An integration whose mailboxes live on Exchange Server (2016, 2019,
+ * Subscription Edition), read over EWS with one service account.
+ */
+export interface ExchangeServerSettings {
+  /** https://mail.customer.example/EWS/Exchange.asmx */
+  ewsUrl: string;
+  /** UPN or DOMAIN\user */
+  userName: string;
+  /** Name of the account's password in the secret store; never the password. */
+  passwordSecretName: string;
+  /** When the operator last saved the password: a refusal met with an older one does not mark the integration. */
+  passwordSetAt: string;
+  authentication: ExchangeAuthentication;
+  accessMode: ExchangeAccessMode;
+  /** IANA zone the mailboxes' all-day items are placed in (EWS names no mailbox zone in a calendar read). */
+  timeZone: string;
+}
+
 export interface IntegrationRecord {
   id: string;
   name: string;
   active: boolean;
   /** Entra tenant id, known once the admin has consented (or set by the operator). */
   tenantId?: string;
+  /**
+   * Set for an Exchange Server integration; absent for Microsoft 365 over Graph.
+   * Such an integration has no tenant and no consent: its consentState is
+   * `granted` while Exchange accepts the service account, and
+   * `consentRequired` with a consentError starting `credentialsRejected`
+   * once Exchange refused its password (shared/exchange/exchangeServerIntegration.ts).
+   */
+  exchangeServer?: ExchangeServerSettings;
   consentState: ConsentState;
   consentedAt?: string;
   /** Absent on records written before modes existed: tenant-wide. */

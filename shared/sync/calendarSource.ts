@@ -10,6 +10,8 @@ import type { SyncWindow } from '../domain/syncWindow';
 export interface SourceMailbox {
   id: string;
   email: string;
+  /** IANA zone of the mailbox, where all-day items fall (a source that reports floating dates needs none). */
+  timeZone?: string;
   /** What the last read said of the mailbox's automatic replies (`CalendarRead.automaticReplies`). */
   automaticReplies?: AutomaticRepliesMemo;
 }
@@ -30,6 +32,13 @@ export interface CalendarRead {
   reportedIds: Set<string>;
   /** True when the read covered the whole window (asked for, or the cursor had expired). */
   fresh: boolean;
+  /**
+   * A resumed read that still lists every entry of the window (a source
+   * without change tracking, such as EWS CalendarView): the diff compares in
+   * full, so a missing entry is a removed one, but the PBX gets only the
+   * changes, not the snapshot a fresh round sends.
+   */
+  wholeWindow?: boolean;
   /** Hand this back in the next `resume`. */
   cursor: string;
   /** Requests the read took (logged, and counted by the benchmarks). */
@@ -52,7 +61,11 @@ export class SourceThrottled extends Error {
 
 /** The customer's organisation no longer lets the app in; only a new consent helps. */
 export class SourceRefused extends Error {
-  constructor(readonly code: string) {
+  constructor(
+    readonly code: string,
+    /** Exchange Server: when the password it refused was saved (markCredentialsRejected ignores an outdated one). */
+    readonly passwordSetAt?: string,
+  ) {
     super(`the calendar source refuses the app (${code})`);
     this.name = 'SourceRefused';
   }

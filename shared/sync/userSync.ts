@@ -2,6 +2,7 @@ import type { AbsenceDraft } from '../domain/absence';
 import { type AbsenceChanges, type DiffScope, diffAbsences, type KnownAbsence } from '../domain/absenceDiff';
 import { evaluate } from '../domain/rules/evaluate';
 import { syncWindowFor, windowCovers } from '../domain/syncWindow';
+import { canReadCalendars, markCredentialsRejected } from '../exchange/exchangeServerIntegration';
 import type { TenantAccess } from '../graph/appPermissions';
 import type { Logger } from '../logger';
 import { markConsentRequired, markPermissionsMissing } from '../onboarding/consentFlow';
@@ -103,6 +104,12 @@ async function syncOrReschedule(
   try {
     return await syncUser(request, deps, attempt);
   } catch (error) {
+    if (error instanceof SourceRefused && error.passwordSetAt !== undefined) {
+      // Exchange Server: no retry with a refused password; saving a new one queues fresh syncs.
+      if (await markCredentialsRejected(request.integrationId, error.passwordSetAt, deps))
+        deps.metrics?.consentLost('refused');
+      return { kind: 'skipped', why: 'Exchange refuses the service account; a new password is needed' };
+    }
     if (error instanceof SourceRefused) {
       // No retry: the message would only ask Entra ID again. Re-consent queues fresh syncs.
       if (await markConsentRequired(request.integrationId, error.code, deps))
@@ -161,7 +168,7 @@ export async function syncUser(
   const integration = (await deps.repos.integrations.get(request.integrationId, { fresh }))?.value;
   if (!integration) return { kind: 'skipped', why: 'integration not found' };
   if (!integration.active) return { kind: 'skipped', why: 'integration inactive' };
-  if (integration.consentState !== 'granted' || !integration.tenantId) {
+  if (!canReadCalendars(integration)) {
     return { kind: 'skipped', why: 'integration has no granted consent' };
   }
   if (request.cause === 'statusDue') return refreshStatus(integration, request.userId, deps);
@@ -196,9 +203,8 @@ export async function syncUser(
       });
       if (verdict.outcome === 'absence') drafts.push(verdict.absence);
     }
-    const scope: DiffScope = fresh
-      ? { kind: 'full' }
-      : { kind: 'partial', reportedEventIds: read.reportedIds };
+    const scope: DiffScope =
+      fresh || read.wholeWindow ? { kind: 'full' } : { kind: 'partial', reportedEventIds: read.reportedIds };
     const listed = needsStoredRows(user, read, reconcile);
     const known = listed ? await deps.repos.absences.listForUser(integration.id, user.id) : [];
     const clock = versionClock(now, user, known);
@@ -423,11 +429,11 @@ function statusAfter(
  */
 function needsStoredRows(
   user: UserRecord,
-  read: { fresh: boolean; reportedIds: ReadonlySet<string> },
+  read: { fresh: boolean; wholeWindow?: boolean; reportedIds: ReadonlySet<string> },
   reconcile: boolean,
 ): boolean {
   if (reconcile) return true;
-  if (!read.fresh) return read.reportedIds.size > 0;
+  if (!read.fresh && !read.wholeWindow) return read.reportedIds.size > 0;
   return !(user.status === 'neverSynced' && user.versionedTo === undefined && user.deltaLink === undefined);
 }
 

@@ -90,12 +90,14 @@ describe('reading a calendar over EWS', () => {
         isAllDay: false,
         isCancelled: false,
         myResponse: 'Accept',
+        iCalUid: stored.uid,
       },
     ]);
     expect(simulator.requests).toEqual([
       {
         operation: 'FindItem',
         account: 'svc-impersonation@contoso.example',
+        authentication: 'basic',
         serverVersion: 'Exchange2016',
         impersonated: ALICE,
         mailbox: ALICE,
