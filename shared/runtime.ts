@@ -11,7 +11,11 @@ import { defaultPbxSlotPolicy, type IdleSlot } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import type { RuleSet } from './domain/rules/ruleSet';
 import { ewsCalendarSource } from './exchange/ewsCalendarSource';
-import { type ExchangeConnections, exchangeConnections } from './exchange/exchangeServerIntegration';
+import {
+  type ExchangeConnections,
+  exchangeConnections,
+  isExchangeServer,
+} from './exchange/exchangeServerIntegration';
 import {
   FOLDER_PERMISSION_POLL_MINUTES,
   type FolderPermissionPollDeps,
@@ -56,6 +60,7 @@ import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
 import { cachedUsers } from './storage/userCache';
+import type { EwsUpkeepDeps } from './subscriptions/ewsSubscriptionUpkeep';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
 import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscriptionKeeper';
 import type { CalendarSource } from './sync/calendarSource';
@@ -307,6 +312,19 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
   const pbxPermits = localPermits();
   const pbxParked = parkedSlots<IdleSlot>();
   const syncRetries = scheduledRetries();
+  // Known EWS subscriptions are read each time, never served from memory: a replaced one is answered
+  // Unsubscribe at its next notification, not after the memory's 30 s. Unknown ids are still remembered.
+  const ewsLookups = subscriptionLookups({ knownTtlMs: -1 });
+  const ewsUpkeep = (log: Logger): EwsUpkeepDeps => ({
+    repos,
+    ewsConnectionFor: (integration) => {
+      if (!isExchangeServer(integration)) throw new Error('not an Exchange Server integration');
+      return infra.exchange.connectionFor(integration);
+    },
+    now,
+    urls,
+    log,
+  });
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -315,6 +333,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     urls,
     subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
     defaultTimeZone: config.DEFAULT_TIME_ZONE,
+    ewsSubscriptions: ewsUpkeep(log),
     log,
   });
   const subscriptionUpkeep = (log: Logger): SubscriptionDeps => ({
@@ -353,7 +372,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       queue,
       now,
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
-      lookups: infra.subscriptionLookups,
+      lookups: ewsLookups,
       log,
     }),
     sync: (log) => ({
@@ -405,6 +424,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
       confirmTenantAccess: (integration) => infra.confirmTenantAccess(integration),
       metrics,
+      exchangeServer: ewsUpkeep(log),
       followGroup: async (integration, pace) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL, pace });
       },

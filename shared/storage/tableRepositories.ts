@@ -332,7 +332,10 @@ function subscriptionRepository(table: TableClient): SubscriptionRepository {
       // Once per deployment: the only scan left, copying rows written before the copies existed.
       const byIntegration = new Map<string, TransactionAction[]>();
       for (const row of await listRows(table, odata`RowKey eq ${''}`)) {
-        const entity = subscriptionIndexEntity(subscriptionFromEntity(row));
+        const record = subscriptionFromEntity(row);
+        // An EWS subscription was written with its copy, and the copy holds its newest watermark: never overwrite it.
+        if (record.ews) continue;
+        const entity = subscriptionIndexEntity(record);
         const actions = byIntegration.get(entity.partitionKey) ?? [];
         actions.push(['upsert', entity, 'Replace']);
         byIntegration.set(entity.partitionKey, actions);

@@ -14,11 +14,13 @@
 // forger: it gets the same Unsubscribe, which tells it nothing about which
 // ids exist, and nothing is queued or written.
 //
-// What one verified notification costs: at most one point read of the
-// subscription's own row (none while the instance remembers it), one Merge
-// of the integration's copy (watermark, lastHeardAt, expiresAt), and, for
-// events, the sync messages (coalesced per user, the user's session). A
-// status ping costs the read and the Merge.
+// What one verified notification costs: one point read of the subscription's
+// own row (the runtime's EWS lookups never answer a known id from memory, so
+// a replaced subscription is told Unsubscribe at once), one Merge of the
+// integration's copy (watermark, lastHeardAt, expiresAt), and, for events,
+// the sync messages (coalesced per user, the user's session). A status ping
+// costs the read and the Merge. An unknown id costs one read, then nothing
+// while the instance remembers it as unknown.
 
 import type { EwsNotification } from '../exchange/ewsNotification';
 import { isStatusOnly, newestWatermark } from '../exchange/ewsNotification';
@@ -36,7 +38,7 @@ export interface EwsIntakeDeps {
   now: () => Date;
   coalesceSeconds: number;
   log: Logger;
-  /** The instance's memory of subscription ids and its bounded reads, shared with Graph's intake. */
+  /** The instance's memory of unknown ids and its bounded reads (shared/sync/subscriptionLookups.ts). */
   lookups: SubscriptionLookups;
 }
 
