@@ -9,6 +9,7 @@ import { startAzuriteTables } from '../azurite';
 import { type BenchHost, type BenchUser, startBenchHost } from './benchHost';
 import { measureBurstCost } from './burstCost';
 import { measureEndingCost } from './endingCost';
+import { measureEwsFirstSync, startEwsBenchHost } from './ewsCost';
 import { measureInitialSync, measureTenantFirstSync, processMaxRssMb } from './firstSync';
 import { measureGraphAnswersUnderIntake } from './graphAnswers';
 import { type IntakeThroughput, measureForgedFlood, measureIntake } from './intake';
@@ -40,6 +41,8 @@ const sizes = {
   sessionTimeScale: setting('BENCH_SESSION_TIME_SCALE', 2),
   dashboardUsers: setting('BENCH_DASHBOARD_USERS', 200),
   endingUsers: setting('BENCH_ENDING_USERS', 300),
+  ewsUsers: setting('BENCH_EWS_USERS', 50),
+  ewsItems: setting('BENCH_EWS_ITEMS', 150),
 };
 
 // Issue 16's bounds and targets, printed beside the figures they judge.
@@ -70,6 +73,7 @@ const GROUPS = [
   'sessions',
   'scans',
   'ending',
+  'exchange',
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
     if (chosen.has('sessions')) await addSessionRows(add, tables.connectionString);
     if (chosen.has('scans')) await addScanRows(add, tables.connectionString);
     if (chosen.has('ending')) await addEndingRows(add, tables.connectionString);
+    if (chosen.has('exchange')) await addExchangeRows(add, tables.connectionString);
   } finally {
     await tables.stop();
   }
@@ -344,6 +349,24 @@ async function addScanRows(add: AddRow, tablesConnectionString: string): Promise
 }
 
 /** Deleting an integration: the PBX told first (one last snapshot per user), then everything removed. */
+/** Exchange Server over EWS: requests of a first sync, against one paged CalendarView per mailbox. */
+async function addExchangeRows(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const { host, counter } = await startEwsBenchHost(tablesConnectionString, sizes.coalesceSeconds);
+  try {
+    const f = await measureEwsFirstSync(host, counter, sizes.ewsUsers, sizes.ewsItems);
+    add(
+      `Exchange Server: EWS requests, first sync of ${f.users} mailboxes × ${f.itemsPerUser} items`,
+      String(f.ewsRequests),
+      `bound ${f.bound} (one paged CalendarView per mailbox)`,
+      ratio(f.ewsRequests, f.bound),
+    );
+    add('  webhooks per mailbox (one snapshot each)', (f.webhooks / f.users).toFixed(2), 'bound 1');
+    add('  wall time, first sync of all of them', ms(f.wallMs));
+  } finally {
+    await host.stop();
+  }
+}
+
 async function addEndingRows(add: AddRow, tablesConnectionString: string): Promise<void> {
   const bench = await startBenchHost(tablesConnectionString, sizes.coalesceSeconds);
   try {

@@ -3,6 +3,7 @@
 // against the loopback ranges, after name resolution too: a PBX, Graph or
 // Azurite address that is not 127.0.0.0/8 or ::1 fails the connection with
 // an error instead of sending a packet anywhere else.
+import { lookup as dnsLookup } from 'node:dns';
 import { isIP, Socket } from 'node:net';
 
 type LookupCallback = (
@@ -37,7 +38,8 @@ Socket.prototype.connect = function connect(this: Socket, ...args: unknown[]) {
         process.nextTick(() => this.destroy(refusal(target)));
         return this;
       }
-      const resolve: Lookup = lookup ?? (require('node:dns').lookup as Lookup);
+      // Imported up front: a connection a stopping host opens after the suite ends may not require().
+      const resolve: Lookup = lookup ?? (dnsLookup as unknown as Lookup);
       const checked: Lookup = (hostname, lookupOptions, callback) =>
         resolve(hostname, lookupOptions, (error, address, family) => {
           if (error) return callback(error, address, family);
