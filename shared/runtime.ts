@@ -11,7 +11,11 @@ import { defaultPbxSlotPolicy, type IdleSlot } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import type { RuleSet } from './domain/rules/ruleSet';
 import { ewsCalendarSource } from './exchange/ewsCalendarSource';
-import { type ExchangeConnections, exchangeConnections } from './exchange/exchangeServerIntegration';
+import {
+  type ExchangeConnections,
+  exchangeConnections,
+  isExchangeServer,
+} from './exchange/exchangeServerIntegration';
 import {
   FOLDER_PERMISSION_POLL_MINUTES,
   type FolderPermissionPollDeps,
@@ -56,9 +60,11 @@ import type { IntegrationRecord } from './storage/records';
 import type { Repositories } from './storage/repositories';
 import { createTableRepositories } from './storage/tableRepositories';
 import { cachedUsers } from './storage/userCache';
+import type { EwsUpkeepDeps } from './subscriptions/ewsSubscriptionUpkeep';
 import type { MaintenanceDeps } from './subscriptions/maintenanceRun';
 import { lifecycleUpkeep, type SubscriptionDeps } from './subscriptions/subscriptionKeeper';
 import type { CalendarSource } from './sync/calendarSource';
+import type { EwsIntakeDeps } from './sync/ewsNotificationIntake';
 import type { IntakeDeps } from './sync/notificationIntake';
 import { type SubscriptionLookups, subscriptionLookups } from './sync/subscriptionLookups';
 import { syncRetryCovers } from './sync/syncRequest';
@@ -102,11 +108,14 @@ export interface Runtime {
   now: () => Date;
   /** Per instance: which subscription ids are ours, and the bounded reads that find out. */
   subscriptionLookups: SubscriptionLookups;
-  urls: { notification: string; lifecycle: string; consentCallback: string };
+  /** `exchangeNotifications` is the base of EWS callback URLs: each subscription appends its secret. */
+  urls: { notification: string; lifecycle: string; consentCallback: string; exchangeNotifications: string };
   /** Resolves PBX host names, when a URL is saved and before every send (DNS; a stub in tests). */
   resolveHost: ResolveHost;
   /** Each capability's dependencies, for one invocation's logger. */
   intake(log: Logger, cause: 'notification' | 'lifecycle'): IntakeDeps;
+  /** Exchange Server's push notifications (functions/exchangeNotifications.ts). */
+  exchangeIntake(log: Logger): EwsIntakeDeps;
   /** Adding and removing users, provisioning after consent. */
   onboarding(log: Logger): ProvisioningDeps;
   sync(log: Logger): SyncDeps;
@@ -224,6 +233,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       notification: `${base}/api/graph/notifications`,
       lifecycle: `${base}/api/graph/lifecycle`,
       consentCallback: `${base}/api/consent/callback`,
+      exchangeNotifications: `${base}/api/exchange/notifications`,
     },
     graphFor(integration) {
       const tenantId = integration.tenantId;
@@ -278,6 +288,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 export type Infrastructure = Omit<
   Runtime,
   | 'intake'
+  | 'exchangeIntake'
   | 'onboarding'
   | 'sync'
   | 'delivery'
@@ -301,6 +312,19 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
   const pbxPermits = localPermits();
   const pbxParked = parkedSlots<IdleSlot>();
   const syncRetries = scheduledRetries();
+  // Known EWS subscriptions are read each time, never served from memory: a replaced one is answered
+  // Unsubscribe at its next notification, not after the memory's 30 s. Unknown ids are still remembered.
+  const ewsLookups = subscriptionLookups({ knownTtlMs: -1 });
+  const ewsUpkeep = (log: Logger): EwsUpkeepDeps => ({
+    repos,
+    ewsConnectionFor: (integration) => {
+      if (!isExchangeServer(integration)) throw new Error('not an Exchange Server integration');
+      return infra.exchange.connectionFor(integration);
+    },
+    now,
+    urls,
+    log,
+  });
   const provisioning = (log: Logger): ProvisioningDeps => ({
     repos,
     graphFor: infra.graphFor,
@@ -309,6 +333,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     urls,
     subscriptionMinutes: config.SUBSCRIPTION_MAX_MINUTES,
     defaultTimeZone: config.DEFAULT_TIME_ZONE,
+    ewsSubscriptions: ewsUpkeep(log),
     log,
   });
   const subscriptionUpkeep = (log: Logger): SubscriptionDeps => ({
@@ -340,6 +365,14 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
       lookups: infra.subscriptionLookups,
       cause,
+      log,
+    }),
+    exchangeIntake: (log) => ({
+      subscriptions: repos.subscriptions,
+      queue,
+      now,
+      coalesceSeconds: config.SYNC_COALESCE_SECONDS,
+      lookups: ewsLookups,
       log,
     }),
     sync: (log) => ({
@@ -391,6 +424,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       coalesceSeconds: config.SYNC_COALESCE_SECONDS,
       confirmTenantAccess: (integration) => infra.confirmTenantAccess(integration),
       metrics,
+      exchangeServer: ewsUpkeep(log),
       followGroup: async (integration, pace) => {
         await followGroup(integration, { ...provisioning(log), graphBaseUrl: config.GRAPH_BASE_URL, pace });
       },

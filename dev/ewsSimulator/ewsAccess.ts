@@ -27,6 +27,8 @@ export function decideAccess(
   account: ServiceAccount,
   header: XmlElement | undefined,
   folderMailbox: string | undefined,
+  /** Names the response message of a refusal about the mailbox. */
+  operation = 'FindItem',
 ): AccessDecision {
   const impersonated = impersonatedAddress(header);
   if (firstChild(header, 'ExchangeImpersonation') && impersonated === undefined) {
@@ -61,7 +63,7 @@ export function decideAccess(
     return {
       ok: false,
       answer: errorResponse(
-        'FindItem',
+        operation,
         'ErrorNonExistentMailbox',
         'The SMTP address has no mailbox associated with it.',
       ),
@@ -73,7 +75,7 @@ export function decideAccess(
     return {
       ok: false,
       answer: errorResponse(
-        'FindItem',
+        operation,
         'ErrorAccessDenied',
         'Access is denied. Check credentials and try again.',
       ),

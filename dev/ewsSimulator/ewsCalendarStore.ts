@@ -70,6 +70,18 @@ interface MailboxCalendar {
   series: Map<string, StoredSeries>;
 }
 
+/**
+ * What happened to an item, for push subscriptions (ewsPush.ts): Outlook's
+ * delete moves the item to Deleted Items (a MovedEvent for the Calendar), a
+ * hard delete removes it (a DeletedEvent). A change to one occurrence is a
+ * change to its series' master.
+ */
+export type CalendarChange =
+  | { kind: 'created'; mailbox: string; itemId: string }
+  | { kind: 'modified'; mailbox: string; itemId: string }
+  | { kind: 'moved'; mailbox: string; itemId: string; oldItemId: string }
+  | { kind: 'deleted'; mailbox: string; itemId: string };
+
 // Exchange's ids are opaque base64; these are too, so clients cannot lean on a shape.
 const opaqueId = (bytes: number) => randomBytes(bytes).toString('base64');
 const occurrenceId = (masterId: string, index: number) =>
@@ -93,6 +105,17 @@ function storedItem(item: NewCalendarItem): StoredCalendarItem {
 
 export class EwsCalendarStore {
   private readonly calendars = new Map<string, MailboxCalendar>();
+  private readonly watchers: Array<(change: CalendarChange) => void> = [];
+
+  /** Called on every change, after it is stored. */
+  watch(watcher: (change: CalendarChange) => void): void {
+    this.watchers.push(watcher);
+  }
+
+  private changed(change: CalendarChange): void {
+    const normalised = { ...change, mailbox: change.mailbox.toLowerCase() };
+    for (const watcher of this.watchers) watcher(normalised);
+  }
 
   private calendarOf(mailbox: string): MailboxCalendar {
     const key = mailbox.toLowerCase();
@@ -112,6 +135,7 @@ export class EwsCalendarStore {
   add(mailbox: string, item: NewCalendarItem): StoredCalendarItem {
     const stored = storedItem(item);
     this.calendarOf(mailbox).singles.set(stored.itemId, stored);
+    this.changed({ kind: 'created', mailbox, itemId: stored.itemId });
     return stored;
   }
 
@@ -125,6 +149,7 @@ export class EwsCalendarStore {
       moved: new Map(),
       deleted: new Set(),
     });
+    this.changed({ kind: 'created', mailbox, itemId: master.itemId });
     return master;
   }
 
@@ -140,6 +165,7 @@ export class EwsCalendarStore {
       throw new Error(`series ${masterId} has no occurrence ${index}`);
     series.moved.set(index, { ...time, changeKey: opaqueId(12) });
     series.master.changeKey = opaqueId(12);
+    this.changed({ kind: 'modified', mailbox, itemId: masterId });
   }
 
   deleteOccurrence(mailbox: string, masterId: string, index: number): void {
@@ -149,6 +175,7 @@ export class EwsCalendarStore {
     series.moved.delete(index);
     series.deleted.add(index);
     series.master.changeKey = opaqueId(12);
+    this.changed({ kind: 'modified', mailbox, itemId: masterId });
   }
 
   /** Changes a single item or a series' master (and so its occurrences); undefined for an id it does not hold. */
@@ -157,13 +184,27 @@ export class EwsCalendarStore {
     const item = calendar.singles.get(itemId) ?? calendar.series.get(itemId)?.master;
     if (item === undefined) return undefined;
     Object.assign(item, changes, { changeKey: opaqueId(12) });
+    this.changed({ kind: 'modified', mailbox, itemId });
     return item;
   }
 
-  /** Deletes a single item or a whole series; false for an id it does not hold. */
-  remove(mailbox: string, itemId: string): boolean {
+  /**
+   * Deletes a single item or a whole series, to Deleted Items (where the item
+   * gets a new id) or for good; false for an id it does not hold.
+   */
+  remove(
+    mailbox: string,
+    itemId: string,
+    how: 'moveToDeletedItems' | 'hardDelete' = 'moveToDeletedItems',
+  ): boolean {
     const calendar = this.calendarOf(mailbox);
-    return calendar.singles.delete(itemId) || calendar.series.delete(itemId);
+    if (!(calendar.singles.delete(itemId) || calendar.series.delete(itemId))) return false;
+    this.changed(
+      how === 'hardDelete'
+        ? { kind: 'deleted', mailbox, itemId }
+        : { kind: 'moved', mailbox, itemId: opaqueId(48), oldItemId: itemId },
+    );
+    return true;
   }
 
   /** Items overlapping [start, end), series expanded, ordered by start as CalendarView returns them. */

@@ -24,11 +24,14 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { SimulatorClock } from '../graphSimulator/clock';
 import { decideAccess } from './ewsAccess';
 import { type AuthenticationScheme, authenticationGate } from './ewsAuthentication';
 import { EwsCalendarStore } from './ewsCalendarStore';
 import { EwsDirectory, type ServiceAccount } from './ewsDirectory';
 import { answerCalendarView, readCalendarViewRequest } from './ewsFindItem';
+import { createEwsPush, type EwsPush } from './ewsPush';
+import { answerPushSubscribe } from './ewsPushAccess';
 import { answerResolveNames } from './ewsResolveNames';
 import { selfSignedCertificate } from './selfSignedCertificate';
 import { errorResponse, type SoapAnswer, soapFault } from './soapFaults';
@@ -65,6 +68,8 @@ export interface EwsSimulatorOptions {
   authentication?: readonly AuthenticationScheme[];
   /** `https` serves TLS with a fresh self-signed certificate for 127.0.0.1, which no client trusts. */
   protocol?: 'http' | 'https';
+  /** The clock push pings and retries run on (ewsPush.ts); the local host passes the Graph simulator's. */
+  clock?: SimulatorClock;
 }
 
 export interface EwsSimulator {
@@ -72,6 +77,8 @@ export interface EwsSimulator {
   url: string;
   directory: EwsDirectory;
   calendars: EwsCalendarStore;
+  /** Push subscriptions: their clock, deliveries and failures on demand (ewsPush.ts). */
+  push: EwsPush;
   requests: EwsRequestRecord[];
   /** The next `count` requests (of any account) are answered ErrorServerBusy with this back-off. */
   serverBusyNext(count: number, backOffMilliseconds: number): void;
@@ -137,6 +144,7 @@ function answerSoap(
     }
     return answerResolveNames(simulator.directory, request.operation);
   }
+  if (operation === 'Subscribe') return answerPushSubscribe(simulator, account, request, record);
   if (operation !== 'FindItem') {
     return soapFault('ErrorInvalidRequest', `The operation ${operation} is not simulated.`);
   }
@@ -160,9 +168,11 @@ function httpsOptions(): { cert: string; key: string } {
 }
 
 export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Promise<EwsSimulator> {
+  const calendars = new EwsCalendarStore();
   const state = {
     directory: new EwsDirectory(),
-    calendars: new EwsCalendarStore(),
+    calendars,
+    push: createEwsPush(calendars, options.clock),
     requests: [] as EwsRequestRecord[],
   };
   const busy: Busy = { left: 0, backOffMilliseconds: 0 };

@@ -144,7 +144,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       });
     }
 
-    const ews = await startEwsSimulator();
+    // Push pings and retries run on the clock the runtime reads, so a test that moves it sees them fall due.
+    const ews = await startEwsSimulator({ clock: simulator.clock });
     stops.push(() => ews.close());
     ews.directory.addAccount({
       userName: DEMO_EXCHANGE.userName,

@@ -22,6 +22,7 @@ import type { IntegrationRecord, OnboardingProgress, PendingUser, UserRecord } f
 import type { Repositories } from '../storage/repositories';
 import { InvalidKeyError } from '../storage/tableKeys';
 import { userToEntity } from '../storage/userEntity';
+import { type EwsUpkeepDeps, subscribeEwsUser } from '../subscriptions/ewsSubscriptionUpkeep';
 import {
   mailboxRefusal,
   markUnreadable,
@@ -44,6 +45,8 @@ export interface ProvisioningDeps {
   urls: { notification: string; lifecycle: string };
   subscriptionMinutes: number;
   defaultTimeZone: string;
+  /** An Exchange Server user's push subscription (shared/subscriptions/ewsSubscriptionUpkeep.ts). */
+  ewsSubscriptions?: EwsUpkeepDeps;
   log: Logger;
 }
 
@@ -163,11 +166,36 @@ async function addExchangeServerUser(
   const unstorable = storageProblem(() => userToEntity(user));
   if (unstorable) return invalid(`${address} cannot be stored: ${unstorable}`);
   await deps.repos.users.upsert(user);
+  const subscribed = await subscribeOrLeaveToMaintenance(integration, user, deps);
   await deps.queue.send('sync', [
     syncMessageAt({ integrationId: integration.id, userId: id, cause: 'provisioned' }, now, now),
   ]);
   deps.log.info('user added', { integrationId: integration.id, userId: id });
-  return { kind: 'added', user };
+  return { kind: 'added', user: subscribed };
+}
+
+/**
+ * Subscribed before the first sync is queued, so a change after that sync's
+ * read is notified. A user already subscribed keeps its subscription; one
+ * Exchange refused now is still added, and the maintenance run subscribes it
+ * (shared/subscriptions/exchangeServerMaintenance.ts).
+ */
+async function subscribeOrLeaveToMaintenance(
+  integration: ExchangeServerIntegration,
+  user: UserRecord,
+  deps: ProvisioningDeps,
+): Promise<UserRecord> {
+  if (!deps.ewsSubscriptions || user.subscriptionId) return user;
+  try {
+    const made = await subscribeEwsUser(integration, user, deps.ewsSubscriptions);
+    return made.kind === 'subscribed' ? { ...user, subscriptionId: made.record.subscriptionId } : user;
+  } catch (error) {
+    deps.log.warn('could not make the EWS subscription; the maintenance run tries again', {
+      integrationId: integration.id,
+      why: error instanceof Error ? error.message : 'error',
+    });
+    return user;
+  }
 }
 
 /**

@@ -237,10 +237,32 @@ export interface SubscriptionRecord {
   subscriptionId: string;
   integrationId: string;
   userId: string;
-  /** Secret shared with Graph; compared on every notification, never logged. */
+  /**
+   * Secret shared with Graph, or the secret in an EWS subscription's callback
+   * URL; compared on every notification, never logged.
+   */
   clientState: string;
   resource: string;
+  /** For EWS: when it counts as lost unless Exchange is heard from (lastHeardAt plus the silence allowed). */
   expiresAt: string;
+  /** Present for an Exchange Server push subscription, absent for Graph's. */
+  ews?: EwsSubscriptionState;
+}
+
+/**
+ * What keeps an EWS push subscription going. Exchange POSTs to us; nothing
+ * is renewed, but when it falls silent the subscription is made again from
+ * `watermark` (shared/subscriptions/ewsSubscriptionUpkeep.ts). Every
+ * notification updates these on the integration's copy of the row only (one
+ * write, subscriptionEntity.ts): `listByIntegration` reads the newest, `get`
+ * the values the subscription was made with.
+ */
+export interface EwsSubscriptionState {
+  /** The newest watermark Exchange sent (or Subscribe's own): where a new subscription resumes. */
+  watermark: string;
+  statusFrequencyMinutes: number;
+  /** When Exchange last reached us for it (events or a status ping), or when it was made. */
+  lastHeardAt: string;
 }
 
 /** A row per absence the PBX has been told about; deleted ones stay as tombstones so versions keep growing. */

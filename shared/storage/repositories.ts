@@ -67,6 +67,15 @@ export interface SubscriptionRepository {
    */
   upsertMany(records: readonly SubscriptionRecord[]): Promise<void>;
   delete(subscriptionId: string): Promise<void>;
+  /**
+   * An EWS notification arrived: its watermark and the time, merged into the
+   * integration's copy only (one write). Nothing when the copy is gone (the
+   * subscription was replaced meanwhile).
+   */
+  recordEwsHeard(
+    record: Pick<SubscriptionRecord, 'subscriptionId' | 'integrationId'>,
+    heard: { watermark: string; lastHeardAt: string; expiresAt: string },
+  ): Promise<void>;
 }
 
 export interface AbsenceRepository {

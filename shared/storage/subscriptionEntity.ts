@@ -26,6 +26,10 @@ const subscriptionRowSchema = z.object({
   clientState: z.string(),
   resource: z.string(),
   expiresAt: z.string(),
+  // An EWS push subscription's state (records.ts EwsSubscriptionState); absent on Graph's rows.
+  ewsWatermark: z.string().optional(),
+  ewsStatusFrequencyMinutes: z.number().int().optional(),
+  ewsLastHeardAt: z.string().optional(),
 });
 
 export function subscriptionKey(subscriptionId: string): { partitionKey: string; rowKey: string } {
@@ -70,19 +74,51 @@ function subscriptionEntityAt(key: { partitionKey: string; rowKey: string }, rec
     clientState: record.clientState,
     resource: record.resource,
     expiresAt: record.expiresAt,
+    ...(record.ews
+      ? {
+          ewsWatermark: record.ews.watermark,
+          ewsStatusFrequencyMinutes: record.ews.statusFrequencyMinutes,
+          ewsLastHeardAt: record.ews.lastHeardAt,
+        }
+      : {}),
   };
   checkEntitySize(`subscription ${record.subscriptionId}`, entity);
   return entity;
+}
+
+/**
+ * What one EWS notification writes: a Merge of these columns into the
+ * integration's copy alone, where the maintenance run reads them.
+ */
+export function ewsHeardEntity(
+  record: Pick<SubscriptionRecord, 'subscriptionId' | 'integrationId'>,
+  heard: { watermark: string; lastHeardAt: string; expiresAt: string },
+) {
+  return {
+    ...subscriptionIndexKey(record),
+    ewsWatermark: heard.watermark,
+    ewsLastHeardAt: heard.lastHeardAt,
+    expiresAt: heard.expiresAt,
+  };
 }
 
 /** Reads either row: the id is the partition of the subscription's own row, the row key of its copy. */
 export function subscriptionFromEntity(row: Readonly<Record<string, unknown>>): SubscriptionRecord {
   const key = row.rowKey === '' ? row.partitionKey : row.rowKey;
   const id = typeof key === 'string' ? decodeKeyPart(key) : '?';
-  const { partitionKey, rowKey, ...fields } = parseStoredRow(
-    subscriptionRowSchema,
-    row,
-    `subscription ${id}`,
-  );
-  return { subscriptionId: decodeKeyPart(rowKey === '' ? partitionKey : rowKey), ...fields };
+  const { partitionKey, rowKey, ewsWatermark, ewsStatusFrequencyMinutes, ewsLastHeardAt, ...fields } =
+    parseStoredRow(subscriptionRowSchema, row, `subscription ${id}`);
+  const ews =
+    ewsWatermark !== undefined && ewsStatusFrequencyMinutes !== undefined && ewsLastHeardAt !== undefined
+      ? {
+          watermark: ewsWatermark,
+          statusFrequencyMinutes: ewsStatusFrequencyMinutes,
+          lastHeardAt: ewsLastHeardAt,
+        }
+      : undefined;
+  return {
+    subscriptionId: decodeKeyPart(rowKey === '' ? partitionKey : rowKey),
+    ...fields,
+    ...(ews ? { ews } : {}),
+  };
 }

@@ -41,6 +41,7 @@ import type {
   UserRepository,
 } from './repositories';
 import {
+  ewsHeardEntity,
   SUBSCRIPTION_INDEX_MARKER,
   subscriptionFromEntity,
   subscriptionIndexEntity,
@@ -331,7 +332,10 @@ function subscriptionRepository(table: TableClient): SubscriptionRepository {
       // Once per deployment: the only scan left, copying rows written before the copies existed.
       const byIntegration = new Map<string, TransactionAction[]>();
       for (const row of await listRows(table, odata`RowKey eq ${''}`)) {
-        const entity = subscriptionIndexEntity(subscriptionFromEntity(row));
+        const record = subscriptionFromEntity(row);
+        // An EWS subscription was written with its copy, and the copy holds its newest watermark: never overwrite it.
+        if (record.ews) continue;
+        const entity = subscriptionIndexEntity(record);
         const actions = byIntegration.get(entity.partitionKey) ?? [];
         actions.push(['upsert', entity, 'Replace']);
         byIntegration.set(entity.partitionKey, actions);
@@ -361,6 +365,10 @@ function subscriptionRepository(table: TableClient): SubscriptionRepository {
       const copy = subscriptionIndexKey(subscriptionFromEntity(row));
       await ignoringNotFound(() => table.deleteEntity(copy.partitionKey, copy.rowKey));
       await ignoringNotFound(() => table.deleteEntity(key.partitionKey, key.rowKey));
+    },
+    async recordEwsHeard(record, heard) {
+      // Merge with ETag "*": updates an existing row only, so a copy deleted meanwhile is not brought back half.
+      await ignoringNotFound(() => table.updateEntity(ewsHeardEntity(record, heard), 'Merge'));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { windowCovers } from '../domain/syncWindow';
+import { canReadCalendars, isExchangeServer } from '../exchange/exchangeServerIntegration';
 import type { TenantAccess } from '../graph/appPermissions';
 import { classifyGraphError } from '../graph/graphErrors';
 import { checkMailbox } from '../graph/mailboxes';
@@ -11,9 +11,11 @@ import {
 import type { QueueSender } from '../queue/queuePort';
 import type { IntegrationRecord, SubscriptionRecord, UserRecord } from '../storage/records';
 import type { Repositories } from '../storage/repositories';
-import { coalescedSyncMessage } from '../sync/syncRequest';
 import type { Metrics } from '../telemetry/metrics';
 import { checkAutomaticReplies } from './automaticRepliesCheck';
+import { catchUpMessages } from './catchUpSelection';
+import type { EwsUpkeepDeps } from './ewsSubscriptionUpkeep';
+import { maintainExchangeServerIntegration } from './exchangeServerMaintenance';
 import {
   mailboxRefusal,
   markUnreadable,
@@ -59,6 +61,8 @@ export interface MaintenanceDeps extends SubscriptionDeps {
   /** How the run waits for the write pace; default a timer. */
   sleep?: (ms: number) => Promise<void>;
   metrics?: Pick<Metrics, 'subscriptionsAtRisk' | 'consentLost'>;
+  /** Exchange Server integrations' push subscriptions; without it they are skipped. */
+  exchangeServer?: EwsUpkeepDeps;
 }
 
 export interface MaintenanceReport {
@@ -135,6 +139,33 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     const advance = deps.advanceEnding;
     if (integration.ending && advance) {
       await advanceOneEnding(integration, (i) => advance(i, deadline), deps, report);
+      continue;
+    }
+    if (isExchangeServer(integration)) {
+      const ews = deps.exchangeServer;
+      if (!integration.active || !canReadCalendars(integration) || !ews) {
+        report.skippedIntegrations++;
+        continue;
+      }
+      report.integrations++;
+      try {
+        const done = await maintainExchangeServerIntegration(integration, createBudget, { ...deps, ews });
+        createBudget = done.createBudget;
+        usersOf.set(integration.id, done.users);
+        report.recreated += done.recreated;
+        report.deferred += done.deferred;
+        report.atRisk.missing += done.deferred;
+        report.catchUps += done.catchUps;
+        report.partialErrors.push(...done.partialErrors);
+        if (done.credentialsRejected) report.consentRequired++;
+      } catch (error) {
+        const why = failureText(error);
+        report.errors.push(`${integration.id}: ${why}`);
+        deps.log.error('maintenance of an integration failed; the next run retries', {
+          integrationId: integration.id,
+          why,
+        });
+      }
       continue;
     }
     // A tenant without the needed permissions is still checked, once per run, so it recovers on its own.
@@ -264,9 +295,11 @@ async function maintainIntegration(
     s !== undefined && Date.parse(s.expiresAt) > now.getTime();
 
   const renewBefore = now.getTime() + deps.renewMarginMinutes * MINUTE;
+  // EWS subscriptions are never renewed (they live while answered); only Graph's have an expiry to push back.
   const due = users
     .map(subscriptionOf)
     .filter(alive)
+    .filter((s) => s.ews === undefined)
     .filter((s) => Date.parse(s.expiresAt) <= renewBefore);
   const gone = new Set<string>();
   for (const outcome of await renewSubscriptions(integration, due, deps, pace)) {
@@ -336,28 +369,14 @@ async function maintainIntegration(
   const replies = await checkAutomaticRepliesOrReport(integration, readable, deps, report);
   report.automaticRepliesChanged += replies.size;
 
-  const staleBefore = now.getTime() - deps.catchUpMinutes * MINUTE;
-  const days = integration.ruleSet.settings.syncDaysForward;
-  const messages = users
-    .filter((user) => caughtUp.has(user.id) || (user.status !== 'unreadable' && !refused.has(user.id)))
-    .filter(
-      (user) =>
-        catchUpEveryone ||
-        replies.has(user.id) ||
-        caughtUp.has(user.id) ||
-        !user.lastSyncAt ||
-        Date.parse(user.lastSyncAt) <= staleBefore ||
-        !user.window ||
-        !windowCovers(user.window, now, days) ||
-        user.rulesVersion !== integration.rulesVersion,
-    )
-    .map((user) =>
-      coalescedSyncMessage(
-        { integrationId: integration.id, userId: user.id, cause: 'catchUp' },
-        now,
-        deps.coalesceSeconds,
-      ),
-    );
+  const messages = catchUpMessages(integration, users, {
+    mustRead: new Set([...caughtUp, ...replies]),
+    skip: refused,
+    everyone: catchUpEveryone,
+    now,
+    catchUpMinutes: deps.catchUpMinutes,
+    coalesceSeconds: deps.coalesceSeconds,
+  });
   if (messages.length > 0) await deps.queue.send('sync', messages);
   report.catchUps += messages.length;
   return createBudget;

@@ -67,10 +67,11 @@ async function exampleNamesOnThisMachine(hostname: string): Promise<string[]> {
     : resolveWithDns(hostname);
 }
 
-/** Everything the system will do on its own for what has happened so far: notifications sent, queues drained. */
+/** Everything the system will do on its own for what has happened so far: notifications sent (Graph's and Exchange's), queues drained. */
 export async function settle(host: LocalHost): Promise<void> {
   for (let round = 0; round < 3; round++) {
     await host.simulator.flushNotifications();
+    await host.ews.push.idle();
     await host.settle();
   }
 }
