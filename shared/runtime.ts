@@ -12,6 +12,7 @@ import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import type { RuleSet } from './domain/rules/ruleSet';
 import { ewsCalendarSource } from './exchange/ewsCalendarSource';
 import { type ExchangeConnections, exchangeConnections } from './exchange/exchangeServerIntegration';
+import { interimConnectionCheck } from './exchange/interimConnectionCheck';
 import { missingPermissions, type PermissionNeeds, type TenantAccess } from './graph/appPermissions';
 import { federatedWithFallback, managedIdentityAssertion } from './graph/federatedCredential';
 import { graphCalendarSource } from './graph/graphCalendarSource';
@@ -318,6 +319,11 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     pbxTarget: config.pbxTarget,
     resolveHost: infra.resolveHost,
+    exchange: {
+      check: interimConnectionCheck,
+      allowLoopbackHttp: config.EXCHANGE_ALLOW_LOOPBACK_HTTP,
+      connections: infra.exchange,
+    },
     endingPolicy: {
       staleRowMs: config.INTEGRATION_CACHE_SECONDS * 1000,
       deadlineMs: endingDeadlineMs(config.pbxRetryPolicy),
