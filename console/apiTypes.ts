@@ -41,10 +41,29 @@ export interface StatusSettings {
 export type ConsentState = 'pending' | 'granted' | 'consentRequired' | 'permissionsMissing';
 export type ConsentMode = 'tenantWide' | 'scoped';
 
+export const INTEGRATION_KINDS = ['microsoft365', 'exchangeServer'] as const;
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
+export const EXCHANGE_AUTHENTICATIONS = ['basic', 'ntlm'] as const;
+export const EXCHANGE_ACCESS_MODES = ['impersonation', 'folderPermission'] as const;
+
+/** An Exchange Server integration's connection; the password is never part of an answer. */
+export interface ExchangeServer {
+  ewsUrl: string;
+  userName: string;
+  passwordSetAt: string;
+  authentication: (typeof EXCHANGE_AUTHENTICATIONS)[number];
+  accessMode: (typeof EXCHANGE_ACCESS_MODES)[number];
+  timeZone: string;
+  credentials: 'accepted' | 'rejected';
+  credentialsSince: string;
+}
+
 export interface Integration {
   id: string;
   name: string;
+  kind: IntegrationKind;
   active: boolean;
+  exchangeServer?: ExchangeServer;
   consentState: ConsentState;
   consentMode: ConsentMode;
   consentError?: string;
@@ -94,7 +113,21 @@ export interface SnapshotQueued {
   absences: number;
 }
 
+/** POST integrations/{id}/exchange/test: what Exchange said of the saved connection on one mailbox. */
+export type ExchangeTest =
+  | { ok: true; mailbox: { primaryAddress: string; displayName: string }; itemsInWindow: number }
+  | { ok: false; reason: string; message: string; path?: string };
+
+/** GET dashboard: the deployment's integrations per kind and those whose Exchange password was refused. */
+export interface DeploymentDashboard {
+  integrations: Record<IntegrationKind, number>;
+  exchangeServerCredentialsRejected: { integrationId: string; name: string; since?: string }[];
+}
+
 export interface Dashboard {
+  kind: IntegrationKind;
+  /** Exchange Server only. */
+  credentials?: 'accepted' | 'rejected';
   lastSyncAt?: string;
   users: {
     total: number;

@@ -1,5 +1,6 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { createConsentLink, unbindIntegration } from '../shared/management/consentLinks';
+import { testExchangeServerConnection } from '../shared/management/exchangeServerSetup';
 import { explainEvent } from '../shared/management/explainEvent';
 import {
   createIntegration,
@@ -11,6 +12,7 @@ import {
 import { listIntegrations, readIntegration } from '../shared/management/integrationViews';
 import {
   createIntegrationSchema,
+  exchangeTestSchema,
   explainSchema,
   unbindSchema,
   updateIntegrationSchema,
@@ -21,7 +23,7 @@ import { byMethod, managementDeps, param, readBody } from './http/managementRout
 import { ROUTE } from './http/managementRoutes';
 import { outcomeResponse } from './http/outcomeResponse';
 
-/** Integrations: list, create, read, change, delete; rules; resync; explain; consent links and unbinding. Function keys required. */
+/** Integrations: list, create, read, change, delete; rules; resync; explain; an Exchange Server connection test; consent links and unbinding. Function keys required. */
 async function getIntegrations(_request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
   return { status: 200, jsonBody: await listIntegrations(deps) };
@@ -75,6 +77,14 @@ async function explain(request: HttpRequest, context: InvocationContext) {
   return outcomeResponse(await explainEvent(param(request, 'id') ?? '', body.value, deps), 200);
 }
 
+async function postExchangeTest(request: HttpRequest, context: InvocationContext) {
+  const body = await readBody(request, exchangeTestSchema);
+  if (!body.ok) return body.response;
+  const deps = (await managementDeps(context)).admin;
+  const outcome = await testExchangeServerConnection(param(request, 'id') ?? '', body.value.mailbox, deps);
+  return outcomeResponse(outcome, 200);
+}
+
 async function postConsentLink(request: HttpRequest, context: InvocationContext) {
   const deps = (await managementDeps(context)).admin;
   return outcomeResponse(await createConsentLink(param(request, 'id') ?? '', deps), 201);
@@ -120,6 +130,13 @@ registerHttp('manageExplain', {
   authLevel: 'function',
   route: ROUTE.explain,
   handler: byMethod({ POST: explain }),
+});
+
+registerHttp('manageExchangeTest', {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: ROUTE.exchangeTest,
+  handler: byMethod({ POST: postExchangeTest }),
 });
 
 registerHttp('manageConsentLink', {

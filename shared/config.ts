@@ -149,6 +149,12 @@ const settingsSchema = z.object({
       ctx.addIssue({ code: 'custom', message: 'comma-separated non-negative seconds (at most 50)' });
       return z.NEVER;
     }),
+  /**
+   * Exchange Server integrations: let an EWS URL be plain http when its host
+   * is loopback (127.0.0.1, ::1, localhost), for the local host's EWS
+   * simulator and tests. Every other EWS URL must be https.
+   */
+  EXCHANGE_ALLOW_LOOPBACK_HTTP: bool.default(false),
   /** How long the previous PBX signing secret keeps signing after a rotation. */
   PBX_SECRET_ROTATION_HOURS: z.coerce.number().min(0).max(720).default(24),
 });

@@ -11,6 +11,7 @@ import { defaultPbxSlotPolicy, type IdleSlot } from './delivery/pbxSlots';
 import type { SnapshotDeps } from './delivery/snapshotOnDemand';
 import type { RuleSet } from './domain/rules/ruleSet';
 import { ewsCalendarSource } from './exchange/ewsCalendarSource';
+import { checkExchangeConnection } from './exchange/ewsConnectionCheck';
 import {
   type ExchangeConnections,
   exchangeConnections,
@@ -350,6 +351,11 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     pbxTarget: config.pbxTarget,
     resolveHost: infra.resolveHost,
+    exchange: {
+      check: checkExchangeConnection,
+      allowLoopbackHttp: config.EXCHANGE_ALLOW_LOOPBACK_HTTP,
+      connections: infra.exchange,
+    },
     endingPolicy: {
       staleRowMs: config.INTEGRATION_CACHE_SECONDS * 1000,
       deadlineMs: endingDeadlineMs(config.pbxRetryPolicy),

@@ -187,6 +187,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       QUEUE_MODE: 'in-process',
       SYNC_COALESCE_SECONDS: String(options.coalesceSeconds ?? 1),
       PBX_ALLOW_INSECURE_LOOPBACK: 'true',
+      // The EWS simulator answers on http://127.0.0.1.
+      EXCHANGE_ALLOW_LOOPBACK_HTTP: 'true',
       ...options.settings,
     });
     // One movable clock for Graph, the service and the queue, so tests can jump days ahead.

@@ -12,6 +12,7 @@ import { replayBodySchema } from '../../shared/management/deliveryQueries';
 import {
   addUserSchema,
   createIntegrationSchema,
+  exchangeTestSchema,
   explainSchema,
   rulesInputSchema,
   unbindSchema,
@@ -46,6 +47,9 @@ export const ROUTE = {
   consentLink: `${MANAGE}/integrations/{id}/consent-link`,
   unbind: `${MANAGE}/integrations/{id}/unbind`,
   dashboard: `${MANAGE}/integrations/{id}/dashboard`,
+  deploymentDashboard: `${MANAGE}/dashboard`,
+  // Exchange Server integrations only (functions/manageIntegrations.ts).
+  exchangeTest: `${MANAGE}/integrations/{id}/exchange/test`,
   users: `${MANAGE}/integrations/{id}/users`,
   user: `${MANAGE}/integrations/{id}/users/{userId}`,
   userResync: `${MANAGE}/integrations/{id}/users/{userId}/resync`,
@@ -83,9 +87,15 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
   {
     method: 'POST',
     route: ROUTE.integrations,
-    summary: 'Create an integration; the response carries the PBX signing secret, once',
+    summary:
+      'Create an integration; the response carries the PBX signing secret, once. With `exchangeServer` it reads Exchange Server over EWS: the connection is tried on `testMailbox` first, and the password is never returned',
     body: createIntegrationSchema,
-    responses: { ...common, 201: 'created', 400: 'malformed body', 409: 'the id is taken' },
+    responses: {
+      ...common,
+      201: 'created',
+      400: 'malformed body, or the Exchange Server connection failed (`error` starts with the reason, `path` names the field)',
+      409: 'the id is taken, or Exchange is busy (throttled); try again',
+    },
   },
   {
     method: 'GET',
@@ -97,13 +107,13 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     method: 'PATCH',
     route: ROUTE.integration,
     summary:
-      'Change name, active, PBX URL, consent mode or the followed security group; deactivating first tells the PBX (the integration shows `ending` meanwhile)',
+      'Change name, active, PBX URL, consent mode or the followed security group, or an Exchange Server connection (a changed connection or password is tried on `testMailbox` first; one that passes lifts a credentialsRejected stop and resyncs every user); deactivating first tells the PBX (the integration shows `ending` meanwhile)',
     body: updateIntegrationSchema,
     responses: {
       ...withId,
       200: 'the integration',
-      400: 'malformed body',
-      409: 'the integration is being deleted',
+      400: 'malformed body, a field of the other kind, or the changed Exchange Server connection failed (`path` names the field)',
+      409: 'the integration is being deleted, or Exchange is busy (throttled)',
     },
   },
   {
@@ -145,10 +155,27 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
   },
   {
     method: 'POST',
+    route: ROUTE.exchangeTest,
+    summary:
+      "Try an Exchange Server integration's saved connection on one mailbox (its calendar for the coming week); nothing is stored",
+    body: exchangeTestSchema,
+    responses: {
+      ...withId,
+      200: '`ok: true` with the mailbox and its items in the week, or `ok: false` with `reason`, `message` and the field at fault (`path`)',
+      400: 'malformed body',
+      409: 'a Microsoft 365 integration: it has no Exchange Server connection',
+    },
+  },
+  {
+    method: 'POST',
     route: ROUTE.consentLink,
     summary:
       'Mint a consent link for the customer\u2019s Microsoft 365 admin (unguessable, expires, connects once)',
-    responses: { ...withId, 201: 'the link and when it expires' },
+    responses: {
+      ...withId,
+      201: 'the link and when it expires',
+      409: 'an Exchange Server integration: it has no consent',
+    },
   },
   {
     method: 'POST',
@@ -159,7 +186,7 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
       ...withId,
       200: 'the integration',
       400: 'malformed body',
-      409: 'the integration kept changing',
+      409: 'the integration kept changing, or it is an Exchange Server integration (no tenant)',
     },
   },
   {
@@ -167,6 +194,13 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     route: ROUTE.dashboard,
     summary: 'Figures for one integration',
     responses: { ...withId, 200: 'the figures' },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.deploymentDashboard,
+    summary:
+      'The deployment at a glance: integrations per kind, and the Exchange Server ones whose password Exchange refused',
+    responses: { ...common, 200: 'the figures' },
   },
   {
     method: 'GET',

@@ -1,3 +1,8 @@
+import {
+  type CalendarSystem,
+  calendarSystemOf,
+  credentialsRejected,
+} from '../exchange/exchangeServerIntegration';
 import type { Logger } from '../logger';
 import { type Outcome, ok } from '../outcome';
 import type { DeadLetterListing, DeadLetters } from '../queue/deadLetters';
@@ -9,7 +14,10 @@ import { noIntegration } from './refusals';
 
 export interface Dashboard {
   integrationId: string;
+  kind: CalendarSystem;
   active: boolean;
+  /** Exchange Server only: whether Exchange accepts the service account (rejected: the sync stopped calling it). */
+  credentials?: 'accepted' | 'rejected';
   consentState: IntegrationRecord['consentState'];
   consentMode: NonNullable<IntegrationRecord['consentMode']>;
   consentError?: string;
@@ -138,7 +146,11 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
     .at(-1);
   return ok({
     integrationId,
+    kind: calendarSystemOf(integration),
     active: integration.active,
+    ...(integration.exchangeServer
+      ? { credentials: credentialsRejected(integration) ? ('rejected' as const) : ('accepted' as const) }
+      : {}),
     consentState: integration.consentState,
     consentMode: integration.consentMode ?? 'tenantWide',
     ...(integration.consentError ? { consentError: integration.consentError } : {}),
@@ -163,4 +175,26 @@ export async function dashboardFor(integrationId: string, deps: DashboardDeps): 
     deliveries: await deliveries,
     deadLetters: await deadLetters.then(([sync, deliveryLetters]) => ({ sync, deliveries: deliveryLetters })),
   });
+}
+
+/** The whole deployment at a glance: how many integrations of each kind, and which need the operator. */
+export interface DeploymentDashboard {
+  integrations: Record<CalendarSystem, number>;
+  /** Exchange Server integrations whose password Exchange refused: nothing is read until a new one is saved. */
+  exchangeServerCredentialsRejected: { integrationId: string; name: string; since?: string }[];
+}
+
+/** One query: every integration shares one partition (shared/storage/integrationEntity.ts). */
+export async function deploymentDashboard(deps: Pick<DashboardDeps, 'repos'>): Promise<DeploymentDashboard> {
+  const all = await deps.repos.integrations.list();
+  const integrations: Record<CalendarSystem, number> = { microsoft365: 0, exchangeServer: 0 };
+  for (const integration of all) integrations[calendarSystemOf(integration)]++;
+  return {
+    integrations,
+    exchangeServerCredentialsRejected: all.filter(credentialsRejected).map((integration) => ({
+      integrationId: integration.id,
+      name: integration.name,
+      ...(integration.consentRequiredSince ? { since: integration.consentRequiredSince } : {}),
+    })),
+  };
 }

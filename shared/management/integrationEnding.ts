@@ -235,7 +235,7 @@ async function stillEnding(
   return current?.ending?.since === ending.since;
 }
 
-/** Everything goes: users (with their Graph subscriptions), absences, the PBX secret, the row. */
+/** Everything goes: users (with their Graph subscriptions), absences, the PBX secret, the Exchange password, the row. */
 export async function removeIntegration(
   integration: IntegrationRecord,
   users: readonly UserRecord[],
@@ -246,6 +246,9 @@ export async function removeIntegration(
     await removeUser(integration.id, user.id, deps, { notifyPbx: false });
   }
   await deps.secrets.delete(integration.pbxSecretName).catch(() => undefined);
+  if (integration.exchangeServer) {
+    await deps.secrets.delete(integration.exchangeServer.passwordSecretName).catch(() => undefined);
+  }
   await deps.repos.integrations.delete(integration.id);
   deps.log.info('integration deleted', { integrationId: integration.id });
 }

@@ -1,8 +1,18 @@
-// What the management API shows of integrations: never the PBX secret, nor
-// where it is kept.
+// What the management API shows of integrations: never the PBX secret nor
+// the Exchange service account's password, nor where they are kept.
 import type { RuleSet } from '../domain/rules/ruleSet';
+import {
+  type CalendarSystem,
+  calendarSystemOf,
+  credentialsRejected,
+} from '../exchange/exchangeServerIntegration';
 import { type Outcome, ok } from '../outcome';
-import type { IntegrationEnding, IntegrationRecord, PendingUser } from '../storage/records';
+import type {
+  ExchangeServerSettings,
+  IntegrationEnding,
+  IntegrationRecord,
+  PendingUser,
+} from '../storage/records';
 import type { AdminDeps } from './integrations';
 import { noIntegration } from './refusals';
 
@@ -10,7 +20,11 @@ import { noIntegration } from './refusals';
 export interface IntegrationView {
   id: string;
   name: string;
+  /** microsoft365: read over Graph after the admin's consent; exchangeServer: over EWS with a service account. */
+  kind: CalendarSystem;
   active: boolean;
+  /** Exchange Server integrations only. */
+  exchangeServer?: ExchangeServerView;
   tenantId?: string;
   consentState: IntegrationRecord['consentState'];
   consentMode: NonNullable<IntegrationRecord['consentMode']>;
@@ -32,12 +46,36 @@ export interface IntegrationView {
   updatedAt: string;
 }
 
+/** An Exchange Server integration's connection as the operator sees it: everything but the password. */
+export interface ExchangeServerView extends Omit<ExchangeServerSettings, 'passwordSecretName'> {
+  /** rejected: Exchange refused the password and the sync stopped calling it until a new one is saved. */
+  credentials: 'accepted' | 'rejected';
+  /** Since when Exchange accepts (the last save that passed) or refuses the account. */
+  credentialsSince: string;
+}
+
+export function exchangeServerView(record: IntegrationRecord): ExchangeServerView | undefined {
+  if (!record.exchangeServer) return undefined;
+  const { passwordSecretName: _where, ...settings } = record.exchangeServer;
+  const rejected = credentialsRejected(record);
+  return {
+    ...settings,
+    credentials: rejected ? 'rejected' : 'accepted',
+    credentialsSince: rejected
+      ? (record.consentRequiredSince ?? record.updatedAt)
+      : (record.consentedAt ?? settings.passwordSetAt),
+  };
+}
+
 // The base URL is no longer needed (consent links are minted, not derived); callers still pass it.
 export function integrationView(record: IntegrationRecord, _publicBaseUrl: string): IntegrationView {
+  const exchange = exchangeServerView(record);
   return {
     id: record.id,
     name: record.name,
+    kind: calendarSystemOf(record),
     active: record.active,
+    ...(exchange ? { exchangeServer: exchange } : {}),
     ...(record.tenantId ? { tenantId: record.tenantId } : {}),
     consentState: record.consentState,
     consentMode: record.consentMode ?? 'tenantWide',

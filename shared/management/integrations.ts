@@ -1,8 +1,10 @@
 // Integrations as the operator manages them: create (with a fresh PBX
-// signing secret), change, replace the rules, resync, delete. Deleting and
-// deactivating first tell the PBX (integrationEnding.ts).
+// signing secret; an Exchange Server one once its connection passed,
+// exchangeServerSetup.ts), change, replace the rules, resync, delete.
+// Deleting and deactivating first tell the PBX (integrationEnding.ts).
 import { randomBytes } from 'node:crypto';
-import type { ProvisioningDeps } from '../onboarding/userProvisioning';
+import { isExchangeServer } from '../exchange/exchangeServerIntegration';
+import { addUser, type ProvisioningDeps } from '../onboarding/userProvisioning';
 import { conflict, invalid, type Outcome, ok } from '../outcome';
 import { decidePbxTarget, type ResolveHost, type TargetPolicy } from '../pbx/pbxTarget';
 import { generateSigningSecret } from '../pbx/signing';
@@ -11,6 +13,13 @@ import { checkIntegrationFits } from '../storage/integrationEntity';
 import { integrationRow, optimisticUpdate } from '../storage/optimisticUpdate';
 import { ConcurrencyError, type IntegrationRecord } from '../storage/records';
 import { syncMessageAt } from '../sync/syncRequest';
+import {
+  type ExchangeAdminDeps,
+  type ExchangeServerChangePlan,
+  type ExchangeServerPrepared,
+  planExchangeServerChange,
+  prepareExchangeServer,
+} from './exchangeServerSetup';
 import { advanceEnding, type EndingPolicy, FIRST_STEP_SNAPSHOTS, newEnding } from './integrationEnding';
 import { type IntegrationView, integrationView } from './integrationViews';
 import type { CreateIntegration, RulesInput, UpdateIntegration } from './managementSchemas';
@@ -26,12 +35,17 @@ export interface AdminDeps extends ProvisioningDeps {
   resolveHost?: ResolveHost;
   /** How an ending dates its last snapshots and how long it waits for them; DEFAULT_ENDING_POLICY when absent. */
   endingPolicy?: EndingPolicy;
+  /** Exchange Server integrations: the connection check, the loopback policy, the instance's passwords. */
+  exchange: ExchangeAdminDeps;
 }
 
 /**
  * Creates an integration with a fresh PBX signing secret. The secret goes to
  * the secret store under a name of its own (a deleted integration's name may
- * still be held by Key Vault's soft delete) and is returned this once.
+ * still be held by Key Vault's soft delete) and is returned this once. An
+ * Exchange Server integration is created only once its connection passed on
+ * the test mailbox; it has no consent to wait for, so it starts granted and
+ * its users are added at once.
  */
 export async function createIntegration(
   input: CreateIntegration,
@@ -40,6 +54,12 @@ export async function createIntegration(
   const target = await decidePbxTarget(input.pbxUrl, deps.pbxTarget, deps.resolveHost);
   if (target.kind === 'refused') return invalid(target.reason);
   if (await deps.repos.integrations.get(input.id)) return conflict(`integration ${input.id} exists already`);
+  let exchange: ExchangeServerPrepared | undefined;
+  if (input.exchangeServer) {
+    const prepared = await prepareExchangeServer(input.id, input.exchangeServer, deps);
+    if (prepared.kind !== 'ok') return prepared;
+    exchange = prepared.value;
+  }
   const pbxSecret = generateSigningSecret();
   const pbxSecretName = `pbx-${input.id}-${randomBytes(4).toString('hex')}`;
   const now = deps.now().toISOString();
@@ -49,10 +69,14 @@ export async function createIntegration(
     id: input.id,
     name: input.name,
     active: input.active,
-    ...(input.tenantId ? { tenantId: input.tenantId.toLowerCase() } : {}),
-    consentState: 'pending',
-    consentMode: input.consentMode,
-    ...(addresses.length > 0 ? { pendingUsers: addresses.map((address) => ({ address })) } : {}),
+    ...(exchange
+      ? { exchangeServer: exchange.settings, consentState: 'granted', consentedAt: now }
+      : {
+          ...(input.tenantId ? { tenantId: input.tenantId.toLowerCase() } : {}),
+          consentState: 'pending',
+          consentMode: input.consentMode ?? 'tenantWide',
+          ...(addresses.length > 0 ? { pendingUsers: addresses.map((address) => ({ address })) } : {}),
+        }),
     ...(input.followGroupId ? { followGroupId: input.followGroupId.toLowerCase() } : {}),
     pbxUrl: input.pbxUrl,
     ...(input.pbxMaxConcurrentRequests ? { pbxMaxConcurrentRequests: input.pbxMaxConcurrentRequests } : {}),
@@ -68,15 +92,28 @@ export async function createIntegration(
     (property) => integrationField(property, record),
   );
   if (fits.kind !== 'ok') return fits;
-  await deps.secrets.set(pbxSecretName, pbxSecret);
+  const secretNames = [pbxSecretName, ...(exchange ? [exchange.settings.passwordSecretName] : [])];
   try {
+    await deps.secrets.set(pbxSecretName, pbxSecret);
+    if (exchange) await deps.secrets.set(exchange.settings.passwordSecretName, exchange.password);
     await deps.repos.integrations.create(record);
   } catch (error) {
-    await deps.secrets.delete(pbxSecretName).catch(() => undefined);
+    for (const name of secretNames) await deps.secrets.delete(name).catch(() => undefined);
     if (error instanceof ConcurrencyError) return conflict(`integration ${input.id} exists already`);
     throw error;
   }
-  deps.log.info('integration created', { integrationId: record.id });
+  deps.log.info('integration created', {
+    integrationId: record.id,
+    kind: exchange ? 'exchangeServer' : 'microsoft365',
+  });
+  if (exchange) {
+    // Nothing to consent to: the addresses become users now, each with its first sync queued.
+    for (const address of addresses) {
+      const added = await addUser(record.id, address, deps);
+      if (added.kind !== 'added')
+        deps.log.warn('user not added', { integrationId: record.id, reason: added.reason });
+    }
+  }
   return ok({ integration: integrationView(record, deps.publicBaseUrl), pbxSecret });
 }
 
@@ -89,7 +126,10 @@ export async function updateIntegration(
     const target = await decidePbxTarget(change.pbxUrl, deps.pbxTarget, deps.resolveHost);
     if (target.kind === 'refused') return invalid(target.reason);
   }
-  const { followGroupId, pbxMaxConcurrentRequests, active, ...fields } = change;
+  const { followGroupId, pbxMaxConcurrentRequests, active, exchangeServer: _connection, ...fields } = change;
+  const exchangePlan = await planForKind(id, change, deps);
+  if (exchangePlan.kind !== 'ok') return exchangePlan;
+  const plan = exchangePlan.value;
   const now = deps.now();
   let turned: 'off' | 'on' | undefined;
   const result = await changeIntegration(id, deps, (stored) => {
@@ -104,7 +144,7 @@ export async function updateIntegration(
     const modeChanged =
       change.consentMode !== undefined && change.consentMode !== (current.consentMode ?? 'tenantWide');
     // Another mode is another app: what the admin consented to no longer applies.
-    const next: IntegrationRecord = modeChanged
+    const changed: IntegrationRecord = modeChanged
       ? {
           ...current,
           ...fields,
@@ -112,6 +152,7 @@ export async function updateIntegration(
           consentError: 'the consent mode changed; the admin must consent again with the link',
         }
       : { ...current, ...fields };
+    const next = plan ? plan.apply(changed) : changed;
     turned = undefined;
     if (active === false && current.active) {
       // Off: the PBX is told first (integrationEnding.ts); the row is inactive at once, so nothing syncs.
@@ -128,12 +169,45 @@ export async function updateIntegration(
     return next;
   });
   if (result.kind !== 'ok') return result;
+  if (plan) {
+    plan.saved();
+    if (plan.recovered()) {
+      deps.log.info('Exchange accepts the service account again; every user is read again', {
+        integrationId: id,
+      });
+      await queueResync(id, 'resync', deps);
+    }
+  }
   if (turned === 'off') {
     await advanceEnding(id, deps, { newSnapshots: FIRST_STEP_SNAPSHOTS });
     return (await readView(id, deps)) ?? result;
   }
   if (turned === 'on') await queueFreshReads(id, deps);
   return result;
+}
+
+/**
+ * The fields only one kind has: consent mode and a followed group are
+ * Microsoft 365's, the EWS connection Exchange Server's. For an Exchange
+ * Server change, the plan (with its connection tried) or the refusal.
+ */
+async function planForKind(
+  id: string,
+  change: UpdateIntegration,
+  deps: AdminDeps,
+): Promise<Outcome<ExchangeServerChangePlan | undefined>> {
+  const graphOnly = (['consentMode', 'followGroupId'] as const).find((name) => change[name] !== undefined);
+  if (change.exchangeServer === undefined && graphOnly === undefined) return ok(undefined);
+  const stored = (await deps.repos.integrations.get(id, { fresh: true }))?.value;
+  if (!stored) return noIntegration(id);
+  if (isExchangeServer(stored) && graphOnly) {
+    return invalid(
+      `${graphOnly}: an Exchange Server integration has no Microsoft 365 consent or group`,
+      graphOnly,
+    );
+  }
+  if (change.exchangeServer === undefined) return ok(undefined);
+  return planExchangeServerChange(stored, change.exchangeServer, deps);
 }
 
 async function readView(id: string, deps: AdminDeps): Promise<Outcome<IntegrationView> | undefined> {

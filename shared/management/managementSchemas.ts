@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INTEGRATION_ID_MAX_LENGTH } from '../domain/identifiers';
 import { ADDRESS_MAX_OCTETS, parseMailAddress } from '../domain/mailAddress';
 import { userTriggersSchema } from '../domain/rules/ruleSet';
+import { isTimeZone } from '../domain/timeZone';
 import { ruleChoiceSchema, rulesInputSchema } from './ruleChoice';
 
 export { presetChoiceSchema, type RulesInput, rulesInputSchema } from './ruleChoice';
@@ -49,6 +50,73 @@ const pbxMaxConcurrentRequestsSchema = z.number().int().min(1).max(100).meta({
     "Webhooks in flight to this integration's PBX at once, across every instance; without it, the service's PBX_MAX_CONCURRENT_REQUESTS (default 4).",
 });
 
+/**
+ * Exchange Server's connection. The password is write-only: it goes to the
+ * secret store and no answer, log line or refusal carries it (a zod message
+ * about it names only its length).
+ */
+const ewsUrlSchema = z.url().max(2000).meta({
+  description: 'The EWS endpoint, e.g. https://mail.example.com/EWS/Exchange.asmx; https only',
+});
+const ewsUserNameSchema = z.string().trim().min(1).max(256).meta({
+  description: 'The service account: a UPN (svc-pbx@example.com) or DOMAIN\\user',
+});
+const ewsPasswordSchema = z.string().min(1).max(256).meta({
+  description: "The service account's password. Write-only: never returned, logged or put in an error",
+  writeOnly: true,
+});
+const ewsAuthenticationSchema = z
+  .enum(['basic', 'ntlm'])
+  .describe('How the service account signs in: basic (over https) or ntlm');
+const ewsAccessModeSchema = z
+  .enum(['impersonation', 'folderPermission'])
+  .describe(
+    "impersonation: the account holds the ApplicationImpersonation role; folderPermission: it has Reviewer on each mailbox's calendar",
+  );
+const ewsTimeZoneSchema = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, 'an IANA time zone such as Europe/Stockholm')
+  .meta({
+    description: "IANA zone of the mailboxes' all-day items; the service's DEFAULT_TIME_ZONE without it",
+  });
+const ewsTestMailboxSchema = emailSchema.meta({
+  description:
+    'A mailbox the service account can read: the connection is tried on it before anything is saved',
+});
+
+export const exchangeServerCreateSchema = z
+  .object({
+    ewsUrl: ewsUrlSchema,
+    userName: ewsUserNameSchema,
+    password: ewsPasswordSchema,
+    authentication: ewsAuthenticationSchema,
+    accessMode: ewsAccessModeSchema,
+    timeZone: ewsTimeZoneSchema.optional(),
+    testMailbox: ewsTestMailboxSchema,
+  })
+  .strict();
+
+/** What a PATCH may change; a change to the connection or the password needs `testMailbox` to be tried on. */
+export const exchangeServerChangeSchema = z
+  .object({
+    ewsUrl: ewsUrlSchema.optional(),
+    userName: ewsUserNameSchema.optional(),
+    password: ewsPasswordSchema.optional(),
+    authentication: ewsAuthenticationSchema.optional(),
+    accessMode: ewsAccessModeSchema.optional(),
+    timeZone: ewsTimeZoneSchema.optional(),
+    testMailbox: ewsTestMailboxSchema.optional(),
+  })
+  .strict()
+  .refine(
+    (body) => Object.keys(body).some((key) => key !== 'testMailbox'),
+    'name at least one field to change',
+  );
+
+/** An Exchange Server integration has no tenant, no consent and no Entra group: those fields are Graph's. */
+const GRAPH_ONLY_FIELDS = ['tenantId', 'consentMode', 'followGroupId'] as const;
+
 export const createIntegrationSchema = z
   .object({
     id: integrationIdSchema,
@@ -56,16 +124,36 @@ export const createIntegrationSchema = z
     pbxUrl: z.url().max(2000),
     pbxMaxConcurrentRequests: pbxMaxConcurrentRequestsSchema.optional(),
     active: z.boolean().default(true),
-    consentMode: consentModeSchema.default('tenantWide'),
+    /** Microsoft 365 only; tenantWide when absent. */
+    consentMode: consentModeSchema.optional(),
     /** Known already (e.g. a second instance for the same customer): consent then must come from this tenant. */
     tenantId: z.uuid().optional(),
     rules: rulesInputSchema.optional(),
-    /** Mailboxes to add once the admin has consented. */
+    /** Mailboxes to add once the admin has consented (Exchange Server: once the connection is saved). */
     users: z.array(emailSchema).max(500).optional(),
     /** Follow this Entra security group: its members become the users (needs GroupMember.Read.All). */
     followGroupId: z.uuid().optional(),
+    /** Present: an Exchange Server (on-premises) integration over EWS; absent: Microsoft 365 over Graph. */
+    exchangeServer: exchangeServerCreateSchema
+      .meta({
+        description:
+          'Makes this an Exchange Server (on-premises) integration read over EWS; without it the integration is Microsoft 365 over Graph',
+      })
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    if (!body.exchangeServer) return;
+    for (const name of GRAPH_ONLY_FIELDS) {
+      if (body[name] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} is for Microsoft 365 integrations; an Exchange Server integration has none`,
+        });
+      }
+    }
+  });
 
 export const updateIntegrationSchema = z
   .object({
@@ -77,9 +165,14 @@ export const updateIntegrationSchema = z
     consentMode: consentModeSchema.optional(),
     /** null stops following; the users stay. */
     followGroupId: z.uuid().nullable().optional(),
+    /** Exchange Server integrations only: the connection, the password, the time zone. */
+    exchangeServer: exchangeServerChangeSchema.optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, 'name at least one field to change');
+
+/** POST …/exchange/test: the mailbox to try the stored connection on. */
+export const exchangeTestSchema = z.object({ mailbox: emailSchema }).strict();
 
 export const addUserSchema = z.object({ email: emailSchema }).strict();
 
@@ -103,5 +196,7 @@ export const explainSchema = z
   .strict();
 
 export type CreateIntegration = z.infer<typeof createIntegrationSchema>;
+export type ExchangeServerInput = z.infer<typeof exchangeServerCreateSchema>;
+export type ExchangeServerChange = z.infer<typeof exchangeServerChangeSchema>;
 export type UpdateIntegration = z.infer<typeof updateIntegrationSchema>;
 export type ExplainRequest = z.infer<typeof explainSchema>;

@@ -99,7 +99,8 @@ export async function openConsentLink(
   const link = await deps.repos.consentLinks.get(linkId);
   if (!link || !linkIsOpen(link.value, now)) return { kind: 'invalidLink' };
   const integration = await deps.repos.integrations.get(link.value.integrationId);
-  if (!integration) return { kind: 'invalidLink' };
+  // An Exchange Server integration has nothing to consent to (no link is minted for one).
+  if (!integration || integration.value.exchangeServer) return { kind: 'invalidLink' };
   // The scoped mode's app asks for no calendar permission; /.default grants exactly what its registration lists.
   const clientId =
     integration.value.consentMode === 'scoped' ? deps.consent.scopedClientId : deps.consent.clientId;

@@ -127,6 +127,7 @@ describe('dashboard', () => {
     expect(figures).toEqual(
       ok({
         integrationId: 'acme',
+        kind: 'microsoft365',
         active: true,
         consentState: 'granted',
         consentMode: 'scoped',

@@ -1,5 +1,6 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { createMemorySecretStore } from '../../dev/localHost/memorySecretStore';
+import { exchangeConnections } from '../../shared/exchange/exchangeServerIntegration';
 import { createIntegration, updateIntegration } from '../../shared/management/integrations';
 import { mintConsentLink, openConsentLink } from '../../shared/onboarding/consentFlow';
 import type { Repositories } from '../../shared/storage/repositories';
@@ -33,6 +34,12 @@ describe('consent modes', () => {
     pbxTarget: { allowInsecureLoopback: false },
     // Saving a PBX URL resolves its name; a public answer, without DNS.
     resolveHost: async () => ['93.184.216.34'],
+    // Microsoft 365 integrations only here: Exchange Server is never asked.
+    exchange: {
+      check: () => Promise.reject(new Error('no Exchange in this test')),
+      allowLoopbackHttp: false,
+      connections: exchangeConnections(secrets),
+    },
   });
   /** Mints a link for the integration and opens it: which app does it ask the admin to consent to? */
   const clientIdOf = async (

@@ -15,7 +15,9 @@ import type { CALL_HANDLING_VALUES } from '../../shared/domain/absence';
 import type { SHOW_AS_VALUES } from '../../shared/domain/calendarEntry';
 import type { PRESET_NAMES } from '../../shared/domain/rules/presets';
 import type { PRIVATE_EVENT_MODES, RuleSet } from '../../shared/domain/rules/ruleSet';
-import type { Dashboard } from '../../shared/management/dashboard';
+import type { CalendarSystem } from '../../shared/exchange/exchangeServerIntegration';
+import type { Dashboard, DeploymentDashboard } from '../../shared/management/dashboard';
+import type { ExchangeTestResult } from '../../shared/management/exchangeServerSetup';
 import type { Explanation } from '../../shared/management/explainEvent';
 import type { IntegrationView } from '../../shared/management/integrationViews';
 import type { UserView } from '../../shared/management/mailboxUsers';
@@ -33,6 +35,9 @@ export type ConsoleMatchesServer = [
   NoDrift<Drift<Console.UserTrigger, RuleSet['triggers'][number]>>,
   NoDrift<Drift<Console.RuleSet, RuleSet>>,
   NoDrift<Drift<Console.Dashboard, DashboardAnswer>>,
+  NoDrift<Drift<Console.DeploymentDashboard, DeploymentDashboard>>,
+  NoDrift<Drift<Console.ExchangeTest, ExchangeTestAnswer>>,
+  NoDrift<Drift<Console.IntegrationKind, CalendarSystem>>,
   NoDrift<Drift<Console.DeliverySummary, DeliverySummaryAnswer>>,
   NoDrift<Drift<Console.Explanation, ExplanationAnswer>>,
   NoDrift<Drift<Console.Status, PbxStatus>>,
@@ -57,6 +62,10 @@ type IntegrationAnswer = Unread<
   | 'createdAt'
   | 'updatedAt'
 >;
+/** The console shows the reason's own words; which reasons exist is the server's business. */
+type ExchangeTestAnswer =
+  | Extract<ExchangeTestResult, { ok: true }>
+  | (Omit<Extract<ExchangeTestResult, { ok: false }>, 'reason'> & { reason: string });
 type UserAnswer = Unread<UserView, 'timeZone'>;
 /** Consent is shown on the integrations tab, from the integration itself. */
 type DashboardAnswer = Unread<
