@@ -87,6 +87,15 @@ export function renderHealth(context: ConsoleContext): HTMLElement {
     const queue = d.deliveries;
     enableSlot.replaceChildren(log.endpoint.state === 'disabled' ? enable : '');
     const facts: [string, string, string][] = [
+      ...(d.credentials
+        ? [
+            ['credentials', t('credentials'), labelFor('credentials', d.credentials)] as [
+              string,
+              string,
+              string,
+            ],
+          ]
+        : []),
       ['last-sync', t('lastSync'), formatTime(d.lastSyncAt)],
       ['users-total', t('usersTotal'), String(d.users.total)],
       ['updated-last-hour', t('updatedLastHour'), String(d.users.updatedLastHour)],

@@ -1,13 +1,24 @@
 import { callApi, integrationPath } from './api.js';
-import { type ConsentLink, type Integration, type PbxApiKey, PRESETS } from './apiTypes.js';
+import {
+  type ConsentLink,
+  type DeploymentDashboard,
+  EXCHANGE_ACCESS_MODES,
+  EXCHANGE_AUTHENTICATIONS,
+  INTEGRATION_KINDS,
+  type Integration,
+  type PbxApiKey,
+  PRESETS,
+} from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
-import { button, el, field, fieldNamedIn, notice, select, table } from './elements.js';
-import { labelFor, t } from './labels.js';
+import { button, el, type Field, field, fieldNamedIn, notice, select, table } from './elements.js';
+import { credentialsState } from './exchangeServerPanel.js';
+import { formatTime, labelFor, t } from './labels.js';
 
 /**
- * Integrations: the list with consent state, a fresh consent link on demand
- * (links are minted by the API, expire and connect once), activate/deactivate,
- * and a form to create one.
+ * Integrations: how many of each kind and which need the operator, the list
+ * with consent state (or, for Exchange Server, whether Exchange accepts the
+ * service account), a fresh consent link on demand (links are minted by the
+ * API, expire and connect once), activate/deactivate, and a form to create one.
  */
 export function renderIntegrations(context: ConsoleContext): HTMLElement {
   const messages = notice();
@@ -16,9 +27,10 @@ export function renderIntegrations(context: ConsoleContext): HTMLElement {
     { 'aria-labelledby': 'integrations-heading' },
     el('h2', { id: 'integrations-heading' }, t('tabIntegrations')),
     messages.element,
+    overview(),
     context.integrations.length > 0
       ? table(
-          [t('name'), t('id'), t('active'), t('consentState'), t('consentLink'), ''],
+          [t('name'), t('id'), t('kind'), t('active'), t('consentState'), t('consentLink'), ''],
           context.integrations.map((integration) => row(integration, context, messages)),
         )
       : el('p', {}, t('noIntegrations')),
@@ -26,7 +38,39 @@ export function renderIntegrations(context: ConsoleContext): HTMLElement {
   );
 }
 
+/** The deployment dashboard: integrations per kind, and a warning for refused Exchange passwords. */
+function overview(): HTMLElement {
+  const element = el('div', { class: 'overview', 'aria-live': 'polite' });
+  void callApi<DeploymentDashboard>('GET', 'dashboard').then((answer) => {
+    if (!answer.ok) return;
+    const counts = INTEGRATION_KINDS.map(
+      (kind) => `${labelFor('kind', kind)}: ${answer.body.integrations[kind]}`,
+    );
+    const rejected = answer.body.exchangeServerCredentialsRejected;
+    element.replaceChildren(
+      el('p', { class: 'overview-counts' }, `${t('overviewCounts')} ${counts.join(' · ')}`),
+      ...(rejected.length > 0
+        ? [
+            el(
+              'p',
+              { class: 'credentials-rejected overview-rejected', role: 'alert' },
+              `${t('credentialsRejectedFor')} `,
+              rejected
+                .map((each) =>
+                  each.since ? `${each.name} (${t('since')} ${formatTime(each.since)})` : each.name,
+                )
+                .join(', '),
+            ),
+          ]
+        : []),
+    );
+  });
+  return element;
+}
+
 function row(integration: Integration, context: ConsoleContext, messages: ReturnType<typeof notice>): Node[] {
+  if (integration.exchangeServer)
+    return exchangeServerRow(integration, integration.exchangeServer, context, messages);
   const link = el('input', {
     type: 'text',
     readonly: true,
@@ -59,6 +103,57 @@ function row(integration: Integration, context: ConsoleContext, messages: Return
     },
     { 'aria-label': `${t('newConsentLink')} ${integration.name}` },
   );
+  const consent = el(
+    'span',
+    { class: `consent consent-${integration.consentState}` },
+    labelFor('consent', integration.consentState),
+  );
+  return [
+    el('span', {}, integration.name),
+    el('code', {}, integration.id),
+    el('span', {}, labelFor('kind', integration.kind)),
+    activeCell(integration),
+    consentCell(integration, consent),
+    el('span', { class: 'copy-row' }, mint, link, copy),
+    actions(integration, context, messages),
+  ];
+}
+
+/** No consent and no link: the state of the service account instead. */
+function exchangeServerRow(
+  integration: Integration,
+  settings: NonNullable<Integration['exchangeServer']>,
+  context: ConsoleContext,
+  messages: ReturnType<typeof notice>,
+): Node[] {
+  return [
+    el('span', {}, integration.name),
+    el('code', {}, integration.id),
+    el('span', {}, labelFor('kind', integration.kind)),
+    activeCell(integration),
+    credentialsState(settings),
+    el('span', { class: 'no-consent' }, t('noConsentNeeded')),
+    actions(integration, context, messages),
+  ];
+}
+
+function activeCell(integration: Integration): HTMLElement {
+  return el(
+    'span',
+    {},
+    integration.ending
+      ? labelFor('ending', integration.ending.kind)
+      : integration.active
+        ? t('yes')
+        : t('no'),
+  );
+}
+
+function actions(
+  integration: Integration,
+  context: ConsoleContext,
+  messages: ReturnType<typeof notice>,
+): HTMLElement {
   const toggle = button(integration.active ? t('deactivate') : t('activate'), async () => {
     toggle.disabled = true;
     const answer = await callApi('PATCH', integrationPath(integration.id), { active: !integration.active });
@@ -70,35 +165,15 @@ function row(integration: Integration, context: ConsoleContext, messages: Return
     await context.reload();
   });
   toggle.setAttribute('aria-label', `${toggle.textContent ?? ''} ${integration.name}`);
-  const consent = el(
+  return el(
     'span',
-    { class: `consent consent-${integration.consentState}` },
-    labelFor('consent', integration.consentState),
+    { class: 'actions' },
+    toggle,
+    button(t('open'), () => context.select(integration.id), {
+      'aria-label': `${t('open')} ${integration.name}`,
+    }),
+    pbxApiKey(integration, messages),
   );
-  return [
-    el('span', {}, integration.name),
-    el('code', {}, integration.id),
-    el(
-      'span',
-      {},
-      integration.ending
-        ? labelFor('ending', integration.ending.kind)
-        : integration.active
-          ? t('yes')
-          : t('no'),
-    ),
-    consentCell(integration, consent),
-    el('span', { class: 'copy-row' }, mint, link, copy),
-    el(
-      'span',
-      { class: 'actions' },
-      toggle,
-      button(t('open'), () => context.select(integration.id), {
-        'aria-label': `${t('open')} ${integration.name}`,
-      }),
-      pbxApiKey(integration, messages),
-    ),
-  ];
 }
 
 /**
@@ -146,6 +221,13 @@ let createdSecret: string | undefined;
 function createForm(context: ConsoleContext): HTMLElement {
   const id = field(t('id'), el('input', { type: 'text', name: 'id', required: true, autocomplete: 'off' }));
   const name = field(t('name'), el('input', { type: 'text', name: 'name', required: true }));
+  const kind = field(
+    t('kind'),
+    select(
+      INTEGRATION_KINDS.map((value) => ({ value, label: labelFor('kind', value) })),
+      'microsoft365',
+    ),
+  );
   const pbxUrl = field(t('pbxUrl'), el('input', { type: 'url', name: 'pbxUrl', required: true }));
   const preset = field(
     t('preset'),
@@ -161,40 +243,60 @@ function createForm(context: ConsoleContext): HTMLElement {
       'tenantWide',
     ),
   );
-  const fields = { id, name, pbxUrl };
+  const exchange = exchangeServerFields();
+  const fields: Record<string, Field<HTMLInputElement | HTMLSelectElement>> = { id, name, pbxUrl };
   const messages = notice();
   const secret = el('div', { class: 'secret', 'aria-live': 'polite' });
   if (createdSecret) {
     secret.append(el('p', {}, t('created')), el('code', { class: 'secret-value' }, createdSecret));
   }
   createdSecret = undefined;
+  const submit = el('button', { type: 'submit' }, t('create'));
+  const showKind = () => {
+    const onPremises = kind.control.value === 'exchangeServer';
+    exchange.element.hidden = !onPremises;
+    mode.row.hidden = onPremises;
+    // The API tries the connection before it creates anything; the button says so.
+    submit.textContent = onPremises ? t('testAndCreate') : t('create');
+  };
+  kind.control.addEventListener('change', showKind);
+  showKind();
   const form = el(
     'form',
     { 'aria-labelledby': 'create-heading', novalidate: true },
     el('h2', { id: 'create-heading' }, t('createIntegration')),
     id.row,
     name.row,
+    kind.row,
     pbxUrl.row,
     preset.row,
     mode.row,
-    el('button', { type: 'submit' }, t('create')),
+    exchange.element,
+    submit,
     messages.element,
     secret,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    for (const each of Object.values(fields)) each.setError(undefined);
+    for (const each of [...Object.values(fields), ...Object.values(exchange.fields)])
+      each.setError(undefined);
     messages.clear();
+    const onPremises = kind.control.value === 'exchangeServer';
     const answer = await callApi<{ integration: Integration; pbxSecret: string }>('POST', 'integrations', {
       id: id.control.value.trim(),
       name: name.control.value,
       pbxUrl: pbxUrl.control.value.trim(),
       rules: { preset: preset.control.value },
-      consentMode: mode.control.value,
+      ...(onPremises ? { exchangeServer: exchange.value() } : { consentMode: mode.control.value }),
     });
+    // The typed password leaves the page whatever the answer; the API never gives it back.
+    exchange.fields.password.control.value = '';
     if (!answer.ok) {
-      const named = fieldNamedIn(answer.error);
-      const target = named && named in fields ? fields[named as keyof typeof fields] : undefined;
+      const inExchange = answer.path?.startsWith('exchangeServer.')
+        ? exchange.fields[answer.path.slice('exchangeServer.'.length)]
+        : undefined;
+      const named = answer.path ?? fieldNamedIn(answer.error);
+      const target = inExchange ?? (named ? fields[named] : undefined);
       if (target) {
         target.setError(answer.error);
         target.control.focus();
@@ -205,6 +307,62 @@ function createForm(context: ConsoleContext): HTMLElement {
     await context.reload(answer.body.integration.id);
   });
   return form;
+}
+
+/** The EWS connection of a new Exchange Server integration, shown when that kind is chosen. */
+function exchangeServerFields() {
+  const fields = {
+    ewsUrl: field(t('ewsUrl'), el('input', { type: 'url', name: 'ewsUrl', autocomplete: 'off' })),
+    userName: field(t('ewsUserName'), el('input', { type: 'text', name: 'userName', autocomplete: 'off' })),
+    password: field(
+      t('ewsPassword'),
+      el('input', { type: 'password', name: 'password', autocomplete: 'new-password' }),
+    ),
+    authentication: field(
+      t('ewsAuthentication'),
+      select(
+        EXCHANGE_AUTHENTICATIONS.map((value) => ({ value, label: labelFor('auth', value) })),
+        'ntlm',
+      ),
+    ),
+    accessMode: field(
+      t('ewsAccessMode'),
+      select(
+        EXCHANGE_ACCESS_MODES.map((value) => ({ value, label: labelFor('access', value) })),
+        'impersonation',
+      ),
+    ),
+    timeZone: field(
+      t('ewsTimeZone'),
+      el('input', { type: 'text', name: 'timeZone', placeholder: 'Europe/Stockholm' }),
+    ),
+    testMailbox: field(
+      t('testMailbox'),
+      el('input', { type: 'email', name: 'testMailbox', autocomplete: 'off' }),
+    ),
+  };
+  const element = el(
+    'fieldset',
+    { class: 'exchange-fields' },
+    el('legend', {}, t('exchangeHeading')),
+    ...Object.values(fields).map((each) => each.row),
+  );
+  return {
+    element,
+    fields: fields as Record<string, Field<HTMLInputElement | HTMLSelectElement>> & typeof fields,
+    value: () => {
+      const zone = fields.timeZone.control.value.trim();
+      return {
+        ewsUrl: fields.ewsUrl.control.value.trim(),
+        userName: fields.userName.control.value.trim(),
+        password: fields.password.control.value,
+        authentication: fields.authentication.control.value,
+        accessMode: fields.accessMode.control.value,
+        ...(zone ? { timeZone: zone } : {}),
+        testMailbox: fields.testMailbox.control.value.trim(),
+      };
+    },
+  };
 }
 
 /** The state, and below it what the admin has to grant again (in the console's language) or the server's reason. */

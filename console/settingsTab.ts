@@ -1,12 +1,14 @@
 // One integration's settings. Name and PBX endpoint are the integration's
 // own fields (PATCH); days forward, subjects, private events and the status
 // rules belong to its rule set, so they are saved with the rules (PUT, which
-// resyncs everyone).
+// resyncs everyone). An Exchange Server integration's connection has its own
+// panel (exchangeServerPanel.ts).
 
 import { callApi, integrationPath } from './api.js';
 import { PRIVATE_MODES, type PrivateMode } from './apiTypes.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, checkbox, el, field, fieldNamedIn, notice, select } from './elements.js';
+import { exchangeServerPanel } from './exchangeServerPanel.js';
 import { formatTime, labelFor, t } from './labels.js';
 import { statusSettingsFields } from './statusSettings.js';
 
@@ -91,7 +93,7 @@ export function renderSettings(context: ConsoleContext): HTMLElement {
     savedNotice = t('saved');
     await context.reload();
   });
-  return el('div', {}, form, rotation(integration.id));
+  return el('div', {}, form, exchangeServerPanel(integration, context), rotation(integration.id));
 }
 
 function rotation(id: string): HTMLElement {

@@ -663,6 +663,106 @@ describeInBrowser('operator console in Chromium', () => {
     await shoot('10-automatic-replies');
   });
 
+  it('creates an Exchange Server integration, tests its connection and shows whether Exchange accepts it', async () => {
+    const account = { userName: 'NORTHWIND\\svc-console', password: 'console-Ews-Secret-1' };
+    const anna = 'anna@northwind.example';
+    host.ews.directory.addMailbox(anna);
+    host.ews.directory.addAccount({ ...account, impersonation: true });
+    await page.goto(`${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}`);
+    const form = page.locator('form[aria-labelledby="create-heading"]');
+    await form.getByLabel('Kind', { exact: true }).selectOption('exchangeServer');
+    // Consent is Microsoft 365's: the mode is hidden, the EWS connection shown.
+    expect(await form.getByLabel('Consent mode').isVisible()).toBe(false);
+    await form.getByLabel('Id', { exact: true }).fill('onprem');
+    await form.getByLabel('Name', { exact: true }).fill('Northwind on-prem');
+    await form.getByLabel('PBX endpoint (URL)').fill('https://pbx.example/hook');
+    await form.getByLabel('EWS URL').fill(host.ews.url);
+    await form.getByLabel('Service account (UPN or DOMAIN\\user)').fill(account.userName);
+    const password = form.getByLabel('Password', { exact: true });
+    expect(await password.getAttribute('type')).toBe('password');
+    await password.fill('a-wrong-password');
+    await form.getByLabel('Sign-in').selectOption('basic');
+    await form.getByLabel('Mailbox access').selectOption('impersonation');
+    await form.getByLabel('Mailbox to test on').fill(anna);
+    await form.getByRole('button', { name: 'Test connection and create' }).click();
+    await form.locator('input[type="password"][aria-invalid="true"]').waitFor();
+    const refused = await page.locator(`#${await password.getAttribute('id')}-error`).textContent();
+    expect(refused).toMatch(/^credentialsRejected: /);
+    // Typed once, never kept on the page.
+    expect(await password.inputValue()).toBe('');
+    expect(await host.runtime.repos.integrations.get('onprem')).toBeUndefined();
+    await shoot('11a-exchange-refused');
+
+    await password.fill(account.password);
+    await form.getByRole('button', { name: 'Test connection and create' }).click();
+    expect(await page.locator('.secret-value').textContent()).toMatch(/^whsec_/);
+    const row = page.locator('tbody tr', { hasText: 'Northwind on-prem' });
+    await row.locator('.credentials-accepted').waitFor();
+    expect(await row.textContent()).toContain('Exchange Server');
+    expect(await row.textContent()).toContain('no consent needed');
+    expect(await row.getByRole('button', { name: /New link/ }).count()).toBe(0);
+    await page.locator('.overview-counts').filter({ hasText: 'Exchange Server: 1' }).waitFor();
+    await shoot('11-exchange-created');
+
+    await page.locator('#integration-picker').selectOption('onprem');
+    await tab('Settings');
+    const panel = page.locator('section.exchange-server');
+    expect(await panel.locator('[data-exchange="ews-url"] dd').textContent()).toBe(host.ews.url);
+    expect(await panel.locator('.credentials-accepted').count()).toBe(1);
+    const test = page.locator('form#exchange-test');
+    const mailbox = test.getByLabel('Mailbox to test on');
+    await mailbox.fill('nobody@northwind.example');
+    await test.getByRole('button', { name: 'Test connection' }).click();
+    await test.locator('input[aria-invalid="true"]').waitFor();
+    expect(await page.locator(`#${await mailbox.getAttribute('id')}-error`).textContent()).toMatch(
+      /^No such mailbox: /,
+    );
+    await mailbox.fill(anna);
+    await test.getByRole('button', { name: 'Test connection' }).click();
+    await test.getByRole('status').filter({ hasText: 'The connection works:' }).waitFor();
+    expect(await mailbox.getAttribute('aria-invalid')).toBeNull();
+    await shoot('12-exchange-settings');
+
+    // The customer's admin changes the password; the next sync meets Exchange's refusal.
+    expect((await manage('POST', 'manage/integrations/onprem/users', { body: { email: anna } })).status).toBe(
+      201,
+    );
+    await settle(host);
+    const changed = 'changed-Ews-Secret-2';
+    host.ews.directory.addAccount({ userName: account.userName, password: changed, impersonation: true });
+    expect((await manage('POST', 'manage/integrations/onprem/resync')).status).toBe(202);
+    await settle(host);
+    await page.goto(`${host.url}/api/console?code=${encodeURIComponent(host.functionKey)}`);
+    await page
+      .locator('tbody tr', { hasText: 'Northwind on-prem' })
+      .locator('.credentials-rejected')
+      .waitFor();
+    await page.locator('.overview-rejected').filter({ hasText: 'Northwind on-prem' }).waitFor();
+    await page.locator('#integration-picker').selectOption('onprem');
+    await tab('Settings');
+    expect(await page.locator('section.exchange-server .credentials-rejected').textContent()).toContain(
+      'rejected by Exchange',
+    );
+    await shoot('13a-exchange-rejected');
+
+    const change = page.locator('form#exchange-connection');
+    const newPassword = change.getByLabel('New password (empty: keep the saved one)');
+    expect(await newPassword.getAttribute('type')).toBe('password');
+    expect(await newPassword.inputValue()).toBe('');
+    await newPassword.fill(changed);
+    await change.getByLabel('Mailbox to test on').fill(anna);
+    await change.getByRole('button', { name: 'Test and save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connection saved; Exchange accepted it.' }).waitFor();
+    expect(await page.locator('section.exchange-server .credentials-accepted').count()).toBe(1);
+    expect((await host.runtime.repos.integrations.get('onprem', { fresh: true }))?.value.consentState).toBe(
+      'granted',
+    );
+    const content = await page.content();
+    for (const secret of [account.password, changed]) expect(content).not.toContain(secret);
+    await shoot('13-exchange-recovered');
+    await page.locator('#integration-picker').selectOption(DEMO_INTEGRATION_ID);
+  });
+
   it('speaks Swedish on request, and used nothing but the management API', async () => {
     await page.getByRole('button', { name: 'Byt språk till svenska' }).click();
     await page.getByRole('tab', { name: 'Regler' }).click();
