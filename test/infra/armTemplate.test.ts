@@ -419,6 +419,8 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
         'FUNCTIONS_WORKER_RUNTIME',
         'AzureWebJobsStorage',
         'TABLES_CONNECTION_STRING',
+        // An http:// EWS URL on 127.0.0.1 is for the local host's simulator only; Azure keeps the default (false).
+        'EXCHANGE_ALLOW_LOOPBACK_HTTP',
       ]);
       const set = new Set([...appSettings().keys(), ...allConditionalSettings().map(([name]) => name)]);
       const leftToDefaults = settingsLeftToDefaults();
