@@ -9,7 +9,7 @@ import { startAzuriteTables } from '../azurite';
 import { type BenchHost, type BenchUser, startBenchHost } from './benchHost';
 import { measureBurstCost } from './burstCost';
 import { measureEndingCost } from './endingCost';
-import { measureEwsFirstSync, startEwsBenchHost } from './ewsCost';
+import { measureEwsBurst, measureEwsFirstSync, startEwsBenchHost } from './ewsCost';
 import { measureInitialSync, measureTenantFirstSync, processMaxRssMb } from './firstSync';
 import { measureGraphAnswersUnderIntake } from './graphAnswers';
 import { type IntakeThroughput, measureForgedFlood, measureIntake } from './intake';
@@ -362,6 +362,34 @@ async function addExchangeRows(add: AddRow, tablesConnectionString: string): Pro
     );
     add('  webhooks per mailbox (one snapshot each)', (f.webhooks / f.users).toFixed(2), 'bound 1');
     add('  wall time, first sync of all of them', ms(f.wallMs));
+    const b = await measureEwsBurst(
+      host,
+      counter,
+      'ewsbench0@tailspin.example',
+      f.itemsPerUser,
+      sizes.burst,
+      sizes.coalesceSeconds,
+    );
+    const bucket = `${b.coalesceSeconds} s bucket`;
+    add(
+      `Exchange Server: CalendarView rounds for a push burst of ${b.changes} changes inside one ${bucket}`,
+      String(b.calendarViewRounds),
+      `bound 2 (leading sync + the bucket’s follow-up)${b.insideOneBucket ? '' : '; the burst crossed a bucket’s end (bound 3)'}`,
+      ratio(b.calendarViewRounds, 2),
+    );
+    add(
+      `  EWS requests (${b.notifications} push notifications, ${b.notifiedEvents} events)`,
+      String(b.ewsRequests),
+      `bound ${b.bound} (2 rounds × the window’s CalendarView pages)`,
+      ratio(b.ewsRequests, b.bound),
+    );
+    add(
+      '  naive: one CalendarView per notified event (run after ours)',
+      String(b.naive),
+      `ours ${b.ewsRequests}`,
+      `${ratio(b.naive, b.ewsRequests)} more`,
+    );
+    add('  first change → every change verified at the PBX', ms(b.lastWebhookMs));
   } finally {
     await host.stop();
   }

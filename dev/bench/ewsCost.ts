@@ -5,6 +5,9 @@
 // CalendarView. A page holds DELTA_PAGE_SIZE items, and the next page starts
 // at the last item's start (CalendarView has no offset, ewsCalendarReader.ts),
 // so that item comes again: ⌈(M − 1) / (P − 1)⌉ pages for M > P, one otherwise.
+import { absenceIdFor } from '../../shared/domain/rules/evaluate';
+import { syncWindowFor } from '../../shared/domain/syncWindow';
+import { readCalendarView } from '../../shared/exchange/ewsCalendarReader';
 import { silentLogger } from '../localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID } from '../localHost/demoTenant';
 import { createExchangeServerIntegration } from '../localHost/exchangeServerSeed';
@@ -18,6 +21,8 @@ export interface EwsFirstSync {
   webhooks: number;
   wallMs: number;
 }
+
+const BENCH_ACCOUNT = { userName: 'BENCH\\svc-ews', password: 'bench-password' };
 
 export function calendarViewPages(items: number, pageSize: number): number {
   return items <= pageSize ? 1 : Math.ceil((items - 1) / (pageSize - 1));
@@ -46,7 +51,7 @@ export async function measureEwsFirstSync(
   users: number,
   itemsPerUser: number,
 ): Promise<EwsFirstSync> {
-  const account = { userName: 'BENCH\\svc-ews', password: 'bench-password' };
+  const account = BENCH_ACCOUNT;
   host.ews.directory.addAccount({ ...account, impersonation: true });
   const base = Math.ceil(host.runtime.now().getTime() / 3_600_000) * 3_600_000;
   const mailboxes = Array.from({ length: users }, (_, i) => `ewsbench${i}@tailspin.example`);
@@ -88,4 +93,101 @@ export async function measureEwsFirstSync(
     webhooks: (host.sink?.snapshots.length ?? 0) - webhooksBefore,
     wallMs,
   };
+}
+
+export interface EwsBurst {
+  changes: number;
+  coalesceSeconds: number;
+  /** Whether every notification reached the service inside the bucket the burst began in. */
+  insideOneBucket: boolean;
+  /** SendNotification POSTs carrying events, and the events in them, from the simulator's push log. */
+  notifications: number;
+  notifiedEvents: number;
+  ewsRequests: number;
+  calendarViewRounds: number;
+  /** Leading round and the bucket's follow-up, each one paged CalendarView of the window. */
+  bound: number;
+  /** A client that does not coalesce, run after ours: one whole-window CalendarView per notified event, its requests counted. */
+  naive: number;
+  lastWebhookMs: number;
+}
+
+/**
+ * A burst of K new Busy items in one mailbox, placed inside one coalescing
+ * bucket as the Graph burst bench places its own: the push notifications
+ * (several events each) ask for syncs, the first bucket's leading sync reads
+ * at once and the rest fold into its follow-up. Each sync is one whole-window
+ * CalendarView, so the bound is two rounds of the pages the window holds.
+ * Runs after `measureEwsFirstSync`, whose mailboxes hold push subscriptions.
+ */
+export async function measureEwsBurst(
+  host: LocalHost,
+  counter: { requests: number },
+  mailbox: string,
+  itemsBefore: number,
+  changes: number,
+  coalesceSeconds: number,
+): Promise<EwsBurst> {
+  const sink = host.sink;
+  if (!sink) throw new Error('the EWS burst bench needs the built-in PBX sink');
+  const bucketMs = Math.max(1, Math.round(coalesceSeconds * 1000));
+  const now = host.runtime.now().getTime();
+  const bucketStart = (Math.floor(now / bucketMs) + 2) * bucketMs;
+  await sleep(bucketStart + bucketMs * 0.05 - now);
+  const attemptsBefore = host.ews.push.attempts.length;
+  const requestsBefore = host.ews.requests.length;
+  counter.requests = 0;
+  const base = Math.ceil(host.runtime.now().getTime() / 3_600_000) * 3_600_000 + 200 * 3_600_000;
+  const ids: string[] = [];
+  const started = performance.now();
+  for (let i = 0; i < changes; i++) {
+    const start = new Date(base + i * 3_600_000);
+    const item = host.ews.calendars.add(mailbox, {
+      subject: `Burst ${i}`,
+      freeBusy: 'OOF',
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 30 * 60_000).toISOString(),
+    });
+    ids.push(absenceIdFor(item.itemId));
+  }
+  await host.ews.push.idle();
+  const insideOneBucket = host.runtime.now().getTime() < bucketStart + bucketMs;
+  await sink.waitFor((s) => ids.every((id) => s.state().has(id)), 60_000);
+  const lastWebhookMs = performance.now() - started;
+  await host.settle();
+  const sent = host.ews.push.attempts.slice(attemptsBefore).filter((a) => a.kind === 'events');
+  const rounds = host.ews.requests
+    .slice(requestsBefore)
+    .filter((r) => r.operation === 'FindItem' && r.mailbox?.toLowerCase() === mailbox.toLowerCase());
+  const pages = calendarViewPages(itemsBefore + changes, host.runtime.config.DELTA_PAGE_SIZE);
+  const notifiedEvents = sent.reduce((sum, a) => sum + a.events, 0);
+  const naive = { requests: 0 };
+  const window = syncWindowFor(host.runtime.now(), 14);
+  for (let i = 0; i < notifiedEvents; i++) {
+    await readCalendarView(
+      { url: host.ews.url, ...BENCH_ACCOUNT, authentication: 'basic', accessMode: 'impersonation' },
+      mailbox,
+      window,
+      host.runtime.config.DELTA_PAGE_SIZE,
+      () => {
+        naive.requests++;
+      },
+    );
+  }
+  return {
+    changes,
+    coalesceSeconds,
+    insideOneBucket,
+    notifications: sent.length,
+    notifiedEvents,
+    ewsRequests: counter.requests,
+    calendarViewRounds: rounds.length / pages,
+    bound: 2 * pages,
+    naive: naive.requests,
+    lastWebhookMs,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
