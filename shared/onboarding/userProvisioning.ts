@@ -2,6 +2,8 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { diffAbsences } from '../domain/absenceDiff';
 import { observedState } from '../domain/automaticReplies';
 import { parseMailAddress } from '../domain/mailAddress';
+import { type ResolvedMailbox, resolveMailbox } from '../exchange/ewsMailboxResolution';
+import { EwsFailure } from '../exchange/ewsService';
 import {
   credentialsRejected,
   type ExchangeServerIntegration,
@@ -152,13 +154,22 @@ async function addExchangeServerUser(
   }
   const parsed = parseMailAddress(address);
   if (parsed.kind === 'refused') return invalid(`${address} is not an email address: ${parsed.reason}`);
-  const id = parsed.address.toLowerCase();
+  const resolved = await resolveExchangeMailbox(integration, parsed.address, deps);
+  if (resolved.kind === 'notFound') {
+    return invalid(`no mailbox on the Exchange server has the address ${parsed.address}`);
+  }
+  if (resolved.kind === 'refused') return conflict(resolved.reason);
+  const primary = resolved.kind === 'resolved' ? resolved.mailbox.primaryAddress : parsed.address;
+  const id = primary.toLowerCase();
   const now = deps.now();
   const existing = (await deps.repos.users.get(integration.id, id, { fresh: true }))?.value;
   const user: UserRecord = existing ?? {
     integrationId: integration.id,
     id,
-    email: parsed.address,
+    email: primary,
+    ...(resolved.kind === 'resolved' && resolved.mailbox.displayName
+      ? { displayName: resolved.mailbox.displayName }
+      : {}),
     timeZone: integration.exchangeServer.timeZone,
     status: 'neverSynced',
     createdAt: now.toISOString(),
@@ -172,6 +183,41 @@ async function addExchangeServerUser(
   ]);
   deps.log.info('user added', { integrationId: integration.id, userId: id });
   return { kind: 'added', user: subscribed };
+}
+
+type ExchangeResolution =
+  | { kind: 'resolved'; mailbox: ResolvedMailbox }
+  | { kind: 'notFound' }
+  | { kind: 'refused'; reason: string }
+  /** Exchange could not be asked (unreachable, busy): the address as typed, and the sync will tell. */
+  | { kind: 'unasked' };
+
+/**
+ * The user is keyed by the mailbox's primary SMTP address, as Exchange names
+ * it, so an alias the operator typed and the address push notifications and
+ * CalendarView answer for are one user, and a mailbox Exchange does not know
+ * is refused at once instead of failing every sync after.
+ */
+async function resolveExchangeMailbox(
+  integration: ExchangeServerIntegration,
+  address: string,
+  deps: ProvisioningDeps,
+): Promise<ExchangeResolution> {
+  if (!deps.ewsSubscriptions) return { kind: 'unasked' };
+  try {
+    const connection = await deps.ewsSubscriptions.ewsConnectionFor(integration);
+    const mailbox = await resolveMailbox(connection, address);
+    return mailbox ? { kind: 'resolved', mailbox } : { kind: 'notFound' };
+  } catch (error) {
+    if (error instanceof EwsFailure && error.kind === 'credentialsRejected') {
+      return { kind: 'refused', reason: 'Exchange refuses the service account; save its new password first' };
+    }
+    deps.log.warn('could not ask Exchange which mailbox the address is; added as typed', {
+      integrationId: integration.id,
+      why: error instanceof EwsFailure ? error.kind : 'error',
+    });
+    return { kind: 'unasked' };
+  }
 }
 
 /**

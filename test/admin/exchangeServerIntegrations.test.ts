@@ -12,6 +12,7 @@ const ORG = 'northwind.example';
 const ANNA = `anna@${ORG}`;
 const BO = `bo@${ORG}`;
 const CECILIA = `cecilia@${ORG}`;
+const ANNA_ALIAS = `a.lind@${ORG}`;
 const IMPERSONATOR = { userName: 'NORTHWIND\\svc-pbx', password: 'first P4ssw0rd!' };
 const REVIEWER = { userName: `svc-review@${ORG}`, password: 'reviewer-Secret-9' };
 const PLAIN = { userName: `svc-plain@${ORG}`, password: 'plain-Secret-7' };
@@ -55,7 +56,8 @@ describe('Exchange Server integrations in the management API', () => {
   const refusal = (answer: Answer) => answer.json as { error: string; path?: string };
 
   beforeAll(() => {
-    for (const mailbox of [ANNA, BO, CECILIA]) host.ews.directory.addMailbox(mailbox);
+    host.ews.directory.addMailbox(ANNA, { aliases: [ANNA_ALIAS] });
+    for (const mailbox of [BO, CECILIA]) host.ews.directory.addMailbox(mailbox);
     host.ews.directory.addAccount({ ...IMPERSONATOR, impersonation: true });
     host.ews.directory.addAccount({ ...REVIEWER, reviewerOn: [ANNA] });
     host.ews.directory.addAccount(PLAIN);
@@ -96,6 +98,25 @@ describe('Exchange Server integrations in the management API', () => {
     expect(host.ews.requests).toContainEqual(
       expect.objectContaining({ account: IMPERSONATOR.userName, impersonated: ANNA }),
     );
+  });
+
+  it('adds a user by any of the mailbox’s addresses, as its primary one, and refuses an address Exchange does not know', async () => {
+    const added = await manage('POST', 'manage/integrations/northwind/users', {
+      body: { email: 'A.Lind@Northwind.example' },
+    });
+    expect(added.status).toBe(201);
+    expect(added.json).toMatchObject({ email: ANNA, id: ANNA });
+    const unknown = await manage('POST', 'manage/integrations/northwind/users', {
+      body: { email: `nobody@${ORG}` },
+    });
+    expect(unknown.status).toBe(400);
+    expect(refusal(unknown).error).toContain(
+      `no mailbox on the Exchange server has the address nobody@${ORG}`,
+    );
+    const users = await manage('GET', 'manage/integrations/northwind/users');
+    expect((users.json as { email: string }[]).map((u) => u.email)).not.toContain(`nobody@${ORG}`);
+    await manage('DELETE', `manage/integrations/northwind/users/${encodeURIComponent(ANNA)}`);
+    await settle(host);
   });
 
   it('keeps the password write-only: stored in the secret store, never in an answer', async () => {

@@ -100,9 +100,19 @@ describe.each(MODES)('an Exchange Server calendar, %s', (_name, mode) => {
     const ours = host.ews.requests.filter((request) => request.account === account);
     expect(ours.length).toBeGreaterThan(0);
     expect(new Set(ours.map((request) => request.authentication))).toEqual(new Set([mode.authentication]));
-    expect(new Set(ours.map((request) => request.impersonated !== undefined))).toEqual(
+    // ResolveNames searches the directory as the service account itself; what reads a mailbox impersonates in that mode.
+    const mailboxCalls = ours.filter((request) => request.operation !== 'ResolveNames');
+    expect(new Set(mailboxCalls.map((request) => request.impersonated !== undefined))).toEqual(
       new Set([mode.accessMode === 'impersonation']),
     );
+  });
+
+  it('asked Exchange which mailbox the address is before adding the user', () => {
+    const lookups = host.ews.requests.filter(
+      (request) => request.account === account && request.operation === 'ResolveNames',
+    );
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]!.impersonated).toBeUndefined();
   });
 
   let itemId = '';
