@@ -3,6 +3,8 @@
 // and everything after the read is the pipeline Graph integrations use,
 // ending at the PBX sink, which verifies each webhook's signature.
 import { DEMO_EXCHANGE, DEMO_EXCHANGE_INTEGRATION_ID } from '../../dev/localHost/demoExchange';
+import { syncWindowFor } from '../../shared/domain/syncWindow';
+import type { AbsenceRecord } from '../../shared/storage/records';
 import { syncMessageAt } from '../../shared/sync/syncRequest';
 import { settle, useTestHost } from '../support/localHostHarness';
 
@@ -125,5 +127,48 @@ describe('an Exchange Server integration syncs over EWS', () => {
         (event) => event.type === 'absence.upserted' && event.data.absence.start === slot.start,
       ),
     ).toBe(true);
+  });
+  it('has the maintenance run roll an Exchange user’s window and purge its absences past retention', async () => {
+    const now = Date.now();
+    const day = 24 * 3_600_000;
+    const erik = (await host.runtime.repos.users.get(DEMO_EXCHANGE_INTEGRATION_ID, ERIK_ID, { fresh: true }))!
+      .value;
+    // Synced a minute ago, but over a window that stopped covering today's days ahead.
+    const stale = syncWindowFor(new Date(now - 3 * day), 14);
+    await host.runtime.repos.users.upsert({
+      ...erik,
+      window: stale,
+      lastSyncAt: new Date(now - 60_000).toISOString(),
+    });
+    const ended = (id: string, daysAgo: number): AbsenceRecord => ({
+      id,
+      eventId: `ews-${id}`,
+      integrationId: DEMO_EXCHANGE_INTEGRATION_ID,
+      userId: ERIK_ID,
+      start: new Date(now - daysAgo * day - 3_600_000).toISOString(),
+      end: new Date(now - daysAgo * day).toISOString(),
+      reason: { code: 'busy', name: 'Busy' },
+      callHandling: 'information',
+      version: 1,
+      deleted: false,
+      updatedAt: new Date(now).toISOString(),
+    });
+    await host.runtime.repos.absences.upsertMany([ended('ews-old', 31), ended('ews-young', 29)]);
+    const reads = () =>
+      host.ews.requests.filter((r) => r.operation === 'FindItem' && r.mailbox?.toLowerCase() === ERIK_ID)
+        .length;
+    const before = reads();
+    await host.runTimer('maintenance');
+    await settle(host);
+    expect(reads()).toBe(before + 1);
+    const rolled = (await host.runtime.repos.users.get(DEMO_EXCHANGE_INTEGRATION_ID, ERIK_ID, {
+      fresh: true,
+    }))!.value;
+    expect(rolled.window).toEqual(syncWindowFor(new Date(), 14));
+    const kept = (await host.runtime.repos.absences.listForUser(DEMO_EXCHANGE_INTEGRATION_ID, ERIK_ID)).map(
+      (a) => a.id,
+    );
+    expect(kept).toContain('ews-young');
+    expect(kept).not.toContain('ews-old');
   });
 });
