@@ -2,32 +2,20 @@
 // operator's request: the answer in the management API's words, with the
 // request field at fault, and never the password.
 import type { EwsConnection } from '../exchange/ewsCalendarReader';
+import type {
+  ConnectionCheckOptions,
+  ConnectionCheckOutcome,
+  ConnectionCheckReason,
+} from '../exchange/ewsConnectionCheck';
 import { conflict, invalid, type Refusal } from '../outcome';
-
-/** Why Exchange (or the way to it) would not answer, as the connection check names it. */
-export type ExchangeCheckReason =
-  | 'urlNotHttps'
-  | 'nameNotResolvable'
-  | 'unreachable'
-  | 'certificateInvalid'
-  | 'credentialsRejected'
-  | 'impersonationDenied'
-  | 'accessDenied'
-  | 'mailboxNotFound'
-  | 'throttled'
-  | 'failed';
-
-export type ExchangeCheckOutcome =
-  | { ok: true; mailbox: { primaryAddress: string; displayName: string }; itemsInWindow: number }
-  | { ok: false; reason: ExchangeCheckReason; message: string };
 
 /** shared/exchange/ewsConnectionCheck.ts's `checkExchangeConnection`, injected so tests and the runtime pick it. */
 export type CheckExchangeConnection = (
   connection: EwsConnection,
   mailbox: string,
   window: { start: string; end: string },
-  options?: { allowLoopbackHttp?: boolean },
-) => Promise<ExchangeCheckOutcome>;
+  options?: ConnectionCheckOptions,
+) => Promise<ConnectionCheckOutcome>;
 
 export interface ExchangeTrialDeps {
   check: CheckExchangeConnection;
@@ -38,7 +26,7 @@ export interface ExchangeTrialDeps {
 /** The request field a failed check points at; for the connection fields, relative to `exchangeServer`. */
 type FaultyField = 'ewsUrl' | 'password' | 'accessMode' | 'mailbox';
 
-const FIELD_AT_FAULT: Record<ExchangeCheckReason, FaultyField | undefined> = {
+const FIELD_AT_FAULT: Record<ConnectionCheckReason, FaultyField | undefined> = {
   urlNotHttps: 'ewsUrl',
   nameNotResolvable: 'ewsUrl',
   unreachable: 'ewsUrl',
@@ -58,8 +46,8 @@ const FIELD_AT_FAULT: Record<ExchangeCheckReason, FaultyField | undefined> = {
 const TRIAL_DAYS = 7;
 
 export type TrialOutcome =
-  | { ok: true; mailbox: { primaryAddress: string; displayName: string }; itemsInWindow: number }
-  | { ok: false; reason: ExchangeCheckReason; message: string; field?: FaultyField };
+  | Extract<ConnectionCheckOutcome, { ok: true }>
+  | { ok: false; reason: ConnectionCheckReason; message: string; field?: FaultyField };
 
 /** Tries the connection on one mailbox's calendar for the coming week. */
 export async function tryExchangeConnection(

@@ -5,6 +5,7 @@
 // every user read again.
 import { randomBytes } from 'node:crypto';
 import type { EwsConnection } from '../exchange/ewsCalendarReader';
+import type { ConnectionCheckReason } from '../exchange/ewsConnectionCheck';
 import {
   credentialsRejected,
   type ExchangeConnections,
@@ -17,7 +18,6 @@ import type { ExchangeServerSettings, IntegrationRecord } from '../storage/recor
 import type { Repositories } from '../storage/repositories';
 import {
   type CheckExchangeConnection,
-  type ExchangeCheckReason,
   type TrialOutcome,
   trialRefusal,
   tryExchangeConnection,
@@ -191,7 +191,7 @@ export type ExchangeTestResult =
       /** Calendar items in the week from now. */
       itemsInWindow: number;
     }
-  | { ok: false; reason: ExchangeCheckReason; message: string; path?: string };
+  | { ok: false; reason: ConnectionCheckReason; message: string; path?: string };
 
 /** Tries the stored connection on one mailbox; nothing is stored or marked. */
 export async function testExchangeServerConnection(
