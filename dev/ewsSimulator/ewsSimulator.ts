@@ -16,6 +16,7 @@
 // request without the header as Exchange2007 and logs that, and refuses a
 // missing or unknown Version with ErrorInvalidServerVersion
 // (docs/web-service-reference/responsecode.md).
+
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -28,6 +29,7 @@ import type { SimulatorClock } from '../graphSimulator/clock';
 import { decideAccess } from './ewsAccess';
 import { type AuthenticationScheme, authenticationGate } from './ewsAuthentication';
 import { EwsCalendarStore } from './ewsCalendarStore';
+import { answerDemoControl, DEMO_CONTROL_PATH } from './ewsDemoControl';
 import { EwsDirectory, type ServiceAccount } from './ewsDirectory';
 import { answerCalendarView, readCalendarViewRequest } from './ewsFindItem';
 import { createEwsPush, type EwsPush } from './ewsPush';
@@ -184,7 +186,15 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
   const handle: RequestListener = (message, reply) => {
     void (async () => {
       const body = await readBody(message);
-      if ((message.url ?? '').split('?')[0]?.toLowerCase() !== EWS_PATH.toLowerCase()) {
+      const path = (message.url ?? '').split('?')[0]?.toLowerCase();
+      if (path === DEMO_CONTROL_PATH && message.method === 'POST') {
+        const answer = answerDemoControl(state.directory, state.calendars, body);
+        reply
+          .writeHead(answer.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify(answer.body));
+        return;
+      }
+      if (path !== EWS_PATH.toLowerCase()) {
         reply.writeHead(404).end();
         return;
       }

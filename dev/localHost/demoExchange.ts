@@ -1,13 +1,13 @@
 // The demo customer's Exchange Server organisation: one service account with
-// the ApplicationImpersonation role (NTLM comes once the simulator speaks
-// it; Basic until then) and three mailboxes, read by the integration
+// the ApplicationImpersonation role, signing in with NTLM as most Exchange
+// Server sites have it, and three mailboxes, read by the integration
 // `demo-onprem` beside the Microsoft 365 demo.
 export const DEMO_EXCHANGE_INTEGRATION_ID = 'demo-onprem';
 
 export const DEMO_EXCHANGE = {
   userName: 'FABRIKAM\\svc-pbxsync',
   password: 'local-demo-ews-password',
-  authentication: 'basic' as const,
+  authentication: 'ntlm' as const,
   timeZone: 'Europe/Stockholm',
   mailboxes: [
     { address: 'erik@fabrikam.example', displayName: 'Erik Ek' },

@@ -1,6 +1,9 @@
 // `npm start`: the whole system on this machine. Settings that a PBX
 // developer may want to change are read from the environment.
 
+import { DEMO_CONTROL_PATH } from '../ewsSimulator/ewsDemoControl';
+import { EWS_PATH } from '../ewsSimulator/ewsSimulator';
+import { DEMO_EXCHANGE, DEMO_EXCHANGE_INTEGRATION_ID } from './demoExchange';
 import { DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { type LocalHostOptions, startLocalHost } from './localHost';
 
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
   host.simulator.answerAdminConsent({ kind: 'ask', tenantId: DEMO_TENANT.id });
   const alice = DEMO_USERS[0];
   const sim = host.simulator.url;
+  const erik = DEMO_EXCHANGE.mailboxes[0]?.address ?? '';
   console.log(`
 pbx-calendar-sync is running locally.
 
@@ -33,6 +37,7 @@ pbx-calendar-sync is running locally.
   Admin API key    ${host.functionKey}   (x-functions-key header; set LOCAL_FUNCTION_KEY to choose one)
   Management API   ${host.url}/api/manage/openapi.json
   Graph simulator  ${sim}/v1.0
+  EWS simulator    ${host.ews.url}   (Exchange Server, NTLM; integration ${DEMO_EXCHANGE_INTEGRATION_ID})
   PBX webhooks     ${host.sink ? `${host.sink.url} (built-in sink; verified events are printed below)` : process.env.DEMO_PBX_URL}
   PBX secret       ${host.sink ? '(generated for this run; set DEMO_PBX_SECRET to choose one)' : '(DEMO_PBX_SECRET)'}
 
@@ -49,6 +54,14 @@ Try it: get a token for the demo tenant, then book a Busy hour for ${alice.mail}
     "end":{"dateTime":"'$(date -u -d '+2 hour' +%Y-%m-%dT%H:00:00)'","timeZone":"UTC"}}'
 
 Within a few seconds the sink prints a verified absence.upserted for alice.
+
+The Exchange Server side (integration ${DEMO_EXCHANGE_INTEGRATION_ID}, EWS simulator at ${host.ews.url}):
+book a Busy hour for ${erik}, as Outlook would save it there; Exchange's push
+notification makes the sync read it:
+
+  curl -s ${host.ews.url.replace(EWS_PATH, DEMO_CONTROL_PATH)} -H 'Content-Type: application/json' \
+    -d '{"mailbox":"${erik}","subject":"Site visit","freeBusy":"Busy",
+    "start":"'$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00Z)'","end":"'$(date -u -d '+2 hour' +%Y-%m-%dT%H:00:00Z)'"}'
 
 Onboard a customer, all in the browser:
   1. Open the operator console (link above).

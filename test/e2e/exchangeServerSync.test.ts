@@ -2,6 +2,9 @@
 // mailbox over EWS (the real ews-javascript-api against the EWS simulator)
 // and everything after the read is the pipeline Graph integrations use,
 // ending at the PBX sink, which verifies each webhook's signature.
+
+import { DEMO_CONTROL_PATH } from '../../dev/ewsSimulator/ewsDemoControl';
+import { EWS_PATH } from '../../dev/ewsSimulator/ewsSimulator';
 import { DEMO_EXCHANGE, DEMO_EXCHANGE_INTEGRATION_ID } from '../../dev/localHost/demoExchange';
 import { syncWindowFor } from '../../shared/domain/syncWindow';
 import type { AbsenceRecord } from '../../shared/storage/records';
@@ -69,6 +72,33 @@ describe('an Exchange Server integration syncs over EWS', () => {
     expect(host.sink!.snapshots.filter((webhook) => webhook.event.data.user.id === ERIK_ID)).toHaveLength(1);
     expect(JSON.stringify(host.sink!.received)).not.toContain('Therapy');
     expect(host.logs.join('\n')).not.toContain('Therapy');
+  });
+
+  it('reads an item saved through the simulator’s demo route by Exchange’s push alone, signed in with NTLM', async () => {
+    const slot = hourFromNow(30);
+    const answer = await fetch(host.ews.url.replace(EWS_PATH, DEMO_CONTROL_PATH), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mailbox: ERIK, subject: 'Site visit', freeBusy: 'Busy', ...slot }),
+    });
+    expect(answer.status).toBe(201);
+    await host.ews.push.idle();
+    await settle(host);
+    expect(
+      absences().some(
+        (event) => event.type === 'absence.upserted' && event.data.absence.start === slot.start,
+      ),
+    ).toBe(true);
+    const reads = host.ews.requests.filter(
+      (r) => r.operation === 'FindItem' && r.account === DEMO_EXCHANGE.userName,
+    );
+    expect(new Set(reads.map((r) => r.authentication))).toEqual(new Set(['ntlm']));
+    const refused = await fetch(host.ews.url.replace(EWS_PATH, DEMO_CONTROL_PATH), {
+      method: 'POST',
+      body: JSON.stringify({ mailbox: ERIK, start: slot.end, end: slot.start }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ path: 'end' });
   });
 
   it('puts a sync that Exchange throttles back on the queue for the back-off instead of waiting', async () => {
