@@ -1,6 +1,7 @@
 import { DEMO_INTEGRATION_ID } from '../../dev/localHost/demoTenant';
 import { registeredFunctions } from '../../functions/http/functionRegistry';
 import { useTestHost } from '../support/localHostHarness';
+import { validateOpenApi } from '../support/openApiValidation';
 import { managementClient } from './managementClient';
 
 type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
@@ -25,6 +26,14 @@ describe('management API', () => {
     const answer = await manage('GET', 'manage/openapi.json');
     expect(answer.status).toBe(200);
     doc = answer.json as OpenApi;
+  });
+
+  it('is a valid OpenAPI document to an independent validator', async () => {
+    const verdict = await validateOpenApi(doc);
+    expect(verdict.errors ?? []).toEqual([]);
+    expect(verdict.valid).toBe(true);
+    // The same validator refuses a document that is not one, so the check above can fail.
+    expect((await validateOpenApi({ ...doc, paths: { 'no-slash': {} } })).valid).toBe(false);
   });
 
   it('documents exactly the registered management functions', () => {
