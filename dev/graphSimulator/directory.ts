@@ -46,7 +46,15 @@ export interface SimUserInput {
   workingHours?: SimWorkingHours;
   /** mailboxSettings.automaticRepliesSetting; disabled when absent. */
   automaticReplies?: SimAutomaticReplies;
+  /**
+   * What the organisation may see of this calendar in getSchedule:
+   * `availabilityOnly` (Exchange Online's default, status and times) unless
+   * the owner shared `limitedDetails` (subject and location too).
+   */
+  calendarSharing?: CalendarSharing;
 }
+
+export type CalendarSharing = 'availabilityOnly' | 'limitedDetails';
 
 /**
  * https://learn.microsoft.com/graph/api/resources/automaticrepliessetting:
@@ -84,6 +92,7 @@ export interface SimUser {
   purposeShape: 'object' | 'string';
   workingHours: SimWorkingHours;
   automaticReplies: SimAutomaticReplies;
+  calendarSharing: CalendarSharing;
 }
 
 /** Outlook's default: off, its schedule the next hour (what the dialog offers when it is first opened). */
@@ -149,6 +158,7 @@ export function createDirectory(): Directory {
           timeZone: { name: u.timeZone ?? 'W. Europe Standard Time' },
         },
         automaticReplies: u.automaticReplies ?? defaultAutomaticReplies(),
+        calendarSharing: u.calendarSharing ?? 'availabilityOnly',
       };
       users.set(user.id.toLowerCase(), user);
       return user;

@@ -13,6 +13,11 @@ export interface GraphEvent {
   originalStartTimeZone: string;
   originalEndTimeZone: string;
   subject: string;
+  bodyPreview: string;
+  body: { contentType: string; content: string };
+  location: { displayName: string; locationType: 'default' };
+  /** Null unless the creating client set one. */
+  transactionId: string | null;
   isAllDay: boolean;
   isCancelled: boolean;
   sensitivity: EventProps['sensitivity'];
@@ -84,6 +89,7 @@ function eventJson(
   revision: { changeKey: string; createdMs: number; modifiedMs: number },
   recurrence: GraphRecurrence | null,
   zoneLabel: string | undefined,
+  transactionId: string | undefined,
 ): GraphEvent {
   return {
     '@odata.etag': etagOf(revision.changeKey),
@@ -94,6 +100,10 @@ function eventJson(
     categories: [...props.categories],
     ...zoneLabels(timing),
     subject: props.subject,
+    bodyPreview: props.body.content.slice(0, 255),
+    body: { ...props.body },
+    location: { displayName: props.location, locationType: 'default' },
+    transactionId: transactionId ?? null,
     isAllDay: timing.kind === 'allDay',
     isCancelled: props.isCancelled,
     sensitivity: props.sensitivity,
@@ -116,6 +126,7 @@ export function storedEventJson(event: StoredEvent, zoneLabel: string | undefine
     event,
     event.recurrence ? recurrenceJson(event.recurrence, event.timing) : null,
     zoneLabel,
+    event.transactionId,
   );
 }
 
@@ -134,6 +145,7 @@ export function foundJson(found: Found, zoneLabel: string | undefined): GraphEve
       record,
       null,
       zoneLabel,
+      undefined,
     );
   }
   const { master } = instance;
@@ -146,6 +158,7 @@ export function foundJson(found: Found, zoneLabel: string | undefined): GraphEve
     master,
     null,
     zoneLabel,
+    undefined,
   );
 }
 

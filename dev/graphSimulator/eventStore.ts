@@ -10,6 +10,8 @@ import { addDays, resolveZone, wallClockAt } from './wallClock';
 
 export interface EventProps {
   subject: string;
+  location: string;
+  body: { contentType: 'text' | 'html'; content: string };
   showAs: 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere' | 'unknown';
   sensitivity: 'normal' | 'personal' | 'private' | 'confidential';
   categories: string[];
@@ -36,6 +38,8 @@ export interface StoredEvent extends Revision {
   recurrence: Recurrence | null;
   exceptions: Map<string, ExceptionRecord>;
   deletedDates: Set<string>;
+  /** Set by the client that created the event, to make a retried POST harmless. */
+  transactionId?: string;
 }
 
 /** What a calendar view lists: a single instance, or one instance of a series. */
@@ -169,6 +173,16 @@ export function createEventStore(now: () => Date): EventStore {
 
   return {
     create(userId, input) {
+      // A create retried with the same transactionId answers the event made
+      // the first time and makes nothing new, as Exchange does: the second
+      // POST gets 201 too, with no second event
+      // (https://learn.microsoft.com/graph/api/resources/event, transactionId;
+      // observed by a Microsoft support engineer: https://blog.rykoma.net/2020/10/05/1559).
+      if (input.transactionId) {
+        for (const existing of eventsOf(userId).values()) {
+          if (existing.transactionId === input.transactionId) return { ok: true, value: existing };
+        }
+      }
       const isAllDay = input.isAllDay ?? false;
       const timing = timingFrom(input.start, input.end, isAllDay);
       if (!timing.ok) return { ok: false, status: 400, code: timing.code, message: timing.message };
@@ -178,6 +192,8 @@ export function createEventStore(now: () => Date): EventStore {
         userId,
         props: {
           subject: input.subject ?? '',
+          location: input.location?.displayName ?? '',
+          body: input.body ?? { contentType: 'text', content: '' },
           showAs: input.showAs ?? 'busy',
           sensitivity: input.sensitivity ?? 'normal',
           categories: input.categories ?? [],
@@ -191,6 +207,7 @@ export function createEventStore(now: () => Date): EventStore {
         recurrence: input.recurrence ?? null,
         exceptions: new Map(),
         deletedDates: new Set(),
+        ...(input.transactionId ? { transactionId: input.transactionId } : {}),
         ...newRevision(nowMs),
       };
       eventsOf(userId).set(event.id, event);
@@ -358,6 +375,8 @@ export function instanceTiming(instance: EventInstance): Timing {
 function mergeProps(props: EventProps, patch: EventPatch): EventProps {
   return {
     subject: patch.subject ?? props.subject,
+    location: patch.location ? patch.location.displayName : props.location,
+    body: patch.body ?? props.body,
     showAs: patch.showAs ?? props.showAs,
     sensitivity: patch.sensitivity ?? props.sensitivity,
     categories: patch.categories ?? props.categories,

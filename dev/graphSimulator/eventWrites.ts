@@ -1,5 +1,8 @@
 // What a client may write to an event (POST / PATCH), in Graph's property
 // names. Unknown properties are ignored, as Graph ignores read-only ones.
+// `transactionId` is taken on create only: "After you set transactionId when
+// creating an event, you cannot change transactionId in a subsequent update"
+// (https://learn.microsoft.com/graph/api/resources/event), so PATCH ignores it.
 
 import { z } from 'zod';
 
@@ -43,8 +46,21 @@ const showAs = z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere', '
 const sensitivity = z.enum(['normal', 'personal', 'private', 'confidential']);
 const response = z.enum(['none', 'organizer', 'tentativelyAccepted', 'accepted', 'declined', 'notResponded']);
 
+/** https://learn.microsoft.com/graph/api/resources/location: only the name is kept. */
+const location = z.object({ displayName: z.string().default('') });
+/** https://learn.microsoft.com/graph/api/resources/itembody */
+const itemBody = z.object({
+  contentType: z
+    .string()
+    .transform((type) => (type.toLowerCase() === 'html' ? 'html' : 'text'))
+    .default('text'),
+  content: z.string().default(''),
+});
+
 export const eventPatchSchema = z.object({
   subject: z.string().optional(),
+  location: location.optional(),
+  body: itemBody.optional(),
   showAs: showAs.optional(),
   sensitivity: sensitivity.optional(),
   categories: z.array(z.string()).optional(),
@@ -59,6 +75,7 @@ export const eventPatchSchema = z.object({
 export const eventCreateSchema = eventPatchSchema.extend({
   start: dateTimeTimeZone,
   end: dateTimeTimeZone,
+  transactionId: z.string().min(1).optional(),
 });
 
 /** The input of `createEvent` and of POST /users/{id}/events. */

@@ -9,6 +9,8 @@ export interface GraphContext {
   roles: ReadonlySet<string>;
   graphBaseUrl: string;
   directory: Directory;
+  /** Event writes are the app's own for this tenant (booking): they need Calendars.ReadWrite. */
+  appEventWrites: boolean;
 }
 
 export type UserLookup = { ok: true; user: SimUser } | { ok: false; response: SimResponse };

@@ -5,13 +5,16 @@ import type { GraphContext } from './graphContext';
 import type { Groups } from './groupRoutes';
 import {
   CALENDAR_READ,
+  CALENDAR_WRITE,
   EVENT_SUBSCRIPTION,
   GROUP_MEMBERS_READ,
   MAILBOX_SETTINGS_READ,
   permissionRefusal,
   type RequiredPermission,
+  SCHEDULE_READ,
   USER_READ,
 } from './permissions';
+import type { ScheduleRoute } from './scheduleRoute';
 import type { Subscriptions } from './subscriptionStore';
 import { getAutomaticReplies, getMailboxSettings, getUser, listUsers } from './userRoutes';
 
@@ -21,6 +24,7 @@ export interface GraphHandlers {
   delta: CalendarViewDelta;
   subscriptions: Subscriptions;
   groups: Groups;
+  schedule: ScheduleRoute;
 }
 
 type Handler = (context: GraphContext, params: string[]) => SimResponse | Promise<SimResponse>;
@@ -29,14 +33,17 @@ interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
-  /** The application permission Graph documents for the call (permissions.ts); none for event writes. */
-  needs?: RequiredPermission;
+  /** The application permission Graph documents for the call (permissions.ts), or when it depends on the tenant. */
+  needs?: RequiredPermission | ((context: GraphContext) => RequiredPermission | undefined);
 }
+
+/** Event writes need Calendars.ReadWrite only where they stand for the app, not the mailbox's owner. */
+const eventWrite = (context: GraphContext) => (context.appEventWrites ? CALENDAR_WRITE : undefined);
 
 const SEGMENT = '([^/]+)';
 
 export function createGraphRouter(handlers: GraphHandlers) {
-  const { events, delta, subscriptions, groups } = handlers;
+  const { events, delta, subscriptions, groups, schedule } = handlers;
   const routes: Route[] = [
     {
       method: 'GET',
@@ -66,6 +73,7 @@ export function createGraphRouter(handlers: GraphHandlers) {
     {
       method: 'POST',
       pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events$`, 'i'),
+      needs: eventWrite,
       handler: (c, [u]) => events.create(c, u!),
     },
     {
@@ -77,17 +85,25 @@ export function createGraphRouter(handlers: GraphHandlers) {
     {
       method: 'PATCH',
       pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}$`, 'i'),
+      needs: eventWrite,
       handler: (c, [u, e]) => events.update(c, u!, e!),
     },
     {
       method: 'DELETE',
       pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}$`, 'i'),
+      needs: eventWrite,
       handler: (c, [u, e]) => events.remove(c, u!, e!),
     },
     {
       method: 'GET',
       pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?events/${SEGMENT}/instances$`, 'i'),
       handler: (c, [u, e]) => events.instances(c, u!, e!),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/users/${SEGMENT}/calendar/getSchedule$`, 'i'),
+      needs: SCHEDULE_READ,
+      handler: (c, [u]) => schedule.handle(c, u!),
     },
     {
       method: 'GET',
@@ -137,7 +153,8 @@ export function createGraphRouter(handlers: GraphHandlers) {
     const chosen = matching.find((m) => m.route.method === context.request.method);
     if (!chosen?.match)
       return graphError(405, 'BadRequest', 'The specified HTTP method is not allowed for the request.');
-    const refused = chosen.route.needs && permissionRefusal(context.roles, chosen.route.needs);
+    const needs = typeof chosen.route.needs === 'function' ? chosen.route.needs(context) : chosen.route.needs;
+    const refused = needs && permissionRefusal(context.roles, needs);
     if (refused) return refused;
     const params = chosen.match.slice(1).map((p) => decodeURIComponent(p ?? ''));
     return chosen.route.handler(context, params);

@@ -2,7 +2,12 @@ import { createAccessTokens } from './accessTokens';
 import { type AdminConsentAnswer, createAdminConsent } from './adminConsent';
 import { createCalendarViewDelta } from './calendarViewDelta';
 import { createSimulatorClock, type SimulatorClock } from './clock';
-import { createDirectory, type SimAutomaticReplies, type SimUserInput } from './directory';
+import {
+  type CalendarSharing,
+  createDirectory,
+  type SimAutomaticReplies,
+  type SimUserInput,
+} from './directory';
 import { foundJson, type GraphEvent, storedEventJson } from './eventJson';
 import { createEventRoutes } from './eventRoutes';
 import { createEventStore, type StoreResult } from './eventStore';
@@ -19,6 +24,7 @@ import {
 } from './notificationSender';
 import { createPipeline, MANAGED_IDENTITY_PATH } from './pipeline';
 import { createRequestLog, type RequestLog } from './requestLog';
+import { createScheduleRoute } from './scheduleRoute';
 import { createSignIn } from './signIn';
 import { createSubscriptions, type GraphSubscription, type LifecycleEvent } from './subscriptionStore';
 import {
@@ -37,6 +43,7 @@ import {
 export { PRODUCT_PERMISSIONS } from './permissions';
 export type {
   AdminConsentAnswer,
+  CalendarSharing,
   DeliveryStats,
   Faults,
   GraphEvent,
@@ -139,6 +146,18 @@ export interface GraphSimulator {
    * of simulator time. Undefined: tenant-wide again.
    */
   setMailboxScope(tenantId: string, scope: MailboxScopeOptions | undefined): void;
+  /**
+   * Event writes over HTTP become the app's own, as for booking (undefined:
+   * back to the default, where they stand for the mailbox's owner and are not
+   * checked): POST, PATCH and DELETE on events need `Calendars.ReadWrite` in
+   * the token (403 ErrorAccessDenied otherwise), and with `scope` only the
+   * members of its group may be written (RBAC for Applications' `Application
+   * Calendars.ReadWrite` over a management scope, kept apart from the read
+   * scope of `setMailboxScope`); other mailboxes answer 403 ErrorAccessDenied
+   * before anything is written. Member changes reach the write scope after
+   * its own `propagationMinutes`, as for reads.
+   */
+  setEventWriteAccess(tenantId: string, access: { scope?: MailboxScopeOptions } | undefined): void;
   /** Creates or replaces a security group with these direct members (user ids). */
   setGroup(tenantId: string, group: { id: string; displayName?: string; memberIds: string[] }): void;
   /** Same effect as POST /users/{id}/events, notifications included. Throws on invalid input. */
@@ -207,8 +226,25 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const requestLog = createRequestLog();
   const groups = createGroups();
   const scopes = createMailboxScopes({ now, directory, membersOf: (id) => groups.memberIds(id) });
+  const writeScopes = createMailboxScopes({
+    now,
+    directory,
+    membersOf: (id) => groups.memberIds(id),
+    kind: 'eventWrites',
+  });
+  const appWriteTenants = new Set<string>();
   let graphBaseUrl = '';
-  const router = createGraphRouter({ events: createEventRoutes(store), delta, subscriptions, groups });
+  const schedule = createScheduleRoute({
+    store,
+    readable: (tenantId, userId) => scopes.covers(tenantId, userId),
+  });
+  const router = createGraphRouter({
+    events: createEventRoutes(store),
+    delta,
+    subscriptions,
+    groups,
+    schedule,
+  });
   const respond = createPipeline({
     directory,
     tokens,
@@ -218,6 +254,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     faults: injector,
     route: async (context, graphPath) => injector.rewriteResponse(await router(context, graphPath)),
     scopes,
+    writeScopes,
+    appEventWrites: (tenantId) => appWriteTenants.has(tenantId),
     graphBaseUrl: () => graphBaseUrl,
     log: (entry) => requestLog.add(entry),
   });
@@ -280,9 +318,15 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       user.automaticReplies = { ...user.automaticReplies, ...setting };
     },
     setMailboxScope: (tenantId, scope) => scopes.set(tenantId, scope),
+    setEventWriteAccess(tenantId, access) {
+      if (access) appWriteTenants.add(tenantId);
+      else appWriteTenants.delete(tenantId);
+      writeScopes.set(tenantId, access?.scope);
+    },
     setGroup(tenantId, group) {
       groups.set(tenantId, group);
       scopes.groupChanged(group.id);
+      writeScopes.groupChanged(group.id);
     },
     createEvent(userId, event) {
       const input = eventCreateSchema.parse(event);

@@ -9,6 +9,13 @@
 // https://learn.microsoft.com/exchange/permissions-exo/application-rbac
 // Role checks on the token are a separate layer; this one only decides which
 // mailboxes are in scope.
+//
+// Two kinds of scope are kept, one instance each, as an admin assigns them
+// separately: `reads` (a role such as Application Calendars.Read over a
+// scope) covers every request on a mailbox; `eventWrites` (Application
+// Calendars.ReadWrite over a scope, usually a smaller group) covers only
+// POST, PATCH and DELETE on its events. A write must pass both. Refused
+// writes answer before the route, so nothing is written.
 
 import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
@@ -29,9 +36,14 @@ export interface MailboxScopes {
   set(tenantId: string, scope: MailboxScopeOptions | undefined): void;
   /** Called whenever a group's members change. */
   groupChanged(groupId: string): void;
-  /** Graph's 403 when this request reads a mailbox outside its tenant's scope, else undefined. */
+  /** Graph's 403 when this request touches a mailbox outside its tenant's scope, else undefined. */
   refusal(tenantId: string, graphPath: string, request: SimRequest): SimResponse | undefined;
+  /** Whether the mailbox is in its tenant's scope now (always, without a scope): getSchedule asks per address. */
+  covers(tenantId: string, userId: string): boolean;
 }
+
+/** What a scope applies to: every request on a mailbox, or only writes to its events. */
+export type ScopeKind = 'reads' | 'eventWrites';
 
 interface ScopeState {
   groupId: string;
@@ -42,12 +54,21 @@ interface ScopeState {
 
 const MAILBOX_PATH = /^\/users\/([^/]+)\/(?:events|calendar|calendarView|mailboxSettings)(?:[/(]|$)/i;
 const SUBSCRIPTION_RESOURCE = /^\/?users\/([^/]+)\//i;
+const EVENT_WRITE_PATH = /^\/users\/([^/]+)\/(?:calendar\/)?events(?:\/|$)/i;
+const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH', 'DELETE']);
+
+/** Graph's answer for a mailbox the app's RBAC assignment does not cover. */
+const outOfScope = () =>
+  graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
 
 export function createMailboxScopes(parts: {
   now: () => Date;
   directory: Directory;
   membersOf: (groupId: string) => readonly string[] | undefined;
+  /** Default `reads`. */
+  kind?: ScopeKind;
 }): MailboxScopes {
+  const kind = parts.kind ?? 'reads';
   const scopes = new Map<string, ScopeState>();
   const memberSet = (groupId: string) =>
     new Set((parts.membersOf(groupId) ?? []).map((id) => id.toLowerCase()));
@@ -59,6 +80,11 @@ export function createMailboxScopes(parts: {
   };
 
   const mailboxOf = (graphPath: string, request: SimRequest): string | undefined => {
+    if (kind === 'eventWrites') {
+      const written =
+        WRITE_METHODS.has(request.method.toUpperCase()) && EVENT_WRITE_PATH.exec(graphPath)?.[1];
+      return written ? decodeURIComponent(written) : undefined;
+    }
     const direct = MAILBOX_PATH.exec(graphPath)?.[1];
     if (direct) return decodeURIComponent(direct);
     if (request.method !== 'POST' || !/^\/subscriptions$/i.test(graphPath)) return undefined;
@@ -100,8 +126,11 @@ export function createMailboxScopes(parts: {
       const user = parts.directory.findUser(idOrUpn);
       // Unknown users keep the route's own answer (404 ErrorInvalidUser).
       if (!user || user.tenantId !== tenantId || inScope(scope, user.id)) return undefined;
-      // Graph's answer for a mailbox the app's RBAC assignment does not cover.
-      return graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+      return outOfScope();
+    },
+    covers(tenantId, userId) {
+      const scope = scopes.get(tenantId);
+      return !scope || inScope(scope, userId);
     },
   };
 }

@@ -6,9 +6,10 @@
 // Each list below is the Permissions table of the call's Graph page, least
 // privileged first; any one of them lets the call through.
 //
-// Event writes (POST/PATCH/DELETE on events) are not checked: tests make
-// them in the role of the mailbox's owner editing their own calendar, which
-// no permission of the app stands for.
+// Event writes (POST/PATCH/DELETE on events) are checked only for tenants
+// whose writes are the app's own (`setEventWriteAccess`, for booking); for
+// the others tests make them in the role of the mailbox's owner editing
+// their own calendar, which no permission of the app stands for.
 
 import { graphError, type SimResponse } from './exchange';
 
@@ -37,6 +38,20 @@ export const CALENDAR_READ: RequiredPermission = {
   anyOf: ['Calendars.Read', 'Calendars.ReadBasic', 'Calendars.ReadBasic.All', 'Calendars.ReadWrite'],
   refusedBy: 'exchange',
 };
+
+/**
+ * getSchedule: Application `Calendars.ReadBasic`, higher `Calendars.Read`,
+ * `Calendars.ReadWrite` (https://learn.microsoft.com/graph/api/calendar-getschedule);
+ * the same list as reading events.
+ */
+export const SCHEDULE_READ: RequiredPermission = CALENDAR_READ;
+
+/**
+ * Creating, updating and deleting an event: Application `Calendars.ReadWrite`
+ * only (https://learn.microsoft.com/graph/api/user-post-events,
+ * .../event-update, .../event-delete).
+ */
+export const CALENDAR_WRITE: RequiredPermission = { anyOf: ['Calendars.ReadWrite'], refusedBy: 'exchange' };
 
 /**
  * Subscriptions on events, created or renewed: `Calendars.Read` only; Graph

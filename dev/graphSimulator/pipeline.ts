@@ -23,6 +23,10 @@ export interface PipelineParts {
   faults: FaultInjector;
   route: ReturnType<typeof createGraphRouter>;
   scopes: MailboxScopes;
+  /** RBAC for Applications' scope of `Application Calendars.ReadWrite`, checked after `scopes`. */
+  writeScopes: MailboxScopes;
+  /** Whether the tenant's event writes are the app's own (permission-checked) rather than the owner's. */
+  appEventWrites: (tenantId: string) => boolean;
   graphBaseUrl: () => string;
   log: (entry: LoggedRequest) => void;
 }
@@ -63,7 +67,9 @@ export function createPipeline(parts: PipelineParts) {
     const fault = parts.faults.interceptRequest(target(request));
     if (fault) return fault;
     const graphPath = request.path.slice(GRAPH_PREFIX.length);
-    const outOfScope = parts.scopes.refusal(bearer.tenantId, graphPath, request);
+    const outOfScope =
+      parts.scopes.refusal(bearer.tenantId, graphPath, request) ??
+      parts.writeScopes.refusal(bearer.tenantId, graphPath, request);
     if (outOfScope) return outOfScope;
     if (/^\/\$batch$/i.test(graphPath)) {
       if (inBatch) return graphError(400, 'BadRequest', 'A batch cannot contain a batch.');
@@ -77,6 +83,7 @@ export function createPipeline(parts: PipelineParts) {
         roles: bearer.roles,
         graphBaseUrl: parts.graphBaseUrl(),
         directory: parts.directory,
+        appEventWrites: parts.appEventWrites(bearer.tenantId),
       },
       graphPath,
     );

@@ -8,7 +8,8 @@ export interface LoggedRequest {
 
 export interface RequestLog {
   total(): number;
-  count(filter?: { method?: string; pathIncludes?: string }): number;
+  /** `succeeded`: only 2xx answers (true) or only the others (false), e.g. to assert that no write went through. */
+  count(filter?: { method?: string; pathIncludes?: string; succeeded?: boolean }): number;
   reset(): void;
   log(): LoggedRequest[];
 }
@@ -24,7 +25,8 @@ export function createRequestLog(): RequestLog & { add(entry: LoggedRequest): vo
       entries.filter(
         (e) =>
           (filter.method === undefined || e.method.toUpperCase() === filter.method.toUpperCase()) &&
-          (filter.pathIncludes === undefined || e.path.includes(filter.pathIncludes)),
+          (filter.pathIncludes === undefined || e.path.includes(filter.pathIncludes)) &&
+          (filter.succeeded === undefined || (e.status >= 200 && e.status < 300) === filter.succeeded),
       ).length,
     reset() {
       entries = [];

@@ -83,7 +83,7 @@ const graphWorkingHoursSchema = z.object({
  * name we can map, falls back to the mailbox's zone). Unreadable hours are
  * left out, and a return time is then not moved to working hours.
  */
-function workingHoursOf(raw: unknown, mailboxZone: string | undefined): WorkingHours | undefined {
+export function workingHoursOf(raw: unknown, mailboxZone: string | undefined): WorkingHours | undefined {
   const parsed = graphWorkingHoursSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const { daysOfWeek, startTime, endTime, timeZone } = parsed.data;
