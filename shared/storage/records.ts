@@ -67,7 +67,9 @@ export interface ExchangeServerSettings {
  * calendars, so it needs Calendars.ReadWrite scoped to one mail-enabled
  * security group (`groupId`, the Exchange RBAC for Applications management
  * scope); mailboxes outside it are refused. The call-centre system's key is
- * kept as a hash only (shared/booking/bookingCredential.ts).
+ * kept as a hash only (shared/booking/bookingCredential.ts). Turning booking
+ * off keeps the settings with `enabled: false`: the maintenance run purges the
+ * booking log of integrations that have them, so the log still ages out.
  */
 export interface BookingSettings extends BookingCredentialState {
   enabled: boolean;
