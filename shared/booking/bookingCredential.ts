@@ -82,7 +82,8 @@ function hashMatches(presented: Buffer, stored: string | undefined): boolean {
 }
 
 /**
- * Which of the stored keys `key` is, if any. Both the current and the
+ * Which of the stored keys `key` is, if any; `state` is the booking settings
+ * of the integration the key names (`integrationOfBookingKey`), read by key. Both the current and the
  * previous hash are always compared, whether or not the first matched or a
  * previous one exists, so the answer takes the same time for every key of a
  * given shape; a previous key past its overlap counts as no key.

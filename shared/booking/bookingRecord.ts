@@ -8,6 +8,8 @@
 // anything read from the person's other calendar entries, and not the note
 // for the attendee either (it went to Outlook; we need it for nothing).
 
+import { createHash } from 'node:crypto';
+
 /**
  * `booked`: created and, as far as we know, where it was put. `moved`: its
  * time changed after it was booked, by the call centre through the API or by
@@ -44,4 +46,19 @@ export interface BookingRecord {
   state: BookingState;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * The transactionId a booking's event is created with: the same for the same
+ * integration and client key, so a create we repeat after a crash between
+ * Graph's answer and our write (or the call centre's retry racing its first
+ * request) is the one Graph already has, not a second appointment. Hashed, so
+ * whatever text the call centre chose as its key (any length, any character)
+ * becomes 32 hex digits, and one integration's key never names another's event.
+ */
+export function bookingTransactionId(integrationId: string, clientKey: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([integrationId, clientKey]), 'utf8')
+    .digest('hex')
+    .slice(0, 32);
 }
