@@ -115,6 +115,8 @@ var appTableNames = [
   'Absences'
   'Deliveries'
   'ConsentLinks'
+  'Bookings'
+  'BookingLog'
 ]
 var names = {
   resourceGroup: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName

@@ -49,6 +49,20 @@ const exchangeServerSchema = z
   })
   .strict();
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Strict: a field this version does not know (a newer version wrote it) fails the read rather than being dropped on the next write. */
+const bookingSchema = z
+  .object({
+    enabled: z.boolean(),
+    groupId: z.string().min(1).optional(),
+    credentialHash: z.string().regex(SHA256_HEX).optional(),
+    credentialSetAt: z.string().optional(),
+    previousCredentialHash: z.string().regex(SHA256_HEX).optional(),
+    previousCredentialUntil: z.string().optional(),
+  })
+  .strict();
+
 const integrationRowSchema = z.object({
   partitionKey: z.literal(INTEGRATION_PARTITION),
   rowKey: z.string().min(1),
@@ -78,6 +92,8 @@ const integrationRowSchema = z.object({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   pbxApiKeyCreatedAt: z.string().optional(),
+  /** JSON of `bookingSchema`. */
+  booking: z.string().optional(),
   rulesVersion: z.number().int(),
   /** JSON of `endingSchema`. */
   ending: z.string().optional(),
@@ -138,6 +154,7 @@ export function integrationToEntity(record: IntegrationRecord) {
         : {}),
       pbxApiKeyHash: record.pbxApiKey?.hash,
       pbxApiKeyCreatedAt: record.pbxApiKey?.createdAt,
+      booking: record.booking ? JSON.stringify(bookingSchema.parse(record.booking)) : undefined,
       rulesVersion: record.rulesVersion,
       ending: record.ending ? JSON.stringify(endingSchema.parse(record.ending)) : undefined,
       createdAt: record.createdAt,
@@ -189,6 +206,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
     onboarding,
     ending,
     exchangeServer,
+    booking,
     ...fields
   } = parseStoredRow(integrationRowSchema, row, what);
   const pbxEndpoint =
@@ -221,6 +239,7 @@ export function integrationFromEntity(row: Readonly<Record<string, unknown>>): {
       ...(exchangeServer
         ? { exchangeServer: parseStoredJson(exchangeServerSchema, exchangeServer, what, 'exchangeServer') }
         : {}),
+      ...(booking ? { booking: parseStoredJson(bookingSchema, booking, what, 'booking') } : {}),
       ruleSet,
       ...(pendingUsers ? { pendingUsers } : {}),
     },

@@ -8,6 +8,7 @@
 // with 412 Precondition Failed when the row changed since its ETag was read
 // (https://learn.microsoft.com/rest/api/storageservices/update-entity2); the
 // repositories turn that (and 404, the row deleted meanwhile) into ConcurrencyError.
+import type { BookingRecord } from '../booking/bookingRecord';
 import {
   ConcurrencyError,
   type ConsentLinkRecord,
@@ -15,7 +16,12 @@ import {
   type UserRecord,
   type Versioned,
 } from './records';
-import type { ConsentLinkRepository, IntegrationRepository, UserRepository } from './repositories';
+import type {
+  BookingRepository,
+  ConsentLinkRepository,
+  IntegrationRepository,
+  UserRepository,
+} from './repositories';
 
 export type UpdateOutcome<T> =
   | { kind: 'updated'; value: T; etag: string }
@@ -105,6 +111,18 @@ export function userRow(
   return {
     read: () => users.get(integrationId, userId),
     write: (next, etag) => users.update(next, etag),
+  };
+}
+
+/** A booking's row: its state, and its time once moved, change through here. */
+export function bookingRow(
+  bookings: Pick<BookingRepository, 'get' | 'update'>,
+  integrationId: string,
+  bookingId: string,
+): StoredRow<BookingRecord> {
+  return {
+    read: () => bookings.get(integrationId, bookingId),
+    write: (next, etag) => bookings.update(next, etag),
   };
 }
 

@@ -1,6 +1,7 @@
 // What each table holds. Repositories return these together with the row's
 // ETag so a caller that read-modify-writes can detect a concurrent writer.
 
+import type { BookingCredentialState } from '../booking/bookingCredential';
 import type { Absence } from '../domain/absence';
 import type { AutomaticRepliesMemo } from '../domain/automaticReplies';
 import type { RuleSet } from '../domain/rules/ruleSet';
@@ -60,6 +61,22 @@ export interface ExchangeServerSettings {
   timeZone: string;
 }
 
+/**
+ * Call-centre booking for an integration: off unless `enabled` (absent is
+ * off, as on every record written before booking existed). Booking writes to
+ * calendars, so it needs Calendars.ReadWrite scoped to one mail-enabled
+ * security group (`groupId`, the Exchange RBAC for Applications management
+ * scope); mailboxes outside it are refused. The call-centre system's key is
+ * kept as a hash only (shared/booking/bookingCredential.ts). Turning booking
+ * off keeps the settings with `enabled: false`: the maintenance run purges the
+ * booking log of integrations that have them, so the log still ages out.
+ */
+export interface BookingSettings extends BookingCredentialState {
+  enabled: boolean;
+  /** Entra object id of the group whose members may be booked. */
+  groupId?: string;
+}
+
 export interface IntegrationRecord {
   id: string;
   name: string;
@@ -98,6 +115,8 @@ export interface IntegrationRecord {
   pbxEndpoint?: PbxEndpointState;
   /** The PBX's own key for the status pull endpoint (shared/pbx/pbxApiKey.ts): only its SHA-256, never the key. */
   pbxApiKey?: { hash: string; createdAt: string };
+  /** Call-centre booking; absent: off. */
+  booking?: BookingSettings;
   ruleSet: RuleSet;
   /** Grows with every rules change so users synced under older rules are resynced. */
   rulesVersion: number;

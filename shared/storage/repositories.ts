@@ -1,3 +1,5 @@
+import type { BookingLogEntry } from '../booking/bookingLogEntry';
+import type { BookingRecord } from '../booking/bookingRecord';
 import type {
   AbsenceRecord,
   ConsentLinkRecord,
@@ -144,6 +146,45 @@ export interface PbxSlotRepository {
   releaseSoon?(integrationId: string, slot: number): Promise<void>;
 }
 
+/** The call centre's bookings, one partition per integration (bookingEntity.ts). */
+export interface BookingRepository {
+  /**
+   * Stores a new booking (its id from `newBookingId`) with its client-key and
+   * Graph-event index rows, in one transaction. Fails with ConcurrencyError,
+   * writing nothing, when the integration already has a booking with this id
+   * or this client key: the caller then finds the one that won by its key.
+   * Resolves with the booking row's etag.
+   */
+  create(record: BookingRecord): Promise<string>;
+  get(integrationId: string, bookingId: string): Promise<Versioned<BookingRecord> | undefined>;
+  /** The booking made under the call centre's idempotency key, by two point reads. */
+  findByClientKey(integrationId: string, clientKey: string): Promise<Versioned<BookingRecord> | undefined>;
+  /** The booking a Graph event of one mailbox is, by two point reads; undefined for any other event. */
+  findByEvent(
+    integrationId: string,
+    userId: string,
+    graphEventId: string,
+  ): Promise<Versioned<BookingRecord> | undefined>;
+  /** The integration's newest bookings, at most `limit`, newest first, in one range query. */
+  listRecent(integrationId: string, limit: number): Promise<BookingRecord[]>;
+  /**
+   * As IntegrationRepository.update (through optimisticUpdate.ts,
+   * `bookingRow`). The client key, mailbox and Graph event id a booking was
+   * created with never change: its index rows are not rewritten.
+   */
+  update(record: BookingRecord, etag: string): Promise<string>;
+}
+
+/** What the booking API was asked and how it went, one partition per integration (bookingLogEntity.ts). */
+export interface BookingLogRepository {
+  /** Writes one entry (its id from `newBookingLogEntryId`). */
+  record(entry: BookingLogEntry): Promise<void>;
+  /** The integration's newest entries, at most `limit`, newest first, in one range query. */
+  listRecent(integrationId: string, limit: number): Promise<BookingLogEntry[]>;
+  /** Removes one integration's entries from before `before` (UTC ISO), in one partition query; returns how many. */
+  deleteBefore(integrationId: string, before: string): Promise<number>;
+}
+
 export interface Repositories {
   integrations: IntegrationRepository;
   users: UserRepository;
@@ -152,4 +193,6 @@ export interface Repositories {
   deliveries: DeliveryLogRepository;
   consentLinks: ConsentLinkRepository;
   pbxSlots: PbxSlotRepository;
+  bookings: BookingRepository;
+  bookingLog: BookingLogRepository;
 }

@@ -22,6 +22,8 @@ export const TABLE_NAMES = [
   'Absences',
   'Deliveries',
   'ConsentLinks',
+  'Bookings',
+  'BookingLog',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 export type TableClients = Record<TableName, TableClient>;

@@ -1,4 +1,4 @@
-import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { addressKey } from '../domain/mailAddress';
 import {
   absenceFromEntity,
@@ -7,6 +7,7 @@ import {
   absenceToEntity,
   canonicalUtc,
 } from './absenceEntity';
+import { bookingLogRepository, bookingRepository } from './bookingTables';
 import { consentLinkFromEntity, consentLinkKey, consentLinkToEntity } from './consentLinkEntity';
 import {
   DELIVERY_SUMMARY_COLUMNS,
@@ -28,7 +29,6 @@ import {
   pbxSlotToEntity,
   SLOT_ROW_PREFIX,
 } from './pbxSlotEntity';
-import { ConcurrencyError } from './records';
 import type {
   AbsenceRepository,
   ConsentLinkRepository,
@@ -53,137 +53,17 @@ import {
 import { createTableClients, type TableConnection } from './tableClients';
 import { ignoringNotFound, statusOf } from './tableErrors';
 import { decodeKeyPart } from './tableKeys';
+import {
+  deleteInTransactions,
+  type Entity,
+  getRow,
+  insertRow,
+  listRows,
+  replaceRow,
+  transactions,
+  upsertInTransactions,
+} from './tableRows';
 import { userFromEntity, userKey, userPartition, userToEntity } from './userEntity';
-
-type Row = TableEntityResult<Record<string, unknown>>;
-type Entity = { partitionKey: string; rowKey: string } & Record<string, unknown>;
-
-/** Table Storage takes at most 100 operations and 4 MiB per transaction, all in one partition. */
-const TRANSACTION_MAX_ACTIONS = 100;
-const TRANSACTION_MAX_BYTES = 3 * 1024 * 1024;
-
-async function getRow(
-  table: TableClient,
-  key: { partitionKey: string; rowKey: string },
-): Promise<Row | undefined> {
-  try {
-    return await table.getEntity<Record<string, unknown>>(key.partitionKey, key.rowKey);
-  } catch (error) {
-    if (statusOf(error) === 404) return undefined;
-    throw error;
-  }
-}
-
-async function listRows(table: TableClient, filter?: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  const query = filter === undefined ? {} : { queryOptions: { filter } };
-  for await (const row of table.listEntities<Record<string, unknown>>(query)) rows.push(row);
-  return rows;
-}
-
-async function insertRow(table: TableClient, entity: Entity, what: string): Promise<string> {
-  try {
-    return etagOf(await table.createEntity(entity), what);
-  } catch (error) {
-    if (statusOf(error) === 409) throw new ConcurrencyError(what);
-    throw error;
-  }
-}
-
-/** Replace, not merge: properties the record no longer has must leave the row too. */
-async function replaceRow(table: TableClient, entity: Entity, what: string, etag?: string): Promise<string> {
-  if (etag === undefined) return etagOf(await table.upsertEntity(entity, 'Replace'), what);
-  try {
-    return etagOf(await table.updateEntity(entity, 'Replace', { etag }), what);
-  } catch (error) {
-    // 404: deleted since it was read, which is a concurrent change as well.
-    const status = statusOf(error);
-    if (status === 412 || status === 404) throw new ConcurrencyError(what);
-    throw error;
-  }
-}
-
-/**
- * Insert, Update and Insert Or Replace Entity all answer with the row's new
- * ETag header (https://learn.microsoft.com/rest/api/storageservices/insert-entity,
- * https://learn.microsoft.com/rest/api/storageservices/update-entity2,
- * https://learn.microsoft.com/rest/api/storageservices/insert-or-replace-entity);
- * the SDK's generated header types make every header optional.
- */
-function etagOf(response: { etag?: string }, what: string): string {
-  if (response.etag === undefined)
-    throw new Error(`Table Storage wrote ${what} but answered without an ETag`);
-  return response.etag;
-}
-
-function roughBytes(entity: Entity): number {
-  return JSON.stringify(entity).length * 2;
-}
-
-/** Splits one partition's actions into transactions within the service's limits. */
-function* transactions(actions: TransactionAction[]): Generator<TransactionAction[]> {
-  let batch: TransactionAction[] = [];
-  let bytes = 0;
-  for (const action of actions) {
-    const size = roughBytes(action[1] as Entity);
-    if (
-      batch.length === TRANSACTION_MAX_ACTIONS ||
-      (batch.length > 0 && bytes + size > TRANSACTION_MAX_BYTES)
-    ) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(action);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
-}
-
-async function deleteInTransactions(
-  table: TableClient,
-  partitionKey: string,
-  rowKeys: string[],
-): Promise<void> {
-  const actions: TransactionAction[] = [...new Set(rowKeys)].map((rowKey) => [
-    'delete',
-    { partitionKey, rowKey },
-  ]);
-  for (const batch of transactions(actions)) {
-    try {
-      await table.submitTransaction(batch);
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-      // One row already gone fails the whole transaction; delete the rest one by one.
-      for (const [, entity] of batch) {
-        await ignoringNotFound(() => table.deleteEntity(entity.partitionKey, entity.rowKey));
-      }
-    }
-  }
-}
-
-/**
- * Insert-or-replaces rows in entity-group transactions, one partition at a
- * time: at most 100 entities and 4 MiB each, one operation per entity
- * (https://learn.microsoft.com/azure/storage/tables/scalability-targets), so
- * for repeated keys the last entity wins.
- */
-async function upsertInTransactions(table: TableClient, entities: Entity[]): Promise<void> {
-  const byPartition = new Map<string, Map<string, Entity>>();
-  for (const entity of entities) {
-    const partition = byPartition.get(entity.partitionKey) ?? new Map<string, Entity>();
-    partition.set(entity.rowKey, entity);
-    byPartition.set(entity.partitionKey, partition);
-  }
-  for (const partition of byPartition.values()) {
-    const actions: TransactionAction[] = [...partition.values()].map((entity) => [
-      'upsert',
-      entity,
-      'Replace',
-    ]);
-    for (const batch of transactions(actions)) await table.submitTransaction(batch);
-  }
-}
 
 /**
  * Delivery rows and the deletes of PBX slots given back, one transaction per
@@ -507,7 +387,7 @@ function pbxSlotRepository(table: TableClient): PbxSlotRepository {
   };
 }
 
-/** Table Storage behind the repository ports; creates the five tables when missing. */
+/** Table Storage behind the repository ports; creates the tables (TABLE_NAMES) when missing. */
 export async function createTableRepositories(connection: TableConnection): Promise<Repositories> {
   const tables = await createTableClients(connection);
   return {
@@ -518,5 +398,7 @@ export async function createTableRepositories(connection: TableConnection): Prom
     deliveries: deliveryLogRepository(tables.Deliveries),
     consentLinks: consentLinkRepository(tables.ConsentLinks),
     pbxSlots: pbxSlotRepository(tables.Deliveries),
+    bookings: bookingRepository(tables.Bookings),
+    bookingLog: bookingLogRepository(tables.BookingLog),
   };
 }

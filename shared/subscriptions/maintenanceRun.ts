@@ -76,6 +76,8 @@ export interface MaintenanceReport {
   purgedAbsences: number;
   /** Delivered webhooks' log rows past retention (failed ones stay until replayed or removed). */
   purgedDeliveries: number;
+  /** Booking log rows past retention (shared/booking/bookingLogEntry.ts). */
+  purgedBookingLog: number;
   /** Integrations found refused by their tenant in this run (now `consentRequired`). */
   consentRequired: number;
   /** Mailboxes Graph refused in this run or that wait for their next try (`unreadable`). */
@@ -118,6 +120,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<Maintenance
     catchUps: 0,
     purgedAbsences: 0,
     purgedDeliveries: 0,
+    purgedBookingLog: 0,
     consentRequired: 0,
     unreadable: 0,
     permissionsMissing: 0,
@@ -458,7 +461,7 @@ const PURGE_PARALLEL = 8;
 
 /**
  * Retention by keys: one query of each integration's delivery log partition
- * and one of each user's absence partition, never a scan of a whole table (a
+ * (and booking log partition, where it has one) and one of each user's absence partition, never a scan of a whole table (a
  * filter without PartitionKey reads every partition:
  * https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query).
  * Every integration is purged, maintained this run or not: retention does not
@@ -474,6 +477,9 @@ async function purgePastRetention(
   for (const integration of integrations) {
     try {
       report.purgedDeliveries += await deps.repos.deliveries.deleteDeliveredBefore(integration.id, cutoff);
+      // The booking log ages out the same way; only an integration that ever had booking settings has rows there.
+      if (integration.booking)
+        report.purgedBookingLog += await deps.repos.bookingLog.deleteBefore(integration.id, cutoff);
       const users = usersOf.get(integration.id) ?? (await deps.repos.users.listByIntegration(integration.id));
       let next = 0;
       const worker = async () => {
