@@ -17,7 +17,7 @@ import {
   type CredentialGeneration,
   integrationOfBookingKey,
 } from './bookingCredential';
-import type { BookingGroupMembers } from './bookingGroup';
+import type { BookingGroupMembers, GroupUnreadable } from './bookingGroup';
 import type { BookingLogEntry } from './bookingLogEntry';
 import type { RateLimiter } from './bookingRateLimit';
 
@@ -101,4 +101,11 @@ export async function logBooking(
       why: error instanceof Error ? error.name : 'error',
     });
   }
+}
+
+/** A group Graph would not list: a permission the tenant must grant is the operator's matter (409), throttling a wait (503). */
+export function groupRefusal(unreadable: GroupUnreadable): BookingRefusal {
+  return unreadable.retryAfterSeconds === undefined
+    ? { kind: 'conflict', reason: unreadable.reason }
+    : { kind: 'unavailable', reason: unreadable.reason, retryAfterSeconds: unreadable.retryAfterSeconds };
 }

@@ -18,7 +18,13 @@ import { readSchedules } from '../graph/freeBusySchedules';
 import { newBookingId } from '../storage/bookingEntity';
 import { bookingRow, optimisticUpdate } from '../storage/optimisticUpdate';
 import { ConcurrencyError } from '../storage/records';
-import { type BookingCaller, type BookingDeps, type BookingRefusal, logBooking } from './bookingCaller';
+import {
+  type BookingCaller,
+  type BookingDeps,
+  type BookingRefusal,
+  groupRefusal,
+  logBooking,
+} from './bookingCaller';
 import type { BookingLogResult } from './bookingLogEntry';
 import { type BookingRecord, type BookingState, bookingTransactionId } from './bookingRecord';
 import type { BookRequest, MoveRequest } from './bookingRequests';
@@ -165,12 +171,14 @@ export async function book(
     );
     return answer;
   };
-  const [lookup] = await deps.members.lookup(
+  const lookups = await deps.members.lookup(
     integration.id,
     integration.booking.groupId,
     deps.graphFor(integration),
     [request.user],
   );
+  if (!Array.isArray(lookups)) return done(groupRefusal(lookups));
+  const [lookup] = lookups;
   if (lookup?.kind !== 'member') return done({ kind: 'outsideGroup', reason: OUTSIDE_GROUP });
   const { userId } = lookup.mailbox;
   const replay = async (): Promise<BookingAnswer | undefined> => {

@@ -9,6 +9,7 @@
 // centre asks about the same people all day, and Exchange itself takes 30
 // minutes to 2 hours to apply a change of the group to the scope.
 import type { Client } from '@microsoft/microsoft-graph-client';
+import { classifyGraphError } from '../graph/graphErrors';
 import { type GroupMember, listGroupMembers } from '../graph/groups';
 
 export const BOOKING_GROUP_CACHE_MS = 5 * 60_000;
@@ -24,6 +25,14 @@ export type BookableLookup =
   | { kind: 'member'; mailbox: BookableMailbox }
   | { kind: 'outsideGroup'; address: string };
 
+/** Graph would not list the group: nobody can be booked until it does. */
+export type GroupUnreadable = {
+  kind: 'groupUnreadable';
+  reason: string;
+  /** Throttled: when to ask again. */
+  retryAfterSeconds?: number;
+};
+
 export interface BookingGroupMembers {
   /** Each address as a member of the group, or refused as outside it. */
   lookup(
@@ -31,7 +40,33 @@ export interface BookingGroupMembers {
     groupId: string,
     client: Client,
     addresses: readonly string[],
-  ): Promise<BookableLookup[]>;
+  ): Promise<BookableLookup[] | GroupUnreadable>;
+}
+
+function unreadable(error: unknown): GroupUnreadable {
+  const failure = classifyGraphError(error);
+  if (!failure) throw error;
+  switch (failure.kind) {
+    case 'throttled':
+      return {
+        kind: 'groupUnreadable',
+        reason: 'Microsoft 365 is throttling the booking group’s member list; try again shortly',
+        retryAfterSeconds: failure.retryAfterSeconds,
+      };
+    case 'accessDenied':
+      return {
+        kind: 'groupUnreadable',
+        reason:
+          'Microsoft 365 refused to list the booking group’s members: the tenant must grant GroupMember.Read.All',
+      };
+    case 'notFound':
+      return { kind: 'groupUnreadable', reason: 'the booking group no longer exists in the tenant' };
+    default:
+      return {
+        kind: 'groupUnreadable',
+        reason: `Microsoft 365 answered ${failure.status} for the booking group`,
+      };
+  }
 }
 
 interface Cached {
@@ -57,7 +92,12 @@ export function bookingGroupMembers(graphBaseUrl: string, now: () => Date): Book
   }
   return {
     async lookup(integrationId, groupId, client, addresses) {
-      const { byAddress } = await membersOf(integrationId, groupId, client);
+      let byAddress: Map<string, GroupMember>;
+      try {
+        ({ byAddress } = await membersOf(integrationId, groupId, client));
+      } catch (error) {
+        return unreadable(error);
+      }
       return addresses.map((address): BookableLookup => {
         const member = byAddress.get(address.toLowerCase());
         return member

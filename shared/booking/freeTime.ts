@@ -5,7 +5,13 @@
 // subjects of other entries never leave Graph's answer, which asks for none.
 import { freeSlots } from '../domain/freeSlots';
 import { readSchedules } from '../graph/freeBusySchedules';
-import { type BookingCaller, type BookingDeps, type BookingRefusal, logBooking } from './bookingCaller';
+import {
+  type BookingCaller,
+  type BookingDeps,
+  type BookingRefusal,
+  groupRefusal,
+  logBooking,
+} from './bookingCaller';
 import type { FreeTimeRequest } from './bookingRequests';
 
 export type FreeTimeForUser =
@@ -38,6 +44,14 @@ export async function freeTime(
   const client = deps.graphFor(integration);
   const users = [...new Set(request.users)];
   const lookups = await deps.members.lookup(integration.id, integration.booking.groupId, client, users);
+  if (!Array.isArray(lookups)) {
+    await logBooking(
+      caller,
+      { action: 'freeTime', result: 'failed', userCount: users.length, reason: lookups.reason },
+      deps,
+    );
+    return groupRefusal(lookups);
+  }
   const members = lookups.flatMap((lookup) => (lookup.kind === 'member' ? [lookup.mailbox] : []));
   const period = { start: Date.parse(request.start), end: Date.parse(request.end) };
   const readings =
