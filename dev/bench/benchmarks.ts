@@ -7,6 +7,7 @@
 import { MAX_LOOKUPS_PER_POST } from '../../shared/sync/subscriptionLookups';
 import { startAzuriteTables } from '../azurite';
 import { type BenchHost, type BenchUser, startBenchHost } from './benchHost';
+import { measureBookingCost } from './bookingCost';
 import { measureBurstCost } from './burstCost';
 import { measureEndingCost } from './endingCost';
 import { measureEwsBurst, measureEwsFirstSync, startEwsBenchHost } from './ewsCost';
@@ -43,6 +44,7 @@ const sizes = {
   endingUsers: setting('BENCH_ENDING_USERS', 300),
   ewsUsers: setting('BENCH_EWS_USERS', 50),
   ewsItems: setting('BENCH_EWS_ITEMS', 150),
+  bookingUsers: setting('BENCH_BOOKING_USERS', 50),
 };
 
 // Issue 16's bounds and targets, printed beside the figures they judge.
@@ -74,6 +76,7 @@ const GROUPS = [
   'scans',
   'ending',
   'exchange',
+  'booking',
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     if (chosen.has('scans')) await addScanRows(add, tables.connectionString);
     if (chosen.has('ending')) await addEndingRows(add, tables.connectionString);
     if (chosen.has('exchange')) await addExchangeRows(add, tables.connectionString);
+    if (chosen.has('booking')) await addBookingRows(add, tables.connectionString);
   } finally {
     await tables.stop();
   }
@@ -393,6 +397,35 @@ async function addExchangeRows(add: AddRow, tablesConnectionString: string): Pro
   } finally {
     await host.stop();
   }
+}
+
+async function addBookingRows(add: AddRow, tablesConnectionString: string): Promise<void> {
+  const b = await measureBookingCost(sizes.bookingUsers, tablesConnectionString);
+  add(
+    `Booking: Graph requests per free-time question for ${b.users} people`,
+    String(b.query),
+    `bound ${b.queryBound} (⌈N/20⌉ getSchedule)`,
+    ratio(b.query, b.queryBound),
+  );
+  add(
+    '  the first question of an instance (the group’s members read once)',
+    String(b.firstQuery),
+    `bound ${b.queryBound + 1}`,
+    ratio(b.firstQuery, b.queryBound + 1),
+  );
+  add(
+    '  naive: one getSchedule per person (run)',
+    String(b.naive),
+    `ours ${b.query}`,
+    `${ratio(b.naive, b.query)} more`,
+  );
+  add('Booking: Graph requests per booking', String(b.book), 'bound 2 (getSchedule, POST)', ratio(b.book, 2));
+  add(
+    '  per move, per cancel',
+    `${b.move}, ${b.cancel}`,
+    'bound 2 (getSchedule, PATCH), 1 (DELETE)',
+    ratio(b.move + b.cancel, 3),
+  );
 }
 
 async function addEndingRows(add: AddRow, tablesConnectionString: string): Promise<void> {
