@@ -8,6 +8,7 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { rotateBookingCredential } from '../../shared/booking/bookingCredential';
+import { BOOKING_RATE_LIMIT } from '../../shared/booking/bookingRateLimit';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
@@ -329,6 +330,19 @@ describe('call-centre booking', () => {
     expect(backwards).toMatchObject({ status: 400, json: { path: 'end' } });
     expect((await booking('GET', 'bookings', undefined, `${key.slice(0, -2)}xx`)).status).toBe(401);
     expect((await booking('DELETE', 'bookings/not-a-booking-id')).status).toBe(404);
+  });
+
+  it('limits the rate of one key, answering 429 with Retry-After', async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < BOOKING_RATE_LIMIT.burst + 5; i++) {
+      const answer = await booking('POST', 'free-time', { users: [] });
+      statuses.push(answer.status);
+      if (answer.status === 429) retryAfter ??= answer.headers.get('retry-after');
+    }
+    expect(statuses).toContain(429);
+    expect(new Set(statuses)).toEqual(new Set([400, 429]));
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
   });
 
   it('publishes an OpenAPI document that an independent validator accepts', async () => {
