@@ -561,7 +561,7 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
     });
   });
 
-  it('turns on Entra ID authentication by default, except for the Graph, consent and PBX pull routes', () => {
+  it('turns on Entra ID authentication by default, except for the Graph, consent, Exchange push, PBX pull and booking routes', () => {
     const auth = only('Microsoft.Web/sites/config', 'auth');
     expect(auth.resource.condition).toBe("[parameters('enableEntraAuth')]");
     expect(rootDefault(moduleParameter('functionApp', 'enableEntraAuth'))).toBe(true);
@@ -577,6 +577,8 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       '/api/consent/callback',
       '/api/consent/*',
       '/api/pbx/*',
+      '/api/exchange/notifications/*',
+      '/api/booking/*',
     ]);
     const open = (requestPath: string) => excluded.some((pattern) => excludes(pattern, requestPath));
     for (const requestPath of [
@@ -585,6 +587,10 @@ describeTemplate('compiled ARM template (infra/main.bicep)', () => {
       '/api/consent/contoso',
       '/api/consent/callback',
       '/api/pbx/v1/users/alice@contoso.example/status',
+      '/api/exchange/notifications/0123456789abcdef',
+      '/api/booking/v1/free-time',
+      '/api/booking/v1/bookings/b-1',
+      '/api/booking/v1/openapi.json',
     ]) {
       expect({ requestPath, open: open(requestPath) }).toEqual({ requestPath, open: true });
     }

@@ -67,10 +67,12 @@ param authClientId string
 @description('Tenant whose users may sign in to the management API and the console.')
 param authTenantId string
 
-// Graph, the customer's Microsoft 365 admin and the PBX have no Entra session
-// in the provider's tenant; these routes protect themselves (clientState,
-// signed consent state, the integration's PBX API key). /api/manage and
-// /api/console stay behind sign-in, and behind a function key as well.
+// Graph, the customer's Microsoft 365 admin, the customer's Exchange Server,
+// the PBX and the call centre have no Entra session in the provider's
+// tenant; these routes protect themselves (clientState, signed consent state,
+// the EWS subscription's secret in the URL, the integration's PBX API key,
+// its booking key). /api/manage and /api/console stay behind sign-in, and
+// behind a function key as well.
 // excludedPaths: "the paths for which unauthenticated flow would not be
 // redirected" (https://learn.microsoft.com/javascript/api/@azure-rest/arm-appservice/globalvalidation).
 var unauthenticatedPaths = [
@@ -79,6 +81,8 @@ var unauthenticatedPaths = [
   '/api/consent/callback'
   '/api/consent/*'
   '/api/pbx/*'
+  '/api/exchange/notifications/*'
+  '/api/booking/*'
 ]
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
