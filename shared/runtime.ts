@@ -1,5 +1,8 @@
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
+import type { BookingDeps } from './booking/bookingCaller';
+import { bookingGroupMembers } from './booking/bookingGroup';
+import { rateLimiter } from './booking/bookingRateLimit';
 import { type Config, type GraphAppCredentials, loadConfig } from './config';
 import type { DeliveryDeps } from './delivery/deliveryAttempt';
 import type { DeliveryLogDeps } from './delivery/deliveryLog';
@@ -128,6 +131,8 @@ export interface Runtime {
   management(log: Logger): ManagementDeps;
   /** The PBX asking for a user's status with its own API key (functions/pbxStatus.ts). */
   statusPull(): StatusPullDeps;
+  /** The call centre's booking API with its own key (functions/bookingApi.ts); rate limits and group members kept per instance. */
+  booking(log: Logger): BookingDeps;
   /** A queue handler's retries with growing pauses, then the dead-letter queue (shared/queue/queueRetries.ts). */
   retrying(queue: QueueName, log: Logger): RetryingHandler;
 }
@@ -298,6 +303,7 @@ export type Infrastructure = Omit<
   | 'consent'
   | 'management'
   | 'statusPull'
+  | 'booking'
   | 'retrying'
 >;
 
@@ -308,6 +314,8 @@ export type Infrastructure = Omit<
  */
 export function assembleRuntime(infra: Infrastructure): Runtime {
   const { config, repos, queue, secrets, now, urls, metrics } = infra;
+  const bookingMembers = bookingGroupMembers(config.GRAPH_BASE_URL, now);
+  const bookingLimiter = rateLimiter();
   const pbxSlotPolicy = defaultPbxSlotPolicy(config.PBX_MAX_CONCURRENT_REQUESTS, config.PBX_TIMEOUT_MS);
   // Once per runtime: every delivery of this instance queues at the same permits.
   const pbxPermits = localPermits();
@@ -490,6 +498,16 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       users: repos.users,
       absences: repos.absences,
       now,
+    }),
+    booking: (log) => ({
+      integrations: repos.integrations,
+      bookings: repos.bookings,
+      bookingLog: repos.bookingLog,
+      graphFor: infra.graphFor,
+      members: bookingMembers,
+      limiter: bookingLimiter,
+      now,
+      log,
     }),
     retrying: (name, log) =>
       retryingHandler(name, {

@@ -16,6 +16,13 @@
 // Calendars.ReadWrite over a scope, usually a smaller group) covers only
 // POST, PATCH and DELETE on its events. A write must pass both. Refused
 // writes answer before the route, so nothing is written.
+//
+// An RBAC grant and an Entra ID consent add up: an app granted
+// Calendars.ReadWrite tenant-wide in Entra ID writes every mailbox whatever
+// its scopes, and an app without it writes the members of its write scope on
+// the strength of the RBAC assignment alone (the token carries no role for
+// it). That is why the least-privileged booking setup consents to no write
+// permission at all (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
 
 import type { Directory } from './directory';
 import { graphError, type SimRequest, type SimResponse } from './exchange';
@@ -38,6 +45,8 @@ export interface MailboxScopes {
   groupChanged(groupId: string): void;
   /** Graph's 403 when this request touches a mailbox outside its tenant's scope, else undefined. */
   refusal(tenantId: string, graphPath: string, request: SimRequest): SimResponse | undefined;
+  /** Whether a scope is set and this request's mailbox is in it now: the RBAC assignment itself grants the request. */
+  grants(tenantId: string, graphPath: string, request: SimRequest): boolean;
   /** Whether the mailbox is in its tenant's scope now (always, without a scope): getSchedule asks per address. */
   covers(tenantId: string, userId: string): boolean;
 }
@@ -127,6 +136,12 @@ export function createMailboxScopes(parts: {
       // Unknown users keep the route's own answer (404 ErrorInvalidUser).
       if (!user || user.tenantId !== tenantId || inScope(scope, user.id)) return undefined;
       return outOfScope();
+    },
+    grants(tenantId, graphPath, request) {
+      const scope = scopes.get(tenantId);
+      const idOrUpn = scope && mailboxOf(graphPath, request);
+      const user = idOrUpn ? parts.directory.findUser(idOrUpn) : undefined;
+      return scope !== undefined && user?.tenantId === tenantId && inScope(scope, user.id);
     },
     covers(tenantId, userId) {
       const scope = scopes.get(tenantId);

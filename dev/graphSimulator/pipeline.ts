@@ -67,10 +67,13 @@ export function createPipeline(parts: PipelineParts) {
     const fault = parts.faults.interceptRequest(target(request));
     if (fault) return fault;
     const graphPath = request.path.slice(GRAPH_PREFIX.length);
+    // A tenant-wide Calendars.ReadWrite consent writes past any RBAC write scope (the grants add up, mailboxScopes.ts).
+    const writesEverywhere = bearer.roles.has('Calendars.ReadWrite');
     const outOfScope =
       parts.scopes.refusal(bearer.tenantId, graphPath, request) ??
-      parts.writeScopes.refusal(bearer.tenantId, graphPath, request);
+      (writesEverywhere ? undefined : parts.writeScopes.refusal(bearer.tenantId, graphPath, request));
     if (outOfScope) return outOfScope;
+    const grantedByRbac = parts.writeScopes.grants(bearer.tenantId, graphPath, request);
     if (/^\/\$batch$/i.test(graphPath)) {
       if (inBatch) return graphError(400, 'BadRequest', 'A batch cannot contain a batch.');
       if (request.method !== 'POST') return graphError(405, 'BadRequest', 'Use POST.');
@@ -83,7 +86,8 @@ export function createPipeline(parts: PipelineParts) {
         roles: bearer.roles,
         graphBaseUrl: parts.graphBaseUrl(),
         directory: parts.directory,
-        appEventWrites: parts.appEventWrites(bearer.tenantId),
+        // Inside the RBAC write scope the assignment stands in for the token's role.
+        appEventWrites: parts.appEventWrites(bearer.tenantId) && !grantedByRbac,
       },
       graphPath,
     );

@@ -1,6 +1,7 @@
 // Booking writes through the real Graph SDK to the simulator over HTTP, with
-// the tenant's writes the app's own: Calendars.ReadWrite required, and an
-// RBAC for Applications write scope over the field-staff group.
+// the tenant's writes the app's own: no write permission consented in Entra
+// ID, only an RBAC for Applications write assignment over the field-staff
+// group, as docs/microsoft-365-admin.md sets booking up.
 
 import {
   type GraphSimulator,
@@ -18,7 +19,6 @@ import { createGraphClient } from '../../shared/graph/graphClient';
 import { accessToken, graphClient, TENANT } from '../simulator/simulatorClient';
 
 const FIELD_STAFF = 'field-staff';
-const WRITE_PERMISSIONS = [...PRODUCT_PERMISSIONS, 'Calendars.ReadWrite'];
 
 describe('appointments written to field staff calendars through Graph', () => {
   let sim: GraphSimulator;
@@ -53,7 +53,7 @@ describe('appointments written to field staff calendars through Graph', () => {
     sim.addUser(TENANT.id, { id: 'erik', userPrincipalName: 'erik@contoso.example' });
     sim.addUser(TENANT.id, { id: 'olle', userPrincipalName: 'olle@contoso.example' });
     sim.setGroup(TENANT.id, { id: FIELD_STAFF, memberIds: ['erik'] });
-    await sim.setApplicationPermissions(TENANT.id, WRITE_PERMISSIONS);
+    await sim.setApplicationPermissions(TENANT.id, PRODUCT_PERMISSIONS);
     sim.setEventWriteAccess(TENANT.id, { scope: { groupId: FIELD_STAFF } });
   });
   afterAll(async () => {
@@ -120,11 +120,12 @@ describe('appointments written to field staff calendars through Graph', () => {
     expect((await calendarOf('erik')).map((event) => event.id)).not.toContain(created.eventId);
   });
 
-  it('refuses every write when the app lacks Calendars.ReadWrite, even inside the scope', async () => {
+  it('refuses every write once the RBAC write assignment is gone, and still reads the appointment', async () => {
     const client = await clientWith();
     const created = await createAppointment(client, 'erik', booking('call-4'));
     if (created.kind !== 'created') throw new Error(`not created: ${created.kind}`);
-    await sim.setApplicationPermissions(TENANT.id, PRODUCT_PERMISSIONS);
+    // The Exchange admin removes the role assignment: no write grant is left anywhere.
+    sim.setEventWriteAccess(TENANT.id, {});
     try {
       const readOnly = await clientWith();
       sim.requests.reset();
@@ -146,7 +147,7 @@ describe('appointments written to field staff calendars through Graph', () => {
         start: Date.parse('2026-12-07T13:00:00Z'),
       });
     } finally {
-      await sim.setApplicationPermissions(TENANT.id, WRITE_PERMISSIONS);
+      sim.setEventWriteAccess(TENANT.id, { scope: { groupId: FIELD_STAFF } });
     }
   });
 

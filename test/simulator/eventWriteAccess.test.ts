@@ -1,6 +1,8 @@
-// The simulator's app-owned event writes (booking): Calendars.ReadWrite,
-// the RBAC for Applications write scope with its propagation delay, inside
-// `$batch` too, transactionId, and the change notifications writes send.
+// The simulator's app-owned event writes (booking): the RBAC for Applications
+// write scope with its propagation delay, granting writes without any Entra
+// ID write consent (the least-privileged setup), inside `$batch` too; a
+// tenant-wide Calendars.ReadWrite consent adding up with it; transactionId;
+// and the change notifications writes send.
 
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import {
@@ -54,7 +56,8 @@ describe('graph simulator: event writes as the app', () => {
       sim.addUser(TENANT.id, { id, userPrincipalName: `${id}@contoso.example` });
     }
     sim.setGroup(TENANT.id, { id: 'field', memberIds: ['field-1'] });
-    await sim.setApplicationPermissions(TENANT.id, [...PRODUCT_PERMISSIONS, 'Calendars.ReadWrite']);
+    // No write permission in Entra ID: the RBAC assignment on the group is the only write grant.
+    await sim.setApplicationPermissions(TENANT.id, PRODUCT_PERMISSIONS);
     sim.setEventWriteAccess(TENANT.id, { scope: { groupId: 'field', propagationMinutes: 30 } });
   });
   afterAll(async () => {
@@ -156,16 +159,24 @@ describe('graph simulator: event writes as the app', () => {
     ]);
   });
 
-  it('needs Calendars.ReadWrite for app writes, while writes of a tenant left at the default stand for the owner', async () => {
-    await sim.setApplicationPermissions(TENANT.id, PRODUCT_PERMISSIONS);
+  it('needs Calendars.ReadWrite without a write scope, a tenant-wide consent writes past the scope, and a default tenant’s writes stand for the owner', async () => {
+    sim.setEventWriteAccess(TENANT.id, {});
     try {
       const readOnly = await client();
       expect(await statusOf(() => readOnly.api('/users/field-1/events').post(appointment('tx-7')))).toEqual({
         status: 403,
         code: 'ErrorAccessDenied',
       });
-    } finally {
+      // The grants add up: consented tenant-wide, the app writes a mailbox no scope names.
+      sim.setEventWriteAccess(TENANT.id, { scope: { groupId: 'field', propagationMinutes: 30 } });
       await sim.setApplicationPermissions(TENANT.id, [...PRODUCT_PERMISSIONS, 'Calendars.ReadWrite']);
+      const everywhere = await client();
+      expect(await statusOf(() => everywhere.api('/users/office/events').post(appointment('tx-8')))).toBe(
+        'written',
+      );
+    } finally {
+      await sim.setApplicationPermissions(TENANT.id, PRODUCT_PERMISSIONS);
+      sim.setEventWriteAccess(TENANT.id, { scope: { groupId: 'field', propagationMinutes: 30 } });
     }
 
     sim.addTenant(OWNER_TENANT);
