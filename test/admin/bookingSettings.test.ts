@@ -201,6 +201,27 @@ describe('call-centre booking settings (management API)', () => {
     expect((await call('DELETE', CREDENTIAL)).status).toBe(204);
   });
 
+  it('is what the booking API goes by: on answers, off refuses with 409, a revoked key is 401', async () => {
+    const list = async (key: string) =>
+      (
+        await fetch(`${host.url}/api/booking/v1/bookings`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+      ).status;
+    const minted = await manage('POST', CREDENTIAL);
+    const { key } = minted.json as MintedBookingKey;
+    secrets.push(key, bookingKeyHash(key));
+    expect(await list(key)).toBe(200);
+    expect((await call('PUT', BOOKING, { body: { enabled: false } })).status).toBe(200);
+    expect(await list(key)).toBe(409);
+    expect((await call('PUT', BOOKING, { body: { enabled: true } })).status).toBe(200);
+    expect(await list(key)).toBe(200);
+    expect((await call('DELETE', CREDENTIAL)).status).toBe(204);
+    expect(await list(key)).toBe(401);
+    // The operator's function key is no booking key either.
+    expect(await list(host.functionKey)).toBe(401);
+  });
+
   it('lists the booking log newest first, as many as asked', async () => {
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
     const entry = (minutesAgo: number, fields: Partial<BookingLogEntry>): BookingLogEntry => ({
@@ -276,8 +297,39 @@ describe('call-centre booking settings (management API)', () => {
     expect((refused.json as { error: string }).error).toContain('consent');
   });
 
+  it("answers 409 with the permission to grant when the app may not read the tenant's groups", async () => {
+    // A second customer whose admin granted the calendar permission but no group permission.
+    const tenantId = '7e7a7e7a-0000-4000-8000-0000000000b2';
+    host.simulator.addTenant({
+      id: tenantId,
+      clientId: DEMO_TENANT.clientId,
+      clientSecret: DEMO_TENANT.clientSecret,
+    });
+    await host.simulator.setApplicationPermissions(tenantId, ['Calendars.Read', 'User.Read.All']);
+    host.simulator.setGroup(tenantId, { id: FIELD_STAFF, memberIds: [], mailEnabled: true });
+    const created = await call('POST', 'manage/integrations', {
+      body: { id: 'no-groups', name: 'No groups', pbxUrl: 'https://pbx.example/hook', tenantId },
+    });
+    expect(created.status).toBe(201);
+    // As the consent callback leaves it (the consent flow itself is tested elsewhere).
+    const row = await host.runtime.repos.integrations.get('no-groups');
+    if (!row) throw new Error('the integration was not created');
+    await host.runtime.repos.integrations.update(
+      { ...row.value, consentState: 'granted', consentedAt: new Date().toISOString() },
+      row.etag,
+    );
+    const refused = await call('PUT', 'manage/integrations/no-groups/booking', {
+      body: { enabled: true, groupId: FIELD_STAFF },
+    });
+    expect(refused.status).toBe(409);
+    expect((refused.json as { error: string }).error).toContain('GroupMember.Read.All');
+    expect((await host.runtime.repos.integrations.get('no-groups', { fresh: true }))?.value.booking).toBe(
+      undefined,
+    );
+  });
+
   it('never shows a key or its hash outside the one answer, nor writes them to the logs', () => {
-    expect(secrets.length).toBe(6);
+    expect(secrets.length).toBe(8);
     const logs = host.logs.join('\n');
     expect(logs).toContain('booking key minted');
     for (const secret of secrets) {
