@@ -263,3 +263,58 @@ export interface UserStatusPanel {
     callHandling: CallHandling;
   }[];
 }
+
+/** GET and PUT integrations/{id}/booking: call-centre booking and the call centre's key, never the key itself. */
+export interface BookingSettings {
+  integrationId: string;
+  enabled: boolean;
+  groupId?: string;
+  groupDisplayName?: string;
+  credential: {
+    set: boolean;
+    credentialId?: string;
+    credentialSetAt?: string;
+    previousCredentialId?: string;
+    previousValidUntil?: string;
+  };
+}
+
+/** POST integrations/{id}/booking/credential: the key, shown this once. */
+export interface MintedBookingKey {
+  key: string;
+  credentialId: string;
+  credentialSetAt: string;
+  previousValidUntil?: string;
+}
+
+export const BOOKING_ACTIONS = ['freeTime', 'book', 'move', 'cancel'] as const;
+export const BOOKING_LOG_RESULTS = [
+  'done',
+  'replayed',
+  'slotTaken',
+  'outsideGroup',
+  'invalid',
+  'notFound',
+  'throttled',
+  'failed',
+] as const;
+
+/** GET integrations/{id}/booking/log: the newest lines first. */
+export interface BookingLog {
+  entries: {
+    integrationId: string;
+    entryId: string;
+    at: string;
+    credentialId: string;
+    credential: 'current' | 'previous';
+    action: (typeof BOOKING_ACTIONS)[number];
+    result: (typeof BOOKING_LOG_RESULTS)[number];
+    bookingId?: string;
+    userId?: string;
+    userCount?: number;
+    start?: string;
+    end?: string;
+    subject?: string;
+    reason?: string;
+  }[];
+}

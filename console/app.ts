@@ -1,5 +1,6 @@
 import { callApi, takeKeyFromAddress } from './api.js';
 import type { Integration } from './apiTypes.js';
+import { renderBooking } from './bookingTab.js';
 import type { ConsoleContext } from './consoleContext.js';
 import { button, el, notice, select } from './elements.js';
 import { renderHealth } from './healthTab.js';
@@ -16,6 +17,7 @@ const TABS = [
   { id: 'rules', label: 'tabRules', render: renderRules },
   { id: 'users', label: 'tabUsers', render: renderUsers },
   { id: 'health', label: 'tabHealth', render: renderHealth },
+  { id: 'booking', label: 'tabBooking', render: renderBooking },
 ] as const satisfies readonly {
   id: string;
   label: LabelKey;

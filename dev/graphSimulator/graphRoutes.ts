@@ -8,6 +8,7 @@ import {
   CALENDAR_WRITE,
   EVENT_SUBSCRIPTION,
   GROUP_MEMBERS_READ,
+  GROUP_READ,
   MAILBOX_SETTINGS_READ,
   permissionRefusal,
   type RequiredPermission,
@@ -45,6 +46,12 @@ const SEGMENT = '([^/]+)';
 export function createGraphRouter(handlers: GraphHandlers) {
   const { events, delta, subscriptions, groups, schedule } = handlers;
   const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/groups/${SEGMENT}$`, 'i'),
+      needs: GROUP_READ,
+      handler: (c, [g]) => groups.get(c, g!),
+    },
     {
       method: 'GET',
       pattern: new RegExp(`^/groups/${SEGMENT}/members$`, 'i'),

@@ -14,7 +14,7 @@ import { createEventStore, type StoreResult } from './eventStore';
 import { eventCreateSchema, eventPatchSchema, type GraphEventInput } from './eventWrites';
 import { createFaultInjector, type Faults, type InjectedFaults } from './faults';
 import { createGraphRouter } from './graphRoutes';
-import { createGroups } from './groupRoutes';
+import { createGroups, type SimGroupInput } from './groupRoutes';
 import { startHttpServer } from './httpServer';
 import { createMailboxScopes, type MailboxScopeOptions } from './mailboxScopes';
 import {
@@ -54,6 +54,7 @@ export type {
   NotificationDelivery,
   SimAutomaticReplies,
   SimFederatedCredential,
+  SimGroupInput,
   SimManagedIdentity,
   SimUserInput,
   SimulatorClock,
@@ -158,8 +159,12 @@ export interface GraphSimulator {
    * its own `propagationMinutes`, as for reads.
    */
   setEventWriteAccess(tenantId: string, access: { scope?: MailboxScopeOptions } | undefined): void;
-  /** Creates or replaces a security group with these direct members (user ids). */
-  setGroup(tenantId: string, group: { id: string; displayName?: string; memberIds: string[] }): void;
+  /**
+   * Creates or replaces a group with these direct members (user ids): a
+   * security group unless `mailEnabled`, `securityEnabled` or `groupTypes`
+   * say otherwise (groupRoutes.ts).
+   */
+  setGroup(tenantId: string, group: SimGroupInput): void;
   /** Same effect as POST /users/{id}/events, notifications included. Throws on invalid input. */
   createEvent(userId: string, event: GraphEventInput): GraphEvent;
   /** Same effect as PATCH /users/{id}/events/{eventId}; an occurrence id turns it into an exception. */

@@ -86,6 +86,22 @@ export const GROUP_MEMBERS_READ: RequiredPermission = {
 };
 
 /**
+ * https://learn.microsoft.com/graph/api/group-get: Application
+ * `GroupMember.Read.All` (least privileged), `Group.Read.All`,
+ * `Directory.Read.All`, `Group.ReadWrite.All`, `Directory.ReadWrite.All`.
+ */
+export const GROUP_READ: RequiredPermission = {
+  anyOf: [
+    'GroupMember.Read.All',
+    'Group.Read.All',
+    'Directory.Read.All',
+    'Group.ReadWrite.All',
+    'Directory.ReadWrite.All',
+  ],
+  refusedBy: 'directory',
+};
+
+/**
  * Graph's 403 when the token's roles lack the call's permission: Exchange
  * answers `ErrorAccessDenied`, the directory `Authorization_RequestDenied`
  * (https://learn.microsoft.com/graph/resolve-auth-errors,

@@ -11,6 +11,10 @@ import { resubmitBodySchema } from '../../shared/management/deadLetterQueries';
 import { replayBodySchema } from '../../shared/management/deliveryQueries';
 import {
   addUserSchema,
+  BOOKING_LOG_DEFAULT_LIMIT,
+  BOOKING_LOG_MAX_LIMIT,
+  bookingCredentialSchema,
+  bookingSettingsSchema,
   createIntegrationSchema,
   exchangeTestSchema,
   explainSchema,
@@ -63,6 +67,10 @@ export const ROUTE = {
   rotatePbxSecret: `${MANAGE}/integrations/{id}/pbx/secret/rotate`,
   // The PBX's own key for the status pull endpoint (functions/managePbxApiKey.ts, functions/pbxStatus.ts).
   pbxApiKey: `${MANAGE}/integrations/{id}/pbx/api-key`,
+  // Call-centre booking, the operator's side (functions/manageBooking.ts); the call centre's own API is apart.
+  booking: `${MANAGE}/integrations/{id}/booking`,
+  bookingCredential: `${MANAGE}/integrations/{id}/booking/credential`,
+  bookingLog: `${MANAGE}/integrations/{id}/booking/log`,
   // Deployment-wide (functions/manageDeadLetters.ts): every integration shares the queues.
   deadLetters: `${MANAGE}/dead-letters/{queue}`,
   resubmitDeadLetters: `${MANAGE}/dead-letters/{queue}/resubmit`,
@@ -305,6 +313,60 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
       204: 'revoked (or there was none)',
       409: 'the integration kept changing; try again',
     },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.booking,
+    summary:
+      "Call-centre booking: on or off, the group whose members may be booked, and the call centre's key (whether one is set, its short id, when it was minted, until when a replaced one still works); never a key or its hash",
+    responses: { ...withId, 200: 'the booking settings' },
+  },
+  {
+    method: 'PUT',
+    route: ROUTE.booking,
+    summary:
+      'Turn call-centre booking on (consent granted, and a mail-enabled security group, checked with Graph) or off (the booking API refuses every call; group and keys are kept, so turning it on again needs no new key)',
+    body: bookingSettingsSchema,
+    responses: {
+      ...withId,
+      200: 'the booking settings',
+      400: 'malformed body, no group to turn on with, or the group is unknown or not a mail-enabled security group (`path`: groupId)',
+      409: 'an Exchange Server integration (booking is Microsoft 365 only), no consent, the app may not read the group, Graph throttled, or the integration kept changing',
+    },
+  },
+  {
+    method: 'POST',
+    route: ROUTE.bookingCredential,
+    summary:
+      "Mint the call centre's key for the booking API; the answer carries it, once. It replaces the current key at once, or with `overlap` after a day",
+    body: bookingCredentialSchema,
+    bodyOptional: true,
+    responses: {
+      ...withId,
+      201: 'the new key, its id, when it was minted and until when the replaced one works',
+      400: 'malformed body',
+      409: 'an Exchange Server integration, or the integration kept changing',
+    },
+  },
+  {
+    method: 'DELETE',
+    route: ROUTE.bookingCredential,
+    summary: "Revoke the call centre's keys (current and replaced): the booking API refuses them from now on",
+    responses: {
+      ...withId,
+      204: 'revoked (or there was none)',
+      409: 'an Exchange Server integration, or the integration kept changing',
+    },
+  },
+  {
+    method: 'GET',
+    route: ROUTE.bookingLog,
+    summary:
+      'The newest lines of the booking log, newest first: when, which key, the action, the result, the booking and the mailbox',
+    query: {
+      limit: `lines, 1 to ${BOOKING_LOG_MAX_LIMIT} (default ${BOOKING_LOG_DEFAULT_LIMIT})`,
+    },
+    responses: { ...withId, 200: 'the log lines', 400: 'bad limit' },
   },
   {
     method: 'GET',

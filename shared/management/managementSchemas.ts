@@ -195,6 +195,43 @@ export const explainSchema = z
   })
   .strict();
 
+/** PUT …/booking: call-centre booking on or off, and the group whose members may be booked. */
+export const bookingSettingsSchema = z
+  .object({
+    enabled: z.boolean().meta({
+      description:
+        'true: the call centre may book (needs consent and a group); false: the booking API refuses every call, the group and keys are kept',
+    }),
+    groupId: z
+      .uuid()
+      .meta({
+        description:
+          'Entra object id of a mail-enabled security group: the members the call centre may book. Needed to turn booking on unless one is saved; checked with Graph',
+      })
+      .optional(),
+  })
+  .strict();
+
+/** POST …/booking/credential. */
+export const bookingCredentialSchema = z
+  .object({
+    overlap: z
+      .boolean()
+      .meta({
+        description:
+          'true: the key this one replaces keeps working for a day, for the hand-over; false or absent: it stops at once',
+      })
+      .optional(),
+  })
+  .strict();
+
+/** GET …/booking/log?limit=N: how many of the newest lines the console shows by default, and at most. */
+export const BOOKING_LOG_DEFAULT_LIMIT = 50;
+export const BOOKING_LOG_MAX_LIMIT = 200;
+export const bookingLogLimitSchema = z.coerce.number().int().min(1).max(BOOKING_LOG_MAX_LIMIT);
+
+export type BookingSettingsInput = z.infer<typeof bookingSettingsSchema>;
+export type BookingCredentialInput = z.infer<typeof bookingCredentialSchema>;
 export type CreateIntegration = z.infer<typeof createIntegrationSchema>;
 export type ExchangeServerInput = z.infer<typeof exchangeServerCreateSchema>;
 export type ExchangeServerChange = z.infer<typeof exchangeServerChangeSchema>;

@@ -56,6 +56,7 @@ const bookingSchema = z
   .object({
     enabled: z.boolean(),
     groupId: z.string().min(1).optional(),
+    groupDisplayName: z.string().max(256).optional(),
     credentialHash: z.string().regex(SHA256_HEX).optional(),
     credentialSetAt: z.string().optional(),
     previousCredentialHash: z.string().regex(SHA256_HEX).optional(),

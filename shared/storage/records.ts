@@ -75,6 +75,8 @@ export interface BookingSettings extends BookingCredentialState {
   enabled: boolean;
   /** Entra object id of the group whose members may be booked. */
   groupId?: string;
+  /** The group's display name when it was last checked with Graph, for the console; Entra's own name may have changed since. */
+  groupDisplayName?: string;
 }
 
 export interface IntegrationRecord {

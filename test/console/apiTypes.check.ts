@@ -9,6 +9,7 @@
 // console does not read are left out here, by name (`Unread`), so a new server
 // field fails the check until it is either copied or named as unread.
 import type * as Console from '../../console/apiTypes';
+import type { BOOKING_ACTIONS, BOOKING_LOG_RESULTS } from '../../shared/booking/bookingLogEntry';
 import type { DeliverySummary } from '../../shared/delivery/deliveryLog';
 import type { SnapshotResult } from '../../shared/delivery/snapshotOnDemand';
 import type { CALL_HANDLING_VALUES } from '../../shared/domain/absence';
@@ -16,6 +17,11 @@ import type { SHOW_AS_VALUES } from '../../shared/domain/calendarEntry';
 import type { PRESET_NAMES } from '../../shared/domain/rules/presets';
 import type { PRIVATE_EVENT_MODES, RuleSet } from '../../shared/domain/rules/ruleSet';
 import type { CalendarSystem } from '../../shared/exchange/exchangeServerIntegration';
+import type {
+  BookingLogView,
+  BookingSettingsView,
+  MintedBookingKey,
+} from '../../shared/management/bookingSettings';
 import type { Dashboard, DeploymentDashboard } from '../../shared/management/dashboard';
 import type { ExchangeTestResult } from '../../shared/management/exchangeServerSetup';
 import type { Explanation } from '../../shared/management/explainEvent';
@@ -49,6 +55,11 @@ export type ConsoleMatchesServer = [
   NoDrift<Drift<Console.CallHandling, (typeof CALL_HANDLING_VALUES)[number]>>,
   NoDrift<Drift<(typeof Console.PRESETS)[number], (typeof PRESET_NAMES)[number]>>,
   NoDrift<Drift<Console.PrivateMode, (typeof PRIVATE_EVENT_MODES)[number]>>,
+  NoDrift<Drift<Console.BookingSettings, BookingSettingsView>>,
+  NoDrift<Drift<Console.MintedBookingKey, MintedBookingKey>>,
+  NoDrift<Drift<Console.BookingLog, BookingLogView>>,
+  NoDrift<Drift<(typeof Console.BOOKING_ACTIONS)[number], (typeof BOOKING_ACTIONS)[number]>>,
+  NoDrift<Drift<(typeof Console.BOOKING_LOG_RESULTS)[number], (typeof BOOKING_LOG_RESULTS)[number]>>,
 ];
 
 type IntegrationAnswer = Unread<

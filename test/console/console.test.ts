@@ -6,9 +6,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../../dev/localHost/demoTenant';
+import { bookingKeyHash } from '../../shared/booking/bookingCredential';
+import type { BookingLogEntry } from '../../shared/booking/bookingLogEntry';
 import { disablePbxEndpoint } from '../../shared/delivery/pbxEndpoint';
 import { unavailableQueueStatistics } from '../../shared/queue/queueStatistics';
 import { assembleRuntime, useRuntime } from '../../shared/runtime';
+import { newBookingLogEntryId } from '../../shared/storage/bookingLogEntity';
 import { managementClient } from '../admin/managementClient';
 import { ALICE, graphAs, hourFromNow, settle, useTestHost } from '../support/localHostHarness';
 import { buildConsoleScripts, describeInBrowser, launchChromium, SCREENSHOTS } from './chromium';
@@ -761,6 +764,83 @@ describeInBrowser('operator console in Chromium', () => {
     for (const secret of [account.password, changed]) expect(content).not.toContain(secret);
     await shoot('13-exchange-recovered');
     await page.locator('#integration-picker').selectOption(DEMO_INTEGRATION_ID);
+  });
+
+  it('turns call-centre booking on with a group, mints a key shown once and shows the booking log', async () => {
+    const FIELD_STAFF = '5e1d5e1d-0000-4000-8000-00000000f1e1';
+    const PLAIN = '5e1d5e1d-0000-4000-8000-00000000a1a1';
+    host.simulator.setGroup(DEMO_TENANT.id, {
+      id: FIELD_STAFF,
+      displayName: 'Field staff',
+      memberIds: [ALICE.id],
+      securityEnabled: true,
+      mailEnabled: true,
+    });
+    host.simulator.setGroup(DEMO_TENANT.id, { id: PLAIN, memberIds: [ALICE.id] });
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const logLine = (minutes: number, line: Partial<BookingLogEntry>): BookingLogEntry => ({
+      integrationId: DEMO_INTEGRATION_ID,
+      entryId: newBookingLogEntryId(minutesAgo(minutes)),
+      at: minutesAgo(minutes).toISOString(),
+      credentialId: '3f2a9c0b1d4e',
+      credential: 'current',
+      action: 'book',
+      result: 'done',
+      ...line,
+    });
+    await host.runtime.repos.bookingLog.record(
+      logLine(30, { bookingId: 'bk-0001', userId: ALICE.id, subject: 'Service visit' }),
+    );
+    await host.runtime.repos.bookingLog.record(
+      logLine(5, { action: 'move', result: 'slotTaken', bookingId: 'bk-0001', userId: ALICE.id }),
+    );
+
+    await tab('Booking');
+    const form = page.locator('form#booking-settings');
+    const group = form.getByLabel('Group (Entra object id of a mail-enabled security group)');
+    await form.getByLabel('The call centre may book').check();
+    await group.fill(PLAIN);
+    await form.getByRole('button', { name: 'Save booking' }).click();
+    await form.locator('input[aria-invalid="true"]').waitFor();
+    expect(await page.locator(`#${await group.getAttribute('id')}-error`).textContent()).toContain(
+      'not a mail-enabled security group',
+    );
+    expect(
+      (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true }))?.value.booking,
+    ).toBe(undefined);
+
+    await group.fill(FIELD_STAFF);
+    await form.getByRole('button', { name: 'Save booking' }).click();
+    await page.getByRole('status').filter({ hasText: 'Booking settings saved.' }).waitFor();
+    expect(await page.locator('.booking-group-name').textContent()).toContain('Field staff');
+    expect(
+      (await host.runtime.repos.integrations.get(DEMO_INTEGRATION_ID, { fresh: true }))?.value.booking,
+    ).toMatchObject({ enabled: true, groupId: FIELD_STAFF });
+    expect(await page.locator('[data-booking="credential"] dd').textContent()).toBe('none');
+
+    await page.getByRole('button', { name: 'New key' }).click();
+    const key = (await page.locator('.booking-key').textContent()) ?? '';
+    expect(key).toMatch(/^ccbk_demo_[\w-]{43}$/);
+    expect(await page.locator('.booking-key-once').textContent()).toContain('not shown again');
+    const credentialId = bookingKeyHash(key).slice(0, 12);
+    await page.locator('[data-booking="credential"] dd', { hasText: credentialId }).waitFor();
+    // The key is on the page this once; its hash never.
+    expect(await page.content()).not.toContain(bookingKeyHash(key));
+    const shown = await manage('GET', `manage/integrations/${DEMO_INTEGRATION_ID}/booking`);
+    expect(shown.text).not.toContain(key);
+
+    const rows = page.locator('section[aria-labelledby="booking-log-heading"] tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain('move');
+    expect(await rows.nth(0).textContent()).toContain('slot taken');
+    expect(await rows.nth(1).textContent()).toContain('bk-0001');
+    expect(await rows.nth(1).textContent()).toContain('3f2a9c0b1d4e');
+    await shoot('14-booking');
+
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('status').filter({ hasText: 'Every call-centre key is revoked.' }).waitFor();
+    expect(await page.locator('.booking-key').count()).toBe(0);
+    expect(await page.locator('[data-booking="credential"] dd').textContent()).toBe('none');
   });
 
   it('speaks Swedish on request, and used nothing but the management API', async () => {
