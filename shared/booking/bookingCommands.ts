@@ -155,6 +155,7 @@ export async function book(
   deps: BookingDeps,
 ): Promise<BookingAnswer> {
   const { integration } = caller;
+  let member: string | undefined;
   const done = async (answer: BookingAnswer, bookingId?: string): Promise<BookingAnswer> => {
     await logBooking(
       caller,
@@ -162,6 +163,7 @@ export async function book(
         action: 'book',
         result: answer.kind === 'ok' ? (answer.value.replayed ? 'replayed' : 'done') : resultOf(answer),
         ...(bookingId ? { bookingId } : {}),
+        ...(member ? { userId: member } : {}),
         start: request.start,
         end: request.end,
         subject: request.subject,
@@ -181,6 +183,7 @@ export async function book(
   const [lookup] = lookups;
   if (lookup?.kind !== 'member') return done({ kind: 'outsideGroup', reason: OUTSIDE_GROUP });
   const { userId } = lookup.mailbox;
+  member = userId;
   const replay = async (): Promise<BookingAnswer | undefined> => {
     const existing = (await deps.bookings.findByClientKey(integration.id, request.clientKey))?.value;
     if (!existing) return undefined;

@@ -299,6 +299,9 @@ describe('call-centre booking', () => {
       ]),
     );
     expect(new Set(log.map((entry) => entry.credential))).toEqual(new Set(['current']));
+    // Each book, move and cancel of a group member names whose calendar it touched.
+    const touched = log.filter((entry) => entry.action !== 'freeTime' && entry.result !== 'outsideGroup');
+    expect(touched.every((entry) => entry.userId !== undefined)).toBe(true);
     const stored = JSON.stringify(log);
     expect(stored).not.toContain(key);
     expect(stored).not.toContain('ring twice');
