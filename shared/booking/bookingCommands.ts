@@ -255,6 +255,32 @@ async function changeState(
 
 const ENDED: ReadonlySet<BookingState> = new Set(['cancelled', 'goneInOutlook']);
 
+/** What a move or cancel answers, written to the booking log on its way out. */
+function loggedAs(
+  caller: BookingCaller,
+  deps: BookingDeps,
+  action: 'move' | 'cancel',
+  bookingId: string,
+  found: BookingRecord | undefined,
+  times: { start?: string; end?: string },
+): (answer: BookingAnswer) => Promise<BookingAnswer> {
+  return async (answer) => {
+    await logBooking(
+      caller,
+      {
+        action,
+        result: answer.kind === 'ok' ? 'done' : resultOf(answer),
+        bookingId,
+        ...(found ? { userId: found.userId, subject: found.subject } : {}),
+        ...times,
+        ...(answer.kind !== 'ok' && 'reason' in answer ? { reason: answer.reason.slice(0, 200) } : {}),
+      },
+      deps,
+    );
+    return answer;
+  };
+}
+
 export async function moveBooking(
   caller: BookingCaller,
   bookingId: string,
@@ -262,22 +288,7 @@ export async function moveBooking(
   deps: BookingDeps,
 ): Promise<BookingAnswer> {
   const found = await findBooking(caller, bookingId, deps);
-  const done = async (answer: BookingAnswer): Promise<BookingAnswer> => {
-    await logBooking(
-      caller,
-      {
-        action: 'move',
-        result: answer.kind === 'ok' ? 'done' : resultOf(answer),
-        bookingId,
-        ...(found ? { userId: found.userId, subject: found.subject } : {}),
-        start: request.start,
-        end: request.end,
-        ...(answer.kind !== 'ok' && 'reason' in answer ? { reason: answer.reason.slice(0, 200) } : {}),
-      },
-      deps,
-    );
-    return answer;
-  };
+  const done = loggedAs(caller, deps, 'move', bookingId, found, { start: request.start, end: request.end });
   if (!found) return done({ kind: 'notFound', reason: 'no booking with this id' });
   if (ENDED.has(found.state)) return done({ kind: 'conflict', reason: `the booking is ${found.state}` });
   const slot = { start: Date.parse(request.start), end: Date.parse(request.end) };
@@ -306,20 +317,7 @@ export async function cancelBooking(
   deps: BookingDeps,
 ): Promise<BookingAnswer> {
   const found = await findBooking(caller, bookingId, deps);
-  const done = async (answer: BookingAnswer): Promise<BookingAnswer> => {
-    await logBooking(
-      caller,
-      {
-        action: 'cancel',
-        result: answer.kind === 'ok' ? 'done' : resultOf(answer),
-        bookingId,
-        ...(found ? { userId: found.userId, subject: found.subject } : {}),
-        ...(answer.kind !== 'ok' && 'reason' in answer ? { reason: answer.reason.slice(0, 200) } : {}),
-      },
-      deps,
-    );
-    return answer;
-  };
+  const done = loggedAs(caller, deps, 'cancel', bookingId, found, {});
   if (!found) return done({ kind: 'notFound', reason: 'no booking with this id' });
   if (found.state === 'cancelled') {
     return done({ kind: 'ok', value: { booking: bookingView(found), replayed: true } });
