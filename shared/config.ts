@@ -157,6 +157,9 @@ const settingsSchema = z.object({
   EXCHANGE_ALLOW_LOOPBACK_HTTP: bool.default(false),
   /** How long the previous PBX signing secret keeps signing after a rotation. */
   PBX_SECRET_ROTATION_HOURS: z.coerce.number().min(0).max(720).default(24),
+  /** The booking API's rate limit per call-centre key and instance (shared/booking/bookingRateLimit.ts). */
+  BOOKING_RATE_BURST: positiveInt.max(10_000).default(20),
+  BOOKING_RATE_PER_MINUTE: positiveInt.max(100_000).default(60),
 });
 
 /** Every app setting the service reads (the sample settings and the Bicep must name each one). */

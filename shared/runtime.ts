@@ -315,7 +315,10 @@ export type Infrastructure = Omit<
 export function assembleRuntime(infra: Infrastructure): Runtime {
   const { config, repos, queue, secrets, now, urls, metrics } = infra;
   const bookingMembers = bookingGroupMembers(config.GRAPH_BASE_URL, now);
-  const bookingLimiter = rateLimiter();
+  const bookingLimiter = rateLimiter({
+    burst: config.BOOKING_RATE_BURST,
+    perMinute: config.BOOKING_RATE_PER_MINUTE,
+  });
   const pbxSlotPolicy = defaultPbxSlotPolicy(config.PBX_MAX_CONCURRENT_REQUESTS, config.PBX_TIMEOUT_MS);
   // Once per runtime: every delivery of this instance queues at the same permits.
   const pbxPermits = localPermits();

@@ -15,8 +15,6 @@ export interface RateLimit {
   perMinute: number;
 }
 
-export const BOOKING_RATE_LIMIT: RateLimit = { burst: 20, perMinute: 60 };
-
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 interface Bucket {
@@ -27,7 +25,8 @@ interface Bucket {
 /** Buckets of credentials not seen for this long are forgotten, so the map stays small. */
 const IDLE_FORGET_MS = 60 * 60_000;
 
-export function rateLimiter(limit: RateLimit = BOOKING_RATE_LIMIT) {
+/** The limit comes from BOOKING_RATE_BURST and BOOKING_RATE_PER_MINUTE (shared/config.ts: 20, then 60 a minute). */
+export function rateLimiter(limit: RateLimit) {
   const buckets = new Map<string, Bucket>();
   const perMs = limit.perMinute / 60_000;
   let lastSweep = 0;

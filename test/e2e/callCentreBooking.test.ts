@@ -8,7 +8,6 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { rotateBookingCredential } from '../../shared/booking/bookingCredential';
-import { BOOKING_RATE_LIMIT } from '../../shared/booking/bookingRateLimit';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
@@ -338,7 +337,7 @@ describe('call-centre booking', () => {
   it('limits the rate of one key, answering 429 with Retry-After', async () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
-    for (let i = 0; i < BOOKING_RATE_LIMIT.burst + 5; i++) {
+    for (let i = 0; i < host.runtime.config.BOOKING_RATE_BURST + 5; i++) {
       const answer = await booking('POST', 'free-time', { users: [] });
       statuses.push(answer.status);
       if (answer.status === 429) retryAfter ??= answer.headers.get('retry-after');

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { LocalHostOptions } from '../../dev/localHost/localHost';
 import type { SubscriptionRecord } from '../../shared/storage/records';
 import { ALICE, settle, useTestHost } from '../support/localHostHarness';
 
@@ -13,7 +14,7 @@ export const PRIVATE_SUBJECT = 'Fuzz-private-oncology-appointment-7f3a';
  * print captured (host log lines and `console.*`), a private event synced, and
  * the secrets that must never show up in that output.
  */
-export function useFuzzHost() {
+export function useFuzzHost(options: LocalHostOptions = {}) {
   const consoleLines: string[] = [];
   let spies: jest.SpyInstance[] = [];
   // Declared before the host, so what it prints while starting is captured too.
@@ -24,7 +25,7 @@ export function useFuzzHost() {
       }),
     );
   });
-  const host = useTestHost();
+  const host = useTestHost(options);
   afterAll(() => {
     for (const spy of spies) spy.mockRestore();
   });
