@@ -9,6 +9,7 @@ import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { rotateBookingCredential } from '../../shared/booking/bookingCredential';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
+import { utcInstantOf, wallClockAt } from '../../shared/domain/rules/zonedTime';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
 import type { BookingSettings } from '../../shared/storage/records';
@@ -26,7 +27,7 @@ const DAN = {
 };
 const HOUR = 3_600_000;
 
-/** The Monday 8 to 15 days ahead (inside the 14-day window once the clock is past it), 00:00 UTC. */
+/** The next Monday, 1 to 7 days ahead (inside the 14-day sync window), 00:00 UTC. */
 function nextMonday(): number {
   const now = new Date();
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
@@ -35,6 +36,24 @@ function nextMonday(): number {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const STOCKHOLM = 'Europe/Stockholm';
+const NEW_YORK = 'America/New_York';
+/** That Monday at `hour` on the zone's clock, as an instant: the test holds in summer time too. */
+function localHour(monday: number, zone: string, hour: number): number {
+  const date = new Date(monday);
+  return utcInstantOf(
+    {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+      hour,
+      minute: 0,
+      second: 0,
+      millisecond: 0,
+    },
+    zone,
+  );
+}
 const graphTime = (ms: number) => ({ dateTime: iso(ms).replace('Z', ''), timeZone: 'UTC' });
 
 describe('call-centre booking', () => {
@@ -94,24 +113,24 @@ describe('call-centre booking', () => {
         return { ...current, booking: rotated.state };
       },
     );
-    // Meetings around which the slots must fall: Alice 10–11 Stockholm, Bob out 07–12, Dan 10–11 New York.
+    // Meetings around which the slots must fall: Alice 10–11 and Bob out 07–12 in Stockholm, Dan 10–11 in New York.
     host.simulator.createEvent(ALICE.id, {
       subject: 'Team meeting',
       showAs: 'busy',
-      start: graphTime(monday + 9 * HOUR),
-      end: graphTime(monday + 10 * HOUR),
+      start: graphTime(localHour(monday, STOCKHOLM, 10)),
+      end: graphTime(localHour(monday, STOCKHOLM, 11)),
     });
     host.simulator.createEvent(BOB.id, {
       subject: 'Dentist',
       showAs: 'oof',
-      start: graphTime(monday + 6 * HOUR),
-      end: graphTime(monday + 11 * HOUR),
+      start: graphTime(localHour(monday, STOCKHOLM, 7)),
+      end: graphTime(localHour(monday, STOCKHOLM, 12)),
     });
     host.simulator.createEvent(DAN.id, {
       subject: 'Standup',
       showAs: 'busy',
-      start: graphTime(monday + 15 * HOUR),
-      end: graphTime(monday + 16 * HOUR),
+      start: graphTime(localHour(monday, NEW_YORK, 10)),
+      end: graphTime(localHour(monday, NEW_YORK, 11)),
     });
     await settle(host);
   });
@@ -125,16 +144,17 @@ describe('call-centre booking', () => {
       stepMinutes: 60,
     });
     expect(answer.status).toBe(200);
-    const hours = (user: string) =>
+    // Slot starts on each person's own clock.
+    const hours = (user: string, zone: string) =>
       (answer.json.users as { user: string; slots: { start: string }[] }[])
         .find((u) => u.user === user)!
-        .slots.map((slot) => new Date(slot.start).getUTCHours());
-    // Stockholm is UTC+1 in winter: work 07–16 UTC; Alice's meeting 09–10 UTC.
-    expect(hours(ALICE.mail)).toEqual([7, 8, 10, 11, 12, 13, 14, 15]);
-    // Bob is out until 11 UTC.
-    expect(hours(BOB.mail)).toEqual([11, 12, 13, 14, 15]);
-    // New York is UTC−5: work 14–22 UTC; the standup 15–16 UTC.
-    expect(hours(DAN.mail)).toEqual([14, 16, 17, 18, 19, 20, 21]);
+        .slots.map((slot) => wallClockAt(Date.parse(slot.start), zone).hour);
+    // Stockholm: work 08–17, Alice's meeting 10–11.
+    expect(hours(ALICE.mail, STOCKHOLM)).toEqual([8, 9, 11, 12, 13, 14, 15, 16]);
+    // Bob is out until 12.
+    expect(hours(BOB.mail, STOCKHOLM)).toEqual([12, 13, 14, 15, 16]);
+    // New York: work 09–17, the standup 10–11; the same period of the query holds all of it.
+    expect(hours(DAN.mail, NEW_YORK)).toEqual([9, 11, 12, 13, 14, 15, 16]);
     expect(JSON.stringify(answer.json)).not.toMatch(/Team meeting|Dentist|Standup/);
   });
 
