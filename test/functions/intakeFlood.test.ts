@@ -72,7 +72,7 @@ describe('notification intake under a flood of forged ids', () => {
     resource: 'Users/x/Events/y',
   });
 
-  it(`answers ${FORGED_POSTS} POSTs of ${FORGED_PER_POST} forged ids without a 5xx, at most ${MAX_LOOKUPS_PER_POST} reads each, and queues Graph's notification beside them within 1 s`, async () => {
+  it(`answers ${FORGED_POSTS} POSTs of ${FORGED_PER_POST} forged ids without a 5xx, at most ${MAX_LOOKUPS_PER_POST} reads each, and queues Graph's notification beside them, before the flood is answered`, async () => {
     const real = subscriptions[0]!;
     const bodies = Array.from({ length: FORGED_POSTS }, () =>
       Array.from({ length: FORGED_PER_POST }, () => forged(randomUUID())),
@@ -80,17 +80,19 @@ describe('notification intake under a flood of forged ids', () => {
     const before = syncsQueued();
     tables.reset();
     const flood = bodies.map((body) => post(body).then((response) => response.status));
+    const floodAnswered = Promise.all(flood).then(() => performance.now());
     // Graph's notification arrives once the flood is under way, for a subscription this instance has not read yet.
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const sent = performance.now();
     const genuineResponse = await post([genuine(real)]);
-    const genuineMs = performance.now() - sent;
+    const genuineAnsweredAt = performance.now();
     const statuses = await Promise.all(flood);
+    const floodDoneAt = await floodAnswered;
     const reads = tables.count(SUBSCRIPTION_READS);
 
     expect(genuineResponse.status).toBe(202);
-    // 202 is only answered once the sync is queued, so the round trip bounds the time to queue.
-    expect(genuineMs).toBeLessThan(1000);
+    // 202 is only answered once the sync is queued: it was queued beside the flood, not behind all of it.
+    // (How long that takes is a benchmark figure, `npm run bench -- --only intake`, not a timed test.)
+    expect(genuineAnsweredAt).toBeLessThan(floodDoneAt);
     expect(syncsQueued() - before).toBe(1);
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(statuses.every((status) => status === 202)).toBe(true);
