@@ -41,3 +41,13 @@ export const DEMO_USERS = [
     displayName: 'Carol Carlsson',
   },
 ] as const;
+
+/** `npm start`'s group for call-centre booking: alice and bob, mail-enabled and security-enabled as Exchange scopes need. */
+export const DEMO_BOOKING_GROUP = {
+  id: 'f1e1d5a1-0000-4000-8000-00000000b00c',
+  displayName: 'Field staff (demo)',
+  securityEnabled: true,
+  mailEnabled: true,
+  mail: 'field-staff@contoso.example',
+  memberIds: [DEMO_USERS[0].id, DEMO_USERS[1].id],
+};

@@ -4,7 +4,7 @@
 import { DEMO_CONTROL_PATH } from '../ewsSimulator/ewsDemoControl';
 import { EWS_PATH } from '../ewsSimulator/ewsSimulator';
 import { DEMO_EXCHANGE, DEMO_EXCHANGE_INTEGRATION_ID } from './demoExchange';
-import { DEMO_TENANT, DEMO_USERS } from './demoTenant';
+import { DEMO_BOOKING_GROUP, DEMO_TENANT, DEMO_USERS } from './demoTenant';
 import { type LocalHostOptions, startLocalHost } from './localHost';
 
 /** `LOCAL_GRAPH_CREDENTIAL=federated` (or `federatedAndSecret`) runs the service without the demo app's secret. */
@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   });
   // Consent links open the simulator's consent page, where a person accepts or cancels as the demo tenant's admin.
   host.simulator.answerAdminConsent({ kind: 'ask', tenantId: DEMO_TENANT.id });
+  // A group the call centre may book in, as the customer's admin would make it (a mail-enabled security group).
+  host.simulator.setGroup(DEMO_TENANT.id, DEMO_BOOKING_GROUP);
   const alice = DEMO_USERS[0];
   const sim = host.simulator.url;
   const erik = DEMO_EXCHANGE.mailboxes[0]?.address ?? '';
@@ -62,6 +64,16 @@ notification makes the sync read it:
   curl -s ${host.ews.url.replace(EWS_PATH, DEMO_CONTROL_PATH)} -H 'Content-Type: application/json' \
     -d '{"mailbox":"${erik}","subject":"Site visit","freeBusy":"Busy",
     "start":"'$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00Z)'","end":"'$(date -u -d '+2 hour' +%Y-%m-%dT%H:00:00Z)'"}'
+
+Call-centre booking: in the console's Booking tab for the demo integration, turn booking on
+with the group ${DEMO_BOOKING_GROUP.id} (${DEMO_BOOKING_GROUP.displayName}: alice and bob) and
+press "New key"; then, with that key as KEY:
+
+  curl -s ${host.url}/api/booking/v1/free-time -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -d '{"users":["${alice.mail}"],"durationMinutes":60,
+    "start":"'$(date -u -d '+1 day' +%Y-%m-%dT00:00:00Z)'","end":"'$(date -u -d '+2 day' +%Y-%m-%dT00:00:00Z)'"}'
+
+  The booking API's OpenAPI document: ${host.url}/api/booking/v1/openapi.json
 
 Onboard a customer, all in the browser:
   1. Open the operator console (link above).
