@@ -140,6 +140,13 @@ async function slotRefusal(
   return taken ? { kind: 'slotTaken', reason: 'the slot is no longer free in this calendar' } : undefined;
 }
 
+/** An appointment is booked for later: one that would already have begun is a mistake in the request. */
+function pastStart(start: string, deps: BookingDeps): BookingRefusal | undefined {
+  return Date.parse(start) < deps.now().getTime()
+    ? { kind: 'invalid', reason: 'start must not be in the past', path: 'start' }
+    : undefined;
+}
+
 function sameRequest(record: BookingRecord, request: BookRequest, userId: string): boolean {
   return (
     record.userId === userId &&
@@ -173,6 +180,8 @@ export async function book(
     );
     return answer;
   };
+  const past = pastStart(request.start, deps);
+  if (past) return done(past);
   const lookups = await deps.members.lookup(
     integration.id,
     integration.booking.groupId,
@@ -291,6 +300,8 @@ export async function moveBooking(
   const done = loggedAs(caller, deps, 'move', bookingId, found, { start: request.start, end: request.end });
   if (!found) return done({ kind: 'notFound', reason: 'no booking with this id' });
   if (ENDED.has(found.state)) return done({ kind: 'conflict', reason: `the booking is ${found.state}` });
+  const past = pastStart(request.start, deps);
+  if (past) return done(past);
   const slot = { start: Date.parse(request.start), end: Date.parse(request.end) };
   const own = { start: Date.parse(found.start), end: Date.parse(found.end) };
   const taken = await slotRefusal(caller, found.mailbox, slot, deps, own);
@@ -352,8 +363,8 @@ async function findBooking(
 const READ_BACK_CONCURRENCY = 8;
 
 /**
- * The integration's newest bookings. Those still booked are read back from
- * Graph (one GET each, READ_BACK_CONCURRENCY at a time): the person may have
+ * The integration's newest bookings. Those still booked and not over yet are
+ * read back from Graph (one GET each, READ_BACK_CONCURRENCY at a time): the person may have
  * moved or deleted the appointment in Outlook, and what the list says is
  * stored, so the next list and the console's log agree with Outlook.
  */
@@ -363,13 +374,15 @@ export async function listBookings(
   deps: BookingDeps,
 ): Promise<{ kind: 'ok'; value: { bookings: BookingView[] } }> {
   const records = await deps.bookings.listRecent(caller.integration.id, limit);
+  const now = deps.now().getTime();
   const client = deps.graphFor(caller.integration);
   const current: BookingRecord[] = [...records];
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < records.length; index = next++) {
       const record = records[index];
-      if (!record || ENDED.has(record.state)) continue;
+      // An appointment that is over is history: what Outlook does with it now changes nothing for the call centre.
+      if (!record || ENDED.has(record.state) || Date.parse(record.end) <= now) continue;
       const state = await readAppointment(client, record.mailbox, record.graphEventId);
       if (state.kind === 'gone' || (state.kind === 'exists' && state.isCancelled)) {
         current[index] = await changeState(deps, record, { state: 'goneInOutlook' });

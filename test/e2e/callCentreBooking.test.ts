@@ -11,6 +11,7 @@ import { rotateBookingCredential } from '../../shared/booking/bookingCredential'
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import { utcInstantOf, wallClockAt } from '../../shared/domain/rules/zonedTime';
 import { addUser } from '../../shared/onboarding/userProvisioning';
+import { newBookingId } from '../../shared/storage/bookingEntity';
 import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
 import type { BookingSettings } from '../../shared/storage/records';
 import { managementClient } from '../admin/managementClient';
@@ -293,7 +294,27 @@ describe('call-centre booking', () => {
     expect(made.status).toBe(201);
     const [event] = (await eventsOf(DAN.id)).filter((e) => e.subject === request.subject);
     host.simulator.deleteEvent(DAN.id, event!.id);
+    // A booking that is over is not asked about again.
+    const lastWeek = Date.now() - 7 * 24 * HOUR;
+    await host.runtime.repos.bookings.create({
+      integrationId: DEMO_INTEGRATION_ID,
+      bookingId: newBookingId(new Date(lastWeek)),
+      userId: BOB.id,
+      mailbox: BOB.mail,
+      clientKey: 'call-2026-last-week',
+      graphEventId: 'event-of-last-week',
+      transactionId: 'tx-last-week',
+      subject: 'Last week’s visit',
+      start: iso(lastWeek),
+      end: iso(lastWeek + HOUR),
+      state: 'booked',
+      createdAt: iso(lastWeek),
+      updatedAt: iso(lastWeek),
+    });
+    host.simulator.requests.reset();
     const list = await booking('GET', 'bookings?limit=10');
+    expect(host.simulator.requests.count({ method: 'GET', pathIncludes: 'event-of-last-week' })).toBe(0);
+    expect(host.simulator.requests.count({ method: 'GET', pathIncludes: '/events/' })).toBeGreaterThan(0);
     expect(list.status).toBe(200);
     const states = Object.fromEntries(
       (list.json.bookings as { bookingId: string; state: string }[]).map((b) => [b.bookingId, b.state]),
@@ -350,6 +371,17 @@ describe('call-centre booking', () => {
       durationMinutes: 30,
     });
     expect(backwards).toMatchObject({ status: 400, json: { path: 'end' } });
+    const yesterday = Date.now() - 24 * HOUR;
+    const past = await booking('POST', 'bookings', {
+      ...request,
+      clientKey: 'call-2026-past',
+      start: iso(yesterday),
+      end: iso(yesterday + HOUR),
+    });
+    expect(past).toMatchObject({
+      status: 400,
+      json: { path: 'start', error: 'start must not be in the past' },
+    });
     expect((await booking('GET', 'bookings', undefined, `${key.slice(0, -2)}xx`)).status).toBe(401);
     expect((await booking('DELETE', 'bookings/not-a-booking-id')).status).toBe(404);
   });
