@@ -507,6 +507,7 @@ export function assembleRuntime(infra: Infrastructure): Runtime {
       bookings: repos.bookings,
       bookingLog: repos.bookingLog,
       graphFor: infra.graphFor,
+      graphBaseUrl: config.GRAPH_BASE_URL,
       members: bookingMembers,
       limiter: bookingLimiter,
       now,

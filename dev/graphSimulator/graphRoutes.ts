@@ -1,4 +1,5 @@
 import type { CalendarViewDelta } from './calendarViewDelta';
+import type { createCalendarViewRoute } from './calendarViewRoute';
 import type { createEventRoutes } from './eventRoutes';
 import { graphError, type SimResponse } from './exchange';
 import type { GraphContext } from './graphContext';
@@ -26,6 +27,7 @@ export interface GraphHandlers {
   subscriptions: Subscriptions;
   groups: Groups;
   schedule: ScheduleRoute;
+  calendarView: ReturnType<typeof createCalendarViewRoute>;
 }
 
 type Handler = (context: GraphContext, params: string[]) => SimResponse | Promise<SimResponse>;
@@ -44,7 +46,7 @@ const eventWrite = (context: GraphContext) => (context.appEventWrites ? CALENDAR
 const SEGMENT = '([^/]+)';
 
 export function createGraphRouter(handlers: GraphHandlers) {
-  const { events, delta, subscriptions, groups, schedule } = handlers;
+  const { events, delta, subscriptions, groups, schedule, calendarView } = handlers;
   const routes: Route[] = [
     {
       method: 'GET',
@@ -111,6 +113,12 @@ export function createGraphRouter(handlers: GraphHandlers) {
       pattern: new RegExp(`^/users/${SEGMENT}/calendar/getSchedule$`, 'i'),
       needs: SCHEDULE_READ,
       handler: (c, [u]) => schedule.handle(c, u!),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/users/${SEGMENT}/(?:calendar/)?calendarView$`, 'i'),
+      needs: CALENDAR_READ,
+      handler: (c, [u]) => calendarView.handle(c, u!),
     },
     {
       method: 'GET',

@@ -1,6 +1,7 @@
 import { createAccessTokens } from './accessTokens';
 import { type AdminConsentAnswer, createAdminConsent } from './adminConsent';
 import { createCalendarViewDelta } from './calendarViewDelta';
+import { createCalendarViewRoute } from './calendarViewRoute';
 import { createSimulatorClock, type SimulatorClock } from './clock';
 import {
   type CalendarSharing,
@@ -249,6 +250,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     subscriptions,
     groups,
     schedule,
+    calendarView: createCalendarViewRoute(store),
   });
   const respond = createPipeline({
     directory,

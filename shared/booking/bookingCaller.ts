@@ -26,6 +26,8 @@ export interface BookingDeps {
   bookings: BookingRepository;
   bookingLog: Pick<BookingLogRepository, 'record'>;
   graphFor(integration: IntegrationRecord): Client;
+  /** Graph's service root, for the next pages Graph links to. */
+  graphBaseUrl: string;
   members: BookingGroupMembers;
   limiter: RateLimiter;
   now: () => Date;

@@ -11,6 +11,7 @@ import {
   type AppointmentFailure,
   cancelAppointment,
   createAppointment,
+  findAppointmentByTransaction,
   moveAppointment,
   readAppointment,
 } from '../graph/appointmentWrites';
@@ -204,19 +205,31 @@ export async function book(
   const earlier = await replay();
   if (earlier) return done(earlier, earlier.kind === 'ok' ? earlier.value.booking.bookingId : undefined);
   const slot = { start: Date.parse(request.start), end: Date.parse(request.end) };
-  const taken = await slotRefusal(caller, request.user, slot, deps);
-  if (taken) return done(taken);
   const transactionId = bookingTransactionId(integration.id, request.clientKey);
-  const created = await createAppointment(deps.graphFor(integration), request.user, {
-    subject: request.subject,
-    start: slot.start,
-    end: slot.end,
-    timeZone: request.timeZone,
-    ...(request.location ? { location: request.location } : {}),
-    ...(request.note ? { note: request.note } : {}),
-    transactionId,
-  });
-  if (created.kind !== 'created') return done(writeFailure(created, 'the mailbox'));
+  const client = deps.graphFor(integration);
+  const taken = await slotRefusal(caller, request.user, slot, deps);
+  let graphEventId: string;
+  if (taken) {
+    // The slot may be taken by this very request's appointment: a create whose answer never reached us.
+    const earlierCreate =
+      taken.kind === 'slotTaken'
+        ? await findAppointmentByTransaction(client, deps.graphBaseUrl, request.user, slot, transactionId)
+        : undefined;
+    if (!earlierCreate) return done(taken);
+    graphEventId = earlierCreate;
+  } else {
+    const created = await createAppointment(client, request.user, {
+      subject: request.subject,
+      start: slot.start,
+      end: slot.end,
+      timeZone: request.timeZone,
+      ...(request.location ? { location: request.location } : {}),
+      ...(request.note ? { note: request.note } : {}),
+      transactionId,
+    });
+    if (created.kind !== 'created') return done(writeFailure(created, 'the mailbox'));
+    graphEventId = created.eventId;
+  }
   const now = deps.now();
   const record: BookingRecord = {
     integrationId: integration.id,
@@ -224,7 +237,7 @@ export async function book(
     userId,
     mailbox: request.user,
     clientKey: request.clientKey,
-    graphEventId: created.eventId,
+    graphEventId,
     transactionId,
     subject: request.subject,
     start: new Date(slot.start).toISOString(),

@@ -14,6 +14,7 @@
 
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
+import { relativeGraphPath } from './graphClient';
 import { graphDateTimeAt, instantOfGraphDateTime } from './graphDateTime';
 import { classifyGraphError } from './graphErrors';
 
@@ -162,4 +163,51 @@ export async function readAppointment(
     isCancelled: parsed.data.isCancelled ?? false,
     ...changeKeyOf(parsed.data.changeKey),
   };
+}
+
+const viewPageSchema = z.object({
+  value: z.array(z.object({ id: z.string().min(1), transactionId: z.string().nullish() })),
+  '@odata.nextLink': z.string().optional(),
+});
+
+/** A slot holds few appointments; more pages than this is not a slot we booked in. */
+const MAX_VIEW_PAGES = 5;
+
+/**
+ * The appointment created earlier with `transactionId` in [start, end), if
+ * the mailbox has one: a create whose answer was lost (a crash, a timeout)
+ * left it in Graph with no booking of ours. Graph returns `transactionId`
+ * only on events a client set it on (https://learn.microsoft.com/graph/api/resources/event).
+ */
+export async function findAppointmentByTransaction(
+  client: Client,
+  baseUrl: string,
+  mailbox: string,
+  slot: { start: number; end: number },
+  transactionId: string,
+): Promise<string | undefined> {
+  const query = new URLSearchParams({
+    startDateTime: new Date(slot.start).toISOString(),
+    endDateTime: new Date(slot.end).toISOString(),
+    $select: 'id,transactionId',
+    $top: '50',
+  });
+  let path: string | undefined = `/users/${encodeURIComponent(mailbox)}/calendarView?${query.toString()}`;
+  for (let page = 0; path && page < MAX_VIEW_PAGES; page++) {
+    let raw: unknown;
+    try {
+      raw = await client.api(path).get();
+    } catch (error) {
+      // Not finding it is the safe answer: the caller then refuses the taken slot.
+      if (classifyGraphError(error)) return undefined;
+      throw error;
+    }
+    const parsed = viewPageSchema.safeParse(raw);
+    if (!parsed.success) return undefined;
+    const own = parsed.data.value.find((event) => event.transactionId === transactionId);
+    if (own) return own.id;
+    const next = parsed.data['@odata.nextLink'];
+    path = next ? relativeGraphPath(next, baseUrl) : undefined;
+  }
+  return undefined;
 }

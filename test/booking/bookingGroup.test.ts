@@ -31,7 +31,7 @@ describe('the booking group’s members', () => {
   });
 
   it('tells members from others, and reads the group again only once the kept list is old', async () => {
-    const members = bookingGroupMembers(sim.graphBaseUrl, clock);
+    const members = bookingGroupMembers(sim.url, clock);
     const client = graphClient(sim, await accessToken(sim));
     sim.requests.reset();
     expect(
@@ -57,7 +57,7 @@ describe('the booking group’s members', () => {
       PRODUCT_PERMISSIONS.filter((permission) => permission !== 'GroupMember.Read.All'),
     );
     try {
-      const refused = await bookingGroupMembers(sim.graphBaseUrl, clock).lookup(
+      const refused = await bookingGroupMembers(sim.url, clock).lookup(
         'int-2',
         'field',
         graphClient(sim, await accessToken(sim)),
@@ -70,7 +70,7 @@ describe('the booking group’s members', () => {
     } finally {
       await sim.setApplicationPermissions(TENANT.id, PRODUCT_PERMISSIONS);
     }
-    const missing = await bookingGroupMembers(sim.graphBaseUrl, clock).lookup(
+    const missing = await bookingGroupMembers(sim.url, clock).lookup(
       'int-3',
       'no-such-group',
       graphClient(sim, await accessToken(sim)),

@@ -8,6 +8,7 @@
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
 import { rotateBookingCredential } from '../../shared/booking/bookingCredential';
+import { bookingTransactionId } from '../../shared/booking/bookingRecord';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import { utcInstantOf, wallClockAt } from '../../shared/domain/rules/zonedTime';
 import { addUser } from '../../shared/onboarding/userProvisioning';
@@ -257,6 +258,40 @@ describe('call-centre booking', () => {
     });
     expect(taken.status).toBe(409);
     expect(host.simulator.requests.count({ method: 'POST', pathIncludes: '/events' })).toBe(0);
+  });
+
+  it('takes over the appointment of an earlier create whose answer was lost, instead of calling its slot taken', async () => {
+    const clientKey = 'call-2026-lost-answer';
+    const start = localHour(monday, STOCKHOLM, 16);
+    // What a crash between Graph's 201 and our booking row leaves behind: the appointment, made with our transactionId.
+    const graph = await graphAs(host);
+    const left = await graph.call('POST', `/users/${ALICE.id}/events`, {
+      subject: 'Service visit: lost answer',
+      showAs: 'busy',
+      start: graphTime(start),
+      end: graphTime(start + HOUR),
+      transactionId: bookingTransactionId(DEMO_INTEGRATION_ID, clientKey),
+    });
+    host.simulator.requests.reset();
+    const retried = await booking('POST', 'bookings', {
+      ...request,
+      subject: 'Service visit: lost answer',
+      clientKey,
+      start: iso(start),
+      end: iso(start + HOUR),
+    });
+    expect(retried.status).toBe(201);
+    expect(host.simulator.requests.count({ method: 'POST', pathIncludes: '/events' })).toBe(0);
+    const stored = await host.runtime.repos.bookings.findByClientKey(DEMO_INTEGRATION_ID, clientKey);
+    expect(stored?.value.graphEventId).toBe(left.id);
+    // Someone else's appointment in a slot stays a taken slot.
+    const other = await booking('POST', 'bookings', {
+      ...request,
+      clientKey: 'call-2026-other-key',
+      start: iso(start),
+      end: iso(start + HOUR),
+    });
+    expect(other.status).toBe(409);
   });
 
   it('refuses a mailbox outside the booking group with a reason, and never tries the write', async () => {

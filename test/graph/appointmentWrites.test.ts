@@ -12,6 +12,7 @@ import {
   type AppointmentInput,
   cancelAppointment,
   createAppointment,
+  findAppointmentByTransaction,
   moveAppointment,
   readAppointment,
 } from '../../shared/graph/appointmentWrites';
@@ -149,6 +150,25 @@ describe('appointments written to field staff calendars through Graph', () => {
     } finally {
       sim.setEventWriteAccess(TENANT.id, { scope: { groupId: FIELD_STAFF } });
     }
+  });
+
+  it('finds an appointment by its transactionId in a slot, past the first page of the calendar view', async () => {
+    const slot = { start: Date.parse('2026-12-08T09:00:00Z'), end: Date.parse('2026-12-08T10:00:00Z') };
+    const at = (ms: number) => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
+    for (let i = 0; i < 55; i++) {
+      sim.createEvent('erik', { subject: `Other ${i}`, start: at(slot.start), end: at(slot.end) });
+    }
+    const ours = sim.createEvent('erik', {
+      subject: 'Ours',
+      start: at(slot.start),
+      end: at(slot.end),
+      transactionId: 'tx-ours',
+    });
+    const client = await clientWith();
+    sim.requests.reset();
+    expect(await findAppointmentByTransaction(client, sim.url, 'erik', slot, 'tx-ours')).toBe(ours.id);
+    expect(sim.requests.count({ method: 'GET', pathIncludes: '/calendarView' })).toBe(2);
+    expect(await findAppointmentByTransaction(client, sim.url, 'erik', slot, 'tx-none')).toBeUndefined();
   });
 
   it('says how long to wait when Graph throttles a write', async () => {
