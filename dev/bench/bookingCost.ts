@@ -5,10 +5,9 @@
 // first time an instance asks; a booking is one getSchedule (is the slot
 // still free?) and one POST. The naive client beside it asks getSchedule
 // once per person, through the same client, so it is counted the same way.
-import { rotateBookingCredential } from '../../shared/booking/bookingCredential';
+
 import { MAX_SCHEDULES_PER_CALL, readSchedules } from '../../shared/graph/freeBusySchedules';
-import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
-import type { BookingSettings } from '../../shared/storage/records';
+import { enableBooking } from '../localHost/bookingSeed';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT } from '../localHost/demoTenant';
 import { startBenchHost } from './benchHost';
 
@@ -45,18 +44,7 @@ export async function measureBookingCost(
     }
     host.simulator.setGroup(DEMO_TENANT.id, { id: groupId, memberIds: ids });
     host.simulator.setEventWriteAccess(DEMO_TENANT.id, { scope: { groupId } });
-    let key = '';
-    await optimisticUpdate(
-      integrationRow(host.runtime.repos.integrations, DEMO_INTEGRATION_ID),
-      (current) => {
-        const settings: BookingSettings = { enabled: true, groupId };
-        const rotated = rotateBookingCredential<BookingSettings>(current.id, settings, host.runtime.now(), {
-          overlap: false,
-        });
-        key = rotated.key;
-        return { ...current, booking: rotated.state };
-      },
-    );
+    const key = await enableBooking(host.runtime, DEMO_INTEGRATION_ID, groupId);
     const call = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${host.url}/api/booking/v1/${path}`, {
         method,

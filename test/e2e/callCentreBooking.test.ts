@@ -5,16 +5,14 @@
 // idempotent by its client key, 409 for a slot taken meanwhile, 403 and no
 // Graph write for a mailbox outside the booking group, and the OpenAPI
 // document checked by an independent validator.
+import { enableBooking } from '../../dev/localHost/bookingSeed';
 import { silentLogger } from '../../dev/localHost/consoleLogger';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
-import { rotateBookingCredential } from '../../shared/booking/bookingCredential';
 import { bookingTransactionId } from '../../shared/booking/bookingRecord';
 import { absenceIdFor } from '../../shared/domain/rules/evaluate';
 import { utcInstantOf, wallClockAt } from '../../shared/domain/rules/zonedTime';
 import { addUser } from '../../shared/onboarding/userProvisioning';
 import { newBookingId } from '../../shared/storage/bookingEntity';
-import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
-import type { BookingSettings } from '../../shared/storage/records';
 import { managementClient } from '../admin/managementClient';
 import { graphAs, settle, useTestHost } from '../support/localHostHarness';
 import { validateOpenApi } from '../support/openApiValidation';
@@ -102,19 +100,7 @@ describe('call-centre booking', () => {
     host.simulator.setGroup(DEMO_TENANT.id, { id: GROUP, memberIds: [ALICE.id, BOB.id, DAN.id] });
     host.simulator.setEventWriteAccess(DEMO_TENANT.id, { scope: { groupId: GROUP } });
     // The operator's part (the management routes do the same): booking on for the group, a key minted.
-    await optimisticUpdate(
-      integrationRow(host.runtime.repos.integrations, DEMO_INTEGRATION_ID),
-      (current) => {
-        const rotated = rotateBookingCredential<BookingSettings>(
-          current.id,
-          { enabled: true, groupId: GROUP },
-          host.runtime.now(),
-          { overlap: false },
-        );
-        key = rotated.key;
-        return { ...current, booking: rotated.state };
-      },
-    );
+    key = await enableBooking(host.runtime, DEMO_INTEGRATION_ID, GROUP);
     // Meetings around which the slots must fall: Alice 10–11 and Bob out 07–12 in Stockholm, Dan 10–11 in New York.
     host.simulator.createEvent(ALICE.id, {
       subject: 'Team meeting',

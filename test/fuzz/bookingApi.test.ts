@@ -1,11 +1,10 @@
 // The call centre's booking API under fuzzed requests, with a valid booking
 // key so bodies really get parsed and the rate limit kept out of the way:
 // never a 5xx, and neither the key nor a private subject printed or answered.
+
 import fc from 'fast-check';
+import { enableBooking } from '../../dev/localHost/bookingSeed';
 import { DEMO_INTEGRATION_ID, DEMO_TENANT, DEMO_USERS } from '../../dev/localHost/demoTenant';
-import { rotateBookingCredential } from '../../shared/booking/bookingCredential';
-import { integrationRow, optimisticUpdate } from '../../shared/storage/optimisticUpdate';
-import type { BookingSettings } from '../../shared/storage/records';
 import { bodies, describeRequest, FUZZ_RUNS, headers, PRIVATE_SUBJECT, send, useFuzzHost } from './fuzzHost';
 
 const GROUP = 'f0220000-0000-4000-8000-00000000f022';
@@ -53,19 +52,7 @@ describe('fuzzed booking API', () => {
     const { host } = fuzz;
     host.simulator.setGroup(DEMO_TENANT.id, { id: GROUP, memberIds: [DEMO_USERS[0].id, DEMO_USERS[1].id] });
     host.simulator.setEventWriteAccess(DEMO_TENANT.id, { scope: { groupId: GROUP } });
-    await optimisticUpdate(
-      integrationRow(host.runtime.repos.integrations, DEMO_INTEGRATION_ID),
-      (current) => {
-        const rotated = rotateBookingCredential<BookingSettings>(
-          current.id,
-          { enabled: true, groupId: GROUP },
-          host.runtime.now(),
-          { overlap: false },
-        );
-        key = rotated.key;
-        return { ...current, booking: rotated.state };
-      },
-    );
+    key = await enableBooking(host.runtime, DEMO_INTEGRATION_ID, GROUP);
   });
 
   it('never answers 5xx, and never prints or answers the key or a private subject', async () => {
